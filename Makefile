@@ -1,0 +1,24 @@
+# Tarmac's entry points. `make demo` and `make test` are the two commands the README promises.
+MVN ?= mvn -B -q
+JAR := operator/target/tarmac.jar
+
+.PHONY: build crds test unit run demo demo-down bench clean
+
+build:
+	$(MVN) -DskipTests package
+
+# Regenerate the committed CRDs from the model classes (a test fails when they drift).
+crds: build
+	bin/tarmac crds -o crds
+
+# Unit tests and tests against a real kube-apiserver + etcd (binaries from hack/kube-binaries.sh, cached).
+test:
+	hack/kube-binaries.sh
+	mvn -B test
+
+# Unit tests only: no API server needed.
+unit:
+	mvn -B test -Dgroups='!apiserver'
+
+clean:
+	$(MVN) clean

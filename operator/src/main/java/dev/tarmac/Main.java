@@ -1,0 +1,44 @@
+package dev.tarmac;
+
+import dev.tarmac.cli.CrdsCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code tarmac} command: {@code tarmac run} (the operator), {@code tarmac crds}, and the tools each capability
+ * adds. Exit codes: 0 success, 1 a failure the message explains, 2 a usage error.
+ */
+@Command(name = "tarmac", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "An internal developer platform on Kubernetes: Promises, Compositions, Templates and a catalog.",
+    subcommands = {CommandLine.HelpCommand.class, CrdsCommand.class})
+public final class Main implements Runnable {
+
+  /** Runs the command line and exits with its code. */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with every subcommand registered; used by {@link #main} and by tests. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("tarmac: " + e.getMessage());
+      return 1;
+    });
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  /** Version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"tarmac " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.tarmac.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+import java.util.List;
+
+/**
+ * A golden path (Backstage's scaffolder Template, {@code scaffolder.backstage.io/v1beta3}): parameters as JSON
+ * Schema pages, steps with actions and inputs, output links, plus a skeleton.
+ */
+@Group(Api.GROUP)
+@Version(Api.VERSION)
+@ShortNames("tmpl")
+@Categories(Api.CATEGORY)
+@AdditionalPrinterColumn(name = "TYPE", jsonPath = ".spec.type", type = Type.STRING)
+@AdditionalPrinterColumn(name = "OWNER", jsonPath = ".spec.owner", type = Type.STRING)
+@AdditionalPrinterColumn(name = "READY", jsonPath = PrinterColumns.READY, type = Type.STRING)
+@AdditionalPrinterColumn(name = "REASON", jsonPath = PrinterColumns.REASON, type = Type.STRING)
+@AdditionalPrinterColumn(name = "AGE", jsonPath = PrinterColumns.AGE, type = Type.DATE)
+public class Template extends CustomResource<Template.Spec, Template.Status> {
+
+  /** The Template. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Spec {
+    @JsonPropertyDescription("Owner entity reference, e.g. group:platform-team.")
+    public String owner;
+    @JsonPropertyDescription("What the template creates: service, website, library, ...")
+    public String type;
+    @JsonPropertyDescription("Human title.")
+    public String title;
+    @JsonPropertyDescription("What the template is for.")
+    public String description;
+    @JsonPropertyDescription("JSON Schema pages for the parameters (Backstage shape; ui:* keys kept, ignored).")
+    @io.fabric8.crd.generator.annotation.PreserveUnknownFields
+    public JsonNode parameters;
+    @JsonPropertyDescription("Steps: id, name, action, input, if.")
+    @io.fabric8.crd.generator.annotation.PreserveUnknownFields
+    public List<JsonNode> steps;
+    @JsonPropertyDescription("Output: links and text.")
+    @io.fabric8.crd.generator.annotation.PreserveUnknownFields
+    public JsonNode output;
+    @JsonPropertyDescription("Skeleton: inline files, or a path in a Git repository.")
+    @io.fabric8.crd.generator.annotation.PreserveUnknownFields
+    public JsonNode skeleton;
+  }
+
+  /** What the operator observed. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Status extends TarmacStatus {
+  }
+}
