@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A Kubernetes label selector ({@code matchLabels} and {@code matchExpressions} with In, NotIn, Exists,
@@ -27,5 +28,43 @@ public class Selector {
     public String operator;
     @JsonPropertyDescription("Values for In and NotIn.")
     public List<String> values;
+
+    /** True when {@code labels} satisfy this requirement; an unknown operator matches nothing. */
+    public boolean matches(Map<String, String> labels) {
+      boolean present = labels.containsKey(key);
+      List<String> vals = values == null ? List.of() : values;
+      return switch (operator == null ? "" : operator) {
+        case "In" -> present && vals.contains(labels.get(key));
+        case "NotIn" -> !present || !vals.contains(labels.get(key));
+        case "Exists" -> present;
+        case "DoesNotExist" -> !present;
+        default -> false;
+      };
+    }
+  }
+
+  /**
+   * True when {@code labels} satisfy every {@code matchLabels} entry and every requirement, with the semantics of
+   * the Kubernetes "Labels and Selectors" document (an empty selector matches everything).
+   *
+   * @param labels the labels of the candidate object; null is treated as no labels
+   */
+  public boolean matches(Map<String, String> labels) {
+    Map<String, String> have = labels == null ? Map.of() : labels;
+    if (matchLabels != null) {
+      for (Map.Entry<String, String> e : matchLabels.entrySet()) {
+        if (!Objects.equals(have.get(e.getKey()), e.getValue())) {
+          return false;
+        }
+      }
+    }
+    if (matchExpressions != null) {
+      for (Requirement r : matchExpressions) {
+        if (!r.matches(have)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 }
