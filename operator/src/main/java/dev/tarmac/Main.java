@@ -1,6 +1,7 @@
 package dev.tarmac;
 
 import dev.tarmac.cli.CrdsCommand;
+import dev.tarmac.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,8 +11,15 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tarmac", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "An internal developer platform on Kubernetes: Promises, Compositions, Templates and a catalog.",
-    subcommands = {CommandLine.HelpCommand.class, CrdsCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, CrdsCommand.class, RunCommand.class})
 public final class Main implements Runnable {
+
+  static {
+    // Named so that tools scanning the class path (the CRD generator at build time) do not pick it up.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "tarmac-logback.xml");
+    }
+  }
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {

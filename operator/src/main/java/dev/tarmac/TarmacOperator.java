@@ -1,0 +1,219 @@
+package dev.tarmac;
+
+import dev.tarmac.api.Composition;
+import dev.tarmac.api.Crds;
+import dev.tarmac.api.Scorecard;
+import dev.tarmac.api.Template;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator process: one JOSDK {@link Operator} with a reconciler per kind, the HTTP server, metrics and leader
+ * election through a {@code coordination.k8s.io} Lease. Built by {@code tarmac run} and by tests, which run it
+ * in-process against a real API server.
+ */
+public final class TarmacOperator implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TarmacOperator.class);
+
+  /**
+   * How the operator runs.
+   *
+   * @param httpHost address the HTTP server binds
+   * @param httpPort HTTP port; 0 picks a free one
+   * @param leaderElection take a Lease before reconciling (several replicas)
+   * @param namespace the operator's own namespace: Lease, pipeline Jobs, Git credentials
+   * @param identity this instance's name in the Lease and in Events (pod name or host name)
+   * @param dataDir where Git clones and the embedded repositories live
+   * @param installCrds install or update Tarmac's CRDs at start-up instead of requiring them
+   * @param reconcileThreads JOSDK reconciliation threads
+   */
+  public record Settings(String httpHost, int httpPort, boolean leaderElection, String namespace, String identity,
+      Path dataDir, boolean installCrds, int reconcileThreads) {
+  }
+
+  private final KubernetesClient client;
+  private final Settings settings;
+  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicBoolean leader = new AtomicBoolean(false);
+  private final AtomicReference<String> currentLeader = new AtomicReference<>();
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private Operator operator;
+  private HttpServer http;
+  private Events events;
+
+  /**
+   * @param client connected to the cluster (kubeconfig rules: in-cluster, KUBECONFIG, ~/.kube/config)
+   * @param settings how to run
+   */
+  public TarmacOperator(KubernetesClient client, Settings settings) {
+    this.client = client;
+    this.settings = settings;
+  }
+
+  /**
+   * Checks the cluster, starts the HTTP server, registers every reconciler and starts them; returns when the
+   * informers are synced (or, with leader election, once this instance stands by or leads).
+   *
+   * @throws IllegalStateException with a message saying what to do when the API server cannot be reached, Tarmac's
+   *     CRDs are missing, or the HTTP port is taken
+   */
+  public TarmacOperator start() {
+    checkCluster();
+    ensureCrds();
+    new ClassLoaderMetrics().bindTo(metrics);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmGcMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    new ProcessorMetrics().bindTo(metrics);
+    new UptimeMetrics().bindTo(metrics);
+    events = new Events(client, settings.identity());
+
+    operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withCloseClientOnStop(false)
+          .withConcurrentReconciliationThreads(settings.reconcileThreads())
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
+          .withUseSSAToPatchPrimaryResource(false);
+      if (settings.leaderElection()) {
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("tarmac", settings.namespace(),
+            LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+            LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+            LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, settings.identity(),
+            new LeaderCallbacks(() -> leader.set(true), () -> leader.set(false), currentLeader::set), true));
+      }
+    });
+    registerReconcilers();
+
+    http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::readiness);
+    http.start();
+    LOG.info("HTTP server listening on {}", http.address());
+    operator.start();
+    LOG.info("operator started ({} controllers{})", operator.getRegisteredControllersNumber(),
+        settings.leaderElection() ? ", leader election on" : "");
+    return this;
+  }
+
+  private void registerReconcilers() {
+    operator.register(new ValidatingReconciler<>(Validation::composition, Composition.Status::new, events));
+    operator.register(new ValidatingReconciler<>(Validation::template, Template.Status::new, events));
+    operator.register(new ValidatingReconciler<>(Validation::scorecard, Scorecard.Status::new, events));
+  }
+
+  /** Readiness for {@code /readyz}: started, informers healthy, and with leader election a known leader. */
+  HttpServer.Readiness readiness() {
+    if (operator == null || !operator.getRuntimeInfo().isStarted()) {
+      return new HttpServer.Readiness(false, "starting");
+    }
+    if (settings.leaderElection() && !leader.get()) {
+      String who = currentLeader.get();
+      return who == null ? new HttpServer.Readiness(false, "waiting for a leader")
+          : new HttpServer.Readiness(true, "standby; leader is " + who);
+    }
+    if (!operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
+      return new HttpServer.Readiness(false, "informers not healthy: "
+          + operator.getRuntimeInfo().unhealthyEventSources().keySet());
+    }
+    return new HttpServer.Readiness(true, "ok");
+  }
+
+  private void checkCluster() {
+    String url = client.getConfiguration().getMasterUrl();
+    try {
+      client.getKubernetesVersion();
+    } catch (KubernetesClientException e) {
+      throw new IllegalStateException("cannot reach the Kubernetes API server at " + url + " (" + rootMessage(e)
+          + "); point KUBECONFIG at a reachable cluster, or run `make run` for a local one", e);
+    }
+  }
+
+  private void ensureCrds() {
+    List<String> missing = new ArrayList<>();
+    for (var kind : Crds.KINDS) {
+      String name = Crds.crdName(kind);
+      if (settings.installCrds()) {
+        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
+            .load(new ByteArrayInputStream(Crds.yaml(kind).getBytes(StandardCharsets.UTF_8))).item();
+        client.resource(crd).forceConflicts().serverSideApply();
+        client.apiextensions().v1().customResourceDefinitions().withName(name)
+            .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+                30, java.util.concurrent.TimeUnit.SECONDS);
+      } else if (client.apiextensions().v1().customResourceDefinitions().withName(name).get() == null) {
+        missing.add(name);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("Tarmac's CRDs are not installed: " + String.join(", ", missing)
+          + "; install them with `bin/tarmac crds | kubectl apply --server-side -f -` or start with --install-crds");
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  /** The JOSDK operator, for registering controllers at run time (Promise request kinds). */
+  public Operator operator() {
+    return operator;
+  }
+
+  /** The registry {@code /metrics} serves. */
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
+  }
+
+  /** The HTTP server (for its bound address). */
+  public HttpServer http() {
+    return http;
+  }
+
+  /** The Events writer. */
+  public Events events() {
+    return events;
+  }
+
+  /** Stops the controllers and the HTTP server; the client stays open (its owner closes it). */
+  @Override
+  public void close() {
+    if (operator != null) {
+      operator.stop();
+    }
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed: {}", c, e.getMessage());
+      }
+    }
+    if (http != null) {
+      http.close();
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.tarmac.cli;
+
+import dev.tarmac.Logging;
+import dev.tarmac.TarmacOperator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tarmac run}: the operator, in the foreground until SIGTERM. Connects with the usual kubeconfig rules
+ * (in-cluster service account, {@code KUBECONFIG}, {@code ~/.kube/config}).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run the operator against the current Kubernetes context until stopped.")
+public final class RunCommand implements Callable<Integer> {
+
+  @Option(names = "--http-host", defaultValue = "${env:TARMAC_HTTP_HOST:-0.0.0.0}",
+      description = "Address for /healthz, /readyz, /metrics, the catalog API and the Git server (default: ${DEFAULT-VALUE}).")
+  String httpHost;
+
+  @Option(names = "--http-port", defaultValue = "${env:TARMAC_HTTP_PORT:-8080}",
+      description = "Port of the HTTP server; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--leader-election", negatable = true, fallbackValue = "true",
+      description = "Take a coordination.k8s.io Lease before reconciling, so several replicas can run."
+          + " Default: on inside a cluster, off elsewhere.")
+  Boolean leaderElection;
+
+  @Option(names = "--namespace", defaultValue = "${env:POD_NAMESPACE:-tarmac-system}",
+      description = "The operator's namespace: Lease, pipeline Jobs, Git credentials (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Option(names = "--data-dir", defaultValue = "${env:TARMAC_DATA_DIR:-${sys:user.home}/.local/share/tarmac}",
+      description = "Git clones and the embedded repositories (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--install-crds", description = "Install or update Tarmac's CRDs at start-up.")
+  boolean installCrds;
+
+  @Option(names = "--log-format", defaultValue = "${env:TARMAC_LOG_FORMAT:-text}",
+      description = "text or json (default: ${DEFAULT-VALUE}).")
+  Logging.Format logFormat;
+
+  @Option(names = "--reconcile-threads", defaultValue = "16",
+      description = "Concurrent reconciles (default: ${DEFAULT-VALUE}).")
+  int reconcileThreads;
+
+  @Override
+  public Integer call() throws Exception {
+    Logging.use(logFormat);
+    boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null;
+    boolean election = leaderElection != null ? leaderElection : inCluster;
+    String identity = System.getenv().getOrDefault("POD_NAME", InetAddress.getLocalHost().getHostName());
+    Files.createDirectories(dataDir);
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
+        installCrds, reconcileThreads);
+    TarmacOperator operator;
+    try {
+      operator = new TarmacOperator(client, settings).start();
+    } catch (IllegalStateException e) {
+      client.close();
+      System.err.println("tarmac: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      operator.close();
+      client.close();
+      stopped.countDown();
+    }, "shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

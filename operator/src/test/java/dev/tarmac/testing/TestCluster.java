@@ -1,0 +1,106 @@
+package dev.tarmac.testing;
+
+import dev.tarmac.api.Crds;
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One real kube-apiserver + etcd (fabric8 kube-api-test, binaries from {@code hack/kube-binaries.sh}) per test JVM,
+ * shared by every {@code apiserver}-tier test: starting one takes seconds, and tests keep apart by namespace and
+ * name. Tarmac's CRDs are installed once, as {@code tarmac crds} prints them.
+ */
+public final class TestCluster {
+
+  /** The API server version whose binaries the project builds or downloads. */
+  public static final String VERSION = "1.20.2";
+
+  private static TestCluster instance;
+
+  private final KubeAPIServer server;
+  private final String kubeconfig;
+  private final KubernetesClient client;
+
+  private TestCluster() {
+    String dir = System.getProperty("tarmac.k8s.dir", System.getProperty("user.home") + "/.cache/tarmac");
+    Path binaries = Path.of(dir, "k8s", VERSION + "-linux-amd64", "kube-apiserver");
+    if (!Files.isExecutable(binaries)) {
+      throw new IllegalStateException("no kube-apiserver at " + binaries + ": run hack/kube-binaries.sh first"
+          + " (make test does)");
+    }
+    server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+        .withTestDir(dir)
+        .withApiServerVersion(VERSION)
+        .withOfflineMode(true)
+        .withUpdateKubeConfig(false)
+        .build());
+    long started = System.nanoTime();
+    server.start();
+    kubeconfig = server.getKubeConfigYaml();
+    client = newClient();
+    System.out.printf("apiserver tier: kube-apiserver %s + etcd started on %s in %d ms%n", VERSION,
+        client.getConfiguration().getMasterUrl(), (System.nanoTime() - started) / 1_000_000);
+    installCrds();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "kube-apiserver-stop"));
+  }
+
+  /** The shared cluster, started on first use. */
+  public static synchronized TestCluster get() {
+    if (instance == null) {
+      instance = new TestCluster();
+    }
+    return instance;
+  }
+
+  /** An admin client; do not close it. */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** A new admin client the caller owns (close it). */
+  public KubernetesClient newClient() {
+    return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
+  }
+
+  /** The admin kubeconfig as YAML. */
+  public String kubeconfig() {
+    return kubeconfig;
+  }
+
+  /** Creates a namespace with a unique name starting with {@code prefix}. */
+  public String newNamespace(String prefix) {
+    String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    return name;
+  }
+
+  private void installCrds() {
+    for (var kind : Crds.KINDS) {
+      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
+          .load(new ByteArrayInputStream(Crds.yaml(kind).getBytes(StandardCharsets.UTF_8))).item();
+      client.resource(crd).forceConflicts().serverSideApply();
+    }
+    for (var kind : Crds.KINDS) {
+      client.apiextensions().v1().customResourceDefinitions().withName(Crds.crdName(kind))
+          .waitUntilCondition(TestCluster::established, 30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** True when a CRD's {@code Established} condition is True. */
+  public static boolean established(CustomResourceDefinition crd) {
+    return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+}
