@@ -22,3 +22,9 @@ unit:
 
 clean:
 	$(MVN) clean
+
+# Performance figures against a local API server started for the run (QUICK=1 for smaller counts).
+bench: build
+	hack/kube-binaries.sh
+	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.Bench \
+		--repo . --revision "$$(git rev-parse --short HEAD)" $(if $(QUICK),--quick)

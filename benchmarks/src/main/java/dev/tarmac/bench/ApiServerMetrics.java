@@ -1,0 +1,58 @@
+package dev.tarmac.bench;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Write counts from the API server's own {@code apiserver_request_total} counter, by resource (and subresource),
+ * counting the verbs that change state: POST, PUT, PATCH, DELETE (the API server reports them as CREATE, UPDATE,
+ * PATCH, APPLY, DELETE in newer versions; both spellings are counted).
+ */
+final class ApiServerMetrics {
+
+  private static final Pattern LINE = Pattern.compile("^apiserver_request_total\\{([^}]*)} ([0-9.e+]+)$");
+  private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+
+  private ApiServerMetrics() {
+  }
+
+  /** Writes so far, keyed by {@code resource} or {@code resource/subresource}. */
+  static Map<String, Double> writes(KubernetesClient client) {
+    String text = client.raw("/metrics");
+    Map<String, Double> result = new HashMap<>();
+    for (String line : text.split("\n")) {
+      Matcher m = LINE.matcher(line);
+      if (!m.matches()) {
+        continue;
+      }
+      Map<String, String> labels = new HashMap<>();
+      Matcher l = LABEL.matcher(m.group(1));
+      while (l.find()) {
+        labels.put(l.group(1), l.group(2));
+      }
+      String verb = labels.getOrDefault("verb", "");
+      if (!verb.matches("POST|PUT|PATCH|DELETE|CREATE|UPDATE|APPLY")) {
+        continue;
+      }
+      String key = labels.getOrDefault("resource", "?")
+          + (labels.getOrDefault("subresource", "").isEmpty() ? "" : "/" + labels.get("subresource"));
+      result.merge(key, Double.parseDouble(m.group(2)), Double::sum);
+    }
+    return result;
+  }
+
+  /** {@code after - before}, per key, keeping only non-zero differences. */
+  static Map<String, Double> delta(Map<String, Double> before, Map<String, Double> after) {
+    Map<String, Double> d = new HashMap<>();
+    after.forEach((k, v) -> {
+      double diff = v - before.getOrDefault(k, 0.0);
+      if (diff != 0) {
+        d.put(k, diff);
+      }
+    });
+    return d;
+  }
+}

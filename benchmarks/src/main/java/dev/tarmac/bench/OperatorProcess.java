@@ -1,0 +1,98 @@
+package dev.tarmac.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The operator in a process of its own (so its memory is measured alone): {@code java -jar operator/target/tarmac.jar
+ * run} against the benchmark's API server, HTTP on 127.0.0.1 and a free port, log to a file.
+ */
+final class OperatorProcess implements AutoCloseable {
+
+  private final Process process;
+  private final int port;
+  private final HttpClient http = HttpClient.newHttpClient();
+  final long startedNanos;
+
+  OperatorProcess(Path jar, Path kubeconfig, Path dataDir, Path log, List<String> extraArgs) throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx1g", "-jar", jar.toString(), "run",
+        "--install-crds", "--no-leader-election", "--http-host", "127.0.0.1", "--http-port", String.valueOf(port),
+        "--data-dir", dataDir.toString(), "--namespace", "default"));
+    cmd.addAll(extraArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    startedNanos = System.nanoTime();
+    process = pb.start();
+  }
+
+  /** Waits until {@code /readyz} answers 200; returns the seconds since the process started. */
+  double awaitReady(Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the operator exited with " + process.exitValue());
+      }
+      try {
+        if (get("/readyz").statusCode() == 200) {
+          return (System.nanoTime() - startedNanos) / 1e9;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("the operator was not ready within " + timeout);
+  }
+
+  HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Resident set size of the process in MiB, from /proc. */
+  double rssMiB() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** A metric's value from {@code /metrics}, summed over its series; NaN when absent. */
+  double metric(String name) throws IOException, InterruptedException {
+    double sum = 0;
+    boolean found = false;
+    for (String line : get("/metrics").body().split("\n")) {
+      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        found = true;
+      }
+    }
+    return found ? sum : Double.NaN;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+}
