@@ -2,6 +2,7 @@ package dev.tarmac;
 
 import dev.tarmac.cli.CrdsCommand;
 import dev.tarmac.cli.RunCommand;
+import dev.tarmac.cli.TraceCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tarmac", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "An internal developer platform on Kubernetes: Promises, Compositions, Templates and a catalog.",
-    subcommands = {CommandLine.HelpCommand.class, CrdsCommand.class, RunCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, CrdsCommand.class, RunCommand.class, TraceCommand.class})
 public final class Main implements Runnable {
 
   static {

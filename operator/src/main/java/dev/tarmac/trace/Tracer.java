@@ -1,0 +1,211 @@
+package dev.tarmac.trace;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.api.Api;
+import dev.tarmac.api.Crds;
+import dev.tarmac.api.Serialization;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Builds the trace of one object: its conditions, pipeline runs (Jobs, phase, attempts, next retry, the failing
+ * step's termination message), composed resources, Works, placements per Destination and the Git commits that hold
+ * them. Reads only; works for every kind Tarmac reconciles and every Promise request kind.
+ */
+public final class Tracer {
+
+  /** Label on pipeline Jobs naming the UID of the object they run for. */
+  public static final String OWNER_UID_LABEL = Api.GROUP + "/owner-uid";
+
+  private final KubernetesClient client;
+
+  /** @param client the client to read with */
+  public Tracer(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /**
+   * The trace of {@code kind/name}.
+   *
+   * @param kind a Tarmac kind or a Promise request kind: kind, plural or short name, any case
+   * @param namespace the namespace for namespaced kinds (ignored for cluster-scoped ones)
+   * @param name the object's name
+   * @throws IllegalArgumentException when the kind is unknown or the object does not exist, saying which
+   */
+  public TraceNode trace(String kind, String namespace, String name) {
+    ResolvedKind resolved = resolve(kind);
+    var op = client.genericKubernetesResources(resolved.apiVersion(), resolved.kind());
+    GenericKubernetesResource object = resolved.namespaced()
+        ? op.inNamespace(namespace).withName(name).get() : op.withName(name).get();
+    if (object == null) {
+      throw new IllegalArgumentException(resolved.kind() + " " + (resolved.namespaced() ? namespace + "/" : "")
+          + name + " not found");
+    }
+    return build(object);
+  }
+
+  private TraceNode build(GenericKubernetesResource object) {
+    JsonNode json = Serialization.JSON.valueToTree(object);
+    JsonNode status = json.path("status");
+    TraceNode root = objectNode(object.getKind(), object.getMetadata().getNamespace(),
+        object.getMetadata().getName(), status);
+    for (JsonNode c : status.path("conditions")) {
+      TraceNode cn = root.add(TraceNode.of("Condition", null, c.path("type").asText()));
+      cn.status = c.path("status").asText(null);
+      cn.reason = c.path("reason").asText(null);
+      cn.message = c.path("message").asText(null);
+    }
+    String uid = object.getMetadata().getUid();
+    List<Job> jobs = client.batch().v1().jobs().inAnyNamespace().withLabel(OWNER_UID_LABEL, uid).list().getItems();
+    for (JsonNode p : status.path("pipelines")) {
+      TraceNode pn = root.add(TraceNode.of("Pipeline", null, p.path("name").asText()));
+      pn.status = p.path("phase").asText(null);
+      pn.message = p.path("message").asText(null);
+      List<String> detail = new ArrayList<>();
+      if (p.has("attempts")) {
+        detail.add("attempts=" + p.path("attempts").asInt());
+      }
+      if (p.hasNonNull("nextAttemptTime")) {
+        detail.add("next attempt " + p.path("nextAttemptTime").asText());
+      }
+      if (p.hasNonNull("lastRunTime")) {
+        detail.add("last run " + p.path("lastRunTime").asText());
+      }
+      pn.detail = detail.isEmpty() ? null : String.join(", ", detail);
+      String jobName = p.path("jobName").asText(null);
+      jobs.stream().filter(j -> j.getMetadata().getName().equals(jobName)).findFirst()
+          .ifPresent(j -> pn.add(jobNode(j)));
+    }
+    for (JsonNode r : status.path("resources")) {
+      TraceNode rn = root.add(TraceNode.of(r.path("kind").asText(), r.path("namespace").asText(null),
+          r.path("resourceName").asText(r.path("name").asText())));
+      rn.status = r.has("ready") ? (r.path("ready").asBoolean() ? "True" : "False") : null;
+      rn.reason = r.has("ready") ? (r.path("ready").asBoolean() ? "Ready" : "NotReady") : null;
+      rn.message = r.path("message").asText(null);
+      rn.detail = "composed resource " + r.path("name").asText();
+    }
+    for (GenericKubernetesResource work : worksOf(uid)) {
+      JsonNode w = Serialization.JSON.valueToTree(work);
+      TraceNode wn = root.add(objectNode("Work", work.getMetadata().getNamespace(), work.getMetadata().getName(),
+          w.path("status")));
+      wn.detail = w.path("spec").path("files").size() + " files";
+      for (JsonNode placement : w.path("status").path("placements")) {
+        TraceNode dn = wn.add(TraceNode.of("Destination", null, placement.path("destination").asText()));
+        dn.status = placement.path("state").asText(null);
+        dn.detail = "path " + placement.path("path").asText();
+        if (placement.hasNonNull("commit")) {
+          TraceNode commit = dn.add(TraceNode.of("Commit", null, placement.path("commit").asText()));
+          commit.detail = storeOf(placement.path("destination").asText()).map(s -> "in GitStateStore " + s)
+              .orElse(null);
+        }
+      }
+    }
+    return root;
+  }
+
+  private static TraceNode objectNode(String kind, String namespace, String name, JsonNode status) {
+    TraceNode n = TraceNode.of(kind, namespace, name);
+    for (JsonNode c : status.path("conditions")) {
+      if ("Ready".equals(c.path("type").asText())) {
+        n.status = c.path("status").asText(null);
+        n.reason = c.path("reason").asText(null);
+      }
+    }
+    return n;
+  }
+
+  private TraceNode jobNode(Job job) {
+    TraceNode jn = TraceNode.of("Job", job.getMetadata().getNamespace(), job.getMetadata().getName());
+    var s = job.getStatus();
+    if (s == null) {
+      jn.status = "Pending";
+      return jn;
+    }
+    boolean failed = s.getConditions() != null && s.getConditions().stream()
+        .anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()));
+    boolean complete = s.getConditions() != null && s.getConditions().stream()
+        .anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
+    jn.status = failed ? "Failed" : complete ? "Succeeded" : (s.getActive() != null && s.getActive() > 0)
+        ? "Running" : "Pending";
+    if (failed || !complete) {
+      for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
+          .withLabel("job-name", job.getMetadata().getName()).list().getItems()) {
+        if (pod.getStatus() == null) {
+          continue;
+        }
+        var statuses = new ArrayList<io.fabric8.kubernetes.api.model.ContainerStatus>();
+        if (pod.getStatus().getInitContainerStatuses() != null) {
+          statuses.addAll(pod.getStatus().getInitContainerStatuses());
+        }
+        if (pod.getStatus().getContainerStatuses() != null) {
+          statuses.addAll(pod.getStatus().getContainerStatuses());
+        }
+        for (var cs : statuses) {
+          var t = cs.getState() == null ? null : cs.getState().getTerminated();
+          if (t != null && t.getExitCode() != null && t.getExitCode() != 0) {
+            jn.message = "step " + cs.getName() + " exited " + t.getExitCode()
+                + (t.getMessage() == null ? "" : ": " + t.getMessage().strip());
+          }
+        }
+        if (jn.message == null && "Pending".equals(pod.getStatus().getPhase())) {
+          jn.message = "pod " + pod.getMetadata().getName() + " is Pending (waiting for a node)";
+        }
+      }
+    }
+    return jn;
+  }
+
+  private List<GenericKubernetesResource> worksOf(String uid) {
+    return client.genericKubernetesResources(Api.API_VERSION, "Work").inAnyNamespace().list().getItems().stream()
+        .filter(w -> {
+          JsonNode owner = Serialization.JSON.valueToTree(w.getAdditionalProperties().get("spec")).path("owner");
+          return uid.equals(owner.path("uid").asText(null));
+        }).toList();
+  }
+
+  private Optional<String> storeOf(String destination) {
+    var d = client.genericKubernetesResources(Api.API_VERSION, "Destination").withName(destination).get();
+    if (d == null) {
+      return Optional.empty();
+    }
+    JsonNode spec = Serialization.JSON.valueToTree(d.getAdditionalProperties().get("spec"));
+    return Optional.ofNullable(spec.path("stateStoreRef").path("name").asText(null));
+  }
+
+  /** A kind resolved to what the API needs. */
+  record ResolvedKind(String apiVersion, String kind, boolean namespaced) {
+  }
+
+  ResolvedKind resolve(String kind) {
+    String k = kind.toLowerCase(Locale.ROOT);
+    for (Class<? extends io.fabric8.kubernetes.client.CustomResource<?, ?>> c : Crds.KINDS) {
+      String plural = HasMetadata.getPlural(c);
+      String simple = HasMetadata.getKind(c).toLowerCase(Locale.ROOT);
+      var shortNames = c.getAnnotation(io.fabric8.kubernetes.model.annotation.ShortNames.class);
+      boolean shortMatch = shortNames != null && List.of(shortNames.value()).contains(k);
+      if (k.equals(simple) || k.equals(plural) || shortMatch) {
+        return new ResolvedKind(Api.API_VERSION, HasMetadata.getKind(c),
+            io.fabric8.kubernetes.api.model.Namespaced.class.isAssignableFrom(c));
+      }
+    }
+    for (var promise : client.genericKubernetesResources(Api.API_VERSION, "Promise").list().getItems()) {
+      JsonNode json = Serialization.JSON.valueToTree(promise);
+      String requestKind = json.path("status").path("kind").asText(null);
+      JsonNode names = json.path("spec").path("api").path("spec").path("names");
+      if (requestKind != null && (k.equals(requestKind.toLowerCase(Locale.ROOT))
+          || k.equals(names.path("plural").asText()) || k.equals(names.path("singular").asText()))) {
+        boolean namespaced = !"Cluster".equals(json.path("spec").path("api").path("spec").path("scope").asText());
+        return new ResolvedKind(json.path("status").path("apiVersion").asText(), requestKind, namespaced);
+      }
+    }
+    throw new IllegalArgumentException("unknown kind " + kind + ": use a Tarmac kind (Database, Component, Promise,"
+        + " Work, ...) or the request kind of an Available Promise");
+  }
+}
