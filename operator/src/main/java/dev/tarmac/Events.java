@@ -2,7 +2,7 @@ package dev.tarmac;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
-import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kubernetes Events on the objects Tarmac reconciles ({@code events.k8s.io/v1}, reportingController
+ * Kubernetes Events on the objects Tarmac reconciles ({@code core/v1}, source and reportingComponent
  * {@code platform.tarmac.dev/tarmac}), so {@code kubectl describe} shows what happened. An Event that cannot be
  * written is logged, never thrown: Events are best effort in Kubernetes too.
  */
@@ -46,20 +46,23 @@ public final class Events {
 
   private void emit(HasMetadata object, String type, String reason, String message) {
     String namespace = object.getMetadata().getNamespace() != null ? object.getMetadata().getNamespace() : "default";
-    String now = Instant.now().truncatedTo(ChronoUnit.MICROS).toString();
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    // core/v1 Events: kubectl describe shows them, and they accept cluster-scoped objects in "default".
     var event = new EventBuilder()
         .withNewMetadata()
-        .withGenerateName(object.getMetadata().getName() + ".")
+        .withGenerateName(object.getMetadata().getName() + "-")
         .withNamespace(namespace)
         .endMetadata()
         .withType(type)
         .withReason(reason)
-        .withNote(truncate(message, 1024))
-        .withAction(reason)
-        .withEventTime(new io.fabric8.kubernetes.api.model.MicroTime(now))
-        .withReportingController(CONTROLLER)
+        .withMessage(truncate(message, 1024))
+        .withFirstTimestamp(now)
+        .withLastTimestamp(now)
+        .withCount(1)
+        .withNewSource().withComponent(CONTROLLER).withHost(instance).endSource()
+        .withReportingComponent(CONTROLLER)
         .withReportingInstance(instance)
-        .withRegarding(new ObjectReferenceBuilder()
+        .withInvolvedObject(new ObjectReferenceBuilder()
             .withApiVersion(object.getApiVersion())
             .withKind(object.getKind())
             .withNamespace(object.getMetadata().getNamespace())
@@ -69,7 +72,7 @@ public final class Events {
             .build())
         .build();
     try {
-      client.events().v1().events().inNamespace(namespace).resource(event).create();
+      client.v1().events().inNamespace(namespace).resource(event).create();
     } catch (KubernetesClientException e) {
       LOG.warn("could not record {} event {} on {} {}/{}: {}", type.toLowerCase(Locale.ROOT), reason,
           object.getKind(), namespace, object.getMetadata().getName(), e.getMessage());

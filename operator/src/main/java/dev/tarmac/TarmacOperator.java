@@ -1,9 +1,6 @@
 package dev.tarmac;
 
-import dev.tarmac.api.Composition;
 import dev.tarmac.api.Crds;
-import dev.tarmac.api.Scorecard;
-import dev.tarmac.api.Template;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -117,9 +114,9 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   private void registerReconcilers() {
-    operator.register(new ValidatingReconciler<>(Validation::composition, Composition.Status::new, events));
-    operator.register(new ValidatingReconciler<>(Validation::template, Template.Status::new, events));
-    operator.register(new ValidatingReconciler<>(Validation::scorecard, Scorecard.Status::new, events));
+    operator.register(new Validation.CompositionReconciler(events));
+    operator.register(new Validation.TemplateReconciler(events));
+    operator.register(new Validation.ScorecardReconciler(events));
   }
 
   /** Readiness for {@code /readyz}: started, informers healthy, and with leader election a known leader. */

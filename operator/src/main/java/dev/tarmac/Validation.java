@@ -83,4 +83,28 @@ public final class Validation {
   private static boolean blank(String s) {
     return s == null || s.isBlank();
   }
+
+  /** Reports whether a Composition is valid. */
+  public static final class CompositionReconciler extends ValidatingReconciler<Composition, Composition.Status> {
+    /** @param events where Warning events go */
+    public CompositionReconciler(Events events) {
+      super(Validation::composition, Composition.Status::new, events);
+    }
+  }
+
+  /** Reports whether a Template is valid. */
+  public static final class TemplateReconciler extends ValidatingReconciler<Template, Template.Status> {
+    /** @param events where Warning events go */
+    public TemplateReconciler(Events events) {
+      super(Validation::template, Template.Status::new, events);
+    }
+  }
+
+  /** Reports whether a Scorecard is valid. */
+  public static final class ScorecardReconciler extends ValidatingReconciler<Scorecard, Scorecard.Status> {
+    /** @param events where Warning events go */
+    public ScorecardReconciler(Events events) {
+      super(Validation::scorecard, Scorecard.Status::new, events);
+    }
+  }
 }

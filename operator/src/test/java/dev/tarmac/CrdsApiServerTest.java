@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tarmac.api.Crds;
 import dev.tarmac.api.Database;
 import dev.tarmac.testing.TestCluster;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +35,7 @@ class CrdsApiServerTest {
     }
   }
 
-  private static Database database(String name, String yamlSpec) {
+  private static GenericKubernetesResource database(String name, String yamlSpec) {
     String yaml = """
         apiVersion: platform.tarmac.dev/v1alpha1
         kind: Database
@@ -42,13 +43,14 @@ class CrdsApiServerTest {
         spec:
         %s
         """.formatted(name, ns, yamlSpec.indent(2));
-    return client.resources(Database.class).load(new java.io.ByteArrayInputStream(yaml.getBytes())).item();
+    return client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Database")
+        .load(new java.io.ByteArrayInputStream(yaml.getBytes())).item();
   }
 
   @Test
   void aValidDatabaseIsAccepted() {
-    Database db = client.resource(database("ok", "engine: postgresql\nversion: \"16\"\nstorageGB: 100\nsize: small"))
-        .create();
+    client.resource(database("ok", "engine: postgresql\nversion: \"16\"\nstorageGB: 100\nsize: small")).create();
+    Database db = client.resources(Database.class).inNamespace(ns).withName("ok").get();
     assertThat(db.getMetadata().getGeneration()).isEqualTo(1L);
     assertThat(db.getSpec().storageGB).isEqualTo(100);
   }

@@ -103,8 +103,8 @@ class OperatorApiServerTest {
           x -> x.getStatus() != null && "Invalid".equals(Conditions.reason(x.getStatus(), Conditions.READY)));
       assertThat(Conditions.find(seen.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
           .contains("compositeTypeRef needs apiVersion and kind");
-      await().atMost(Duration.ofSeconds(10)).until(() -> client.events().v1().events().inNamespace("default").list()
-          .getItems().stream().anyMatch(e -> name.equals(e.getRegarding().getName())
+      await().atMost(Duration.ofSeconds(10)).until(() -> client.v1().events().inNamespace("default").list()
+          .getItems().stream().anyMatch(e -> name.equals(e.getInvolvedObject().getName())
               && "Invalid".equals(e.getReason()) && "Warning".equals(e.getType())));
     }
   }
