@@ -20,6 +20,10 @@ test:
 unit:
 	mvn -B test -Dgroups='!apiserver'
 
+# A local API server (127.0.0.1), Tarmac's CRDs, and the operator in the foreground.
+run: build
+	hack/run.sh
+
 clean:
 	$(MVN) clean
 
