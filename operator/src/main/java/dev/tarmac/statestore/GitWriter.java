@@ -1,0 +1,553 @@
+package dev.tarmac.statestore;
+
+import dev.tarmac.LogContext;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.PushResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes Works into one Git state store, batching: one writer thread per store; every change that arrives while a
+ * commit is being made and pushed goes into the next commit, so a thousand concurrent writes make a handful of
+ * commits (Kratix makes one per placement).
+ *
+ * <p>How: a bare local repository per store (under the cache folder) fetches the remote branch; each batch builds the
+ * new tree in memory from the branch tip (no working tree, no checkout), applies every pending change, regenerates
+ * each touched Destination's {@code kustomization.yaml}, and commits only when the tree changed. A push rejected
+ * because the remote moved (another writer, rewritten history) is fetched and the same changes are re-applied on the
+ * new tip. When the remote cannot be reached, changes stay pending and are retried with exponential backoff (1 s,
+ * doubling, capped at 60 s); nothing is lost or written twice, because every change is "make this Work's files be
+ * exactly these".
+ */
+public final class GitWriter implements AutoCloseable {
+
+  /** A change to make. */
+  public sealed interface Change permits Put, Remove {
+    /** The Destination's folder, relative to the repository root (store path + destination path). */
+    String destinationDir();
+
+    /** The folder the Work owns, relative to the Destination's folder ({@link StateStoreLayout#ownerDir}). */
+    String ownerDir();
+
+    /** The Work's index key ({@link StateStoreLayout#indexKey}). */
+    String workKey();
+
+    /** What changed, for the commit message, e.g. {@code resources/default/Redis/r1}. */
+    default String describe() {
+      return ownerDir();
+    }
+  }
+
+  /** Make the Work's files under {@code ownerDir} exactly {@code files} (relative path → content). */
+  public record Put(String destinationDir, String ownerDir, String workKey, Map<String, String> files)
+      implements Change {
+  }
+
+  /** Remove every file the Work wrote. */
+  public record Remove(String destinationDir, String ownerDir, String workKey) implements Change {
+  }
+
+  /**
+   * The outcome of a change.
+   *
+   * @param commit the commit that holds the change (the branch tip when nothing had to change)
+   * @param changed whether this change altered the tree
+   */
+  public record CommitResult(String commit, boolean changed) {
+  }
+
+  /**
+   * What the store is doing, for GitStateStore status.
+   *
+   * @param ready the last attempt reached the remote
+   * @param lastCommit SHA of the last commit pushed (or found)
+   * @param lastCommitTime when it was pushed
+   * @param lastError the last error, without credentials; null when the last attempt succeeded
+   * @param reason a CamelCase reason for the last error (StateStoreUnreachable, AuthenticationFailed, PushFailed)
+   * @param nextRetry when the next attempt is due, while an error lasts
+   * @param pending changes waiting
+   * @param commits commits made by this writer
+   */
+  public record State(boolean ready, String lastCommit, Instant lastCommitTime, String lastError, String reason,
+      Instant nextRetry, int pending, long commits) {
+  }
+
+  /**
+   * How to reach the store.
+   *
+   * @param name the GitStateStore's name (thread names, logs)
+   * @param url clone URL (https, http, ssh, file or a local path)
+   * @param branch the branch to write
+   * @param credentials how to authenticate; {@link GitCredentials#NONE} for none
+   * @param author commit author and committer
+   */
+  public record Config(String name, String url, String branch, GitCredentials credentials, PersonIdent author) {
+  }
+
+  private record Pending(Change change, CompletableFuture<CommitResult> future) {
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(GitWriter.class);
+  private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+  private static final int PUSH_ATTEMPTS = 10;
+
+  private final Config config;
+  private final Path local;
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final Consumer<State> onState;
+  private volatile State state = new State(false, null, null, null, null, null, 0, 0);
+  private Repository repo;
+  private boolean tipKnown;
+
+  /**
+   * Starts the writer thread; nothing is fetched until the first change.
+   *
+   * @param config the store
+   * @param cacheDir folder for the local repository (created if missing)
+   * @param onState called on the writer thread after every attempt, for status (may be a no-op)
+   */
+  public GitWriter(Config config, Path cacheDir, Consumer<State> onState) {
+    this.config = config;
+    this.local = cacheDir.resolve(config.name() + ".git");
+    this.onState = onState;
+    this.thread = new Thread(this::loop, "git-writer-" + config.name());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Queues {@code change}; the future completes when a pushed commit holds it. It never fails for remote errors. */
+  public CompletableFuture<CommitResult> submit(Change change) {
+    CompletableFuture<CommitResult> f = new CompletableFuture<>();
+    if (!running.get()) {
+      f.completeExceptionally(new IllegalStateException("the writer for store " + config.name() + " is closed"));
+      return f;
+    }
+    queue.add(new Pending(change, f));
+    return f;
+  }
+
+  /** The store's state now. */
+  public State state() {
+    return state;
+  }
+
+  /** The configuration this writer was made with. */
+  public Config config() {
+    return config;
+  }
+
+  private void loop() {
+    Duration backoff = MIN_BACKOFF;
+    List<Pending> batch = new ArrayList<>();
+    while (running.get()) {
+      try {
+        if (batch.isEmpty()) {
+          Pending first = queue.poll(500, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          batch.add(first);
+        }
+        queue.drainTo(batch);
+        try (LogContext ignored = LogContext.of("GitStateStore", null, config.name())) {
+          CommitResult result = writeBatch(batch);
+          backoff = MIN_BACKOFF;
+          setState(true, result.commit(), result.changed() ? Instant.now() : state.lastCommitTime(), null, null,
+              null, result.changed() ? state.commits() + 1 : state.commits());
+          batch.forEach(p -> p.future().complete(result));
+          batch.clear();
+        } catch (GitFailure e) {
+          Instant next = Instant.now().plus(backoff);
+          LOG.warn("writing {} change(s) failed ({}): {}; retrying at {}", batch.size(), e.reason, e.getMessage(),
+              next);
+          setState(false, state.lastCommit(), state.lastCommitTime(), e.getMessage(), e.reason, next,
+              state.commits());
+          tipKnown = false;
+          sleep(backoff);
+          backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (RuntimeException e) {
+        // A bug, not a remote problem: fail these changes so their Works say so, keep serving the others.
+        LOG.error("writing to store {} failed unexpectedly", config.name(), e);
+        batch.forEach(p -> p.future().completeExceptionally(e));
+        batch.clear();
+      }
+    }
+    batch.forEach(p -> p.future().completeExceptionally(new IllegalStateException("writer closed")));
+    queue.forEach(p -> p.future().completeExceptionally(new IllegalStateException("writer closed")));
+  }
+
+  private void setState(boolean ready, String commit, Instant time, String error, String reason, Instant next,
+      long commits) {
+    state = new State(ready, commit, time, error, reason, next, queue.size(), commits);
+    try {
+      onState.accept(state);
+    } catch (RuntimeException e) {
+      LOG.warn("state listener failed: {}", e.getMessage());
+    }
+  }
+
+  private static void sleep(Duration d) throws InterruptedException {
+    Thread.sleep(d.toMillis());
+  }
+
+  /** A failure to reach or update the remote; the message carries no credentials. */
+  static final class GitFailure extends Exception {
+    final String reason;
+
+    GitFailure(String reason, String message, Throwable cause) {
+      super(message, cause);
+      this.reason = reason;
+    }
+  }
+
+  private CommitResult writeBatch(List<Pending> batch) throws GitFailure {
+    try {
+      openRepository();
+      for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
+        if (!tipKnown) {
+          fetch();
+        }
+        ObjectId base = remoteTip();
+        ObjectId commit = buildCommit(base, batch);
+        if (commit == null) {
+          return new CommitResult(base == null ? null : base.name(), false);
+        }
+        if (push(commit)) {
+          updateRemoteRef(commit);
+          tipKnown = true;
+          return new CommitResult(commit.name(), true);
+        }
+        // The remote moved: fetch its tip and apply the same changes on top of it.
+        tipKnown = false;
+        LOG.info("push to {} rejected (the branch moved); re-applying {} change(s) on the new tip", config.branch(),
+            batch.size());
+      }
+      throw new GitFailure("PushFailed", "push to branch " + config.branch() + " was rejected " + PUSH_ATTEMPTS
+          + " times in a row", null);
+    } catch (IOException e) {
+      throw new GitFailure("StateStoreUnreachable", "local repository " + local + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void openRepository() throws IOException, GitFailure {
+    if (repo != null) {
+      return;
+    }
+    try {
+      Files.createDirectories(local.getParent());
+      Git git = Files.isDirectory(local) ? Git.open(local.toFile())
+          : Git.init().setBare(true).setDirectory(local.toFile()).setInitialBranch(config.branch()).call();
+      repo = git.getRepository();
+      var cfg = repo.getConfig();
+      cfg.setString("remote", "origin", "url", config.url());
+      cfg.save();
+    } catch (GitAPIException e) {
+      throw new GitFailure("StateStoreUnreachable", "cannot create local repository: " + e.getMessage(), e);
+    }
+  }
+
+  private String trackingRef() {
+    return "refs/remotes/origin/" + config.branch();
+  }
+
+  private void fetch() throws GitFailure {
+    try (Git git = new Git(repo)) {
+      var fetch = git.fetch().setRemote(config.url())
+          .setRefSpecs(new RefSpec("+refs/heads/" + config.branch() + ":" + trackingRef()))
+          .setRemoveDeletedRefs(true)
+          .setTimeout(30);
+      config.credentials().configure(fetch);
+      fetch.call();
+      if (repo.exactRef(trackingRef()) == null) {
+        LOG.info("branch {} does not exist on the remote yet; the first commit creates it", config.branch());
+      }
+    } catch (org.eclipse.jgit.api.errors.InvalidRemoteException e) {
+      throw classify(e);
+    } catch (TransportException e) {
+      if (String.valueOf(e.getMessage()).contains("Remote does not have")) {
+        deleteTrackingRef();
+        return;
+      }
+      throw classify(e);
+    } catch (GitAPIException | IOException e) {
+      throw classify(e);
+    }
+  }
+
+  private void deleteTrackingRef() {
+    try {
+      if (repo.exactRef(trackingRef()) != null) {
+        RefUpdate u = repo.updateRef(trackingRef());
+        u.setForceUpdate(true);
+        u.delete();
+      }
+    } catch (IOException e) {
+      LOG.warn("could not drop stale ref {}: {}", trackingRef(), e.getMessage());
+    }
+  }
+
+  private GitFailure classify(Exception e) {
+    String message = GitCredentials.redact(String.valueOf(e.getMessage()), config.url());
+    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    String reason = lower.contains("not authorized") || lower.contains("authentication") || lower.contains("auth fail")
+        || lower.contains("401") || lower.contains("403") ? "AuthenticationFailed" : "StateStoreUnreachable";
+    return new GitFailure(reason, message, e);
+  }
+
+  private ObjectId remoteTip() throws IOException {
+    Ref ref = repo.exactRef(trackingRef());
+    return ref == null ? null : ref.getObjectId();
+  }
+
+  private void updateRemoteRef(ObjectId commit) throws IOException {
+    RefUpdate u = repo.updateRef(trackingRef());
+    u.setNewObjectId(commit);
+    u.setForceUpdate(true);
+    u.update();
+  }
+
+  private boolean push(ObjectId commit) throws GitFailure {
+    try (Git git = new Git(repo)) {
+      var push = git.push().setRemote(config.url())
+          .setRefSpecs(new RefSpec(commit.name() + ":refs/heads/" + config.branch()))
+          .setTimeout(30);
+      config.credentials().configure(push);
+      for (PushResult result : push.call()) {
+        for (RemoteRefUpdate update : result.getRemoteUpdates()) {
+          switch (update.getStatus()) {
+            case OK, UP_TO_DATE -> {
+            }
+            case REJECTED_NONFASTFORWARD, REJECTED_REMOTE_CHANGED -> {
+              return false;
+            }
+            default -> throw new GitFailure("PushFailed", "push to " + config.branch() + " failed: "
+                + update.getStatus() + (update.getMessage() == null ? "" : " (" + update.getMessage() + ")"), null);
+          }
+        }
+      }
+      return true;
+    } catch (GitAPIException e) {
+      throw classify(e);
+    }
+  }
+
+  /** Builds the commit for {@code batch} on {@code base} (null: an empty branch); null when nothing changed. */
+  private ObjectId buildCommit(ObjectId base, List<Pending> batch) throws IOException {
+    try (ObjectInserter inserter = repo.newObjectInserter(); ObjectReader reader = repo.newObjectReader();
+        RevWalk walk = new RevWalk(reader)) {
+      ObjectId baseTree = base == null ? null : walk.parseCommit(base).getTree().getId();
+      TreeMap<String, ObjectId> files = new TreeMap<>();
+      if (baseTree != null) {
+        try (TreeWalk tw = new TreeWalk(reader)) {
+          tw.addTree(baseTree);
+          tw.setRecursive(true);
+          while (tw.next()) {
+            files.put(tw.getPathString(), tw.getObjectId(0));
+          }
+        }
+      }
+      Set<String> touchedDestinations = new LinkedHashSet<>();
+      Set<String> changed = new TreeSet<>();
+      for (Pending p : batch) {
+        if (apply(p.change(), files, reader, inserter)) {
+          changed.add((p.change() instanceof Remove ? "remove " : "write ") + p.change().describe());
+        }
+        touchedDestinations.add(p.change().destinationDir());
+      }
+      for (String dest : touchedDestinations) {
+        String prefix = dest.isEmpty() ? "" : dest + "/";
+        List<String> inDest = files.keySet().stream().filter(f -> f.startsWith(prefix))
+            .map(f -> f.substring(prefix.length())).toList();
+        String kustomization = StateStoreLayout.kustomization(inDest);
+        String path = prefix + "kustomization.yaml";
+        if (kustomization == null) {
+          files.remove(path);
+        } else {
+          files.put(path, inserter.insert(Constants.OBJ_BLOB, kustomization.getBytes(StandardCharsets.UTF_8)));
+        }
+      }
+      DirCache dc = DirCache.newInCore();
+      DirCacheBuilder builder = dc.builder();
+      for (Map.Entry<String, ObjectId> e : files.entrySet()) {
+        DirCacheEntry entry = new DirCacheEntry(e.getKey());
+        entry.setFileMode(FileMode.REGULAR_FILE);
+        entry.setObjectId(e.getValue());
+        builder.add(entry);
+      }
+      builder.finish();
+      ObjectId tree = dc.writeTree(inserter);
+      if (tree.equals(baseTree) || (baseTree == null && files.isEmpty())) {
+        return null;
+      }
+      CommitBuilder commit = new CommitBuilder();
+      commit.setTreeId(tree);
+      if (base != null) {
+        commit.setParentId(base);
+      }
+      PersonIdent who = new PersonIdent(config.author(), Instant.now(), java.time.ZoneOffset.UTC);
+      commit.setAuthor(who);
+      commit.setCommitter(who);
+      commit.setMessage(message(changed, batch.size()));
+      ObjectId id = inserter.insert(commit);
+      inserter.flush();
+      return id;
+    }
+  }
+
+  private static String message(Set<String> changed, int changes) {
+    StringBuilder m = new StringBuilder("tarmac: ");
+    if (changed.size() == 1) {
+      m.append(changed.iterator().next());
+    } else {
+      m.append(changed.size()).append(" objects changed");
+    }
+    m.append("\n\n");
+    int shown = 0;
+    for (String c : changed) {
+      if (shown++ == 50) {
+        m.append("... and ").append(changed.size() - 50).append(" more\n");
+        break;
+      }
+      m.append("- ").append(c).append('\n');
+    }
+    m.append("\n(").append(changes).append(" change(s) in this batch)\n");
+    return m.toString();
+  }
+
+  /** Applies one change to the file map; true when it changed anything. */
+  private static boolean apply(Change change, TreeMap<String, ObjectId> files, ObjectReader reader,
+      ObjectInserter inserter) throws IOException {
+    String dest = change.destinationDir().isEmpty() ? "" : change.destinationDir() + "/";
+    String owner = dest + change.ownerDir() + "/";
+    String indexPath = dest + StateStoreLayout.INDEX_DIR + "/" + change.workKey();
+    Set<String> previous = new TreeSet<>();
+    ObjectId indexId = files.get(indexPath);
+    if (indexId != null) {
+      String index = new String(reader.open(indexId).getBytes(), StandardCharsets.UTF_8);
+      index.lines().filter(l -> !l.isBlank()).forEach(previous::add);
+    }
+    Map<String, ObjectId> before = new TreeMap<>();
+    previous.forEach(p -> {
+      if (files.containsKey(p)) {
+        before.put(p, files.get(p));
+      }
+    });
+    before.put(indexPath, indexId);
+    previous.forEach(files::remove);
+    files.remove(indexPath);
+    Map<String, ObjectId> after = new TreeMap<>();
+    if (change instanceof Put put) {
+      Set<String> written = new TreeSet<>();
+      for (Map.Entry<String, String> f : new TreeMap<>(put.files()).entrySet()) {
+        String path = owner + StateStoreLayout.checkPath(f.getKey());
+        ObjectId id = inserter.insert(Constants.OBJ_BLOB, f.getValue().getBytes(StandardCharsets.UTF_8));
+        files.put(path, id);
+        after.put(path, id);
+        written.add(path);
+      }
+      ObjectId newIndex = inserter.insert(Constants.OBJ_BLOB,
+          (String.join("\n", written) + "\n").getBytes(StandardCharsets.UTF_8));
+      files.put(indexPath, newIndex);
+      after.put(indexPath, newIndex);
+    } else {
+      after.put(indexPath, null);
+    }
+    return !before.equals(after);
+  }
+
+  /** The local repository (tests read commits from it). */
+  Path localRepository() {
+    return local;
+  }
+
+  /** Reads the commit log of the last pushed tip, newest first, at most {@code max} entries; for trace and tests. */
+  public List<String> log(int max) throws IOException {
+    List<String> out = new ArrayList<>();
+    if (repo == null) {
+      return out;
+    }
+    ObjectId tip = remoteTip();
+    if (tip == null) {
+      return out;
+    }
+    try (RevWalk walk = new RevWalk(repo)) {
+      walk.markStart(walk.parseCommit(tip));
+      for (RevCommit c : walk) {
+        if (out.size() >= max) {
+          break;
+        }
+        out.add(c.getName() + " " + c.getShortMessage());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (repo != null) {
+      repo.close();
+    }
+  }
+
+  static URIish uri(String url) {
+    try {
+      return new URIish(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("not a Git URL: " + url, e);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.tarmac.statestore;
+
+import dev.tarmac.api.Destination;
+import dev.tarmac.api.Selector;
+import dev.tarmac.api.Work;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which Destinations a Work is placed on. Pure.
+ *
+ * <p>Rules, after Kratix's scheduling: a Destination matches when its labels satisfy every selector of the Work
+ * (equality and set-based, Kubernetes semantics). A Destination with {@code strictMatchLabels: true} takes only
+ * Works whose selectors name every one of its labels with {@code matchLabels}, and never a Work without selectors.
+ */
+public final class WorkScheduler {
+
+  private WorkScheduler() {
+  }
+
+  /** The Destinations {@code work} goes to, sorted by name. Destinations being deleted are left out. */
+  public static List<Destination> select(Work work, List<Destination> destinations) {
+    List<Selector> selectors = work.getSpec().destinationSelectors == null ? List.of()
+        : work.getSpec().destinationSelectors;
+    return destinations.stream()
+        .filter(d -> d.getMetadata().getDeletionTimestamp() == null)
+        .filter(d -> matches(selectors, d))
+        .sorted(Comparator.comparing(d -> d.getMetadata().getName()))
+        .toList();
+  }
+
+  static boolean matches(List<Selector> selectors, Destination d) {
+    Map<String, String> labels = d.getMetadata().getLabels() == null ? Map.of() : d.getMetadata().getLabels();
+    boolean strict = d.getSpec() != null && Boolean.TRUE.equals(d.getSpec().strictMatchLabels);
+    if (strict) {
+      if (selectors.isEmpty()) {
+        return false;
+      }
+      Set<String> named = new TreeSet<>();
+      selectors.forEach(s -> {
+        if (s.matchLabels != null) {
+          named.addAll(s.matchLabels.keySet());
+        }
+      });
+      if (!named.containsAll(labels.keySet())) {
+        return false;
+      }
+    }
+    return selectors.stream().allMatch(s -> s.matches(labels));
+  }
+}
