@@ -1,6 +1,11 @@
 package dev.tarmac;
 
 import dev.tarmac.api.Crds;
+import dev.tarmac.statestore.DestinationReconciler;
+import dev.tarmac.statestore.GitStateStoreReconciler;
+import dev.tarmac.statestore.StateStoreLayout;
+import dev.tarmac.statestore.StateStores;
+import dev.tarmac.statestore.WorkReconciler;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -46,9 +51,10 @@ public final class TarmacOperator implements AutoCloseable {
    * @param dataDir where Git clones and the embedded repositories live
    * @param installCrds install or update Tarmac's CRDs at start-up instead of requiring them
    * @param reconcileThreads JOSDK reconciliation threads
+   * @param defaultStateStore create the embedded store and Destination {@code default} when no GitStateStore exists
    */
   public record Settings(String httpHost, int httpPort, boolean leaderElection, String namespace, String identity,
-      Path dataDir, boolean installCrds, int reconcileThreads) {
+      Path dataDir, boolean installCrds, int reconcileThreads, boolean defaultStateStore) {
   }
 
   private final KubernetesClient client;
@@ -60,6 +66,7 @@ public final class TarmacOperator implements AutoCloseable {
   private Operator operator;
   private HttpServer http;
   private Events events;
+  private StateStores stateStores;
 
   /**
    * @param client connected to the cluster (kubeconfig rules: in-cluster, KUBECONFIG, ~/.kube/config)
@@ -105,6 +112,7 @@ public final class TarmacOperator implements AutoCloseable {
     registerReconcilers();
 
     http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::readiness);
+    http.mount("/git/*", stateStores.embedded().servlet());
     http.start();
     LOG.info("HTTP server listening on {}", http.address());
     operator.start();
@@ -114,6 +122,14 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   private void registerReconcilers() {
+    stateStores = new StateStores(client, settings.dataDir(), StateStoreLayout.Limits.DEFAULT).start();
+    closeables.add(stateStores);
+    if (settings.defaultStateStore()) {
+      stateStores.ensureDefaults();
+    }
+    operator.register(new GitStateStoreReconciler(client, stateStores, events, settings.namespace()));
+    operator.register(new DestinationReconciler(stateStores, events));
+    operator.register(new WorkReconciler(stateStores, events));
     operator.register(new Validation.CompositionReconciler(events));
     operator.register(new Validation.TemplateReconciler(events));
     operator.register(new Validation.ScorecardReconciler(events));
@@ -189,6 +205,11 @@ public final class TarmacOperator implements AutoCloseable {
   /** The HTTP server (for its bound address). */
   public HttpServer http() {
     return http;
+  }
+
+  /** The state stores (Git writers, embedded Git server). */
+  public StateStores stateStores() {
+    return stateStores;
   }
 
   /** The Events writer. */

@@ -57,6 +57,10 @@ public final class Conditions {
       status.conditions = new ArrayList<>();
     }
     String statusValue = value == null ? "Unknown" : value ? "True" : "False";
+    // metav1.Condition requires both as strings; the API server rejects nulls.
+    reason = reason == null || reason.isEmpty() ? "Unknown" : reason;
+    // An empty message is dropped on serialization and then patched as null, which the API server rejects.
+    message = message == null || message.isEmpty() ? reason : message;
     Optional<Condition> existing = find(status.conditions, type);
     if (existing.isPresent()) {
       Condition c = existing.get();

@@ -44,6 +44,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--install-crds", description = "Install or update Tarmac's CRDs at start-up.")
   boolean installCrds;
 
+  @Option(names = "--default-state-store", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Create the embedded GitStateStore and Destination 'default' when no GitStateStore exists"
+          + " (default: ${DEFAULT-VALUE}).")
+  boolean defaultStateStore;
+
   @Option(names = "--log-format", defaultValue = "${env:TARMAC_LOG_FORMAT:-text}",
       description = "text or json (default: ${DEFAULT-VALUE}).")
   Logging.Format logFormat;
@@ -61,7 +66,7 @@ public final class RunCommand implements Callable<Integer> {
     Files.createDirectories(dataDir);
     KubernetesClient client = new KubernetesClientBuilder().build();
     var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
-        installCrds, reconcileThreads);
+        installCrds, reconcileThreads, defaultStateStore);
     TarmacOperator operator;
     try {
       operator = new TarmacOperator(client, settings).start();

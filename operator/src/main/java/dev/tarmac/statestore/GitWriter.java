@@ -169,6 +169,16 @@ public final class GitWriter implements AutoCloseable {
     return f;
   }
 
+  /**
+   * Asks the writer to reach the remote once (fetch) without changing anything, so the store's state says whether it
+   * is reachable before the first Work arrives. The future completes with the branch tip (null for an empty branch).
+   */
+  public CompletableFuture<CommitResult> probe() {
+    CompletableFuture<CommitResult> f = new CompletableFuture<>();
+    queue.add(new Pending(null, f));
+    return f;
+  }
+
   /** The store's state now. */
   public State state() {
     return state;
@@ -396,6 +406,9 @@ public final class GitWriter implements AutoCloseable {
       Set<String> touchedDestinations = new LinkedHashSet<>();
       Set<String> changed = new TreeSet<>();
       for (Pending p : batch) {
+        if (p.change() == null) {
+          continue;
+        }
         if (apply(p.change(), files, reader, inserter)) {
           changed.add((p.change() instanceof Remove ? "remove " : "write ") + p.change().describe());
         }

@@ -1,0 +1,80 @@
+package dev.tarmac.statestore;
+
+import dev.tarmac.Events;
+import dev.tarmac.StatusChange;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Destination;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import java.util.List;
+
+/** A Destination is {@code Ready} when its state store exists and is Ready (reachable and writable). */
+@ControllerConfiguration(name = "destination")
+public final class DestinationReconciler implements Reconciler<Destination> {
+
+  private final StateStores stores;
+  private final Events events;
+  private final SimpleInboundEventSource<Destination> storeChanges = new SimpleInboundEventSource<>("store-changes");
+  private volatile EventSourceContext<Destination> context;
+
+  /**
+   * @param stores the state stores (their informer says whether a store is Ready)
+   * @param events where Events go
+   */
+  public DestinationReconciler(StateStores stores, Events events) {
+    this.stores = stores;
+    this.events = events;
+    stores.onDestinationsChanged(() -> {
+      var c = context;
+      if (c != null) {
+        c.getPrimaryCache().list().forEach(d -> storeChanges.propagateEvent(ResourceID.fromResource(d)));
+      }
+    });
+  }
+
+  @Override
+  public List<EventSource<?, Destination>> prepareEventSources(EventSourceContext<Destination> context) {
+    this.context = context;
+    return List.of(storeChanges);
+  }
+
+  @Override
+  public UpdateControl<Destination> reconcile(Destination destination, Context<Destination> context) {
+    if (destination.getStatus() == null) {
+      destination.setStatus(new Destination.Status());
+    }
+    var before = StatusChange.snapshot(destination);
+    var status = destination.getStatus();
+    Long generation = destination.getMetadata().getGeneration();
+    status.observedGeneration = generation;
+    String storeName = destination.getSpec().stateStoreRef.name;
+    var store = stores.store(storeName);
+    Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "", generation);
+    if (store.isEmpty()) {
+      Conditions.setFalse(status, Conditions.READY, "StateStoreNotFound", "GitStateStore " + storeName
+          + " does not exist: create it or change spec.stateStoreRef.name", generation);
+    } else if (Conditions.isTrue(store.get().getStatus(), Conditions.READY)) {
+      Conditions.setTrue(status, Conditions.READY, "StateStoreReady", "writes go to GitStateStore " + storeName
+          + " under " + StateStores.destinationDir(store.get(), destination), generation);
+    } else {
+      String why = store.get().getStatus() == null ? "not reconciled yet"
+          : Conditions.find(store.get().getStatus().conditions, Conditions.READY).map(c -> c.getMessage())
+              .orElse("not reconciled yet");
+      Conditions.setFalse(status, Conditions.READY, "StateStoreNotReady", "GitStateStore " + storeName
+          + " is not Ready: " + why, generation);
+    }
+    var control = StatusChange.control(before, destination);
+    if (control.isPatchStatus() && !Conditions.isTrue(status, Conditions.READY)
+        && "StateStoreNotFound".equals(Conditions.reason(status, Conditions.READY))) {
+      events.warning(destination, "StateStoreNotFound", Conditions.find(status.conditions, Conditions.READY)
+          .orElseThrow().getMessage());
+    }
+    return control;
+  }
+}

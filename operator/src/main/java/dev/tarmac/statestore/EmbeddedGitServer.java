@@ -1,0 +1,87 @@
+package dev.tarmac.statestore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.http.server.GitServlet;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.errors.RepositoryNotFoundException;
+import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
+
+/**
+ * The operator's own Git repositories, served read-only over Git's smart HTTP protocol by JGit's {@link GitServlet}
+ * at {@code /git/<name>.git}, so Argo CD or Flux in the same cluster can sync what Tarmac writes with no further setup.
+ * Clone and fetch work; push is refused (the operator writes through {@link GitWriter} on the file system).
+ *
+ * <p>Repositories are bare, under {@code <dataDir>/git/<name>.git}. Names: letters, digits, {@code . _ -}.
+ */
+public final class EmbeddedGitServer {
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+  private final Path root;
+
+  /** @param dataDir the operator's data folder; repositories go under {@code git/} */
+  public EmbeddedGitServer(Path dataDir) {
+    this.root = dataDir.resolve("git");
+  }
+
+  /**
+   * The bare repository {@code name}, created empty (branch {@code main}) when missing.
+   *
+   * @return its folder
+   * @throws IllegalArgumentException when the name is not allowed
+   */
+  public Path ensureRepository(String name) {
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("'" + name + "' is not a valid repository name (letters, digits, . _ -)");
+    }
+    Path dir = root.resolve(name + ".git");
+    if (!Files.isDirectory(dir)) {
+      try {
+        Files.createDirectories(root);
+        Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch("main").call().close();
+      } catch (GitAPIException | IOException e) {
+        throw new IllegalStateException("cannot create repository " + dir + ": " + e.getMessage(), e);
+      }
+    }
+    return dir;
+  }
+
+  /** True when repository {@code name} exists. */
+  public boolean exists(String name) {
+    return NAME.matcher(name).matches() && Files.isDirectory(root.resolve(name + ".git"));
+  }
+
+  /** The URL the writer uses for repository {@code name}: a file URL of its folder. */
+  public String writerUrl(String name) {
+    return ensureRepository(name).toUri().toString();
+  }
+
+  /** The servlet to mount at {@code /git/*}. */
+  public GitServlet servlet() {
+    GitServlet servlet = new GitServlet();
+    servlet.setRepositoryResolver((req, name) -> open(name));
+    servlet.setReceivePackFactory((req, db) -> {
+      throw new ServiceNotEnabledException("the embedded Git server is read-only: Tarmac writes it");
+    });
+    return servlet;
+  }
+
+  private Repository open(String name) throws RepositoryNotFoundException {
+    String bare = name.endsWith(".git") ? name.substring(0, name.length() - 4) : name;
+    if (!exists(bare)) {
+      throw new RepositoryNotFoundException(name);
+    }
+    try {
+      return new FileRepositoryBuilder().setGitDir(root.resolve(bare + ".git").toFile()).setMustExist(true).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package dev.tarmac.statestore;
+
+import dev.tarmac.api.Destination;
+import dev.tarmac.api.GitStateStore;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state stores of this operator: one {@link GitWriter} per GitStateStore, the embedded Git server, and informers
+ * on Destinations and GitStateStores that the Work, Destination and GitStateStore reconcilers share.
+ */
+public final class StateStores implements AutoCloseable {
+
+  /** Name of the store and Destination created when none exists, backed by the embedded Git server. */
+  public static final String DEFAULT = "default";
+
+  private static final Logger LOG = LoggerFactory.getLogger(StateStores.class);
+
+  private final KubernetesClient client;
+  private final Path cacheDir;
+  private final EmbeddedGitServer embedded;
+  private final Map<String, GitWriter> writers = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> storeListeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> destinationListeners = new CopyOnWriteArrayList<>();
+  private SharedIndexInformer<Destination> destinations;
+  private SharedIndexInformer<GitStateStore> stores;
+  private final StateStoreLayout.Limits limits;
+
+  /**
+   * @param client the client
+   * @param dataDir the operator's data folder: Git clones under {@code cache/}, embedded repositories under
+   *     {@code git/}
+   * @param limits file and Work size limits
+   */
+  public StateStores(KubernetesClient client, Path dataDir, StateStoreLayout.Limits limits) {
+    this.client = client;
+    this.cacheDir = dataDir.resolve("cache");
+    this.embedded = new EmbeddedGitServer(dataDir);
+    this.limits = limits;
+  }
+
+  /** Starts the informers on Destinations and GitStateStores and waits for their first list. */
+  public StateStores start() {
+    destinations = client.resources(Destination.class).inform(handler(() -> destinationListeners.forEach(Runnable::run)), 0);
+    stores = client.resources(GitStateStore.class).inform(handler(() -> destinationListeners.forEach(Runnable::run)), 0);
+    return this;
+  }
+
+  private static <T> ResourceEventHandler<T> handler(Runnable onChange) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        onChange.run();
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        onChange.run();
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        onChange.run();
+      }
+    };
+  }
+
+  /**
+   * Creates the {@value #DEFAULT} GitStateStore (the embedded repository) and Destination (labels
+   * {@code environment: dev}, {@code platform.tarmac.dev/default: "true"}) when no GitStateStore exists, so a fresh
+   * install publishes somewhere real.
+   */
+  public void ensureDefaults() {
+    if (!client.resources(GitStateStore.class).list().getItems().isEmpty()) {
+      return;
+    }
+    GitStateStore store = new GitStateStore();
+    store.setMetadata(new ObjectMetaBuilder().withName(DEFAULT)
+        .addToLabels("platform.tarmac.dev/default", "true").build());
+    store.setSpec(new GitStateStore.Spec());
+    createIfAbsent(store);
+    if (client.resources(Destination.class).withName(DEFAULT).get() == null) {
+      Destination d = new Destination();
+      d.setMetadata(new ObjectMetaBuilder().withName(DEFAULT).addToLabels("environment", "dev")
+          .addToLabels("platform.tarmac.dev/default", "true").build());
+      d.setSpec(new Destination.Spec());
+      d.getSpec().stateStoreRef = new Destination.StateStoreRef();
+      d.getSpec().stateStoreRef.name = DEFAULT;
+      d.getSpec().path = "default";
+      createIfAbsent(d);
+    }
+    LOG.info("no GitStateStore existed: created store and Destination '{}' on the embedded Git server", DEFAULT);
+  }
+
+  private void createIfAbsent(io.fabric8.kubernetes.api.model.HasMetadata object) {
+    try {
+      client.resource(object).create();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  /** Destinations now, from the informer. */
+  public List<Destination> destinations() {
+    return destinations.getStore().list();
+  }
+
+  /** The GitStateStore {@code name}, from the informer. */
+  public Optional<GitStateStore> store(String name) {
+    return Optional.ofNullable(stores.getStore().getByKey(name));
+  }
+
+  /** Calls {@code listener} whenever a Destination or GitStateStore changes (Works may need placing again). */
+  public void onDestinationsChanged(Runnable listener) {
+    destinationListeners.add(listener);
+  }
+
+  /** Calls {@code listener} with a store's name whenever its writer's state changes (a commit, an error). */
+  public void onStoreState(Consumer<String> listener) {
+    storeListeners.add(listener);
+  }
+
+  /** The embedded Git server. */
+  public EmbeddedGitServer embedded() {
+    return embedded;
+  }
+
+  /** File and Work size limits. */
+  public StateStoreLayout.Limits limits() {
+    return limits;
+  }
+
+  /**
+   * The writer for {@code store}, created or replaced when its URL, branch or credentials changed.
+   *
+   * @param credentials read from the store's Secret by the caller
+   */
+  public GitWriter writer(GitStateStore store, GitCredentials credentials) {
+    String name = store.getMetadata().getName();
+    var spec = store.getSpec();
+    String url = spec.url == null || spec.url.isBlank() ? embedded.writerUrl(name) : spec.url;
+    String branch = spec.branch == null || spec.branch.isBlank() ? "main" : spec.branch;
+    PersonIdent author = new PersonIdent(spec.author != null && spec.author.name != null ? spec.author.name : "Tarmac",
+        spec.author != null && spec.author.email != null ? spec.author.email : "tarmac@tarmac.dev");
+    GitWriter.Config config = new GitWriter.Config(name, url, branch, credentials, author);
+    return writers.compute(name, (k, existing) -> {
+      if (existing != null && sameTarget(existing.config(), config)) {
+        return existing;
+      }
+      if (existing != null) {
+        existing.close();
+      }
+      return new GitWriter(config, cacheDir, s -> storeListeners.forEach(l -> l.accept(name)));
+    });
+  }
+
+  private static boolean sameTarget(GitWriter.Config a, GitWriter.Config b) {
+    return a.url().equals(b.url()) && a.branch().equals(b.branch())
+        && a.credentials().toString().equals(b.credentials().toString()) && Objects.equals(a.author(), b.author());
+  }
+
+  /** The writer for the store named {@code name}, if one was made. */
+  public Optional<GitWriter> writer(String name) {
+    return Optional.ofNullable(writers.get(name));
+  }
+
+  /** Stops and forgets the writer of a deleted store. */
+  public void remove(String name) {
+    GitWriter w = writers.remove(name);
+    if (w != null) {
+      w.close();
+    }
+  }
+
+  /** The folder of {@code destination} in its store's repository: store path + destination path. */
+  public static String destinationDir(GitStateStore store, Destination destination) {
+    String storePath = store.getSpec().path == null ? "" : store.getSpec().path.replaceAll("^/+|/+$", "");
+    String destPath = destination.getSpec().path == null || destination.getSpec().path.isBlank()
+        ? destination.getMetadata().getName() : destination.getSpec().path.replaceAll("^/+|/+$", "");
+    return storePath.isEmpty() ? destPath : storePath + "/" + destPath;
+  }
+
+  /** For tests: apply {@code action} to every writer. */
+  void forEachWriter(BiConsumer<String, GitWriter> action) {
+    writers.forEach(action);
+  }
+
+  @Override
+  public void close() {
+    writers.values().forEach(GitWriter::close);
+    if (destinations != null) {
+      destinations.close();
+    }
+    if (stores != null) {
+      stores.close();
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package dev.tarmac.statestore;
+
+import dev.tarmac.Events;
+import dev.tarmac.StatusChange;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Destination;
+import dev.tarmac.api.GitStateStore;
+import dev.tarmac.api.Work;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Places each Work on the Destinations its selectors match ({@link WorkScheduler}), writes its files there through
+ * the stores' {@link GitWriter}s, and records the placements in status. A reconcile never waits for Git: it queues the
+ * writes and returns; when a commit lands, the Work is reconciled again and its status says where the files are.
+ *
+ * <p>Conditions: {@code Published} (every placement committed), {@code Ready} (same, the rollup). Reasons:
+ * {@code Published}, {@code Writing}, {@code NoMatchingDestination}, {@code InvalidWork},
+ * {@code StateStoreUnreachable} (the store's own reason while the remote is down). A Work removed from a Destination
+ * (selectors changed) or deleted has its files removed, through the finalizer.
+ */
+@ControllerConfiguration(name = "work")
+public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
+
+  /** What a Destination placement is waiting for or has. */
+  private record InFlight(String fingerprint, CompletableFuture<GitWriter.CommitResult> future) {
+  }
+
+  private final StateStores stores;
+  private final Events events;
+  private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+  private final SimpleInboundEventSource<Work> written = new SimpleInboundEventSource<>("git-written");
+  private volatile EventSourceContext<Work> context;
+
+  /**
+   * @param stores the state stores
+   * @param events where Events go
+   */
+  public WorkReconciler(StateStores stores, Events events) {
+    this.stores = stores;
+    this.events = events;
+    stores.onDestinationsChanged(() -> {
+      var c = context;
+      if (c != null) {
+        c.getPrimaryCache().list().forEach(w -> written.propagateEvent(ResourceID.fromResource(w)));
+      }
+    });
+  }
+
+  @Override
+  public List<EventSource<?, Work>> prepareEventSources(EventSourceContext<Work> context) {
+    this.context = context;
+    return List.of(written);
+  }
+
+  @Override
+  public UpdateControl<Work> reconcile(Work work, Context<Work> context) {
+    if (work.getStatus() == null) {
+      work.setStatus(new Work.Status());
+    }
+    var before = StatusChange.snapshot(work);
+    var status = work.getStatus();
+    Long generation = work.getMetadata().getGeneration();
+    status.observedGeneration = generation;
+    String ownerDir;
+    try {
+      StateStoreLayout.validate(work, stores.limits());
+      ownerDir = StateStoreLayout.ownerDir(work);
+    } catch (WorkRejectedException e) {
+      fail(status, "InvalidWork", e.getMessage() + "; nothing was written", generation);
+      return warnOnChange(before, work, "InvalidWork");
+    }
+    List<Destination> targets = WorkScheduler.select(work, stores.destinations());
+    Map<String, Work.Placement> previous = new LinkedHashMap<>();
+    status.placements.forEach(p -> previous.put(p.destination, p));
+    List<Work.Placement> placements = new ArrayList<>();
+    List<String> waiting = new ArrayList<>();
+    String storeProblem = null;
+    Map<String, String> files = new LinkedHashMap<>();
+    work.getSpec().files.forEach(f -> files.put(f.path, f.content == null ? "" : f.content));
+    String key = StateStoreLayout.indexKey(work);
+
+    for (Destination d : targets) {
+      String name = d.getMetadata().getName();
+      GitStateStore store = stores.store(d.getSpec().stateStoreRef.name).orElse(null);
+      GitWriter writer = store == null ? null : stores.writer(store.getMetadata().getName()).orElse(null);
+      Work.Placement p = new Work.Placement();
+      p.destination = name;
+      if (writer == null) {
+        storeProblem = "Destination " + name + " names GitStateStore " + d.getSpec().stateStoreRef.name
+            + (store == null ? ", which does not exist" : ", which is not ready yet");
+        p.state = "Pending";
+        placements.add(p);
+        waiting.add(name);
+        continue;
+      }
+      String destDir = StateStores.destinationDir(store, d);
+      p.path = destDir + "/" + ownerDir;
+      InFlight f = placement(work, name, writer, new GitWriter.Put(destDir, ownerDir, key, files));
+      if (f.future().isDone() && !f.future().isCompletedExceptionally()) {
+        p.commit = f.future().join().commit();
+        p.state = "Written";
+      } else {
+        p.state = f.future().isCompletedExceptionally() ? "Failed" : "Writing";
+        waiting.add(name);
+        if (!writer.state().ready() && writer.state().lastError() != null) {
+          storeProblem = "GitStateStore " + writer.config().name() + ": " + writer.state().lastError();
+        }
+        if (f.future().isCompletedExceptionally()) {
+          inFlight.remove(uid(work) + "|" + name);
+        }
+      }
+      placements.add(p);
+      previous.remove(name);
+    }
+    // Destinations the Work no longer matches: remove its files there.
+    for (Work.Placement gone : previous.values()) {
+      if (removeFrom(work, gone)) {
+        continue;
+      }
+      Work.Placement p = new Work.Placement();
+      p.destination = gone.destination;
+      p.path = gone.path;
+      p.state = "Removing";
+      placements.add(p);
+      waiting.add(gone.destination);
+    }
+    status.placements = placements;
+    Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "", generation);
+    if (targets.isEmpty()) {
+      fail(status, "NoMatchingDestination", "no Destination matches the Work's selectors "
+          + selectorText(work) + "; it is placed as soon as one does", generation);
+      return warnOnChange(before, work, "NoMatchingDestination");
+    }
+    if (waiting.isEmpty()) {
+      String where = placements.stream().filter(p -> "Written".equals(p.state))
+          .map(p -> p.destination + " (" + (p.commit == null ? "empty" : p.commit.substring(0, 7)) + ")")
+          .reduce((a, b) -> a + ", " + b).orElse("");
+      Conditions.setTrue(status, Conditions.PUBLISHED, "Published", "committed to " + where, generation);
+      Conditions.setTrue(status, Conditions.READY, "Published", "committed to " + where, generation);
+    } else if (storeProblem != null) {
+      fail(status, "StateStoreUnreachable", storeProblem + "; waiting to write to " + String.join(", ", waiting),
+          generation);
+    } else {
+      Conditions.setFalse(status, Conditions.PUBLISHED, "Writing", "writing to " + String.join(", ", waiting),
+          generation);
+      Conditions.setFalse(status, Conditions.READY, "Writing", "writing to " + String.join(", ", waiting),
+          generation);
+    }
+    return StatusChange.control(before, work);
+  }
+
+  private static String selectorText(Work work) {
+    var s = work.getSpec().destinationSelectors;
+    return s == null || s.isEmpty() ? "(none)" : dev.tarmac.api.Serialization.JSON.valueToTree(s).toString();
+  }
+
+  private static void fail(Work.Status status, String reason, String message, Long generation) {
+    Conditions.setFalse(status, Conditions.PUBLISHED, reason, message, generation);
+    Conditions.setFalse(status, Conditions.READY, reason, message, generation);
+  }
+
+  private UpdateControl<Work> warnOnChange(com.fasterxml.jackson.databind.JsonNode before, Work work, String reason) {
+    var control = StatusChange.control(before, work);
+    if (control.isPatchStatus()) {
+      events.warning(work, reason, Conditions.find(work.getStatus().conditions, Conditions.READY).orElseThrow()
+          .getMessage());
+    }
+    return control;
+  }
+
+  private static String uid(Work work) {
+    return work.getMetadata().getUid();
+  }
+
+  private InFlight placement(Work work, String destination, GitWriter writer, GitWriter.Put put) {
+    String fingerprint = writer.config().name() + "|" + put.destinationDir() + "|" + put.ownerDir() + "|"
+        + Objects.hash(put.files());
+    String k = uid(work) + "|" + destination;
+    InFlight current = inFlight.get(k);
+    if (current != null && current.fingerprint().equals(fingerprint)) {
+      return current;
+    }
+    CompletableFuture<GitWriter.CommitResult> future = writer.submit(put);
+    InFlight created = new InFlight(fingerprint, future);
+    inFlight.put(k, created);
+    ResourceID id = ResourceID.fromResource(work);
+    future.whenComplete((r, e) -> written.propagateEvent(id));
+    return created;
+  }
+
+  /** Queues removal of the Work's files from a former placement; true when they are gone. */
+  private boolean removeFrom(Work work, Work.Placement placement) {
+    String k = uid(work) + "|" + placement.destination + "|remove";
+    InFlight current = inFlight.get(k);
+    if (current != null) {
+      if (current.future().isDone()) {
+        inFlight.remove(k);
+        inFlight.remove(uid(work) + "|" + placement.destination);
+        return !current.future().isCompletedExceptionally();
+      }
+      return false;
+    }
+    Destination d = stores.destinations().stream().filter(x -> x.getMetadata().getName().equals(placement.destination))
+        .findFirst().orElse(null);
+    GitStateStore store = d == null ? null : stores.store(d.getSpec().stateStoreRef.name).orElse(null);
+    GitWriter writer = store == null ? null : stores.writer(store.getMetadata().getName()).orElse(null);
+    if (writer == null || placement.path == null) {
+      // The Destination or its store is gone: there is nowhere left to remove from.
+      return true;
+    }
+    String destDir = StateStores.destinationDir(store, d);
+    String ownerDir = placement.path.startsWith(destDir + "/") ? placement.path.substring(destDir.length() + 1)
+        : StateStoreLayout.ownerDir(work);
+    CompletableFuture<GitWriter.CommitResult> f = writer.submit(new GitWriter.Remove(destDir, ownerDir,
+        StateStoreLayout.indexKey(work)));
+    inFlight.put(k, new InFlight("remove", f));
+    ResourceID id = ResourceID.fromResource(work);
+    f.whenComplete((r, e) -> written.propagateEvent(id));
+    return false;
+  }
+
+  @Override
+  public DeleteControl cleanup(Work work, Context<Work> context) {
+    if (work.getStatus() == null || work.getStatus().placements == null) {
+      return DeleteControl.defaultDelete();
+    }
+    Set<String> pending = new TreeSet<>();
+    for (Work.Placement p : work.getStatus().placements) {
+      if (!removeFrom(work, p)) {
+        pending.add(p.destination);
+      }
+    }
+    if (pending.isEmpty()) {
+      inFlight.keySet().removeIf(k -> k.startsWith(uid(work) + "|"));
+      return DeleteControl.defaultDelete();
+    }
+    return DeleteControl.noFinalizerRemoval();
+  }
+}

@@ -1,0 +1,122 @@
+package dev.tarmac.statestore;
+
+import static dev.tarmac.statestore.GitCli.git;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tarmac.TarmacOperator;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Destination;
+import dev.tarmac.api.GitStateStore;
+import dev.tarmac.api.Selector;
+import dev.tarmac.api.Work;
+import dev.tarmac.testing.TestCluster;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** GitStateStore + Destination + Work on a real API server, published to real Git and read back with the git CLI. */
+@Tag("apiserver")
+class StateStoreApiServerTest {
+
+  @TempDir
+  Path tmp;
+
+  private static Work work(String ns, String name, Map<String, String> selector, String content) {
+    Work w = new Work();
+    w.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+    w.setSpec(new Work.Spec());
+    w.getSpec().owner = new Work.OwnerRef();
+    w.getSpec().owner.kind = "Redis";
+    w.getSpec().owner.namespace = ns;
+    w.getSpec().owner.name = name;
+    Selector s = new Selector();
+    s.matchLabels = selector;
+    w.getSpec().destinationSelectors = List.of(s);
+    w.getSpec().files.add(new Work.WorkFile("redis.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "
+        + name + "}\ndata: {v: \"" + content + "\"}\n"));
+    return w;
+  }
+
+  @Test
+  void worksArePublishedToTheEmbeddedStoreAndServedOverHttp() throws Exception {
+    KubernetesClient client = TestCluster.get().client();
+    String ns = TestCluster.get().newNamespace("works");
+    String label = ns;
+    // A store and Destination of this test's own (the shared cluster may already have a default store).
+    GitStateStore store = new GitStateStore();
+    store.setMetadata(new ObjectMetaBuilder().withName(ns).build());
+    store.setSpec(new GitStateStore.Spec());
+    client.resource(store).create();
+    Destination dest = new Destination();
+    dest.setMetadata(new ObjectMetaBuilder().withName(ns).withLabels(Map.of("suite", label)).build());
+    dest.setSpec(new Destination.Spec());
+    dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
+    dest.getSpec().stateStoreRef.name = ns;
+    dest.getSpec().path = "clusters/dev";
+    client.resource(dest).create();
+
+    var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test", tmp.resolve("data"),
+        false, 4, false);
+    try (TarmacOperator op = new TarmacOperator(client, settings).start()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> Conditions.isTrue(
+          client.resources(Destination.class).withName(ns).get().getStatus(), Conditions.READY));
+
+      client.resource(work(ns, "r1", Map.of("suite", label), "a")).create();
+      client.resource(work(ns, "r2", Map.of("suite", label), "b")).create();
+      client.resource(work(ns, "nowhere", Map.of("suite", "no-such-destination"), "c")).create();
+      for (String name : List.of("r1", "r2")) {
+        Work w = await().atMost(Duration.ofSeconds(30)).until(
+            () -> client.resources(Work.class).inNamespace(ns).withName(name).get(),
+            x -> x.getStatus() != null && Conditions.isTrue(x.getStatus(), Conditions.PUBLISHED));
+        assertThat(w.getStatus().placements).singleElement().satisfies(p -> {
+          assertThat(p.destination).isEqualTo(ns);
+          assertThat(p.path).isEqualTo("clusters/dev/resources/" + ns + "/Redis/" + name);
+          assertThat(p.commit).hasSize(40);
+          assertThat(p.state).isEqualTo("Written");
+        });
+      }
+      Work nowhere = await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.resources(Work.class).inNamespace(ns).withName("nowhere").get(),
+          x -> x.getStatus() != null && "NoMatchingDestination".equals(Conditions.reason(x.getStatus(),
+              Conditions.PUBLISHED)));
+      assertThat(Conditions.find(nowhere.getStatus().conditions, Conditions.PUBLISHED).orElseThrow().getMessage())
+          .contains("no-such-destination");
+
+      // The store says where it is, and the embedded server serves it over smart HTTP, read-only.
+      GitStateStore seen = await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.resources(GitStateStore.class).withName(ns).get(),
+          s -> s.getStatus() != null && s.getStatus().lastCommit != null && Conditions.isTrue(s.getStatus(),
+              Conditions.READY));
+      String url = "http://127.0.0.1:" + op.http().address().getPort() + "/git/" + ns + ".git";
+      Path clone = tmp.resolve("clone");
+      git(tmp, "clone", "-q", url, clone.toString());
+      assertThat(clone.resolve("clusters/dev/resources/" + ns + "/Redis/r1/redis.yaml")).exists();
+      assertThat(Files.readString(clone.resolve("clusters/dev/kustomization.yaml")))
+          .contains("resources/" + ns + "/Redis/r2/redis.yaml");
+      assertThat(git(clone, "rev-parse", "HEAD").trim()).isEqualTo(seen.getStatus().lastCommit);
+      Files.writeString(clone.resolve("x.txt"), "x");
+      git(clone, "add", "x.txt");
+      git(clone, "commit", "-q", "-m", "try to push");
+      Process push = new ProcessBuilder("git", "push", "origin", "main").directory(clone.toFile())
+          .redirectErrorStream(true).start();
+      assertThat(push.waitFor()).as("push to the embedded server must be refused").isNotZero();
+
+      // Deleting a Work removes its files and its kustomization entry.
+      client.resources(Work.class).inNamespace(ns).withName("r1").delete();
+      await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.resources(Work.class).inNamespace(ns).withName("r1").get() == null);
+      git(clone, "fetch", "-q", "origin");
+      git(clone, "reset", "-q", "--hard", "origin/main");
+      assertThat(clone.resolve("clusters/dev/resources/" + ns + "/Redis/r1")).doesNotExist();
+      assertThat(Files.readString(clone.resolve("clusters/dev/kustomization.yaml"))).doesNotContain("/r1/");
+    }
+  }
+}
