@@ -1,6 +1,14 @@
 package dev.tarmac;
 
 import dev.tarmac.api.Crds;
+import dev.tarmac.pipeline.BuiltInStep;
+import dev.tarmac.pipeline.Pipeline;
+import dev.tarmac.pipeline.PipelineJobBuilder;
+import dev.tarmac.pipeline.TemplateStep;
+import dev.tarmac.promise.PromiseReconciler;
+import dev.tarmac.promise.PromiseRuntime;
+import java.util.HashMap;
+import java.util.Map;
 import dev.tarmac.statestore.DestinationReconciler;
 import dev.tarmac.statestore.GitStateStoreReconciler;
 import dev.tarmac.statestore.StateStoreLayout;
@@ -52,9 +60,10 @@ public final class TarmacOperator implements AutoCloseable {
    * @param installCrds install or update Tarmac's CRDs at start-up instead of requiring them
    * @param reconcileThreads JOSDK reconciliation threads
    * @param defaultStateStore create the embedded store and Destination {@code default} when no GitStateStore exists
+   * @param pipelineImage the operator's image, run as the last container of every pipeline Job
    */
   public record Settings(String httpHost, int httpPort, boolean leaderElection, String namespace, String identity,
-      Path dataDir, boolean installCrds, int reconcileThreads, boolean defaultStateStore) {
+      Path dataDir, boolean installCrds, int reconcileThreads, boolean defaultStateStore, String pipelineImage) {
   }
 
   private final KubernetesClient client;
@@ -67,6 +76,7 @@ public final class TarmacOperator implements AutoCloseable {
   private HttpServer http;
   private Events events;
   private StateStores stateStores;
+  private PromiseRuntime promises;
 
   /**
    * @param client connected to the cluster (kubeconfig rules: in-cluster, KUBECONFIG, ~/.kube/config)
@@ -130,9 +140,22 @@ public final class TarmacOperator implements AutoCloseable {
     operator.register(new GitStateStoreReconciler(client, stateStores, events, settings.namespace()));
     operator.register(new DestinationReconciler(stateStores, events));
     operator.register(new WorkReconciler(stateStores, events));
+    PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
+    promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
+        Math.max(4, settings.reconcileThreads()));
+    closeables.add(0, promises);
+    operator.register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
+    operator.register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     operator.register(new Validation.CompositionReconciler(events));
     operator.register(new Validation.TemplateReconciler(events));
     operator.register(new Validation.ScorecardReconciler(events));
+  }
+
+  /** The built-in pipeline steps, by image name. */
+  private Map<String, BuiltInStep> builtIns() {
+    Map<String, BuiltInStep> steps = new HashMap<>();
+    steps.put(Pipeline.TEMPLATE, new TemplateStep(1024 * 1024));
+    return steps;
   }
 
   /** Readiness for {@code /readyz}: started, informers healthy, and with leader election a known leader. */

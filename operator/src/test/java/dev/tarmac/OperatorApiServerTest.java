@@ -30,7 +30,7 @@ class OperatorApiServerTest {
   private final HttpClient http = HttpClient.newHttpClient();
 
   static TarmacOperator.Settings settings(int port, Path dataDir) {
-    return new TarmacOperator.Settings("127.0.0.1", port, false, "default", "test", dataDir, false, 4, true);
+    return new TarmacOperator.Settings("127.0.0.1", port, false, "default", "test", dataDir, false, 4, true, "tarmac:test");
   }
 
   private HttpResponse<String> get(TarmacOperator op, String path) throws Exception {

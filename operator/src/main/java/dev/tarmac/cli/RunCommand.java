@@ -49,6 +49,10 @@ public final class RunCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   boolean defaultStateStore;
 
+  @Option(names = "--pipeline-image", defaultValue = "${env:TARMAC_PIPELINE_IMAGE:-ghcr.io/tarmac-dev/tarmac:0.1.0}",
+      description = "The operator's image, run as the collector of every pipeline Job (default: ${DEFAULT-VALUE}).")
+  String pipelineImage;
+
   @Option(names = "--log-format", defaultValue = "${env:TARMAC_LOG_FORMAT:-text}",
       description = "text or json (default: ${DEFAULT-VALUE}).")
   Logging.Format logFormat;
@@ -66,7 +70,7 @@ public final class RunCommand implements Callable<Integer> {
     Files.createDirectories(dataDir);
     KubernetesClient client = new KubernetesClientBuilder().build();
     var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
-        installCrds, reconcileThreads, defaultStateStore);
+        installCrds, reconcileThreads, defaultStateStore, pipelineImage);
     TarmacOperator operator;
     try {
       operator = new TarmacOperator(client, settings).start();

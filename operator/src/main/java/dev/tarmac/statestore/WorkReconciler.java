@@ -36,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code StateStoreUnreachable} (the store's own reason while the remote is down). A Work removed from a Destination
  * (selectors changed) or deleted has its files removed, through the finalizer.
  */
-@ControllerConfiguration(name = "work")
+@ControllerConfiguration(name = "work", finalizerName = dev.tarmac.api.Labels.WORK_FINALIZER)
 public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
 
   /** What a Destination placement is waiting for or has. */

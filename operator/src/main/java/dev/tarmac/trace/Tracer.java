@@ -22,7 +22,7 @@ import java.util.Optional;
 public final class Tracer {
 
   /** Label on pipeline Jobs naming the UID of the object they run for. */
-  public static final String OWNER_UID_LABEL = Api.GROUP + "/owner-uid";
+  public static final String OWNER_UID_LABEL = dev.tarmac.api.Labels.OWNER_UID;
 
   private final KubernetesClient client;
 

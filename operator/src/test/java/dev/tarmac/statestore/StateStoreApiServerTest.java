@@ -64,7 +64,7 @@ class StateStoreApiServerTest {
     client.resource(dest).create();
 
     var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test", tmp.resolve("data"),
-        false, 4, false);
+        false, 4, false, "tarmac:test");
     try (TarmacOperator op = new TarmacOperator(client, settings).start()) {
       await().atMost(Duration.ofSeconds(30)).until(() -> Conditions.isTrue(
           client.resources(Destination.class).withName(ns).get().getStatus(), Conditions.READY));

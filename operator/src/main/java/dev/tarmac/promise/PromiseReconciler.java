@@ -1,0 +1,306 @@
+package dev.tarmac.promise;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.Events;
+import dev.tarmac.StatusChange;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Labels;
+import dev.tarmac.api.PipelineRunStatus;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.Work;
+import dev.tarmac.pipeline.Pipeline;
+import dev.tarmac.pipeline.PipelineException;
+import dev.tarmac.pipeline.SpecHash;
+import dev.tarmac.pipeline.StepOutput;
+import dev.tarmac.pipeline.WorkflowRunner;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reconciles a Promise: generates and applies its request CRD ({@link RequestCrdBuilder}), waits for it to be
+ * Established, starts a controller for the request kind inside the running operator (no restart), holds the Promise
+ * Unavailable until its {@code requiredPromises} are Available, writes {@code dependencies} as a Work for the
+ * Promise's Destinations, runs {@code workflows.promise.configure}, and reports {@code Available}, {@code Ready}, the
+ * request kind and counters of requests.
+ *
+ * <p>Deleting a Promise runs its promise delete pipelines, deletes its requests (each runs its own delete pipelines),
+ * then the CRD, and stops the controller; annotation {@code platform.tarmac.dev/skip-delete-pipelines: "true"} lets
+ * a Promise with failing delete pipelines go.
+ *
+ * @param <P> {@link Promise}, or {@link dev.tarmac.api.KratixPromise} for Promises written for Kratix
+ */
+public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Cleaner<P> {
+
+  private final KubernetesClient client;
+  private final PromiseRuntime runtime;
+  private final Events events;
+  private final String operatorNamespace;
+
+  /**
+   * @param client the client
+   * @param runtime the request controllers
+   * @param events where Events go
+   * @param operatorNamespace where the dependencies Work and promise pipeline Jobs go
+   */
+  public PromiseReconciler(KubernetesClient client, PromiseRuntime runtime, Events events, String operatorNamespace) {
+    this.client = client;
+    this.runtime = runtime;
+    this.events = events;
+    this.operatorNamespace = operatorNamespace;
+  }
+
+  @Override
+  public UpdateControl<P> reconcile(P promise, Context<P> context) {
+    if (promise.getStatus() == null) {
+      promise.setStatus(new Promise.Status());
+    }
+    var before = StatusChange.snapshot(promise);
+    Promise.Status status = promise.getStatus();
+    Long generation = promise.getMetadata().getGeneration();
+    status.observedGeneration = generation;
+    String name = promise.getMetadata().getName();
+    try {
+      ObjectNode crd = RequestCrdBuilder.build(name, promise.getSpec().api);
+      String crdName = crd.path("metadata").path("name").asText();
+      CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions().withName(crdName)
+          .get();
+      if (existing != null) {
+        String owner = existing.getMetadata().getLabels() == null ? null
+            : existing.getMetadata().getLabels().get(Labels.PROMISE);
+        if (!name.equals(owner)) {
+          throw new PromiseException("APIConflict", "CRD " + crdName + " already exists and is not managed by this"
+              + " Promise" + (owner == null ? "" : " (it belongs to Promise " + owner + ")")
+              + ": choose another group or kind in spec.api");
+        }
+        RequestCrdBuilder.checkRename(Serialization.JSON.valueToTree(existing), crd);
+      }
+      CustomResourceDefinition desired = Serialization.JSON.treeToValue(crd, CustomResourceDefinition.class);
+      CustomResourceDefinition applied;
+      try {
+        applied = client.resource(desired).fieldManager("tarmac").forceConflicts().serverSideApply();
+      } catch (KubernetesClientException e) {
+        throw new PromiseException("InvalidAPI", "the API server refused the request CRD: " + e.getStatus()
+            .getMessage());
+      }
+      var kind = RequestCrdBuilder.kind(crd);
+      status.kind = kind.getKind();
+      status.apiVersion = kind.getGroup() + "/" + kind.getVersion();
+      status.crdName = crdName;
+      if (!established(applied)) {
+        Conditions.setFalse(status, Conditions.AVAILABLE, "WaitingForCRD", "CRD " + crdName
+            + " is not Established yet", generation);
+        Conditions.setFalse(status, Conditions.READY, "WaitingForCRD", "CRD " + crdName + " is not Established yet",
+            generation);
+        return StatusChange.control(before, promise).rescheduleAfter(500);
+      }
+      List<String> missing = missingRequiredPromises(promise);
+      if (!missing.isEmpty()) {
+        String message = "required Promises not Available: " + String.join(", ", missing);
+        Conditions.setFalse(status, Conditions.AVAILABLE, "RequiredPromisesUnavailable", message, generation);
+        Conditions.setFalse(status, Conditions.READY, "RequiredPromisesUnavailable", message, generation);
+        return StatusChange.control(before, promise).rescheduleAfter(10_000);
+      }
+      // Parse the resource pipelines now, so a bad Pipeline is the Promise's error and not every request's.
+      var workflows = promise.getSpec().workflows;
+      if (workflows != null && workflows.resource != null) {
+        Pipeline.parseAll(workflows.resource.configure, "workflows.resource.configure");
+        Pipeline.parseAll(workflows.resource.delete, "workflows.resource.delete");
+      }
+      runtime.serve(promise, kind);
+      applyDependencies(promise);
+      WorkflowRunner.Outcome outcome = promiseWorkflow(promise, status);
+      Conditions.setTrue(status, Conditions.AVAILABLE, "Available", "serving " + status.kind + " (" + status.apiVersion
+          + ")", generation);
+      Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "CRD " + crdName + " applied", generation);
+      if (outcome != null && outcome.failure() != null) {
+        Conditions.setFalse(status, Conditions.READY, outcome.failureReason(), outcome.failure(), generation);
+      } else if (outcome != null && !outcome.completed()) {
+        Conditions.setFalse(status, Conditions.READY, "PipelineRunning", "promise pipelines are running", generation);
+      } else {
+        Conditions.setTrue(status, Conditions.READY, "Available", "requests of kind " + status.kind
+            + " are served", generation);
+      }
+      countRequests(promise);
+      UpdateControl<P> control = StatusChange.control(before, promise);
+      return outcome != null && outcome.requeueAfter() != null
+          ? control.rescheduleAfter(outcome.requeueAfter().toMillis()) : control.rescheduleAfter(30_000);
+    } catch (PromiseException e) {
+      return failed(promise, before, e.reason(), e.getMessage());
+    } catch (PipelineException e) {
+      return failed(promise, before, "InvalidPipeline", e.getMessage());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      return failed(promise, before, "InvalidAPI", "spec.api is not a valid CustomResourceDefinition: "
+          + e.getMessage());
+    }
+  }
+
+  private UpdateControl<P> failed(P promise, JsonNode before, String reason, String message) {
+    Long generation = promise.getMetadata().getGeneration();
+    Conditions.setFalse(promise.getStatus(), Conditions.AVAILABLE, reason, message, generation);
+    Conditions.setFalse(promise.getStatus(), Conditions.SYNCED, reason, message, generation);
+    Conditions.setFalse(promise.getStatus(), Conditions.READY, reason, message, generation);
+    UpdateControl<P> control = StatusChange.control(before, promise);
+    if (control.isPatchStatus()) {
+      events.warning(promise, reason, message);
+    }
+    return control;
+  }
+
+  private static boolean established(CustomResourceDefinition crd) {
+    return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private List<String> missingRequiredPromises(Promise promise) {
+    List<String> missing = new ArrayList<>();
+    if (promise.getSpec().requiredPromises == null) {
+      return missing;
+    }
+    for (Promise.RequiredPromise r : promise.getSpec().requiredPromises) {
+      Promise p = client.resources(Promise.class).withName(r.name).get();
+      boolean ok = p != null && Conditions.isTrue(p.getStatus(), Conditions.AVAILABLE)
+          && (r.version == null || r.version.equals(labelVersion(p)));
+      if (!ok) {
+        missing.add(r.name + (r.version == null ? "" : "@" + r.version));
+      }
+    }
+    return missing;
+  }
+
+  private static String labelVersion(Promise p) {
+    Map<String, String> labels = p.getMetadata().getLabels();
+    return labels == null ? null : labels.getOrDefault("kratix.io/promise-version",
+        labels.get("platform.tarmac.dev/promise-version"));
+  }
+
+  private WorkflowRunner.Owner owner(Promise promise) {
+    JsonNode object = Serialization.JSON.valueToTree(promise);
+    return new WorkflowRunner.Owner(object, promise.getApiVersion(), promise.getKind(), null,
+        promise.getMetadata().getName(), promise.getMetadata().getUid(), promise.getMetadata().getName(), "promise",
+        operatorNamespace, PipelineAccess.serviceAccountName(promise.getMetadata().getName()),
+        promise.getSpec().destinationSelectors == null ? List.of() : promise.getSpec().destinationSelectors);
+  }
+
+  /** Writes {@code spec.dependencies} as the Work {@code <promise>-dependencies}, or deletes it when there are none. */
+  private void applyDependencies(Promise promise) {
+    String workName = promise.getMetadata().getName() + "-dependencies";
+    List<JsonNode> deps = promise.getSpec().dependencies == null ? List.of() : promise.getSpec().dependencies;
+    if (deps.isEmpty()) {
+      client.resources(Work.class).inNamespace(operatorNamespace).withName(workName).delete();
+      return;
+    }
+    StepOutput out = new StepOutput();
+    for (int i = 0; i < deps.size(); i++) {
+      JsonNode d = deps.get(i);
+      String file = String.format("%03d-%s-%s.yaml", i, d.path("kind").asText("object").toLowerCase(),
+          d.path("metadata").path("name").asText("unnamed"));
+      try {
+        out.file(file, Serialization.YAML.writeValueAsString(d));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new PromiseException("InvalidDependencies", "spec.dependencies[" + i + "] cannot be written: "
+            + e.getMessage());
+      }
+    }
+    String hash = SpecHash.of(Serialization.JSON.valueToTree(deps));
+    Work existing = client.resources(Work.class).inNamespace(operatorNamespace).withName(workName).get();
+    if (existing != null && hash.equals(existing.getMetadata().getLabels().get(Labels.SPEC_HASH))) {
+      return;
+    }
+    Work w = WorkflowRunner.work(owner(promise), "dependencies", workName, hash, out);
+    client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
+  }
+
+  private WorkflowRunner.Outcome promiseWorkflow(Promise promise, Promise.Status status) {
+    var workflows = promise.getSpec().workflows;
+    if (workflows == null || workflows.promise == null || workflows.promise.configure == null
+        || workflows.promise.configure.isEmpty()) {
+      status.pipelines = new ArrayList<>();
+      return null;
+    }
+    List<Pipeline> pipelines = Pipeline.parseAll(workflows.promise.configure, "workflows.promise.configure");
+    String hash = SpecHash.of(Serialization.JSON.valueToTree(promise.getSpec()));
+    List<PipelineRunStatus> previous = status.pipelines == null ? List.of() : status.pipelines;
+    WorkflowRunner.Outcome outcome = runtime.runner().run(owner(promise), pipelines, "configure", hash, previous);
+    status.pipelines = new ArrayList<>(outcome.runs());
+    return outcome;
+  }
+
+  private void countRequests(Promise promise) {
+    List<GenericKubernetesResource> requests = runtime.requests(promise.getMetadata().getName());
+    Promise.RequestCounts counts = new Promise.RequestCounts();
+    counts.total = requests.size();
+    int ready = 0;
+    int failed = 0;
+    for (GenericKubernetesResource r : requests) {
+      JsonNode conditions = Serialization.JSON.valueToTree(r).path("status").path("conditions");
+      for (JsonNode c : conditions) {
+        if ("Ready".equals(c.path("type").asText())) {
+          if ("True".equals(c.path("status").asText())) {
+            ready++;
+          } else if (c.path("reason").asText().contains("Failed") || c.path("reason").asText().startsWith("Invalid")) {
+            failed++;
+          }
+        }
+      }
+    }
+    counts.ready = ready;
+    counts.failed = failed;
+    promise.getStatus().requests = counts;
+  }
+
+  @Override
+  public DeleteControl cleanup(P promise, Context<P> context) {
+    String name = promise.getMetadata().getName();
+    String crdName = promise.getStatus() == null ? null : promise.getStatus().crdName;
+    List<GenericKubernetesResource> requests = runtime.requests(name);
+    if (!requests.isEmpty()) {
+      boolean skip = promise.getMetadata().getAnnotations() != null
+          && "true".equals(promise.getMetadata().getAnnotations().get(Labels.SKIP_DELETE_PIPELINES));
+      for (GenericKubernetesResource r : requests) {
+        if (r.getMetadata().getDeletionTimestamp() == null) {
+          client.resource(r).delete();
+        }
+      }
+      if (!skip) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(1000);
+      }
+    }
+    runtime.stop(name);
+    client.resources(Work.class).inNamespace(operatorNamespace).withName(name + "-dependencies").delete();
+    if (crdName != null) {
+      client.apiextensions().v1().customResourceDefinitions().withName(crdName).delete();
+    }
+    return DeleteControl.defaultDelete();
+  }
+
+  /** Reconciles Promises of Tarmac's group. */
+  @io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration(name = "promise")
+  public static final class ForTarmac extends PromiseReconciler<Promise> {
+    /** See {@link PromiseReconciler#PromiseReconciler}. */
+    public ForTarmac(KubernetesClient client, PromiseRuntime runtime, Events events, String operatorNamespace) {
+      super(client, runtime, events, operatorNamespace);
+    }
+  }
+
+  /** Reconciles Promises written for Kratix ({@code platform.kratix.io/v1alpha1}). */
+  @io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration(name = "kratix-promise")
+  public static final class ForKratix extends PromiseReconciler<dev.tarmac.api.KratixPromise> {
+    /** See {@link PromiseReconciler#PromiseReconciler}. */
+    public ForKratix(KubernetesClient client, PromiseRuntime runtime, Events events, String operatorNamespace) {
+      super(client, runtime, events, operatorNamespace);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package dev.tarmac.promise;
+
+import dev.tarmac.Events;
+import dev.tarmac.api.Labels;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Work;
+import dev.tarmac.pipeline.BuiltInStep;
+import dev.tarmac.pipeline.PipelineJobBuilder;
+import dev.tarmac.pipeline.WorkflowRunner;
+import java.time.Clock;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request controllers the running operator serves, one per Available Promise, started and stopped at run time
+ * (no restart), plus the informers they share: Works and pipeline Jobs, whose events are mapped back to their request
+ * through the owner labels.
+ */
+public final class PromiseRuntime implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PromiseRuntime.class);
+
+  private record Served(ResourceDefinitionContext kind, RequestController controller) {
+  }
+
+  private final KubernetesClient client;
+  private final WorkflowRunner runner;
+  private final Events events;
+  private final String operatorNamespace;
+  private final int threads;
+  private final Map<String, Served> served = new ConcurrentHashMap<>();
+  private final Map<String, Promise> promises = new ConcurrentHashMap<>();
+  private final SharedIndexInformer<Work> works;
+  private final PipelineAccess access;
+  private final SharedIndexInformer<Job> jobs;
+
+  /**
+   * Starts the shared informers.
+   *
+   * @param client the client
+   * @param builtIns built-in steps by image name
+   * @param jobBuilder builds the Jobs of container Pipelines
+   * @param events where Events go
+   * @param operatorNamespace where cluster-scoped requests' Works and Jobs go
+   * @param threads concurrent reconciles per request kind
+   */
+  public PromiseRuntime(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobBuilder,
+      Events events, String operatorNamespace, int threads) {
+    this.client = client;
+    this.runner = new WorkflowRunner(client, builtIns, jobBuilder, this::job, Clock.systemUTC());
+    this.events = events;
+    this.operatorNamespace = operatorNamespace;
+    this.threads = threads;
+    this.access = new PipelineAccess(client);
+    this.works = client.resources(Work.class).inAnyNamespace().withLabel(Labels.MANAGED_BY, "tarmac")
+        .inform(mapBack(), 0);
+    this.jobs = client.batch().v1().jobs().inAnyNamespace().withLabel(Labels.MANAGED_BY, "tarmac")
+        .inform(mapBack(), 0);
+  }
+
+  private <T extends HasMetadata> ResourceEventHandler<T> mapBack() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        trigger(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        trigger(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        trigger(obj);
+      }
+    };
+  }
+
+  private void trigger(HasMetadata owned) {
+    Map<String, String> labels = owned.getMetadata().getLabels();
+    if (labels == null || labels.get(Labels.PROMISE) == null) {
+      return;
+    }
+    Served s = served.get(labels.get(Labels.PROMISE));
+    if (s == null || !s.kind().getKind().equals(labels.get(Labels.OWNER_KIND))) {
+      return;
+    }
+    RequestController.keyFromLabels(labels, Labels.OWNER_NAMESPACE, Labels.OWNER_NAME).ifPresent(
+        s.controller()::trigger);
+  }
+
+  /** Pipeline ServiceAccounts and their rights. */
+  public PipelineAccess access() {
+    return access;
+  }
+
+  /** The workflow runner, shared with the Promise reconciler for promise workflows. */
+  public WorkflowRunner runner() {
+    return runner;
+  }
+
+  /** The current Promise {@code name} as last reconciled. */
+  public Optional<Promise> promise(String name) {
+    return Optional.ofNullable(promises.get(name));
+  }
+
+  /**
+   * Serves {@code promise}'s request kind: starts its controller if it is not running (or runs for another kind),
+   * and queues every request again when the Promise changed.
+   */
+  public synchronized void serve(Promise promise, ResourceDefinitionContext kind) {
+    String name = promise.getMetadata().getName();
+    Promise previous = promises.put(name, promise);
+    Served s = served.get(name);
+    if (s != null && !sameKind(s.kind(), kind)) {
+      s.controller().close();
+      served.remove(name);
+      s = null;
+    }
+    if (s == null) {
+      RequestReconciler reconciler = new RequestReconciler(client, this, name, kind, runner, events,
+          operatorNamespace);
+      served.put(name, new Served(kind, new RequestController(client, kind, threads, reconciler)));
+      LOG.info("serving {} requests for Promise {}", kind.getKind(), name);
+    } else if (previous == null || !java.util.Objects.equals(previous.getMetadata().getGeneration(),
+        promise.getMetadata().getGeneration())) {
+      s.controller().triggerAll();
+    }
+  }
+
+  private static boolean sameKind(ResourceDefinitionContext a, ResourceDefinitionContext b) {
+    return a.getGroup().equals(b.getGroup()) && a.getVersion().equals(b.getVersion())
+        && a.getKind().equals(b.getKind()) && a.getPlural().equals(b.getPlural())
+        && a.isNamespaceScoped() == b.isNamespaceScoped();
+  }
+
+  /** Stops serving Promise {@code name}. */
+  public synchronized void stop(String name) {
+    Served s = served.remove(name);
+    promises.remove(name);
+    if (s != null) {
+      s.controller().close();
+      LOG.info("stopped serving {} requests for Promise {}", s.kind().getKind(), name);
+    }
+  }
+
+  /** The requests of Promise {@code name} in the controller's cache (empty when not served). */
+  public List<io.fabric8.kubernetes.api.model.GenericKubernetesResource> requests(String name) {
+    Served s = served.get(name);
+    return s == null ? List.of() : s.controller().list();
+  }
+
+  /** True when Promise {@code name}'s request controller runs. */
+  public boolean serving(String name) {
+    return served.containsKey(name);
+  }
+
+  /** The Works a request produced (by owner UID), from the informer. */
+  public List<Work> worksOf(String ownerUid) {
+    return works.getStore().list().stream()
+        .filter(w -> ownerUid.equals(w.getMetadata().getLabels().get(Labels.OWNER_UID))).toList();
+  }
+
+  /** A pipeline Job by namespace and name, from the informer. */
+  public Job job(String namespace, String name) {
+    return jobs.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
+  }
+
+  @Override
+  public void close() {
+    served.values().forEach(s -> s.controller().close());
+    served.clear();
+    works.close();
+    jobs.close();
+  }
+}

@@ -1,0 +1,333 @@
+package dev.tarmac.promise;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.Events;
+import dev.tarmac.LogContext;
+import dev.tarmac.ReconcileQueue;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Labels;
+import dev.tarmac.api.PipelineRunStatus;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.TarmacStatus;
+import dev.tarmac.api.Work;
+import dev.tarmac.pipeline.Pipeline;
+import dev.tarmac.pipeline.PipelineException;
+import dev.tarmac.pipeline.SpecHash;
+import dev.tarmac.pipeline.StatusMerge;
+import dev.tarmac.pipeline.WorkflowRunner;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Reconciles one request of a Promise's kind: runs {@code workflows.resource.configure} through the
+ * {@link WorkflowRunner}, waits for the Works to be {@code Published}, and writes the request's status —
+ * {@code PipelineCompleted}, {@code Published}, {@code Ready}, {@code status.pipelines[]} and whatever the
+ * pipelines' {@code status.yaml} said — only when it changed. Deleting a request runs
+ * {@code workflows.resource.delete} first (finalizer {@code platform.tarmac.dev/delete-pipelines}, added only when
+ * the Promise has delete pipelines); annotation {@code platform.tarmac.dev/skip-delete-pipelines: "true"} on the
+ * request or the Promise skips failing ones so deletion cannot get stuck. Annotation
+ * {@code platform.tarmac.dev/paused: "true"} suspends reconciliation; changing {@code platform.tarmac.dev/rerun} runs
+ * the pipelines again.
+ */
+final class RequestReconciler implements RequestController.Reconciler {
+
+  private final KubernetesClient client;
+  private final PromiseRuntime runtime;
+  private final String promiseName;
+  private final ResourceDefinitionContext kind;
+  private final WorkflowRunner runner;
+  private final Events events;
+  private final String operatorNamespace;
+
+  RequestReconciler(KubernetesClient client, PromiseRuntime runtime, String promiseName,
+      ResourceDefinitionContext kind, WorkflowRunner runner, Events events, String operatorNamespace) {
+    this.client = client;
+    this.runtime = runtime;
+    this.promiseName = promiseName;
+    this.kind = kind;
+    this.runner = runner;
+    this.events = events;
+    this.operatorNamespace = operatorNamespace;
+  }
+
+  @Override
+  public ReconcileQueue.Result reconcile(GenericKubernetesResource cached) {
+    Promise promise = runtime.promise(promiseName).orElse(null);
+    if (promise == null) {
+      return ReconcileQueue.Result.DONE;
+    }
+    var meta = cached.getMetadata();
+    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    if ("true".equals(annotations.get(Labels.PAUSED))) {
+      return ReconcileQueue.Result.DONE;
+    }
+    try (LogContext ignored = LogContext.of(cached)) {
+      ObjectNode request = Serialization.JSON.valueToTree(cached);
+      ObjectNode status = request.path("status").isObject() ? (ObjectNode) request.get("status").deepCopy()
+          : Serialization.JSON.createObjectNode();
+      JsonNode before = status.deepCopy();
+      List<Pipeline> configure;
+      List<Pipeline> delete;
+      try {
+        var workflows = promise.getSpec().workflows;
+        var resource = workflows == null ? null : workflows.resource;
+        configure = Pipeline.parseAll(resource == null ? null : resource.configure,
+            "Promise " + promiseName + " workflows.resource.configure");
+        delete = Pipeline.parseAll(resource == null ? null : resource.delete,
+            "Promise " + promiseName + " workflows.resource.delete");
+      } catch (PipelineException e) {
+        return writeFailure(cached, status, before, "InvalidPipeline", e.getMessage());
+      }
+      if (meta.getDeletionTimestamp() != null) {
+        return deleting(cached, request, promise, delete, status, before);
+      }
+      if (!delete.isEmpty() && (meta.getFinalizers() == null
+          || !meta.getFinalizers().contains(Labels.REQUEST_FINALIZER))) {
+        addFinalizer(cached);
+      }
+      String hash = SpecHash.of(request.path("spec"), Serialization.JSON.valueToTree(
+          configure.stream().map(Pipeline::raw).toList()),
+          Serialization.JSON.getNodeFactory().textNode(annotations.getOrDefault(Labels.RERUN, "")));
+      if (configure.stream().anyMatch(p -> !p.builtInOnly())) {
+        runtime.access().ensure(promiseName, kind, meta.getNamespace() == null ? operatorNamespace
+            : meta.getNamespace());
+      }
+      WorkflowRunner.Outcome outcome = runner.run(owner(request, promise), configure, "configure", hash,
+          previousRuns(status));
+      StatusMerge.merge(status, outcome.statusPatch());
+      status.set("pipelines", Serialization.JSON.valueToTree(outcome.runs()));
+      TarmacStatus conditions = conditionsOf(status);
+      Long generation = meta.getGeneration();
+      status.put("observedGeneration", generation);
+      Conditions.setTrue(conditions, Conditions.SYNCED, "ReconcileSuccess", "pipelines of generation " + generation,
+          generation);
+      if (outcome.failure() != null) {
+        Conditions.setFalse(conditions, Conditions.PIPELINE_COMPLETED, outcome.failureReason(), outcome.failure()
+            + retryText(outcome.runs()), generation);
+      } else if (!outcome.completed()) {
+        Conditions.setFalse(conditions, Conditions.PIPELINE_COMPLETED, "PipelineRunning", "running "
+            + running(outcome.runs()), generation);
+      } else {
+        Conditions.setTrue(conditions, Conditions.PIPELINE_COMPLETED, "PipelinesSucceeded",
+            configure.isEmpty() ? "the Promise has no resource pipelines" : configure.size() + " pipeline(s) succeeded",
+            generation);
+      }
+      publishedCondition(conditions, outcome, meta.getUid(), generation);
+      rollup(conditions, generation);
+      status.set("conditions", Serialization.JSON.valueToTree(conditions.conditions));
+      if (!status.equals(before)) {
+        patchStatus(cached, status);
+        if (outcome.failure() != null && !Objects.equals(reasonOf(before, Conditions.PIPELINE_COMPLETED),
+            outcome.failureReason())) {
+          events.warning(cached, outcome.failureReason(), outcome.failure());
+        }
+      }
+      return outcome.requeueAfter() == null ? ReconcileQueue.Result.DONE
+          : ReconcileQueue.Result.after(outcome.requeueAfter());
+    }
+  }
+
+  private WorkflowRunner.Owner owner(JsonNode request, Promise promise) {
+    String ns = request.path("metadata").path("namespace").asText(null);
+    List<dev.tarmac.api.Selector> selectors = promise.getSpec().destinationSelectors == null ? List.of()
+        : promise.getSpec().destinationSelectors;
+    return new WorkflowRunner.Owner(request, request.path("apiVersion").asText(), request.path("kind").asText(), ns,
+        request.path("metadata").path("name").asText(), request.path("metadata").path("uid").asText(), promiseName,
+        "resource", ns == null ? operatorNamespace : ns, PipelineAccess.serviceAccountName(promiseName), selectors);
+  }
+
+  private static List<PipelineRunStatus> previousRuns(ObjectNode status) {
+    if (!status.path("pipelines").isArray()) {
+      return List.of();
+    }
+    return Serialization.JSON.convertValue(status.get("pipelines"), new TypeReference<>() { });
+  }
+
+  private static TarmacStatus conditionsOf(ObjectNode status) {
+    TarmacStatus s = new TarmacStatus();
+    if (status.path("conditions").isArray()) {
+      s.conditions = new ArrayList<>(Serialization.JSON.convertValue(status.get("conditions"),
+          new TypeReference<List<io.fabric8.kubernetes.api.model.Condition>>() { }));
+    }
+    return s;
+  }
+
+  private static String reasonOf(JsonNode status, String type) {
+    for (JsonNode c : status.path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c.path("reason").asText(null);
+      }
+    }
+    return null;
+  }
+
+  private static String retryText(List<PipelineRunStatus> runs) {
+    return runs.stream().filter(r -> "Failed".equals(r.phase) && r.nextAttemptTime != null).findFirst()
+        .map(r -> " (attempt " + r.attempts + "; next attempt at " + r.nextAttemptTime + ")").orElse("");
+  }
+
+  private static String running(List<PipelineRunStatus> runs) {
+    return runs.stream().filter(r -> "Running".equals(r.phase))
+        .map(r -> r.name + (r.jobName == null ? "" : " (Job " + r.jobName + ")")).findFirst().orElse("pipelines");
+  }
+
+  private void publishedCondition(TarmacStatus conditions, WorkflowRunner.Outcome outcome, String uid,
+      Long generation) {
+    if (!outcome.completed()) {
+      Conditions.setFalse(conditions, Conditions.PUBLISHED, "WaitingForPipelines",
+          "outputs are published when the pipelines finish", generation);
+      return;
+    }
+    List<String> notYet = new ArrayList<>();
+    String problem = null;
+    String problemReason = null;
+    List<Work> works = runtime.worksOf(uid);
+    for (String name : outcome.works()) {
+      Work w = works.stream().filter(x -> x.getMetadata().getName().equals(name)).findFirst().orElse(null);
+      if (w == null || w.getStatus() == null || !Conditions.isTrue(w.getStatus(), Conditions.PUBLISHED)) {
+        notYet.add(name);
+        if (w != null && w.getStatus() != null) {
+          var c = Conditions.find(w.getStatus().conditions, Conditions.PUBLISHED);
+          if (c.isPresent() && !"Writing".equals(c.get().getReason())) {
+            problem = "Work " + name + ": " + c.get().getMessage();
+            problemReason = c.get().getReason();
+          }
+        }
+      }
+    }
+    if (notYet.isEmpty()) {
+      Conditions.setTrue(conditions, Conditions.PUBLISHED, "Published", outcome.works().isEmpty()
+          ? "nothing to publish" : "Works " + String.join(", ", outcome.works()) + " are in their Destinations",
+          generation);
+    } else if (problem != null) {
+      Conditions.setFalse(conditions, Conditions.PUBLISHED, problemReason, problem, generation);
+    } else {
+      Conditions.setFalse(conditions, Conditions.PUBLISHED, "Writing", "writing Works " + String.join(", ", notYet),
+          generation);
+    }
+  }
+
+  private static void rollup(TarmacStatus conditions, Long generation) {
+    for (String type : List.of(Conditions.PIPELINE_COMPLETED, Conditions.PUBLISHED)) {
+      var c = Conditions.find(conditions.conditions, type).orElseThrow();
+      if (!"True".equals(c.getStatus())) {
+        Conditions.setFalse(conditions, Conditions.READY, c.getReason(), c.getMessage(), generation);
+        return;
+      }
+    }
+    Conditions.setTrue(conditions, Conditions.READY, "Ready", "pipelines succeeded and outputs are published",
+        generation);
+  }
+
+  private ReconcileQueue.Result writeFailure(GenericKubernetesResource cached, ObjectNode status, JsonNode before,
+      String reason, String message) {
+    TarmacStatus conditions = conditionsOf(status);
+    Long generation = cached.getMetadata().getGeneration();
+    Conditions.setFalse(conditions, Conditions.SYNCED, reason, message, generation);
+    Conditions.setFalse(conditions, Conditions.READY, reason, message, generation);
+    status.set("conditions", Serialization.JSON.valueToTree(conditions.conditions));
+    status.put("observedGeneration", generation);
+    if (!status.equals(before)) {
+      patchStatus(cached, status);
+      events.warning(cached, reason, message);
+    }
+    return ReconcileQueue.Result.DONE;
+  }
+
+  private ReconcileQueue.Result deleting(GenericKubernetesResource cached, ObjectNode request, Promise promise,
+      List<Pipeline> delete, ObjectNode status, JsonNode before) {
+    var meta = cached.getMetadata();
+    if (meta.getFinalizers() == null || !meta.getFinalizers().contains(Labels.REQUEST_FINALIZER)) {
+      return ReconcileQueue.Result.DONE;
+    }
+    boolean skip = "true".equals(annotation(cached.getMetadata().getAnnotations()))
+        || "true".equals(annotation(promise.getMetadata().getAnnotations()));
+    if (!delete.isEmpty() && !skip) {
+      String hash = SpecHash.of(request.path("spec"), Serialization.JSON.getNodeFactory().textNode("delete"));
+      List<PipelineRunStatus> previous = new ArrayList<>();
+      if (status.path("deletePipelines").isArray()) {
+        previous = Serialization.JSON.convertValue(status.get("deletePipelines"), new TypeReference<>() { });
+      }
+      WorkflowRunner.Outcome outcome = runner.run(owner(request, promise), delete, "delete", hash, previous);
+      if (!outcome.completed()) {
+        status.set("deletePipelines", Serialization.JSON.valueToTree(outcome.runs()));
+        TarmacStatus conditions = conditionsOf(status);
+        String message = outcome.failure() != null ? outcome.failure() + retryText(outcome.runs())
+            + "; set annotation " + Labels.SKIP_DELETE_PIPELINES + "=true to delete anyway"
+            : "running delete pipelines";
+        Conditions.setFalse(conditions, Conditions.READY, outcome.failure() != null ? "DeletePipelineFailed"
+            : "Deleting", message, meta.getGeneration());
+        status.set("conditions", Serialization.JSON.valueToTree(conditions.conditions));
+        if (!status.equals(before)) {
+          patchStatus(cached, status);
+        }
+        return outcome.requeueAfter() == null ? ReconcileQueue.Result.DONE
+            : ReconcileQueue.Result.after(outcome.requeueAfter());
+      }
+    }
+    removeFinalizer(cached);
+    return ReconcileQueue.Result.DONE;
+  }
+
+  private static String annotation(Map<String, String> annotations) {
+    return annotations == null ? null : annotations.get(Labels.SKIP_DELETE_PIPELINES);
+  }
+
+  private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(
+      GenericKubernetesResource r) {
+    var op = client.genericKubernetesResources(kind);
+    return r.getMetadata().getNamespace() == null ? op.withName(r.getMetadata().getName())
+        : op.inNamespace(r.getMetadata().getNamespace()).withName(r.getMetadata().getName());
+  }
+
+  private void patchStatus(GenericKubernetesResource cached, ObjectNode status) {
+    ObjectNode body = Serialization.JSON.createObjectNode();
+    body.set("status", status);
+    try {
+      resource(cached).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  private void addFinalizer(GenericKubernetesResource cached) {
+    ArrayNode finalizers = Serialization.JSON.createArrayNode();
+    if (cached.getMetadata().getFinalizers() != null) {
+      cached.getMetadata().getFinalizers().forEach(finalizers::add);
+    }
+    finalizers.add(Labels.REQUEST_FINALIZER);
+    ObjectNode body = Serialization.JSON.createObjectNode();
+    body.putObject("metadata").set("finalizers", finalizers);
+    resource(cached).patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
+  }
+
+  private void removeFinalizer(GenericKubernetesResource cached) {
+    ArrayNode finalizers = Serialization.JSON.createArrayNode();
+    cached.getMetadata().getFinalizers().stream().filter(f -> !f.equals(Labels.REQUEST_FINALIZER))
+        .forEach(finalizers::add);
+    ObjectNode body = Serialization.JSON.createObjectNode();
+    body.putObject("metadata").put("resourceVersion", cached.getMetadata().getResourceVersion())
+        .set("finalizers", finalizers);
+    try {
+      resource(cached).patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 && e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+}

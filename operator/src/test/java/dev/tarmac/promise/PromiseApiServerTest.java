@@ -1,0 +1,200 @@
+package dev.tarmac.promise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.TarmacOperator;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Destination;
+import dev.tarmac.api.GitStateStore;
+import dev.tarmac.api.Labels;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.Work;
+import dev.tarmac.testing.TestCluster;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Promises on a real API server: generated request CRDs, dynamic controllers, built-in pipelines, Works, status. */
+@Tag("apiserver")
+class PromiseApiServerTest {
+
+  @TempDir
+  static Path tmp;
+  static KubernetesClient client;
+  static TarmacOperator operator;
+  static String suite;
+
+  @BeforeAll
+  static void start() {
+    client = TestCluster.get().client();
+    suite = TestCluster.get().newNamespace("promises");
+    GitStateStore store = new GitStateStore();
+    store.setMetadata(new ObjectMetaBuilder().withName(suite).build());
+    store.setSpec(new GitStateStore.Spec());
+    client.resource(store).create();
+    Destination dest = new Destination();
+    dest.setMetadata(new ObjectMetaBuilder().withName(suite).withLabels(Map.of("suite", suite)).build());
+    dest.setSpec(new Destination.Spec());
+    dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
+    dest.getSpec().stateStoreRef.name = suite;
+    client.resource(dest).create();
+    operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, suite, "test",
+        tmp.resolve("data"), false, 8, false, "tarmac:test")).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    operator.close();
+  }
+
+  static JsonNode readTree(String yaml) {
+    try {
+      return Serialization.YAML.readTree(yaml);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String promiseYaml(String name, String group, String kind) {
+    return """
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Promise
+        metadata: {name: %1$s}
+        spec:
+          destinationSelectors:
+            - matchLabels: {suite: %4$s}
+          api:
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: %3$ss.%2$s}
+            spec:
+              group: %2$s
+              names: {kind: %3$s, plural: %3$ss, singular: %3$s}
+              scope: Namespaced
+              versions:
+                - name: v1
+                  served: true
+                  storage: true
+                  schema:
+                    openAPIV3Schema:
+                      type: object
+                      properties:
+                        spec:
+                          type: object
+                          properties:
+                            size: {type: string, pattern: "^(small|large)$", default: small}
+          workflows:
+            resource:
+              configure:
+                - apiVersion: platform.tarmac.dev/v1alpha1
+                  kind: Pipeline
+                  metadata: {name: render}
+                  spec:
+                    containers:
+                      - name: render
+                        image: tarmac/template
+                        with:
+                          files:
+                            cache.yaml: |
+                              apiVersion: v1
+                              kind: ConfigMap
+                              metadata: {name: "{{ name }}-cache", namespace: "{{ namespace }}"}
+                              data: {size: "{{ spec.size }}"}
+        """.formatted(name, group, kind.toLowerCase(), suite).replace("names: {kind: " + kind.toLowerCase(),
+        "names: {kind: " + kind);
+  }
+
+  @Test
+  void aBuiltInPromiseServesRequestsThatBecomeReadyAndPublished() throws Exception {
+    String group = suite + ".example.dev";
+    client.resource(Serialization.YAML.treeToValue(readTree(promiseYaml("cache-" + suite, group, "Cache")),
+        Promise.class)).create();
+    Promise promise = await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Promise.class).withName("cache-" + suite).get(),
+        p -> p.getStatus() != null && Conditions.isTrue(p.getStatus(), Conditions.AVAILABLE));
+    assertThat(promise.getStatus().kind).isEqualTo("Cache");
+    assertThat(promise.getStatus().apiVersion).isEqualTo(group + "/v1");
+    var crd = client.apiextensions().v1().customResourceDefinitions().withName("caches." + group).get();
+    assertThat(crd.getSpec().getVersions().get(0).getSubresources().getStatus()).isNotNull();
+    assertThat(crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns()).extracting(c -> c.getName())
+        .contains("READY", "REASON", "AGE");
+
+    String ns = TestCluster.get().newNamespace("cache");
+    var requests = client.genericKubernetesResources(group + "/v1", "Cache");
+    GenericKubernetesResource request = Serialization.YAML.treeToValue(readTree("""
+        apiVersion: %s/v1
+        kind: Cache
+        metadata: {name: c1, namespace: %s}
+        spec: {size: large}
+        """.formatted(group, ns)), GenericKubernetesResource.class);
+    requests.inNamespace(ns).resource(request).create();
+    GenericKubernetesResource ready = await().atMost(Duration.ofSeconds(30)).until(
+        () -> requests.inNamespace(ns).withName("c1").get(),
+        r -> "True".equals(condition(r, "Ready")));
+    JsonNode status = Serialization.JSON.valueToTree(ready).path("status");
+    assertThat(status.path("pipelines").get(0).path("phase").asText()).isEqualTo("Succeeded");
+    assertThat(condition(ready, "Published")).isEqualTo("True");
+    assertThat(status.path("observedGeneration").asLong()).isEqualTo(1);
+
+    Work work = client.resources(Work.class).inNamespace(ns).withName("c1-render").get();
+    assertThat(work.getSpec().files).singleElement().satisfies(f -> assertThat(f.content)
+        .contains("name: \"c1-cache\"").contains("size: \"large\""));
+    assertThat(work.getMetadata().getLabels()).containsEntry(Labels.OWNER_NAME, "c1");
+    assertThat(Conditions.isTrue(work.getStatus(), Conditions.PUBLISHED)).isTrue();
+
+    // A spec change runs the pipeline again and publishes the new output.
+    requests.inNamespace(ns).withName("c1").edit(r -> {
+      ((Map<String, Object>) r.getAdditionalProperties().get("spec")).put("size", "small");
+      return r;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(Work.class).inNamespace(ns)
+        .withName("c1-render").get().getSpec().files.get(0).content.contains("size: \"small\""));
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      var r = requests.inNamespace(ns).withName("c1").get();
+      return "True".equals(condition(r, "Ready"))
+          && Serialization.JSON.valueToTree(r).path("status").path("observedGeneration").asLong() == 2;
+    });
+
+    // Steady state: nothing changes, so nothing is written.
+    String rv = requests.inNamespace(ns).withName("c1").get().getMetadata().getResourceVersion();
+    Thread.sleep(1500);
+    assertThat(requests.inNamespace(ns).withName("c1").get().getMetadata().getResourceVersion()).isEqualTo(rv);
+  }
+
+  @Test
+  void anInvalidApiIsAConditionThatSaysWhatToChange() throws Exception {
+    String yaml = """
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Promise
+        metadata: {name: broken-%s}
+        spec:
+          api: {apiVersion: v1, kind: ConfigMap}
+        """.formatted(suite);
+    client.resource(Serialization.YAML.treeToValue(readTree(yaml), Promise.class)).create();
+    Promise p = await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Promise.class).withName("broken-" + suite).get(),
+        x -> x.getStatus() != null && "InvalidAPI".equals(Conditions.reason(x.getStatus(), Conditions.READY)));
+    assertThat(Conditions.find(p.getStatus().conditions, Conditions.AVAILABLE).orElseThrow().getMessage())
+        .contains("must be an apiextensions.k8s.io/v1 CustomResourceDefinition");
+  }
+
+  static String condition(GenericKubernetesResource r, String type) {
+    for (JsonNode c : Serialization.JSON.valueToTree(r).path("status").path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c.path("status").asText();
+      }
+    }
+    return null;
+  }
+}
