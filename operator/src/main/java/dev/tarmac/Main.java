@@ -3,6 +3,7 @@ package dev.tarmac;
 import dev.tarmac.cli.CrdsCommand;
 import dev.tarmac.cli.RunCommand;
 import dev.tarmac.cli.TraceCommand;
+import dev.tarmac.pipeline.PipelineCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tarmac", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "An internal developer platform on Kubernetes: Promises, Compositions, Templates and a catalog.",
-    subcommands = {CommandLine.HelpCommand.class, CrdsCommand.class, RunCommand.class, TraceCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, CrdsCommand.class, RunCommand.class, TraceCommand.class,
+        PipelineCommand.class})
 public final class Main implements Runnable {
 
   static {
