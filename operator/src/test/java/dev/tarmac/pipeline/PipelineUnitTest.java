@@ -1,0 +1,145 @@
+package dev.tarmac.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.statestore.StateStoreLayout;
+import dev.tarmac.testing.RepoPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PipelineUnitTest {
+
+  @TempDir
+  Path tmp;
+
+  static JsonNode yaml(String s) throws Exception {
+    return Serialization.YAML.readTree(s);
+  }
+
+  @Test
+  void parsesKratixPipelinesFromTheCorpusAsTheyAre() throws Exception {
+    JsonNode promise = Serialization.YAML.readTree(RepoPaths.corpus().resolve("kratix/redis-promise.yaml").toFile());
+    Pipeline p = Pipeline.parse(promise.path("spec").path("workflows").path("resource").path("configure").get(0),
+        "redis");
+    assertThat(p.name()).isEqualTo("instance-configure");
+    assertThat(p.steps()).singleElement().satisfies(s -> {
+      assertThat(s.image()).isEqualTo("ghcr.io/syntasso/kratix-marketplace/redis-configure-pipeline:v0.1.0");
+      assertThat(s.builtIn()).isFalse();
+    });
+    assertThat(p.builtInOnly()).isFalse();
+  }
+
+  @Test
+  void refusesWhatIsNotAPipelineWithAMessage() throws Exception {
+    assertThatThrownBy(() -> Pipeline.parse(yaml("{apiVersion: v1, kind: Pod}"), "workflows[0]"))
+        .isInstanceOf(PipelineException.class).hasMessageContaining("must be kind Pipeline");
+    assertThatThrownBy(() -> Pipeline.parse(yaml(
+        "{apiVersion: platform.kratix.io/v1alpha1, kind: Pipeline, metadata: {name: x}, spec: {}}"), "w"))
+        .hasMessageContaining("has no spec.containers");
+  }
+
+  @Test
+  void jobNamesAreDnsLabelsAndRetriesGetTheirOwn() throws Exception {
+    Pipeline p = Pipeline.parse(yaml("{apiVersion: platform.tarmac.dev/v1alpha1, kind: Pipeline, metadata: {name: "
+        + "instance-configure}, spec: {containers: [{name: a, image: x}]}}"), "p");
+    var run = new PipelineJobBuilder.Run(p, "redis", "resource", "configure", "v1", "Redis", "ns",
+        "a-very-long-request-name-that-goes-on-and-on-and-on", "uid", "0123456789abcdef", "ns", "sa", "cm", "w");
+    String name = PipelineJobBuilder.jobName(run);
+    assertThat(name).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").endsWith("-01234567");
+    var retry = new PipelineJobBuilder.Run(p, "redis", "resource", "configure", "v1", "Redis", "ns", "r", "uid",
+        "0123456789abcdef-2", "ns", "sa", "cm", "w");
+    assertThat(PipelineJobBuilder.jobName(retry)).isEqualTo("r-instance-configure-01234567-2");
+  }
+
+  @Test
+  void specHashIgnoresKeyOrderButNotValues() throws Exception {
+    assertThat(SpecHash.of(yaml("{a: 1, b: {c: 2, d: 3}}"))).isEqualTo(SpecHash.of(yaml("{b: {d: 3, c: 2}, a: 1}")));
+    assertThat(SpecHash.of(yaml("{a: 1}"))).isNotEqualTo(SpecHash.of(yaml("{a: 2}")));
+    assertThat(SpecHash.of(yaml("{a: 1}"))).hasSize(16);
+  }
+
+  @Test
+  void backoffDoublesAndIsCapped() {
+    assertThat(Backoff.after(1)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(Backoff.after(2)).isEqualTo(Duration.ofSeconds(20));
+    assertThat(Backoff.after(50)).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void statusMergeMergesMapsAndConditionsByTypeAndProtectsOperatorFields() throws Exception {
+    ObjectNode status = (ObjectNode) yaml("""
+        observedGeneration: 3
+        endpoint: {host: a, port: 1}
+        conditions:
+          - {type: Ready, status: "True", reason: Ready}
+          - {type: DatabaseReady, status: "False", reason: Creating, lastTransitionTime: "2026-01-01T00:00:00Z"}
+        """);
+    StatusMerge.merge(status, yaml("""
+        observedGeneration: 99
+        endpoint: {port: 5432}
+        message: done
+        conditions:
+          - {type: Ready, status: "False", reason: Hijack}
+          - {type: DatabaseReady, status: "True", reason: Created}
+          - {type: BackupsReady, status: "True", reason: Scheduled}
+        """));
+    assertThat(status.path("observedGeneration").asInt()).isEqualTo(3);
+    assertThat(status.path("endpoint").toString()).isEqualTo("{\"host\":\"a\",\"port\":5432}");
+    assertThat(status.path("message").asText()).isEqualTo("done");
+    assertThat(status.path("conditions").findValuesAsText("type")).containsExactly("Ready", "DatabaseReady",
+        "BackupsReady");
+    assertThat(status.path("conditions").get(0).path("reason").asText()).isEqualTo("Ready");
+    assertThat(status.path("conditions").get(1).path("reason").asText()).isEqualTo("Created");
+  }
+
+  @Test
+  void templateStepRendersWithTheRequestAndRefusesMethodCalls() throws Exception {
+    JsonNode request = yaml("{metadata: {name: r1, namespace: team}, spec: {size: large}}");
+    StepOutput out = new TemplateStep(1024).run(request, yaml("""
+        files:
+          "{{ name }}/cm.yaml": "kind: ConfigMap\\nmetadata: {name: {{ name }}-cm}\\ndata: {size: {{ spec.size }}}\\n"
+        """));
+    assertThat(out.files()).containsOnlyKeys("r1/cm.yaml");
+    assertThat(out.files().get("r1/cm.yaml")).contains("name: r1-cm").contains("size: large");
+    assertThatThrownBy(() -> new TemplateStep(1024).run(request, yaml(
+        "files: {x.yaml: \"{{ name.getClass().forName('java.lang.Runtime') }}\"}")))
+        .isInstanceOf(PipelineException.class).hasMessageContaining("x.yaml does not render");
+    assertThatThrownBy(() -> new TemplateStep(100).run(request, yaml(
+        "files: {big.yaml: \"{% for i in range(1, 1000) %}xxxxxxxxxx{% endfor %}\"}")))
+        .hasMessageContaining("over the limit of 100 bytes");
+    assertThatThrownBy(() -> new TemplateStep(1024).run(request, yaml("{}")))
+        .hasMessageContaining("needs with.files");
+  }
+
+  @Test
+  void collectorKeepsSubFoldersAndRefusesEscapesSizesAndBadYaml() throws Exception {
+    Path root = tmp.resolve("tarmac");
+    Files.createDirectories(root.resolve("output/sub"));
+    Files.createDirectories(root.resolve("metadata"));
+    Files.writeString(root.resolve("output/sub/a.yaml"), "kind: ConfigMap\n");
+    Files.writeString(root.resolve("metadata/destination-selectors.yaml"), "- matchLabels: {environment: prod}\n");
+    Files.writeString(root.resolve("metadata/status.yaml"), "url: https://x\n");
+    StepOutput out = OutputCollector.collect(root, StateStoreLayout.Limits.DEFAULT);
+    assertThat(out.files()).containsOnlyKeys("sub/a.yaml");
+    assertThat(out.selectors()).singleElement().satisfies(s -> assertThat(s.matchLabels)
+        .containsEntry("environment", "prod"));
+    assertThat(out.status().path("url").asText()).isEqualTo("https://x");
+
+    Files.createSymbolicLink(root.resolve("output/escape.yaml"), Path.of("/etc/hostname"));
+    assertThatThrownBy(() -> OutputCollector.collect(root, StateStoreLayout.Limits.DEFAULT))
+        .hasMessageContaining("escape.yaml is a symlink");
+    Files.delete(root.resolve("output/escape.yaml"));
+    assertThatThrownBy(() -> OutputCollector.collect(root, new StateStoreLayout.Limits(5, 100)))
+        .hasMessageContaining("sub/a.yaml is 16 bytes, over the limit of 5 bytes per file");
+    Files.writeString(root.resolve("metadata/status.yaml"), "a: [broken\n");
+    assertThatThrownBy(() -> OutputCollector.collect(root, StateStoreLayout.Limits.DEFAULT))
+        .hasMessageContaining("metadata/status.yaml is not valid YAML");
+  }
+}
