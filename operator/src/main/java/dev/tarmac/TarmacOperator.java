@@ -1,6 +1,9 @@
 package dev.tarmac;
 
+import dev.tarmac.api.Composition;
 import dev.tarmac.api.Crds;
+import dev.tarmac.composition.ComposeStep;
+import dev.tarmac.composition.DatabaseReconciler;
 import dev.tarmac.pipeline.BuiltInStep;
 import dev.tarmac.pipeline.Pipeline;
 import dev.tarmac.pipeline.PipelineJobBuilder;
@@ -147,6 +150,7 @@ public final class TarmacOperator implements AutoCloseable {
     operator.register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
     operator.register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     operator.register(new Validation.CompositionReconciler(events));
+    operator.register(new DatabaseReconciler(client, events));
     operator.register(new Validation.TemplateReconciler(events));
     operator.register(new Validation.ScorecardReconciler(events));
   }
@@ -155,6 +159,7 @@ public final class TarmacOperator implements AutoCloseable {
   private Map<String, BuiltInStep> builtIns() {
     Map<String, BuiltInStep> steps = new HashMap<>();
     steps.put(Pipeline.TEMPLATE, new TemplateStep(1024 * 1024));
+    steps.put(Pipeline.COMPOSE, new ComposeStep(name -> client.resources(Composition.class).withName(name).get()));
     return steps;
   }
 

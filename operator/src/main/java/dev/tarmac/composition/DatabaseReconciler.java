@@ -1,0 +1,353 @@
+package dev.tarmac.composition;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.Events;
+import dev.tarmac.StatusChange;
+import dev.tarmac.api.Api;
+import dev.tarmac.api.ComposedStatus;
+import dev.tarmac.api.Composition;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Database;
+import dev.tarmac.api.Labels;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.Work;
+import dev.tarmac.pipeline.StepOutput;
+import dev.tarmac.pipeline.WorkflowRunner;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reconciles a Database claim: selects its Composition ({@link CompositionSelection}), composes it
+ * ({@link CompositionEngine}), and either server-side applies the composed resources into the claim's namespace
+ * (target {@code Cluster}: owner references to the claim, labels naming it, readiness from their status) or writes
+ * them to Git through a Work (target {@code Destinations}). Writes the connection Secret (generated passwords kept
+ * stable, only in that Secret), prunes resources no longer composed, and honours {@code deletionPolicy}.
+ */
+@ControllerConfiguration(name = "database")
+public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<Database> {
+
+  /** Labels on composed resources naming their claim. */
+  public static final String CLAIM_NAME = Api.GROUP + "/claim-name";
+  /** The claim's namespace. */
+  public static final String CLAIM_NAMESPACE = Api.GROUP + "/claim-namespace";
+  /** The claim's kind. */
+  public static final String CLAIM_KIND = Api.GROUP + "/claim-kind";
+  /** The resource template that produced a composed resource. */
+  public static final String RESOURCE_NAME = Api.GROUP + "/composition-resource-name";
+  /** Set on composed resources left behind by {@code deletionPolicy: Retain}. */
+  public static final String RETAINED = Api.GROUP + "/retained";
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DatabaseReconciler.class);
+
+  private final KubernetesClient client;
+  private final Events events;
+  private final Map<String, String> servedVersions = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * @param client the client
+   * @param events where Events go
+   */
+  public DatabaseReconciler(KubernetesClient client, Events events) {
+    this.client = client;
+    this.events = events;
+  }
+
+  @Override
+  public List<EventSource<?, Database>> prepareEventSources(EventSourceContext<Database> context) {
+    // StatefulSets carry readiness; their changes bring the claim back. Other kinds are re-checked on a timer.
+    var config = InformerEventSourceConfiguration.from(StatefulSet.class, Database.class)
+        .withLabelSelector(CLAIM_KIND + "=Database")
+        .withSecondaryToPrimaryMapper(s -> {
+          Map<String, String> l = s.getMetadata().getLabels();
+          return l == null || l.get(CLAIM_NAME) == null ? Set.of()
+              : Set.of(new ResourceID(l.get(CLAIM_NAME), l.get(CLAIM_NAMESPACE)));
+        })
+        .build();
+    return List.of(new InformerEventSource<>(config, context));
+  }
+
+  @Override
+  public UpdateControl<Database> reconcile(Database db, Context<Database> context) {
+    if (db.getStatus() == null) {
+      db.setStatus(new Database.Status());
+    }
+    var before = StatusChange.snapshot(db);
+    ComposedStatus status = db.getStatus();
+    Long generation = db.getMetadata().getGeneration();
+    status.observedGeneration = generation;
+    String ns = db.getMetadata().getNamespace();
+    try {
+      Composition composition = CompositionSelection.select(db, client.resources(Composition.class).list()
+          .getItems());
+      status.compositionName = composition.getMetadata().getName();
+      var typeRef = composition.getSpec().compositeTypeRef;
+      if (typeRef != null && typeRef.kind != null && !"Database".equals(typeRef.kind)) {
+        throw new CompositionException("CompositionInvalid", "Composition " + status.compositionName + " composes "
+            + typeRef.kind + ", not Database: choose a Composition whose compositeTypeRef is Database");
+      }
+      JsonNode claim = Serialization.JSON.valueToTree(db);
+      JsonNode spec = Serialization.JSON.valueToTree(composition.getSpec());
+      boolean toGit = composition.getSpec().target == Composition.Target.Destinations;
+      var first = CompositionEngine.compose(claim, spec, Map.of(), Map.of());
+      Map<String, JsonNode> observed = new HashMap<>();
+      for (var c : toGit ? List.<CompositionEngine.Composed>of() : first.resources()) {
+        name(db, c);
+        observe(ns, c).ifPresent(live -> observed.put(c.name(), live));
+      }
+      var result = CompositionEngine.compose(claim, spec, observed, Map.of());
+      result.resources().forEach(c -> name(db, c));
+      if (toGit) {
+        writeWork(db, composition, result);
+      } else {
+        apply(db, result);
+        prune(db, result);
+      }
+      Map<String, String> secretData = connectionSecret(db, result);
+      status.resources = new ArrayList<>();
+      for (var c : result.resources()) {
+        ComposedStatus.ComposedResourceRef ref = new ComposedStatus.ComposedResourceRef();
+        ref.name = c.name();
+        ref.apiVersion = c.resource().path("apiVersion").asText();
+        ref.kind = c.resource().path("kind").asText();
+        ref.resourceName = c.resource().path("metadata").path("name").asText();
+        ref.namespace = ns;
+        ref.ready = toGit || c.ready();
+        ref.message = toGit ? "written to Git" : c.message();
+        status.resources.add(ref);
+      }
+      result.composite().path("status").fields().forEachRemaining(e -> status.setField(e.getKey(), e.getValue()));
+      status.connectionSecret = secretData == null ? null : db.getSpec().writeConnectionSecretToRef.name;
+      Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "Composition " + status.compositionName
+          + " applied (" + result.resources().size() + " resources)", generation);
+      List<String> waiting = status.resources.stream().filter(r -> !Boolean.TRUE.equals(r.ready))
+          .map(r -> r.kind + " " + r.resourceName + ": " + r.message).toList();
+      if (toGit) {
+        Conditions.setTrue(status, Conditions.READY, "Published", "composed resources are written to the"
+            + " Composition's Destinations for another controller to apply", generation);
+      } else if (waiting.isEmpty()) {
+        Conditions.setTrue(status, Conditions.READY, "Available", "every composed resource is ready", generation);
+      } else {
+        Conditions.setFalse(status, Conditions.READY, "Creating", "waiting for " + String.join("; ", waiting),
+            generation);
+      }
+      UpdateControl<Database> control = StatusChange.control(before, db);
+      return waiting.isEmpty() || toGit ? control : control.rescheduleAfter(10_000);
+    } catch (CompositionException e) {
+      return failed(db, before, e.reason(), e.getMessage());
+    } catch (KubernetesClientException e) {
+      String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+          : e.getMessage();
+      return failed(db, before, "ApplyFailed", "the API server refused a composed resource: " + message);
+    }
+  }
+
+  /** The composed resource as it is in the cluster, at the version the cluster serves for its kind. */
+  private java.util.Optional<JsonNode> observe(String ns, CompositionEngine.Composed c) {
+    String apiVersion = resolveVersion(c.resource().path("apiVersion").asText(), c.resource().path("kind").asText());
+    try {
+      GenericKubernetesResource live = client.genericKubernetesResources(apiVersion, c.resource().path("kind").asText())
+          .inNamespace(ns).withName(c.resource().path("metadata").path("name").asText()).get();
+      return java.util.Optional.ofNullable(live).map(Serialization.JSON::valueToTree);
+    } catch (KubernetesClientException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /**
+   * The apiVersion to use for {@code kind}: the one written when the cluster serves it there, else another served
+   * version of the same group that has the kind (e.g. CronJob at batch/v1beta1 before Kubernetes 1.21), else the one
+   * written (the apply then fails with the API server's own message).
+   */
+  private String resolveVersion(String apiVersion, String kind) {
+    return servedVersions.computeIfAbsent(apiVersion + "|" + kind, k -> {
+      var resources = client.getApiResources(apiVersion);
+      if (resources != null && resources.getResources().stream().anyMatch(x -> kind.equals(x.getKind()))) {
+        return apiVersion;
+      }
+      String other = servedVersion(apiVersion, kind);
+      return other == null ? apiVersion : other;
+    });
+  }
+
+  private UpdateControl<Database> failed(Database db, JsonNode before, String reason, String message) {
+    LOG.warn("{}: {}", reason, message);
+    Long generation = db.getMetadata().getGeneration();
+    Conditions.setFalse(db.getStatus(), Conditions.SYNCED, reason, message, generation);
+    Conditions.setFalse(db.getStatus(), Conditions.READY, reason, message, generation);
+    UpdateControl<Database> control = StatusChange.control(before, db);
+    if (control.isPatchStatus()) {
+      events.warning(db, reason, message);
+    }
+    return control.rescheduleAfter(30_000);
+  }
+
+  /** Defaults a composed resource's name to {@code <claim>-<template>} and labels it with its claim. */
+  private static void name(Database db, CompositionEngine.Composed c) {
+    ObjectNode meta = c.resource().with("metadata");
+    if (!meta.hasNonNull("name")) {
+      meta.put("name", db.getMetadata().getName() + "-" + c.name());
+    }
+    meta.remove("namespace");
+    ObjectNode labels = meta.with("labels");
+    labels.put(CLAIM_NAME, db.getMetadata().getName());
+    labels.put(CLAIM_NAMESPACE, db.getMetadata().getNamespace());
+    labels.put(CLAIM_KIND, "Database");
+    labels.put(RESOURCE_NAME, c.name());
+    labels.put(Labels.MANAGED_BY, "tarmac");
+  }
+
+  private void apply(Database db, CompositionEngine.Result result) {
+    for (var c : result.resources()) {
+      GenericKubernetesResource r = Serialization.JSON.convertValue(c.resource(), GenericKubernetesResource.class);
+      r.getMetadata().setNamespace(db.getMetadata().getNamespace());
+      r.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(db.getApiVersion())
+          .withKind(db.getKind()).withName(db.getMetadata().getName()).withUid(db.getMetadata().getUid())
+          .withController(true).withBlockOwnerDeletion(true).build()));
+      String served = resolveVersion(r.getApiVersion(), r.getKind());
+      r.setApiVersion(served);
+      c.resource().put("apiVersion", served);
+      client.resource(r).fieldManager("tarmac").forceConflicts().serverSideApply();
+    }
+  }
+
+  /** Another served apiVersion of {@code kind}'s group that has {@code kind}, or null. */
+  private String servedVersion(String apiVersion, String kind) {
+    int slash = apiVersion.indexOf('/');
+    if (slash < 0) {
+      return null;
+    }
+    var group = client.getApiGroup(apiVersion.substring(0, slash));
+    if (group == null) {
+      return null;
+    }
+    for (var v : group.getVersions()) {
+      if (v.getGroupVersion().equals(apiVersion)) {
+        continue;
+      }
+      var resources = client.getApiResources(v.getGroupVersion());
+      if (resources != null && resources.getResources().stream().anyMatch(x -> kind.equals(x.getKind()))) {
+        return v.getGroupVersion();
+      }
+    }
+    return null;
+  }
+
+  /** Deletes composed resources of this claim that the Composition no longer composes. */
+  private void prune(Database db, CompositionEngine.Result result) {
+    List<ComposedStatus.ComposedResourceRef> previous = db.getStatus().resources == null ? List.of()
+        : db.getStatus().resources;
+    for (var p : previous) {
+      boolean still = result.resources().stream().anyMatch(c -> c.resource().path("kind").asText().equals(p.kind)
+          && c.resource().path("metadata").path("name").asText().equals(p.resourceName));
+      if (!still && p.apiVersion != null) {
+        client.genericKubernetesResources(p.apiVersion, p.kind).inNamespace(db.getMetadata().getNamespace())
+            .withName(p.resourceName).delete();
+      }
+    }
+  }
+
+  private void writeWork(Database db, Composition composition, CompositionEngine.Result result) {
+    StepOutput out = new StepOutput();
+    for (var c : result.resources()) {
+      try {
+        out.file(c.name() + ".yaml", Serialization.YAML.writeValueAsString(c.resource()));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    var owner = new WorkflowRunner.Owner(Serialization.JSON.valueToTree(db), db.getApiVersion(), db.getKind(),
+        db.getMetadata().getNamespace(), db.getMetadata().getName(), db.getMetadata().getUid(),
+        "composition-" + composition.getMetadata().getName(), "resource", db.getMetadata().getNamespace(), null,
+        composition.getSpec().destinationSelectors == null ? List.of() : composition.getSpec().destinationSelectors);
+    Work w = WorkflowRunner.work(owner, "compose", db.getMetadata().getName() + "-composed",
+        dev.tarmac.pipeline.SpecHash.ofValue(out.files()), out);
+    client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
+  }
+
+  /** Writes the connection Secret; returns its data, or null when the claim asks for none. */
+  private Map<String, String> connectionSecret(Database db, CompositionEngine.Result result) {
+    var ref = db.getSpec().writeConnectionSecretToRef;
+    if (ref == null || ref.name == null) {
+      return null;
+    }
+    String ns = db.getMetadata().getNamespace();
+    Secret existing = client.secrets().inNamespace(ns).withName(ref.name).get();
+    Map<String, String> current = new HashMap<>();
+    if (existing != null && existing.getData() != null) {
+      existing.getData().forEach((k, v) -> current.put(k, new String(Base64.getDecoder().decode(v),
+          StandardCharsets.UTF_8)));
+    }
+    String scheme = db.getSpec().engine == Database.Engine.MYSQL ? "mysql" : "postgresql";
+    Map<String, String> data = ConnectionSecret.data(result.connectionDetails(), result.generatedPasswords(),
+        current, scheme);
+    if (!data.equals(current)) {
+      Map<String, String> encoded = new LinkedHashMap<>();
+      data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+      client.resource(new SecretBuilder().withNewMetadata().withName(ref.name).withNamespace(ns)
+          .addToLabels(CLAIM_NAME, db.getMetadata().getName()).addToLabels(Labels.MANAGED_BY, "tarmac")
+          .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(db.getApiVersion()).withKind(db.getKind())
+              .withName(db.getMetadata().getName()).withUid(db.getMetadata().getUid()).withController(true).build())
+          .endMetadata().withType("connection.tarmac.dev/v1alpha1").withData(encoded).build())
+          .fieldManager("tarmac").forceConflicts().serverSideApply();
+    }
+    return data;
+  }
+
+  @Override
+  public DeleteControl cleanup(Database db, Context<Database> context) {
+    boolean retain = db.getSpec().deletionPolicy == Database.DeletionPolicy.Retain;
+    List<ComposedStatus.ComposedResourceRef> resources = db.getStatus() == null || db.getStatus().resources == null
+        ? List.of() : db.getStatus().resources;
+    String ns = db.getMetadata().getNamespace();
+    for (var r : resources) {
+      if (r.apiVersion == null) {
+        continue;
+      }
+      var resource = client.genericKubernetesResources(r.apiVersion, r.kind).inNamespace(ns).withName(r.resourceName);
+      if (retain) {
+        try {
+          resource.edit(x -> {
+            x.getMetadata().setOwnerReferences(List.of());
+            x.getMetadata().getLabels().put(RETAINED, "true");
+            return x;
+          });
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 404) {
+            throw e;
+          }
+        }
+      } else {
+        resource.delete();
+      }
+    }
+    if (!retain) {
+      client.resources(Work.class).inNamespace(ns).withName(db.getMetadata().getName() + "-composed").delete();
+    }
+    return DeleteControl.defaultDelete();
+  }
+}

@@ -1,0 +1,151 @@
+package dev.tarmac.composition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tarmac.TarmacOperator;
+import dev.tarmac.api.Composition;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Database;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.Work;
+import dev.tarmac.testing.RepoPaths;
+import dev.tarmac.testing.TestCluster;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Database claims on a real API server, composed by the shipped Compositions. */
+@Tag("apiserver")
+class DatabaseApiServerTest {
+
+  @TempDir
+  static Path tmp;
+  static KubernetesClient client;
+  static TarmacOperator operator;
+
+  @BeforeAll
+  static void start() throws Exception {
+    client = TestCluster.get().client();
+    for (String f : new String[] {"postgresql-in-cluster.yaml", "mysql-in-cluster.yaml", "postgresql-aws.yaml"}) {
+      client.load(Files.newInputStream(RepoPaths.repo().resolve("compositions").resolve(f))).serverSideApply();
+    }
+    operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
+        tmp.resolve("data"), false, 4, false, "tarmac:test")).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    operator.close();
+  }
+
+  private static Database database(String ns, String name, String spec) throws Exception {
+    Database db = Serialization.YAML.readValue("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Database
+        metadata: {name: %s, namespace: %s}
+        spec:
+        %s
+        """.formatted(name, ns, spec.indent(2)), Database.class);
+    return client.resource(db).create();
+  }
+
+  @Test
+  void aPostgresClaimComposesResourcesASecretAndBecomesReadyWhenTheStatefulSetIs() throws Exception {
+    String ns = TestCluster.get().newNamespace("db");
+    database(ns, "payments-db", """
+        engine: postgresql
+        version: "16"
+        storageGB: 100
+        size: small
+        backupRetentionDays: 30
+        writeConnectionSecretToRef: {name: payments-db-credentials}
+        """);
+    Database creating = await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("payments-db").get(),
+        d -> d.getStatus() != null && "Creating".equals(Conditions.reason(d.getStatus(), Conditions.READY)));
+    assertThat(creating.getStatus().compositionName).isEqualTo("postgresql-in-cluster");
+    assertThat(creating.getStatus().resources).extracting(r -> r.kind)
+        .containsExactly("PersistentVolumeClaim", "Service", "StatefulSet", "CronJob");
+    StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName("payments-db-postgresql").get();
+    assertThat(sts.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("Database"));
+    assertThat(sts.getMetadata().getLabels()).containsEntry(DatabaseReconciler.CLAIM_NAME, "payments-db");
+    assertThat(client.persistentVolumeClaims().inNamespace(ns).withName("payments-db-data").get().getSpec()
+        .getResources().getRequests().get("storage").toString()).isEqualTo("100Gi");
+    var backup = creating.getStatus().resources.get(3);
+    assertThat(client.genericKubernetesResources(backup.apiVersion, "CronJob").inNamespace(ns)
+        .withName("payments-db-backup").get()).isNotNull();
+    Secret secret = client.secrets().inNamespace(ns).withName("payments-db-credentials").get();
+    assertThat(secret.getData()).containsKeys("host", "port", "username", "password", "database", "uri");
+    String password = secret.getData().get("password");
+
+    // Play the StatefulSet controller: the pod is ready.
+    sts.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(1)
+        .withReadyReplicas(1).build());
+    client.resource(sts).updateStatus();
+    Database ready = await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("payments-db").get(),
+        d -> Conditions.isTrue(d.getStatus(), Conditions.READY));
+    assertThat(ready.getStatus().fields()).containsKey("readyReplicas");
+    assertThat(ready.getStatus().connectionSecret).isEqualTo("payments-db-credentials");
+
+    // A claim change re-applies; the generated password stays.
+    client.resources(Database.class).inNamespace(ns).withName("payments-db").edit(d -> {
+      d.getSpec().size = Database.Size.MEDIUM;
+      return d;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> "1".equals(client.apps().statefulSets().inNamespace(ns)
+        .withName("payments-db-postgresql").get().getSpec().getTemplate().getSpec().getContainers().get(0)
+        .getResources().getRequests().get("cpu").toString()));
+    assertThat(client.secrets().inNamespace(ns).withName("payments-db-credentials").get().getData().get("password"))
+        .isEqualTo(password);
+
+    // deletionPolicy Delete removes the composed resources.
+    client.resources(Database.class).inNamespace(ns).withName("payments-db").delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.apps().statefulSets().inNamespace(ns).withName("payments-db-postgresql").get() == null);
+  }
+
+  @Test
+  void retainLeavesResourcesUnownedAndLabelled() throws Exception {
+    String ns = TestCluster.get().newNamespace("retain");
+    database(ns, "keep", "engine: mysql\nstorageGB: 5\ndeletionPolicy: Retain\nsize: small\nversion: \"8.0\"");
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.apps().statefulSets().inNamespace(ns).withName("keep-mysql").get() != null);
+    client.resources(Database.class).inNamespace(ns).withName("keep").delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("keep").get() == null);
+    StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName("keep-mysql").get();
+    assertThat(sts.getMetadata().getOwnerReferences()).isEmpty();
+    assertThat(sts.getMetadata().getLabels()).containsEntry(DatabaseReconciler.RETAINED, "true");
+  }
+
+  @Test
+  void unknownCompositionIsAConditionAndDestinationsTargetWritesAWork() throws Exception {
+    String ns = TestCluster.get().newNamespace("bad");
+    database(ns, "nowhere", "engine: postgresql\ncompositionRef: {name: does-not-exist}");
+    Database bad = await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("nowhere").get(),
+        d -> d.getStatus() != null && "CompositionNotFound".equals(Conditions.reason(d.getStatus(),
+            Conditions.READY)));
+    assertThat(Conditions.find(bad.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+        .contains("does-not-exist");
+
+    database(ns, "analytics", "engine: postgresql\nversion: \"16\"\nstorageGB: 50\nsize: large\n"
+        + "backupRetentionDays: 14\ncompositionRef: {name: postgresql-aws}");
+    Work work = await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Work.class).inNamespace(ns).withName("analytics-composed").get(), w -> w != null);
+    assertThat(work.getSpec().files).singleElement().satisfies(f -> assertThat(f.content)
+        .contains("kind: Instance").contains("storageEncrypted: true").contains("backupRetentionPeriod: 14"));
+    assertThat(client.resources(Composition.class).withName("postgresql-aws").get()).isNotNull();
+  }
+}
