@@ -1,6 +1,9 @@
 package dev.tarmac;
 
 import dev.tarmac.api.Composition;
+import dev.tarmac.catalog.CatalogIndex;
+import dev.tarmac.catalog.CatalogInformers;
+import dev.tarmac.catalog.CatalogServlet;
 import dev.tarmac.api.Crds;
 import dev.tarmac.composition.ComposeStep;
 import dev.tarmac.composition.DatabaseReconciler;
@@ -80,6 +83,7 @@ public final class TarmacOperator implements AutoCloseable {
   private Events events;
   private StateStores stateStores;
   private PromiseRuntime promises;
+  private CatalogInformers catalog;
 
   /**
    * @param client connected to the cluster (kubeconfig rules: in-cluster, KUBECONFIG, ~/.kube/config)
@@ -126,6 +130,7 @@ public final class TarmacOperator implements AutoCloseable {
 
     http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::readiness);
     http.mount("/git/*", stateStores.embedded().servlet());
+    http.mount("/api/catalog/*", new CatalogServlet(catalog.index()));
     http.start();
     LOG.info("HTTP server listening on {}", http.address());
     operator.start();
@@ -147,6 +152,9 @@ public final class TarmacOperator implements AutoCloseable {
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
         Math.max(4, settings.reconcileThreads()));
     closeables.add(0, promises);
+    catalog = new CatalogInformers(client, new CatalogIndex()).start(metrics);
+    closeables.add(catalog);
+    promises.observeRequests(catalog::request);
     operator.register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
     operator.register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     operator.register(new Validation.CompositionReconciler(events));
@@ -238,6 +246,11 @@ public final class TarmacOperator implements AutoCloseable {
   /** The state stores (Git writers, embedded Git server). */
   public StateStores stateStores() {
     return stateStores;
+  }
+
+  /** The catalog and its informers. */
+  public CatalogInformers catalog() {
+    return catalog;
   }
 
   /** The Events writer. */

@@ -101,6 +101,20 @@ public final class PromiseRuntime implements AutoCloseable {
         s.controller()::trigger);
   }
 
+  /** Told about every request of every served kind (the catalog indexes them). */
+  @FunctionalInterface
+  public interface RequestObserver {
+    /** A request of Promise {@code promise} was added or changed ({@code deleted} false) or deleted. */
+    void observe(String promise, io.fabric8.kubernetes.api.model.GenericKubernetesResource request, boolean deleted);
+  }
+
+  private volatile RequestObserver requestObserver = (p, r, d) -> { };
+
+  /** Sets the observer of requests; call before Promises are served. */
+  public void observeRequests(RequestObserver observer) {
+    this.requestObserver = observer;
+  }
+
   /** Pipeline ServiceAccounts and their rights. */
   public PipelineAccess access() {
     return access;
@@ -132,7 +146,8 @@ public final class PromiseRuntime implements AutoCloseable {
     if (s == null) {
       RequestReconciler reconciler = new RequestReconciler(client, this, name, kind, runner, events,
           operatorNamespace);
-      served.put(name, new Served(kind, new RequestController(client, kind, threads, reconciler)));
+      served.put(name, new Served(kind, new RequestController(client, kind, threads, reconciler,
+          (request, deleted) -> requestObserver.observe(name, request, deleted))));
       LOG.info("serving {} requests for Promise {}", kind.getKind(), name);
     } else if (previous == null || !java.util.Objects.equals(previous.getMetadata().getGeneration(),
         promise.getMetadata().getGeneration())) {

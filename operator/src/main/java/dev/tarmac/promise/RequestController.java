@@ -51,6 +51,16 @@ public final class RequestController implements AutoCloseable {
    */
   public RequestController(KubernetesClient client, ResourceDefinitionContext kind, int threads,
       Reconciler reconciler) {
+    this(client, kind, threads, reconciler, (r, deleted) -> { });
+  }
+
+  /**
+   * As {@link #RequestController(KubernetesClient, ResourceDefinitionContext, int, Reconciler)}, also telling
+   * {@code observer} about every request added, changed ({@code false}) or deleted ({@code true}) — the catalog
+   * indexes requests this way without a second watch.
+   */
+  public RequestController(KubernetesClient client, ResourceDefinitionContext kind, int threads,
+      Reconciler reconciler, java.util.function.BiConsumer<GenericKubernetesResource, Boolean> observer) {
     this.kind = kind;
     this.queue = new ReconcileQueue("request-" + kind.getKind().toLowerCase(java.util.Locale.ROOT), threads, key -> {
       GenericKubernetesResource request = cached(key).orElse(null);
@@ -60,11 +70,13 @@ public final class RequestController implements AutoCloseable {
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(GenericKubernetesResource obj) {
+        observer.accept(obj, false);
         queue.add(Cache.metaNamespaceKeyFunc(obj));
       }
 
       @Override
       public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource now) {
+        observer.accept(now, false);
         if (matters(old, now)) {
           queue.add(Cache.metaNamespaceKeyFunc(now));
         }
@@ -72,6 +84,7 @@ public final class RequestController implements AutoCloseable {
 
       @Override
       public void onDelete(GenericKubernetesResource obj, boolean unknownFinalState) {
+        observer.accept(obj, true);
         // Deletion work happens while the finalizer holds the object; nothing is left to do once it is gone.
       }
     });

@@ -1,0 +1,251 @@
+package dev.tarmac.catalog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.api.Component;
+import dev.tarmac.api.Database;
+import dev.tarmac.api.KratixPromise;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Scorecard;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.Template;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds the {@link CatalogIndex} from informers — Components, Databases, Promises (Tarmac's and Kratix's), Templates,
+ * Namespaces, Scorecards, and every Promise's request kind through {@link #request} — and rebuilds it at most every
+ * 100 ms after a change, so a change in the cluster is visible over HTTP well within a second. After each rebuild it
+ * publishes Scorecard results to Components' {@code status.scorecards} (only when they changed) and to metrics.
+ */
+public final class CatalogInformers implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CatalogInformers.class);
+
+  private final KubernetesClient client;
+  private final CatalogIndex index;
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final Map<String, String> publishedScorecards = new ConcurrentHashMap<>();
+  private final Thread rebuilder;
+  private volatile boolean running = true;
+  private MultiGauge entitiesByKind;
+  private MultiGauge scorecardLevels;
+  private MultiGauge coverage;
+  private MultiGauge requests;
+
+  /**
+   * @param client the client
+   * @param index the catalog to feed
+   */
+  public CatalogInformers(KubernetesClient client, CatalogIndex index) {
+    this.client = client;
+    this.index = index;
+    this.rebuilder = new Thread(this::loop, "catalog-rebuild");
+    rebuilder.setDaemon(true);
+  }
+
+  /** Starts the informers (waiting for their first lists), the rebuild loop, and registers metrics. */
+  public CatalogInformers start(MeterRegistry metrics) {
+    inform(client.resources(Component.class).inAnyNamespace().inform(handler(null), 0));
+    inform(client.resources(Database.class).inAnyNamespace().inform(handler(null), 0));
+    inform(client.resources(Promise.class).inform(handler(null), 0));
+    inform(client.resources(KratixPromise.class).inform(handler(null), 0));
+    inform(client.resources(Template.class).inform(handler(null), 0));
+    inform(client.namespaces().inform(handler(null), 0));
+    inform(client.resources(Scorecard.class).inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Scorecard s) {
+        index.scorecard(s.getMetadata().getName(), Serialization.JSON.valueToTree(s.getSpec()));
+      }
+
+      @Override
+      public void onUpdate(Scorecard o, Scorecard s) {
+        onAdd(s);
+      }
+
+      @Override
+      public void onDelete(Scorecard s, boolean unknown) {
+        index.scorecard(s.getMetadata().getName(), null);
+      }
+    }, 0));
+    entitiesByKind = MultiGauge.builder("tarmac.catalog.entities").description("Catalog entities by kind")
+        .register(metrics);
+    scorecardLevels = MultiGauge.builder("tarmac.scorecard.level")
+        .description("Scorecard level per entity: 0 none, then 1, 2, 3 in the Scorecard's order").register(metrics);
+    coverage = MultiGauge.builder("tarmac.catalog.coverage.ratio")
+        .description("Share of Components with an owner, docs (techdocs) and on-call (PagerDuty); golden-path"
+            + " adoption is the share scaffolded from a Template").register(metrics);
+    requests = MultiGauge.builder("tarmac.selfservice.requests")
+        .description("Self-service requests (Promise requests and Databases) by Promise and outcome")
+        .register(metrics);
+    index.rebuild();
+    publish();
+    rebuilder.start();
+    return this;
+  }
+
+  private void inform(SharedIndexInformer<?> informer) {
+    informers.add(informer);
+  }
+
+  private <T extends HasMetadata> ResourceEventHandler<T> handler(String promise) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        index.upsert(key(obj), Serialization.JSON.valueToTree(obj), promise);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        onAdd(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        index.remove(key(obj));
+      }
+    };
+  }
+
+  /** Indexes (or, with {@code deleted}, removes) a request of Promise {@code promise}. */
+  public void request(String promise, HasMetadata request, boolean deleted) {
+    if (deleted) {
+      index.remove(key(request));
+    } else {
+      index.upsert(key(request), Serialization.JSON.valueToTree(request), promise);
+    }
+  }
+
+  private static String key(HasMetadata o) {
+    ObjectMeta m = o.getMetadata();
+    return o.getApiVersion() + "/" + o.getKind() + "/" + (m.getNamespace() == null ? "" : m.getNamespace()) + "/"
+        + m.getName();
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        Thread.sleep(100);
+        if (index.dirty()) {
+          index.rebuild();
+          publish();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("catalog rebuild failed: {}", e.toString());
+      }
+    }
+  }
+
+  private void publish() {
+    CatalogIndex.Snapshot s = index.snapshot();
+    Map<String, Integer> kinds = new HashMap<>();
+    s.entities().forEach(e -> kinds.merge(e.path("kind").asText(), 1, Integer::sum));
+    entitiesByKind.register(kinds.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("kind", e.getKey()),
+        e.getValue())).toList(), true);
+    List<MultiGauge.Row<?>> levels = new ArrayList<>();
+    s.scorecards().forEach((ref, results) -> results.forEach(r -> levels.add(MultiGauge.Row.of(
+        Tags.of("scorecard", r.scorecard(), "entity", ref, "level", r.level()),
+        r.rank(Scorecards.levels(index.scorecardSpecs().getOrDefault(r.scorecard(),
+            Serialization.JSON.createObjectNode())))))));
+    scorecardLevels.register(levels, true);
+    int components = 0;
+    int owned = 0;
+    int docs = 0;
+    int oncall = 0;
+    int golden = 0;
+    Map<List<String>, Integer> outcomes = new HashMap<>();
+    for (JsonNode e : s.entities()) {
+      String kind = e.path("kind").asText();
+      if (kind.equals("Component")) {
+        components++;
+        owned += e.path("spec").has("owner") ? 1 : 0;
+        docs += e.path("metadata").path("annotations").has("backstage.io/techdocs-ref") ? 1 : 0;
+        oncall += e.path("metadata").path("annotations").has("pagerduty.com/service-id") ? 1 : 0;
+        golden += e.path("spec").has("template") ? 1 : 0;
+      } else if (kind.equals("Resource")) {
+        String promise = e.path("spec").path("promise").asText(e.path("spec").path("type").asText());
+        String outcome = e.path("spec").path("ready").asText("unknown");
+        outcomes.merge(List.of(promise, outcome), 1, Integer::sum);
+      }
+    }
+    double n = Math.max(1, components);
+    coverage.register(List.of(
+        MultiGauge.Row.of(Tags.of("check", "owner"), owned / n),
+        MultiGauge.Row.of(Tags.of("check", "docs"), docs / n),
+        MultiGauge.Row.of(Tags.of("check", "oncall"), oncall / n),
+        MultiGauge.Row.of(Tags.of("check", "golden-path"), golden / n)), true);
+    requests.register(outcomes.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("promise", e.getKey().get(0),
+        "ready", e.getKey().get(1)), e.getValue())).toList(), true);
+    publishComponentScorecards(s);
+  }
+
+  /** Writes each Component's Scorecard results into its status, when they changed. */
+  private void publishComponentScorecards(CatalogIndex.Snapshot s) {
+    s.scorecards().forEach((ref, results) -> {
+      if (!ref.startsWith("component:")) {
+        return;
+      }
+      JsonNode entity = s.byRef().get(ref);
+      String location = entity.path("metadata").path("annotations").path("backstage.io/managed-by-location")
+          .asText("");
+      if (!location.startsWith("kubernetes:platform.tarmac.dev/")) {
+        return;
+      }
+      List<Component.ScorecardResult> out = new ArrayList<>();
+      for (Scorecards.Result r : results) {
+        Component.ScorecardResult c = new Component.ScorecardResult();
+        c.name = r.scorecard();
+        c.level = r.level();
+        c.passed = r.passed();
+        c.failed = r.failed();
+        out.add(c);
+      }
+      String json = Serialization.JSON.valueToTree(out).toString();
+      if (Objects.equals(publishedScorecards.get(ref), json)) {
+        return;
+      }
+      String[] parts = location.substring("kubernetes:".length()).split("/");
+      if (parts.length != 5) {
+        return;
+      }
+      try {
+        client.resources(Component.class).inNamespace(parts[3]).withName(parts[4]).subresource("status")
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"scorecards\":" + json + "}}");
+        publishedScorecards.put(ref, json);
+      } catch (RuntimeException e) {
+        LOG.debug("could not write scorecards of {}: {}", ref, e.getMessage());
+      }
+    });
+  }
+
+  /** The catalog. */
+  public CatalogIndex index() {
+    return index;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    rebuilder.interrupt();
+    informers.forEach(SharedIndexInformer::close);
+  }
+}

@@ -1,0 +1,188 @@
+package dev.tarmac.catalog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.api.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Backstage's catalog query semantics over a {@link CatalogIndex.Snapshot}. Pure.
+ *
+ * <p>Filters (Backstage's "Filtering" section of the catalog API): each {@code filter} parameter is a comma-separated
+ * list of conditions that must all hold; several {@code filter} parameters are alternatives (any may hold). A
+ * condition is {@code key=value} (the value matches case-insensitively, any element of a list matches) or
+ * {@code key} alone (the key exists). Keys are dotted paths, case-insensitive, including {@code relations.<type>}.
+ */
+public final class CatalogQuery {
+
+  /** One condition of a filter. */
+  record Condition(String key, String value) {
+  }
+
+  private CatalogQuery() {
+  }
+
+  /**
+   * Parses filter parameters.
+   *
+   * @throws IllegalArgumentException (Backstage InputError) on an empty key
+   */
+  static List<List<Condition>> parseFilters(List<String> filters) {
+    List<List<Condition>> out = new ArrayList<>();
+    for (String f : filters) {
+      List<Condition> all = new ArrayList<>();
+      for (String part : f.split(",")) {
+        if (part.isBlank()) {
+          continue;
+        }
+        int eq = part.indexOf('=');
+        String key = (eq < 0 ? part : part.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+        if (key.isEmpty()) {
+          throw new IllegalArgumentException("invalid filter '" + part + "': missing key");
+        }
+        all.add(new Condition(key, eq < 0 ? null : part.substring(eq + 1).trim().toLowerCase(Locale.ROOT)));
+      }
+      if (!all.isEmpty()) {
+        out.add(all);
+      }
+    }
+    return out;
+  }
+
+  /** Indexes (into the snapshot's lists) of the entities matching {@code filters} and the full-text term. */
+  static List<Integer> select(CatalogIndex.Snapshot s, List<List<Condition>> filters, String term,
+      List<String> termFields) {
+    List<Integer> out = new ArrayList<>();
+    String t = term == null || term.isBlank() ? null : term.trim().toLowerCase(Locale.ROOT);
+    List<String> fields = termFields == null || termFields.isEmpty()
+        ? List.of("metadata.name", "metadata.title", "spec.type", "metadata.description") : termFields;
+    for (int i = 0; i < s.entities().size(); i++) {
+      Map<String, Set<String>> index = s.search().get(i);
+      if (!filters.isEmpty() && filters.stream().noneMatch(all -> all.stream().allMatch(c -> holds(index, c)))) {
+        continue;
+      }
+      if (t != null && fields.stream().noneMatch(f -> index.getOrDefault(f.toLowerCase(Locale.ROOT), Set.of())
+          .stream().anyMatch(v -> v.contains(t)))) {
+        continue;
+      }
+      out.add(i);
+    }
+    return out;
+  }
+
+  private static boolean holds(Map<String, Set<String>> index, Condition c) {
+    Set<String> values = index.get(c.key());
+    if (values == null) {
+      return false;
+    }
+    return c.value() == null || values.contains(c.value());
+  }
+
+  /** Sorts selected entities by {@code orderFields} ({@code field,asc|desc}); entity ref breaks ties. */
+  static void order(CatalogIndex.Snapshot s, List<Integer> selected, List<String> orderFields) {
+    Comparator<Integer> cmp = null;
+    for (String of : orderFields) {
+      String[] parts = of.split(",");
+      String field = parts[0].trim().toLowerCase(Locale.ROOT);
+      boolean desc = parts.length > 1 && parts[1].trim().equalsIgnoreCase("desc");
+      Comparator<Integer> c = Comparator.comparing((Integer i) -> first(s.search().get(i).get(field)),
+          Comparator.nullsLast(Comparator.naturalOrder()));
+      if (desc) {
+        c = c.reversed();
+      }
+      cmp = cmp == null ? c : cmp.thenComparing(c);
+    }
+    Comparator<Integer> byRef = Comparator.comparing(i -> CatalogIndex.ref(s.entities().get(i)));
+    selected.sort(cmp == null ? byRef : cmp.thenComparing(byRef));
+  }
+
+  private static String first(Set<String> values) {
+    return values == null || values.isEmpty() ? null : values.iterator().next();
+  }
+
+  /** {@code entity} keeping only {@code fields} (dotted paths); all of it when {@code fields} is empty. */
+  static JsonNode project(ObjectNode entity, List<String> fields) {
+    if (fields == null || fields.isEmpty()) {
+      return entity;
+    }
+    ObjectNode out = Serialization.JSON.createObjectNode();
+    for (String f : fields) {
+      JsonNode v = Paths.value(entity, f.trim());
+      if (v != null) {
+        set(out, entity, f.trim().split("\\."), 0, v);
+      }
+    }
+    return out;
+  }
+
+  /** Writes {@code value} at the path in {@code out}, keeping dotted keys whole as they are in {@code source}. */
+  private static void set(ObjectNode out, JsonNode source, String[] parts, int from, JsonNode value) {
+    for (int to = parts.length; to > from; to--) {
+      String key = String.join(".", java.util.Arrays.copyOfRange(parts, from, to));
+      JsonNode child = source.get(key);
+      if (child != null) {
+        if (to == parts.length) {
+          out.set(key, value);
+        } else {
+          set(out.with(key), child, parts, to, value);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Facet counts: for each facet key, each value (as written in the entities) and how many entities have it. */
+  static Map<String, List<Map<String, Object>>> facets(CatalogIndex.Snapshot s, List<Integer> selected,
+      List<String> facets) {
+    Map<String, List<Map<String, Object>>> out = new TreeMap<>();
+    for (String facet : facets) {
+      Map<String, Integer> counts = new TreeMap<>();
+      for (int i : selected) {
+        JsonNode v = Paths.value(s.entities().get(i), facet);
+        if (facet.toLowerCase(Locale.ROOT).startsWith("relations.")) {
+          for (String target : s.search().get(i).getOrDefault(facet.toLowerCase(Locale.ROOT), Set.of())) {
+            counts.merge(target, 1, Integer::sum);
+          }
+        } else if (v != null && v.isArray()) {
+          v.forEach(x -> counts.merge(x.asText(), 1, Integer::sum));
+        } else if (v != null && v.isValueNode()) {
+          counts.merge(v.asText(), 1, Integer::sum);
+        }
+      }
+      List<Map<String, Object>> list = new ArrayList<>();
+      counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
+          .thenComparing(Map.Entry.comparingByKey()))
+          .forEach(e -> list.add(Map.of("value", e.getKey(), "count", e.getValue())));
+      out.put(facet, list);
+    }
+    return out;
+  }
+
+  /** An opaque cursor: the query and the offset, base64url JSON. */
+  static String cursor(ObjectNode query, int offset) {
+    ObjectNode c = query.deepCopy();
+    c.put("offset", offset);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(c.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Decodes a cursor.
+   *
+   * @throws IllegalArgumentException (InputError) when it is not one this server made
+   */
+  static ObjectNode decodeCursor(String cursor) {
+    try {
+      return (ObjectNode) Serialization.JSON.readTree(Base64.getUrlDecoder().decode(cursor));
+    } catch (Exception e) {
+      throw new IllegalArgumentException("invalid cursor");
+    }
+  }
+}

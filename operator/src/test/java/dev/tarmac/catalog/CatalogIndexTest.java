@@ -1,0 +1,174 @@
+package dev.tarmac.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.testing.RepoPaths;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The catalog index and Backstage's query semantics, with no cluster. */
+class CatalogIndexTest {
+
+  CatalogIndex index;
+
+  static JsonNode yaml(String s) throws Exception {
+    return Serialization.YAML.readTree(s);
+  }
+
+  @BeforeEach
+  void fill() throws Exception {
+    index = new CatalogIndex();
+    index.upsert("c1", yaml("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Component
+        metadata:
+          name: payments-service
+          namespace: payments
+          uid: 11111111-1111-1111-1111-111111111111
+          annotations:
+            backstage.io/techdocs-ref: dir:.
+            pagerduty.com/service-id: PX123
+            platform.tarmac.dev/description: Takes payments
+        spec:
+          type: service
+          lifecycle: production
+          owner: team-payments
+          system: payments
+          providesApis: [payments-api]
+          dependsOn: [resource:payments-db, component:ledger]
+          template: {name: java-service}
+        """), null);
+    index.upsert("d1", yaml("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Database
+        metadata: {name: payments-db, namespace: payments, uid: 22222222-2222-2222-2222-222222222222}
+        spec: {engine: postgresql, version: "16", storageGB: 100, backupRetentionDays: 30}
+        status: {compositionName: postgresql-in-cluster}
+        """), null);
+    index.upsert("ns", yaml("""
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: payments, uid: 33333333-3333-3333-3333-333333333333, labels: {platform.tarmac.dev/team: team-payments}}
+        """), null);
+    index.upsert("r1", yaml("""
+        apiVersion: marketplace.tarmac.dev/v1
+        kind: Redis
+        metadata: {name: cache, namespace: payments, uid: 44444444-4444-4444-4444-444444444444,
+          annotations: {platform.tarmac.dev/owner: team-payments}}
+        spec: {size: small}
+        status: {conditions: [{type: Ready, status: "True"}]}
+        """), "redis");
+    index.scorecard("service-maturity", Serialization.YAML.readTree(RepoPaths.repo()
+        .resolve("examples/scorecards/default.yaml").toFile()).path("spec"));
+    index.rebuild();
+  }
+
+  static List<String> relations(JsonNode e, String type) {
+    return e.path("relations").findParents("type").stream().filter(r -> r.path("type").asText().equals(type))
+        .map(r -> r.path("targetRef").asText()).toList();
+  }
+
+  @Test
+  void mapsObjectsToEntitiesInBackstagesEnvelopeWithRelationsBothWays() {
+    var s = index.snapshot();
+    ObjectNode component = s.byRef().get("component:payments/payments-service");
+    assertThat(component.path("apiVersion").asText()).isEqualTo("backstage.io/v1alpha1");
+    assertThat(component.path("metadata").path("uid").asText()).isEqualTo("11111111-1111-1111-1111-111111111111");
+    assertThat(component.path("metadata").path("annotations").path("backstage.io/managed-by-location").asText())
+        .isEqualTo("kubernetes:platform.tarmac.dev/v1alpha1/Component/payments/payments-service");
+    assertThat(component.path("metadata").path("etag").asText()).hasSize(32);
+    assertThat(relations(component, "ownedBy")).containsExactly("group:default/team-payments");
+    assertThat(relations(component, "partOf")).containsExactly("system:default/payments");
+    assertThat(relations(component, "providesApi")).containsExactly("api:default/payments-api");
+    assertThat(relations(component, "dependsOn")).containsExactly("resource:payments/payments-db",
+        "component:payments/ledger");
+    ObjectNode group = s.byRef().get("group:default/team-payments");
+    assertThat(relations(group, "ownerOf")).contains("component:payments/payments-service");
+    ObjectNode db = s.byRef().get("resource:payments/payments-db");
+    assertThat(db.path("spec").path("type").asText()).isEqualTo("postgresql");
+    assertThat(relations(db, "dependencyOf")).containsExactly("component:payments/payments-service");
+    assertThat(relations(s.byRef().get("api:default/payments-api"), "apiProvidedBy"))
+        .containsExactly("component:payments/payments-service");
+    assertThat(relations(s.byRef().get("system:default/payments"), "hasPart"))
+        .contains("component:payments/payments-service");
+    ObjectNode redis = s.byRef().get("resource:payments/cache");
+    assertThat(redis.path("spec").path("type").asText()).isEqualTo("redis");
+    assertThat(relations(redis, "dependsOn")).containsExactly("template:default/redis");
+  }
+
+  @Test
+  void aMissingReferenceIsAWarningNotADrop() {
+    ObjectNode component = index.snapshot().byRef().get("component:payments/payments-service");
+    assertThat(component.path("status").path("items").get(0).path("message").asText())
+        .contains("component:payments/ledger").contains("not in the catalog");
+    assertThat(component.path("status").path("items").get(0).path("level").asText()).isEqualTo("warning");
+  }
+
+  @Test
+  void rebuildingFromTheSameObjectsGivesTheSameCatalog() throws Exception {
+    var before = index.snapshot();
+    fill();
+    assertThat(index.snapshot().byRef().keySet()).isEqualTo(before.byRef().keySet());
+    assertThat(index.snapshot().byRef().get("group:default/team-payments").path("metadata").path("uid"))
+        .isEqualTo(before.byRef().get("group:default/team-payments").path("metadata").path("uid"));
+    assertThat(index.snapshot().byRef().get("component:payments/payments-service").path("metadata").path("etag"))
+        .isEqualTo(before.byRef().get("component:payments/payments-service").path("metadata").path("etag"));
+  }
+
+  @Test
+  void filtersFollowBackstage() {
+    var s = index.snapshot();
+    assertThat(names(s, List.of("kind=component"))).containsExactly("payments-service");
+    // Conditions in one filter are AND'ed, filters are OR'ed.
+    assertThat(names(s, List.of("kind=resource,spec.type=postgresql"))).containsExactly("payments-db");
+    assertThat(names(s, List.of("kind=api", "kind=system"))).containsExactly("payments-api", "payments");
+    // A key alone means it exists; annotation keys with dots work as written.
+    assertThat(names(s, List.of("kind=component,metadata.annotations.backstage.io/techdocs-ref")))
+        .containsExactly("payments-service");
+    assertThat(names(s, List.of("relations.ownedBy=group:default/team-payments"))).contains("payments-service",
+        "cache");
+    assertThat(names(s, List.of("KIND=Component,Spec.Lifecycle=PRODUCTION"))).containsExactly("payments-service");
+    assertThatThrownBy(() -> CatalogQuery.parseFilters(List.of("=x"))).hasMessageContaining("missing key");
+  }
+
+  private static List<String> names(CatalogIndex.Snapshot s, List<String> filters) {
+    List<Integer> sel = CatalogQuery.select(s, CatalogQuery.parseFilters(filters), null, null);
+    CatalogQuery.order(s, sel, List.of("metadata.name,desc"));
+    return sel.stream().map(i -> s.entities().get(i).path("metadata").path("name").asText()).toList();
+  }
+
+  @Test
+  void facetsFieldsAndFullText() {
+    var s = index.snapshot();
+    var all = CatalogQuery.select(s, List.of(), null, null);
+    var facets = CatalogQuery.facets(s, all, List.of("kind", "spec.type"));
+    assertThat(facets.get("kind")).contains(java.util.Map.of("value", "Resource", "count", 2));
+    JsonNode projected = CatalogQuery.project(s.byRef().get("component:payments/payments-service"),
+        List.of("kind", "metadata.name", "metadata.annotations.pagerduty.com/service-id"));
+    assertThat(projected.toString()).isEqualTo("{\"kind\":\"Component\",\"metadata\":{\"name\":\"payments-service\","
+        + "\"annotations\":{\"pagerduty.com/service-id\":\"PX123\"}}}");
+    assertThat(CatalogQuery.select(s, List.of(), "PAYMENTS-D", null)).hasSize(1);
+  }
+
+  @Test
+  void scorecardLevels() {
+    ObjectNode component = index.snapshot().byRef().get("component:payments/payments-service");
+    JsonNode result = component.path("status").path("scorecards").get(0);
+    // Gold fails only because of the warning about the missing ledger Component.
+    assertThat(result.path("level").asText()).isEqualTo("Silver");
+    assertThat(result.path("failed").toString()).isEqualTo("[\"no-catalog-warnings\"]");
+    assertThat(result.path("passed").toString()).contains("database-with-backups", "has-on-call");
+  }
+
+  @Test
+  void exportIsCatalogInfoYaml() throws Exception {
+    String yaml = CatalogExport.yaml(index.snapshot());
+    assertThat(yaml).contains("kind: Component").contains("name: payments-service").doesNotContain("etag")
+        .doesNotContain("relations:");
+  }
+}
