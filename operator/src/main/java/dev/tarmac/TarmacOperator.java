@@ -1,6 +1,8 @@
 package dev.tarmac;
 
 import dev.tarmac.api.Composition;
+import dev.tarmac.component.ComponentReconciler;
+import dev.tarmac.component.RepositoryPublisher;
 import dev.tarmac.catalog.CatalogIndex;
 import dev.tarmac.catalog.CatalogInformers;
 import dev.tarmac.catalog.CatalogServlet;
@@ -159,8 +161,20 @@ public final class TarmacOperator implements AutoCloseable {
     operator.register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     operator.register(new Validation.CompositionReconciler(events));
     operator.register(new DatabaseReconciler(client, events));
+    operator.register(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
+        this::gitBaseUrl));
     operator.register(new Validation.TemplateReconciler(events));
     operator.register(new Validation.ScorecardReconciler(events));
+  }
+
+  /** How users reach the embedded Git server: {@code TARMAC_GIT_BASE_URL}, else this process's HTTP address. */
+  String gitBaseUrl() {
+    String configured = System.getenv("TARMAC_GIT_BASE_URL");
+    if (configured != null && !configured.isBlank()) {
+      return configured;
+    }
+    String host = settings.httpHost().equals("0.0.0.0") ? "127.0.0.1" : settings.httpHost();
+    return "http://" + host + ":" + http.address().getPort() + "/git";
   }
 
   /** The built-in pipeline steps, by image name. */

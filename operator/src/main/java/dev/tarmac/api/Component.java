@@ -73,6 +73,40 @@ public class Component extends CustomResource<Component.Spec, Component.Status> 
   public static class Status extends TarmacStatus {
     @JsonPropertyDescription("Scorecard results for this Component's entity.")
     public List<ScorecardResult> scorecards = new ArrayList<>();
+    @JsonPropertyDescription("What each scaffolder step did, in order; a finished step is not run again.")
+    public List<StepResult> steps = new ArrayList<>();
+    @JsonPropertyDescription("The repository the Component was scaffolded into.")
+    public String repositoryUrl;
+    @JsonPropertyDescription("The commit that holds the scaffolded files.")
+    public String commit;
+    @JsonPropertyDescription("The Template's output links, rendered.")
+    public List<Link> links = new ArrayList<>();
+    @JsonPropertyDescription("The rescaffold annotation value this scaffold was made for.")
+    public String scaffoldToken;
+  }
+
+  /** One scaffolder step's result. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class StepResult {
+    @JsonPropertyDescription("Step id.")
+    public String id;
+    @JsonPropertyDescription("Action, e.g. fetch:template.")
+    public String action;
+    @JsonPropertyDescription("Succeeded, Failed or Skipped.")
+    public String phase;
+    @JsonPropertyDescription("What the step produced (strings).")
+    public java.util.Map<String, String> output;
+    @JsonPropertyDescription("Why the step failed or was skipped.")
+    public String message;
+  }
+
+  /** A link. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Link {
+    @JsonPropertyDescription("Title.")
+    public String title;
+    @JsonPropertyDescription("URL.")
+    public String url;
   }
 
   /** One scorecard's result. */

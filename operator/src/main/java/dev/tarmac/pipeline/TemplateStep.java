@@ -41,6 +41,7 @@ public final class TemplateStep implements BuiltInStep {
     this.engine = new PebbleEngine.Builder()
         .loader(new StringLoader())
         .autoEscaping(false)
+        .newLineTrimming(false)
         .strictVariables(true)
         .methodAccessValidator((object, method) -> false)
         .cacheActive(false)

@@ -1,0 +1,283 @@
+package dev.tarmac.component;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.Events;
+import dev.tarmac.StatusChange;
+import dev.tarmac.api.Component;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Database;
+import dev.tarmac.api.Labels;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.Template;
+import dev.tarmac.statestore.StateStoreLayout;
+import dev.tarmac.statestore.WorkRejectedException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Reconciles a Component. Without {@code spec.template} it is a catalog entity only (Ready at once). With one it is
+ * scaffolded once: its values are validated against the Template's parameter schema ({@code InvalidParameters},
+ * errors by JSON pointer), every action is checked before anything runs ({@code InvalidTemplate}), then the steps run
+ * in order and each result is recorded in {@code status.steps}. Steps with effects outside the operator
+ * ({@code publish:git}, {@code tarmac:database}, {@code tarmac:request}) are never repeated once they succeeded; the
+ * in-memory workspace steps ({@code fetch:template}) are recomputed on resume. A later change to the Template does
+ * not rewrite the repository; changing annotation {@code platform.tarmac.dev/rescaffold} does.
+ *
+ * <p>Actions: {@code fetch:template} (render {@code spec.skeleton.files} with {@code input.values}, file names too),
+ * {@code publish:git} ({@code repoUrl} {@code tarmac.local?repo=<name>}: a new repository on the embedded Git server),
+ * {@code catalog:register} (the Component's entity ref), {@code tarmac:database} (a Database claim),
+ * {@code tarmac:request} (a request of any Promise), {@code debug:log}.
+ */
+@ControllerConfiguration(name = "component")
+public final class ComponentReconciler implements Reconciler<Component> {
+
+  /** Annotation: a new value scaffolds again. */
+  public static final String RESCAFFOLD = "platform.tarmac.dev/rescaffold";
+  static final Set<String> ACTIONS = Set.of("fetch:template", "publish:git", "catalog:register", "tarmac:database",
+      "tarmac:request", "debug:log");
+
+  private final KubernetesClient client;
+  private final RepositoryPublisher publisher;
+  private final Events events;
+  private final java.util.function.Supplier<String> gitBaseUrl;
+  private final Expressions expressions = new Expressions(1024 * 1024);
+
+  /**
+   * @param client the client
+   * @param publisher writes repositories on the embedded Git server
+   * @param events where Events go
+   * @param gitBaseUrl how users reach the embedded Git server, e.g. {@code http://127.0.0.1:8080/git}
+   */
+  public ComponentReconciler(KubernetesClient client, RepositoryPublisher publisher, Events events,
+      java.util.function.Supplier<String> gitBaseUrl) {
+    this.client = client;
+    this.publisher = publisher;
+    this.events = events;
+    this.gitBaseUrl = gitBaseUrl;
+  }
+
+  @Override
+  public UpdateControl<Component> reconcile(Component component, Context<Component> context) {
+    if (component.getStatus() == null) {
+      component.setStatus(new Component.Status());
+    }
+    var before = StatusChange.snapshot(component);
+    Component.Status status = component.getStatus();
+    Long generation = component.getMetadata().getGeneration();
+    status.observedGeneration = generation;
+    Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "in the catalog", generation);
+    if (component.getSpec().template == null) {
+      Conditions.setTrue(status, Conditions.READY, "Registered", "a catalog entity", generation);
+      return StatusChange.control(before, component);
+    }
+    String token = component.getMetadata().getAnnotations() == null ? ""
+        : component.getMetadata().getAnnotations().getOrDefault(RESCAFFOLD, "");
+    if (!token.equals(status.scaffoldToken == null ? "" : status.scaffoldToken)) {
+      status.steps = new ArrayList<>();
+      status.scaffoldToken = token;
+    }
+    boolean done = Conditions.isTrue(status, "Scaffolded");
+    if (done) {
+      Conditions.setTrue(status, Conditions.READY, "Scaffolded", "scaffolded into " + status.repositoryUrl,
+          generation);
+      return StatusChange.control(before, component);
+    }
+    try {
+      scaffold(component, status, generation);
+      Conditions.setTrue(status, "Scaffolded", "Scaffolded", "scaffolded once from Template "
+          + component.getSpec().template.name + "; later Template changes do not rewrite it", generation);
+      Conditions.setTrue(status, Conditions.READY, "Scaffolded", "scaffolded into " + status.repositoryUrl,
+          generation);
+    } catch (ScaffoldException e) {
+      Conditions.setFalse(status, "Scaffolded", e.reason, e.getMessage(), generation);
+      Conditions.setFalse(status, Conditions.READY, e.reason, e.getMessage(), generation);
+      var control = StatusChange.control(before, component);
+      if (control.isPatchStatus()) {
+        events.warning(component, e.reason, e.getMessage());
+      }
+      return e.retry ? control.rescheduleAfter(30_000) : control;
+    }
+    var control = StatusChange.control(before, component);
+    if (control.isPatchStatus()) {
+      events.normal(component, "Scaffolded", "scaffolded into " + status.repositoryUrl);
+    }
+    return control;
+  }
+
+  /** A scaffold that cannot finish now: reason, message, and whether a retry may help. */
+  static final class ScaffoldException extends RuntimeException {
+    final String reason;
+    final boolean retry;
+
+    ScaffoldException(String reason, String message, boolean retry) {
+      super(message);
+      this.reason = reason;
+      this.retry = retry;
+    }
+  }
+
+  private void scaffold(Component component, Component.Status status, Long generation) {
+    String templateName = component.getSpec().template.name;
+    Template template = client.resources(Template.class).withName(templateName).get();
+    if (template == null) {
+      throw new ScaffoldException("TemplateNotFound", "Template " + templateName + " does not exist; list them with"
+          + " `kubectl get templates`", true);
+    }
+    List<JsonNode> steps = template.getSpec().steps == null ? List.of() : template.getSpec().steps;
+    for (int i = 0; i < steps.size(); i++) {
+      String action = steps.get(i).path("action").asText();
+      if (!ACTIONS.contains(action)) {
+        throw new ScaffoldException("InvalidTemplate", "step " + steps.get(i).path("id").asText(String.valueOf(i))
+            + " uses unknown action '" + action + "' (known: " + new java.util.TreeSet<>(ACTIONS) + ")", false);
+      }
+    }
+    ObjectNode schema = ParameterSchema.merge(template.getSpec().parameters);
+    ObjectNode values = ParameterSchema.withDefaults(schema, component.getSpec().template.values);
+    List<String> problems = ParameterSchema.validate(schema, values);
+    if (!problems.isEmpty()) {
+      throw new ScaffoldException("InvalidParameters", String.join("; ", problems), false);
+    }
+    Map<String, Object> context = new LinkedHashMap<>();
+    context.put("parameters", Expressions.plain(values));
+    Map<String, Object> stepOutputs = new LinkedHashMap<>();
+    context.put("steps", stepOutputs);
+    context.put("component", Expressions.plain(Serialization.JSON.valueToTree(component.getMetadata())));
+    Map<String, String> workspace = new TreeMap<>();
+    Map<String, Component.StepResult> previous = new LinkedHashMap<>();
+    status.steps.forEach(s -> previous.put(s.id, s));
+    List<Component.StepResult> results = new ArrayList<>();
+    for (int i = 0; i < steps.size(); i++) {
+      JsonNode step = steps.get(i);
+      String id = step.path("id").asText("step-" + i);
+      String action = step.path("action").asText();
+      Component.StepResult prev = previous.get(id);
+      Component.StepResult result = new Component.StepResult();
+      result.id = id;
+      result.action = action;
+      try {
+        if (step.has("if") && !truthy(expressions.render(step.get("if"), context))) {
+          result.phase = "Skipped";
+          result.message = "its if: condition is false";
+        } else if (prev != null && "Succeeded".equals(prev.phase) && !action.equals("fetch:template")) {
+          result = prev;
+        } else {
+          JsonNode input = expressions.render(step.path("input"), context);
+          result.output = run(action, input, component, template, workspace, context);
+          result.phase = "Succeeded";
+        }
+      } catch (IllegalArgumentException | IllegalStateException | WorkRejectedException e) {
+        result.phase = "Failed";
+        result.message = e.getMessage();
+        results.add(result);
+        status.steps = results;
+        throw new ScaffoldException("StepFailed", "step " + id + " (" + action + ") failed: " + e.getMessage(),
+            e instanceof IllegalStateException);
+      } catch (KubernetesClientException | java.io.IOException e) {
+        result.phase = "Failed";
+        result.message = e.getMessage();
+        results.add(result);
+        status.steps = results;
+        throw new ScaffoldException("StepFailed", "step " + id + " (" + action + ") failed: " + e.getMessage(),
+            true);
+      }
+      stepOutputs.put(id, Map.of("output", result.output == null ? Map.of() : result.output));
+      results.add(result);
+      if (result.output != null && result.output.containsKey("remoteUrl")) {
+        status.repositoryUrl = result.output.get("remoteUrl");
+        status.commit = result.output.get("commit");
+      }
+    }
+    status.steps = results;
+    status.links = new ArrayList<>();
+    JsonNode output = template.getSpec().output == null ? null : expressions.render(template.getSpec().output,
+        context);
+    if (output != null) {
+      for (JsonNode l : output.path("links")) {
+        Component.Link link = new Component.Link();
+        link.title = l.path("title").asText(null);
+        link.url = l.path("url").asText(null);
+        status.links.add(link);
+      }
+    }
+  }
+
+  private static boolean truthy(JsonNode v) {
+    return v != null && !v.isNull() && !(v.isBoolean() && !v.asBoolean()) && !v.asText().isEmpty()
+        && !v.asText().equals("false");
+  }
+
+  private Map<String, String> run(String action, JsonNode input, Component component, Template template,
+      Map<String, String> workspace, Map<String, Object> context) throws java.io.IOException {
+    Map<String, String> out = new LinkedHashMap<>();
+    switch (action) {
+      case "fetch:template" -> {
+        Map<String, Object> values = new LinkedHashMap<>(context);
+        values.put("values", Expressions.plain(input.path("values")));
+        JsonNode skeleton = template.getSpec().skeleton == null ? null : template.getSpec().skeleton.path("files");
+        if (skeleton == null || !skeleton.isObject()) {
+          throw new IllegalArgumentException("the Template has no skeleton.files to render");
+        }
+        skeleton.fields().forEachRemaining(f -> {
+          String path = StateStoreLayout.checkPath(expressions.renderString(f.getKey(), values));
+          workspace.put(path, expressions.renderString(f.getValue().asText(), values));
+        });
+        out.put("files", String.valueOf(workspace.size()));
+      }
+      case "publish:git" -> {
+        String repoUrl = input.path("repoUrl").asText("");
+        int q = repoUrl.indexOf("repo=");
+        String repo = q < 0 ? "" : repoUrl.substring(q + 5).split("&")[0];
+        if (repo.isEmpty()) {
+          throw new IllegalArgumentException("input.repoUrl must name the repository, e.g. tarmac.local?repo=my-service");
+        }
+        var published = publisher.publish(repo, input.path("defaultBranch").asText("main"), workspace,
+            input.path("gitCommitMessage").asText("Scaffolded from Template " + template.getMetadata().getName()),
+            component.getMetadata().getUid());
+        out.put("remoteUrl", gitBaseUrl.get() + "/" + repo + ".git");
+        out.put("repoContentsUrl", gitBaseUrl.get() + "/" + repo + ".git");
+        out.put("commit", published.commit());
+      }
+      case "catalog:register" -> out.put("entityRef", "component:" + component.getMetadata().getNamespace() + "/"
+          + component.getMetadata().getName());
+      case "tarmac:database" -> {
+        ObjectNode db = Serialization.JSON.createObjectNode();
+        db.put("apiVersion", "platform.tarmac.dev/v1alpha1").put("kind", "Database");
+        db.putObject("metadata").put("name", input.path("name").asText(component.getMetadata().getName() + "-db"))
+            .put("namespace", component.getMetadata().getNamespace()).putObject("labels")
+            .put(Labels.MANAGED_BY, "tarmac").put("platform.tarmac.dev/component", component.getMetadata().getName());
+        ObjectNode spec = input.deepCopy();
+        spec.remove("name");
+        db.set("spec", spec);
+        Database d = Serialization.JSON.treeToValue(db, Database.class);
+        client.resource(d).fieldManager("tarmac").forceConflicts().serverSideApply();
+        out.put("name", d.getMetadata().getName());
+      }
+      case "tarmac:request" -> {
+        GenericKubernetesResource r = new GenericKubernetesResource();
+        r.setApiVersion(input.path("apiVersion").asText());
+        r.setKind(input.path("kind").asText());
+        r.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(input.path("name").asText(component.getMetadata().getName()))
+            .withNamespace(component.getMetadata().getNamespace()).build());
+        r.setAdditionalProperty("spec", Serialization.JSON.convertValue(input.path("spec"), Map.class));
+        client.resource(r).fieldManager("tarmac").forceConflicts().serverSideApply();
+        out.put("name", r.getMetadata().getName());
+      }
+      case "debug:log" -> out.put("message", input.path("message").asText());
+      default -> throw new IllegalArgumentException("unknown action " + action);
+    }
+    return out;
+  }
+}
