@@ -24,6 +24,13 @@ unit:
 run: build
 	hack/run.sh
 
+# The main job end to end on a local API server: see hack/demo.sh.
+demo:
+	hack/demo.sh
+
+demo-down:
+	hack/demo-down.sh
+
 clean:
 	$(MVN) clean
 

@@ -221,7 +221,8 @@ public final class TarmacOperator implements AutoCloseable {
             .load(new ByteArrayInputStream(Crds.yaml(kind).getBytes(StandardCharsets.UTF_8))).item();
         client.resource(crd).forceConflicts().serverSideApply();
         client.apiextensions().v1().customResourceDefinitions().withName(name)
-            .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                && c.getStatus().getConditions().stream()
                 .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
                 30, java.util.concurrent.TimeUnit.SECONDS);
       } else if (client.apiextensions().v1().customResourceDefinitions().withName(name).get() == null) {

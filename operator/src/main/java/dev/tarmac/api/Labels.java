@@ -29,6 +29,9 @@ public final class Labels {
   /** Annotation on a Promise or request: "true" skips failing delete pipelines so deletion can finish. */
   public static final String SKIP_DELETE_PIPELINES = Api.GROUP + "/skip-delete-pipelines";
 
+  /** Annotation on a request: a lifetime such as {@code 24h}, {@code 30m} or {@code 7d}; the request is deleted then. */
+  public static final String TTL = Api.GROUP + "/ttl";
+
   /** Finalizer the Work reconciler uses to remove a Work's files. */
   public static final String WORK_FINALIZER = Api.GROUP + "/work-files";
   /** Finalizer on requests whose Promise has delete pipelines. */

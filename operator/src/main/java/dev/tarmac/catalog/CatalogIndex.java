@@ -116,6 +116,26 @@ public final class CatalogIndex {
         byRef.merge(ref(copy), copy, (a, b) -> preferred(a, b));
       }
     }
+    // An entity with no owner in a namespace labelled with a team is owned by that team (the Namespace's Group).
+    Map<String, String> teamOfNamespace = new HashMap<>();
+    for (ObjectNode e : byRef.values()) {
+      String ns = e.path("metadata").path("annotations").path("backstage.io/kubernetes-namespace").asText(null);
+      if ("Group".equals(e.path("kind").asText()) && ns != null) {
+        teamOfNamespace.put(ns, e.path("metadata").path("name").asText());
+      }
+    }
+    for (ObjectNode e : byRef.values()) {
+      String team = teamOfNamespace.get(e.path("metadata").path("namespace").asText());
+      boolean owned = false;
+      for (JsonNode r : e.path("relations")) {
+        owned |= "ownedBy".equals(r.path("type").asText());
+      }
+      if (team != null && !owned && !"Group".equals(e.path("kind").asText())) {
+        EntityRef owner = new EntityRef("Group", EntityRef.DEFAULT_NAMESPACE, team);
+        ((ObjectNode) e.get("spec")).put("owner", owner.toString());
+        EntityMapper.relation(e, "ownedBy", owner);
+      }
+    }
     // Owners and systems named anywhere exist as entities while they are referenced.
     Map<String, ObjectNode> synthesized = new LinkedHashMap<>();
     for (ObjectNode e : byRef.values()) {

@@ -93,6 +93,20 @@ final class RequestReconciler implements RequestController.Reconciler {
       if (meta.getDeletionTimestamp() != null) {
         return deleting(cached, request, promise, delete, status, before);
       }
+      java.time.Instant expiry = null;
+      if (annotations.containsKey(Labels.TTL)) {
+        try {
+          expiry = java.time.Instant.parse(meta.getCreationTimestamp()).plus(Ttl.parse(annotations.get(Labels.TTL)));
+        } catch (IllegalArgumentException e) {
+          return writeFailure(cached, status, before, "InvalidTTL", e.getMessage());
+        }
+        if (!java.time.Instant.now().isBefore(expiry)) {
+          events.normal(cached, "Expired", "the TTL " + annotations.get(Labels.TTL) + " has passed; deleting");
+          resource(cached).delete();
+          return ReconcileQueue.Result.DONE;
+        }
+        status.put("expiresAt", expiry.toString());
+      }
       if (!delete.isEmpty() && (meta.getFinalizers() == null
           || !meta.getFinalizers().contains(Labels.REQUEST_FINALIZER))) {
         addFinalizer(cached);
@@ -134,8 +148,13 @@ final class RequestReconciler implements RequestController.Reconciler {
           events.warning(cached, outcome.failureReason(), outcome.failure());
         }
       }
-      return outcome.requeueAfter() == null ? ReconcileQueue.Result.DONE
-          : ReconcileQueue.Result.after(outcome.requeueAfter());
+      java.time.Duration untilExpiry = expiry == null ? null
+          : java.time.Duration.between(java.time.Instant.now(), expiry).plusSeconds(1);
+      java.time.Duration next = outcome.requeueAfter();
+      if (untilExpiry != null && (next == null || untilExpiry.compareTo(next) < 0)) {
+        next = untilExpiry;
+      }
+      return next == null ? ReconcileQueue.Result.DONE : ReconcileQueue.Result.after(next);
     }
   }
 

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `make demo`: the main job end to end on this machine, no Docker, no cloud account.
+#   1. a local control plane (hack/cluster.sh: etcd, kube-apiserver, kube-controller-manager on 127.0.0.1);
+#   2. the operator (embedded Git server on) with what the project ships: Compositions, Promises, golden-path
+#      Templates, the default Scorecard;
+#   3. what a developer applies with kubectl: the payments-service Component (Java golden path, with its payments-db
+#      PostgreSQL), the article's PostgreSQLInstance claim, a Redis, and a preview environment with a TTL;
+#   4. waits until each is Ready, then shows kubectl get tarmac -A, the connection Secret's keys, git log of the
+#      embedded repository cloned over HTTP, the team's catalog entities with scorecards, and tarmac trace.
+# Exits non-zero with the failing object's conditions when a step fails. Ctrl-C or `make demo-down` stops everything.
+# DEMO_EXIT=1 stops everything and exits after printing (for scripts).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+state=${TARMAC_DEMO_DIR:-$repo/.demo}
+port=${TARMAC_DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+timeout=${DEMO_TIMEOUT:-120s}
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+down() { "$here/demo-down.sh" "$state" >/dev/null 2>&1 || true; }
+fail() {
+  echo "demo: FAILED: $*" >&2
+  echo "--- operator log (last 30 lines) ---" >&2
+  tail -30 "$state/operator.log" >&2 || true
+  down
+  exit 1
+}
+wait_ready() { # kind name namespace
+  local ns_args=()
+  [ -n "${3:-}" ] && ns_args=(-n "$3")
+  if ! kubectl wait --for=condition=Ready "$1/$2" "${ns_args[@]}" --timeout="$timeout" >/dev/null 2>&1; then
+    echo "demo: $1/$2 did not become Ready within $timeout; its conditions:" >&2
+    kubectl get "$1/$2" "${ns_args[@]}" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' >&2 || true
+    fail "$1/$2 not Ready"
+  fi
+  echo "  $1/$2 Ready"
+}
+
+down
+rm -rf "$state"
+mkdir -p "$state"
+trap 'echo; echo "demo: stopping"; down; exit 130' INT TERM
+
+say "Building Tarmac"
+(cd "$repo" && mvn -B -q -DskipTests package) || fail "the Maven build failed"
+
+say "Starting a local control plane on 127.0.0.1"
+kubeconfig=$("$here/cluster.sh" start "$state/cluster") || fail "the local control plane did not start"
+export KUBECONFIG=$kubeconfig
+kubectl get namespace tarmac-system >/dev/null 2>&1 || kubectl create namespace tarmac-system >/dev/null
+
+say "Starting the operator (HTTP on 127.0.0.1:$port: /readyz /metrics /api/catalog /git)"
+"$repo/bin/tarmac" run --install-crds --no-leader-election --http-host 127.0.0.1 --http-port "$port" \
+  --namespace tarmac-system --data-dir "$state/data" >"$state/operator.log" 2>&1 &
+echo $! > "$state/operator.pid"
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$(cat "$state/operator.pid")" 2>/dev/null || fail "the operator exited"
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || fail "the operator did not become ready"
+echo "  ready: $(curl -s "http://127.0.0.1:$port/readyz")"
+
+say "Platform team: Compositions, Promises, golden-path Templates, the default Scorecard"
+kubectl apply -f "$repo/compositions/" -f "$repo/promises/" -f "$repo/examples/templates/" \
+  -f "$repo/examples/scorecards/default.yaml" | sed 's/^/  /'
+for p in redis postgresql environment postgresqlinstance; do wait_ready promises.platform.tarmac.dev "$p"; done
+for t in java-service go-service python-service; do wait_ready templates.platform.tarmac.dev "$t"; done
+
+say "Developers: a service from the Java golden path with its database, the article's claim, a Redis, a preview env"
+kubectl apply -f "$repo/examples/components/payments-service.yaml" | sed 's/^/  /'
+kubectl apply -f "$repo/examples/requests/postgresqlinstance.yaml" -f "$repo/examples/requests/redis.yaml" \
+  -f "$repo/examples/requests/preview-environment.yaml" | sed 's/^/  /'
+wait_ready components.platform.tarmac.dev payments-service payments
+for _ in $(seq 1 120); do kubectl get pod payments-db-postgresql-0 -n payments >/dev/null 2>&1 && break; sleep 0.5; done
+echo "  (no kubelet runs here: playing the kubelet, marking pod payments-db-postgresql-0 Running and Ready;"
+echo "   the real StatefulSet controller then counts it ready)"
+kubectl patch pod payments-db-postgresql-0 -n payments --subresource=status --type=merge -p '{"status":{
+  "phase":"Running","conditions":[{"type":"Ready","status":"True"},{"type":"ContainersReady","status":"True"}],
+  "containerStatuses":[{"name":"postgresql","ready":true,"started":true,"restartCount":0,"image":"postgres:16",
+  "imageID":"","state":{"running":{}}}]}}' >/dev/null || fail "could not mark the pod ready"
+wait_ready databases.platform.tarmac.dev payments-db payments
+wait_ready postgresqlinstances.database.example.org payments-db payments-prod
+wait_ready redis.marketplace.tarmac.dev payments-cache payments
+wait_ready environments.platform.example.dev pr-1234 payments
+
+say "kubectl get tarmac -A"
+kubectl get tarmac -A
+
+say "The connection Secret's keys (values stay in the cluster)"
+kubectl get secret payments-db-credentials -n payments -o go-template='{{range $k, $v := .data}}  {{$k}}{{"\n"}}{{end}}'
+
+say "git log --stat of the embedded repository, cloned over HTTP"
+rm -rf "$state/clone"
+git clone -q "http://127.0.0.1:$port/git/default.git" "$state/clone"
+git -C "$state/clone" log --stat --format='%h %s' | head -40
+echo "  scaffolded service: git clone http://127.0.0.1:$port/git/payments-service.git"
+
+say "The catalog: team-payments' entities, relations and scorecard levels"
+curl -s "http://127.0.0.1:$port/api/catalog/entities/by-query?filter=relations.ownedBy=group:default/team-payments&fields=kind,metadata.name,metadata.namespace,spec.type,relations,status.scorecards" \
+  | python3 -c '
+import json, sys
+page = json.load(sys.stdin)
+print("  %d entities owned by group:default/team-payments" % page["totalItems"])
+for e in page["items"]:
+    rels = ", ".join(sorted("%s %s" % (r["type"], r["targetRef"]) for r in e.get("relations", [])))
+    cards = ", ".join("%s: %s" % (c["scorecard"], c["level"]) for c in e.get("status", {}).get("scorecards", []))
+    print("  - %s %s/%s (%s)%s" % (e["kind"], e["metadata"]["namespace"], e["metadata"]["name"], e.get("spec", {}).get("type", ""),
+          "  [" + cards + "]" if cards else ""))
+    print("      " + rels)
+'
+
+say "tarmac trace database/payments-db -n payments"
+"$repo/bin/tarmac" trace database/payments-db -n payments || true
+
+say "Done"
+cat <<TXT
+  KUBECONFIG=$kubeconfig
+  operator:  http://127.0.0.1:$port  (log: $state/operator.log)
+  catalog:   curl 'http://127.0.0.1:$port/api/catalog/entities/by-query?filter=kind=component'
+  Git:       git clone http://127.0.0.1:$port/git/default.git
+TXT
+if [ "${DEMO_EXIT:-0}" = 1 ]; then
+  down
+  exit 0
+fi
+echo "  Press Ctrl-C to stop everything (or run 'make demo-down' from another shell)."
+wait "$(cat "$state/operator.pid")" 2>/dev/null || true
+down
