@@ -53,6 +53,7 @@ say "Starting the operator (HTTP on 127.0.0.1:$port: /readyz /metrics /api/catal
 "$repo/bin/tarmac" run --install-crds --no-leader-election --http-host 127.0.0.1 --http-port "$port" \
   --namespace tarmac-system --data-dir "$state/data" >"$state/operator.log" 2>&1 &
 echo $! > "$state/operator.pid"
+echo "$port" > "$state/port"
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
   kill -0 "$(cat "$state/operator.pid")" 2>/dev/null || fail "the operator exited"

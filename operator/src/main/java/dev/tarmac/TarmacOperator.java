@@ -219,12 +219,7 @@ public final class TarmacOperator implements AutoCloseable {
       if (settings.installCrds()) {
         CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
             .load(new ByteArrayInputStream(Crds.yaml(kind).getBytes(StandardCharsets.UTF_8))).item();
-        client.resource(crd).forceConflicts().serverSideApply();
-        client.apiextensions().v1().customResourceDefinitions().withName(name)
-            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
-                && c.getStatus().getConditions().stream()
-                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                30, java.util.concurrent.TimeUnit.SECONDS);
+        client.resource(crd).fieldManager("tarmac").forceConflicts().serverSideApply();
       } else if (client.apiextensions().v1().customResourceDefinitions().withName(name).get() == null) {
         missing.add(name);
       }
@@ -232,6 +227,16 @@ public final class TarmacOperator implements AutoCloseable {
     if (!missing.isEmpty()) {
       throw new IllegalStateException("Tarmac's CRDs are not installed: " + String.join(", ", missing)
           + "; install them with `bin/tarmac crds | kubectl apply --server-side -f -` or start with --install-crds");
+    }
+    if (settings.installCrds()) {
+      // Applied all at once above; now wait for each to be served.
+      for (var kind : Crds.KINDS) {
+        client.apiextensions().v1().customResourceDefinitions().withName(Crds.crdName(kind))
+            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                && c.getStatus().getConditions().stream()
+                    .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+                30, java.util.concurrent.TimeUnit.SECONDS);
+      }
     }
   }
 

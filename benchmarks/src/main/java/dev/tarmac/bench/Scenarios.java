@@ -1,10 +1,25 @@
 package dev.tarmac.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.api.Serialization;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.io.ByteArrayInputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /** The scenarios of {@code make bench}, each bounded in count and time. */
 final class Scenarios {
@@ -37,7 +52,253 @@ final class Scenarios {
         work.resolve("operator.log"), List.of())) {
       double ready = op.awaitReady(Duration.ofSeconds(60));
       report.add(Figure.atMost("start-up", "process start to /readyz (empty cluster)", ready, "s", 5));
-      report.add(Figure.atMost("start-up", "operator RSS after start", op.rssMiB(), "MiB", 512));
+      client.load(new ByteArrayInputStream(PROMISE.getBytes(StandardCharsets.UTF_8))).serverSideApply();
+      waitPromise();
+      for (int count : quick ? new int[] {100} : new int[] {100, 1000}) {
+        requests(op, count);
+      }
+      catalog(op, quick ? 1000 : 10_000);
+      report.add(Figure.atMost("catalog", "operator RSS with the catalog loaded", op.rssMiB(), "MiB", 512));
     }
+    try (OperatorProcess op = new OperatorProcess(jar, kubeconfig, work.resolve("data"), work.resolve("operator2.log"),
+        List.of())) {
+      double ready = op.awaitReady(Duration.ofSeconds(120));
+      report.add(Figure.atMost("start-up", "process start to /readyz (" + client.genericKubernetesResources(KIND)
+          .inAnyNamespace().list().getItems().size() + " requests present)", ready, "s", 5));
+    }
+  }
+
+  static final ResourceDefinitionContext KIND = new ResourceDefinitionContext.Builder().withGroup("bench.tarmac.dev")
+      .withVersion("v1").withKind("Cache").withPlural("caches").withNamespaced(true).build();
+
+  static final String PROMISE = """
+      apiVersion: platform.tarmac.dev/v1alpha1
+      kind: Promise
+      metadata: {name: bench-cache}
+      spec:
+        destinationSelectors: [{matchLabels: {environment: dev}}]
+        api:
+          apiVersion: apiextensions.k8s.io/v1
+          kind: CustomResourceDefinition
+          metadata: {name: caches.bench.tarmac.dev}
+          spec:
+            group: bench.tarmac.dev
+            names: {kind: Cache, plural: caches, singular: cache}
+            scope: Namespaced
+            versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec: {type: object, properties: {size: {type: string, default: small}}}
+        workflows:
+          resource:
+            configure:
+              - apiVersion: platform.tarmac.dev/v1alpha1
+                kind: Pipeline
+                metadata: {name: render}
+                spec:
+                  containers:
+                    - name: render
+                      image: tarmac/template
+                      with:
+                        files:
+                          cache.yaml: |
+                            apiVersion: v1
+                            kind: ConfigMap
+                            metadata: {name: "{{ name }}", namespace: "{{ namespace }}"}
+                            data: {size: "{{ spec.size }}"}
+      """;
+
+  private void waitPromise() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      var p = client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Promise").withName("bench-cache")
+          .get();
+      if (p != null && ready(Serialization.JSON.valueToTree(p))) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the benchmark Promise did not become Ready");
+  }
+
+  static boolean ready(JsonNode object) {
+    for (JsonNode c : object.path("status").path("conditions")) {
+      if ("Ready".equals(c.path("type").asText())) {
+        return "True".equals(c.path("status").asText());
+      }
+    }
+    return false;
+  }
+
+  private void requests(OperatorProcess op, int n) throws Exception {
+    String scenario = "requests N=" + n;
+    String ns = "bench-" + n;
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .serverSideApply();
+    Map<String, Double> before = ApiServerMetrics.writes(client);
+    Map<String, Long> created = new ConcurrentHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(Bench.CONCURRENCY);
+    long start = System.nanoTime();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String name = "c" + i;
+      futures.add(pool.submit(() -> {
+        GenericKubernetesResource r = new GenericKubernetesResource();
+        r.setApiVersion("bench.tarmac.dev/v1");
+        r.setKind("Cache");
+        r.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(ns)
+            .build());
+        r.setAdditionalProperty("spec", Map.of("size", "small"));
+        client.genericKubernetesResources(KIND).inNamespace(ns).resource(r).create();
+        created.put(name, System.nanoTime());
+      }));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+    Map<String, Long> readyAt = new HashMap<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(quick ? 120 : 300).toNanos();
+    while (readyAt.size() < n && System.nanoTime() < deadline) {
+      long now = System.nanoTime();
+      for (GenericKubernetesResource r : client.genericKubernetesResources(KIND).inNamespace(ns).list().getItems()) {
+        JsonNode json = Serialization.JSON.valueToTree(r);
+        if (!readyAt.containsKey(r.getMetadata().getName()) && ready(json)) {
+          readyAt.put(r.getMetadata().getName(), now);
+        }
+      }
+      Thread.sleep(50);
+    }
+    double total = (System.nanoTime() - start) / 1e9;
+    List<Double> latencies = new ArrayList<>();
+    readyAt.forEach((name, t) -> latencies.add((t - created.get(name)) / 1e9));
+    Stats stats = new Stats(latencies);
+    report.add(Figure.atLeast(scenario, "requests Ready and Published", readyAt.size(), "requests", n));
+    report.add(Figure.of(scenario, "apply to Ready p50", stats.percentile(50), "s"));
+    report.add(Figure.of(scenario, "apply to Ready p99", stats.percentile(99), "s"));
+    report.add(Figure.of(scenario, "apply to Ready max", stats.max(), "s"));
+    report.add(n >= 1000 ? Figure.atMost(scenario, "first apply to all Ready (total)", total, "s", 10)
+        : Figure.of(scenario, "first apply to all Ready (total)", total, "s"));
+    double rate = readyAt.size() / total;
+    report.add(Figure.of(scenario, "requests/s", rate, "req/s"));
+    report.add(Figure.atLeast(scenario, "throughput / raw API writes/s", rate / baseline, "ratio", 0.5));
+    Map<String, Double> after = ApiServerMetrics.writes(client);
+    Map<String, Double> delta = ApiServerMetrics.delta(before, after);
+    double operatorWrites = delta.entrySet().stream().filter(e -> !e.getKey().equals("caches")
+        && !e.getKey().equals("events")).mapToDouble(Map.Entry::getValue).sum();
+    report.add(Figure.atMost(scenario, "operator API writes per request", operatorWrites / n, "writes", 3));
+    report.note(scenario + " writes by resource: " + delta);
+    // Steady state: nothing changes, nothing should be written.
+    int idle = quick ? 15 : 60;
+    Map<String, Double> idleBefore = ApiServerMetrics.writes(client);
+    Thread.sleep(idle * 1000L);
+    Map<String, Double> idleDelta = ApiServerMetrics.delta(idleBefore, ApiServerMetrics.writes(client));
+    double statusWrites = idleDelta.entrySet().stream().filter(e -> e.getKey().endsWith("/status"))
+        .mapToDouble(Map.Entry::getValue).sum();
+    report.add(Figure.atMost(scenario, "status writes in " + idle + " s of no change", statusWrites, "writes", 0));
+    gitFigures(op, scenario, n);
+  }
+
+  private void gitFigures(OperatorProcess op, String scenario, int n) throws Exception {
+    Path clone = work.resolve("clone-" + n);
+    Process p = new ProcessBuilder("git", "clone", "-q", "http://127.0.0.1:" + op.port() + "/git/default.git",
+        clone.toString()).redirectErrorStream(true).start();
+    if (p.waitFor() != 0) {
+      report.note("git clone failed: " + new String(p.getInputStream().readAllBytes()));
+      return;
+    }
+    Process count = new ProcessBuilder("git", "rev-list", "--count", "HEAD").directory(clone.toFile()).start();
+    int commits = Integer.parseInt(new String(count.getInputStream().readAllBytes()).trim());
+    count.waitFor();
+    long files;
+    try (var walk = Files.walk(clone.resolve("default/resources/bench-" + n))) {
+      files = walk.filter(Files::isRegularFile).count();
+    }
+    report.add(Figure.of(scenario, "Git commits in the store so far", commits, "commits"));
+    report.add(Figure.atLeast(scenario, "files present for this scenario", files, "files", n));
+  }
+
+  private void catalog(OperatorProcess op, int entities) throws Exception {
+    String scenario = "catalog " + entities;
+    String ns = "bench-catalog";
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
+        .addToLabels("platform.tarmac.dev/team", "team-bench").endMetadata().build()).serverSideApply();
+    int existing = client.genericKubernetesResources(KIND).inAnyNamespace().list().getItems().size();
+    int toCreate = Math.max(0, entities - existing);
+    ExecutorService pool = Executors.newFixedThreadPool(Bench.CONCURRENCY);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int i = 0; i < toCreate; i++) {
+      int id = i;
+      futures.add(pool.submit(() -> client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Component")
+          .inNamespace(ns).resource(component("svc-" + id, id)).create()));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+    // Wait until the catalog holds them all.
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    int total = 0;
+    while (System.nanoTime() < deadline) {
+      JsonNode page = Serialization.JSON.readTree(op.get("/api/catalog/entities/by-query?limit=0").body());
+      total = page.path("totalItems").asInt();
+      if (total >= entities) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    report.add(Figure.atLeast(scenario, "entities in the catalog", total, "entities", entities));
+    String filter = "/api/catalog/entities/by-query?limit=20&filter="
+        + URLEncoder.encode("kind=component,spec.lifecycle=production", StandardCharsets.UTF_8);
+    List<Double> query = new ArrayList<>();
+    List<Double> facets = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      long t = System.nanoTime();
+      op.get(filter);
+      query.add((System.nanoTime() - t) / 1e6);
+      t = System.nanoTime();
+      op.get("/api/catalog/entity-facets?facet=kind&facet=spec.type&facet=spec.lifecycle");
+      facets.add((System.nanoTime() - t) / 1e6);
+    }
+    Stats q = new Stats(query.subList(50, query.size()));
+    Stats f = new Stats(facets.subList(50, facets.size()));
+    report.add(Figure.of(scenario, "by-query with filter p50 (HTTP)", q.percentile(50), "ms"));
+    report.add(Figure.atMost(scenario, "by-query with filter p99 (HTTP)", q.percentile(99), "ms", 5));
+    report.add(Figure.of(scenario, "facets p50 (HTTP)", f.percentile(50), "ms"));
+    report.add(Figure.atMost(scenario, "facets p99 (HTTP)", f.percentile(99), "ms", 20));
+    List<Double> visible = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      String name = "probe-" + i;
+      long t = System.nanoTime();
+      client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Component").inNamespace(ns)
+          .resource(component(name, i)).create();
+      while (op.get("/api/catalog/entities/by-name/component/" + ns + "/" + name).statusCode() != 200) {
+        Thread.sleep(5);
+        if (System.nanoTime() - t > 10e9) {
+          break;
+        }
+      }
+      visible.add((System.nanoTime() - t) / 1e9);
+    }
+    report.add(Figure.atMost(scenario, "change to visible over HTTP (max of 5)", new Stats(visible).max(), "s", 1));
+    double heap = op.metric("jvm_memory_used_bytes") / (1024 * 1024);
+    report.add(Figure.of(scenario, "operator JVM memory used (all pools)", heap, "MiB"));
+  }
+
+  private static GenericKubernetesResource component(String name, int i) {
+    GenericKubernetesResource r = new GenericKubernetesResource();
+    r.setApiVersion("platform.tarmac.dev/v1alpha1");
+    r.setKind("Component");
+    r.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace("bench-catalog")
+        .addToAnnotations("backstage.io/techdocs-ref", "dir:.").build());
+    r.setAdditionalProperty("spec", Map.of("type", i % 3 == 0 ? "website" : "service",
+        "lifecycle", i % 2 == 0 ? "production" : "experimental", "owner", "team-" + (i % 20),
+        "system", "system-" + (i % 10)));
+    return r;
   }
 }

@@ -50,6 +50,8 @@ final class RequestReconciler implements RequestController.Reconciler {
   private final WorkflowRunner runner;
   private final Events events;
   private final String operatorNamespace;
+  /** Runs whose status write was skipped while their Works publish, by request UID (see reconcile). */
+  private final Map<String, List<PipelineRunStatus>> unwritten = new java.util.concurrent.ConcurrentHashMap<>();
 
   RequestReconciler(KubernetesClient client, PromiseRuntime runtime, String promiseName,
       ResourceDefinitionContext kind, WorkflowRunner runner, Events events, String operatorNamespace) {
@@ -118,8 +120,11 @@ final class RequestReconciler implements RequestController.Reconciler {
         runtime.access().ensure(promiseName, kind, meta.getNamespace() == null ? operatorNamespace
             : meta.getNamespace());
       }
-      WorkflowRunner.Outcome outcome = runner.run(owner(request, promise), configure, "configure", hash,
-          previousRuns(status));
+      List<PipelineRunStatus> previous = previousRuns(status);
+      if (previous.isEmpty() && unwritten.containsKey(meta.getUid())) {
+        previous = unwritten.get(meta.getUid());
+      }
+      WorkflowRunner.Outcome outcome = runner.run(owner(request, promise), configure, "configure", hash, previous);
       StatusMerge.merge(status, outcome.statusPatch());
       status.set("pipelines", Serialization.JSON.valueToTree(outcome.runs()));
       TarmacStatus conditions = conditionsOf(status);
@@ -141,6 +146,16 @@ final class RequestReconciler implements RequestController.Reconciler {
       publishedCondition(conditions, outcome, meta.getUid(), generation);
       rollup(conditions, generation);
       status.set("conditions", Serialization.JSON.valueToTree(conditions.conditions));
+      boolean firstPublishPending = !before.has("conditions") && outcome.failure() == null && outcome.completed()
+          && "Writing".equals(Conditions.reason(conditions, Conditions.PUBLISHED));
+      if (firstPublishPending) {
+        // A new request whose outputs are being committed: its Work's status event brings it back within a second,
+        // so the transient state is not written (one API write per request saved); the runs are remembered so the
+        // pipelines do not run again meanwhile.
+        unwritten.put(meta.getUid(), outcome.runs());
+        return ReconcileQueue.Result.DONE;
+      }
+      unwritten.remove(meta.getUid());
       if (!status.equals(before)) {
         patchStatus(cached, status);
         if (outcome.failure() != null && !Objects.equals(reasonOf(before, Conditions.PIPELINE_COMPLETED),

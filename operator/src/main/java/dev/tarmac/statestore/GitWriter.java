@@ -141,6 +141,8 @@ public final class GitWriter implements AutoCloseable {
   private volatile State state = new State(false, null, null, null, null, null, 0, 0);
   private Repository repo;
   private boolean tipKnown;
+  /** The store is a bare repository on this machine (the embedded store): commit into it, no clone, no push. */
+  private final boolean direct;
 
   /**
    * Starts the writer thread; nothing is fetched until the first change.
@@ -151,8 +153,10 @@ public final class GitWriter implements AutoCloseable {
    */
   public GitWriter(Config config, Path cacheDir, Consumer<State> onState) {
     this.config = config;
-    this.local = cacheDir.resolve(config.name() + ".git");
     this.onState = onState;
+    Path target = localBareRepository(config.url());
+    this.direct = target != null;
+    this.local = direct ? target : cacheDir.resolve(config.name() + ".git");
     this.thread = new Thread(this::loop, "git-writer-" + config.name());
     thread.setDaemon(true);
     thread.start();
@@ -269,8 +273,10 @@ public final class GitWriter implements AutoCloseable {
         if (commit == null) {
           return new CommitResult(base == null ? null : base.name(), false);
         }
-        if (push(commit)) {
-          updateRemoteRef(commit);
+        if (direct ? compareAndSet(base, commit) : push(commit)) {
+          if (!direct) {
+            updateRemoteRef(commit);
+          }
           tipKnown = true;
           return new CommitResult(commit.name(), true);
         }
@@ -286,8 +292,26 @@ public final class GitWriter implements AutoCloseable {
     }
   }
 
+  /** The folder of a {@code file:} URL that is a bare repository on this machine, else null. */
+  private static Path localBareRepository(String url) {
+    if (!url.startsWith("file:")) {
+      return null;
+    }
+    try {
+      Path p = Path.of(java.net.URI.create(url));
+      return Files.isDirectory(p.resolve("objects")) && Files.isRegularFile(p.resolve("HEAD")) ? p : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
   private void openRepository() throws IOException, GitFailure {
     if (repo != null) {
+      return;
+    }
+    if (direct) {
+      repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(local.toFile()).setMustExist(true)
+          .build();
       return;
     }
     try {
@@ -304,10 +328,13 @@ public final class GitWriter implements AutoCloseable {
   }
 
   private String trackingRef() {
-    return "refs/remotes/origin/" + config.branch();
+    return direct ? "refs/heads/" + config.branch() : "refs/remotes/origin/" + config.branch();
   }
 
   private void fetch() throws GitFailure {
+    if (direct) {
+      return;
+    }
     try (Git git = new Git(repo)) {
       var fetch = git.fetch().setRemote(config.url())
           .setRefSpecs(new RefSpec("+refs/heads/" + config.branch() + ":" + trackingRef()))
@@ -354,6 +381,15 @@ public final class GitWriter implements AutoCloseable {
   private ObjectId remoteTip() throws IOException {
     Ref ref = repo.exactRef(trackingRef());
     return ref == null ? null : ref.getObjectId();
+  }
+
+  /** Moves the branch from {@code base} to {@code commit} only if nobody moved it meanwhile. */
+  private boolean compareAndSet(ObjectId base, ObjectId commit) throws IOException {
+    RefUpdate u = repo.updateRef(trackingRef());
+    u.setNewObjectId(commit);
+    u.setExpectedOldObjectId(base == null ? ObjectId.zeroId() : base);
+    RefUpdate.Result r = u.update();
+    return r == RefUpdate.Result.NEW || r == RefUpdate.Result.FAST_FORWARD || r == RefUpdate.Result.FORCED;
   }
 
   private void updateRemoteRef(ObjectId commit) throws IOException {
@@ -545,6 +581,7 @@ public final class GitWriter implements AutoCloseable {
   @Override
   public void close() {
     running.set(false);
+    // The embedded repository is served by the Git server too; only close what this writer opened.
     thread.interrupt();
     try {
       thread.join(5000);

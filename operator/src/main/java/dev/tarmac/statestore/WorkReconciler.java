@@ -159,6 +159,11 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       fail(status, "StateStoreUnreachable", storeProblem + "; waiting to write to " + String.join(", ", waiting),
           generation);
     } else {
+      if (before.path("conditions").isEmpty() || before.path("conditions").isMissingNode()) {
+        // The first write of a new Work is usually committed within a second: skip the transient "Writing"
+        // status (one API write per Work saved); the commit brings the Work back and Published is written then.
+        return UpdateControl.noUpdate();
+      }
       Conditions.setFalse(status, Conditions.PUBLISHED, "Writing", "writing to " + String.join(", ", waiting),
           generation);
       Conditions.setFalse(status, Conditions.READY, "Writing", "writing to " + String.join(", ", waiting),
