@@ -1,5 +1,7 @@
 package dev.tarmac;
 
+import dev.tarmac.cli.ConvertCommand;
+import dev.tarmac.cli.ImportCommand;
 import dev.tarmac.cli.CrdsCommand;
 import dev.tarmac.cli.RunCommand;
 import dev.tarmac.cli.TraceCommand;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tarmac", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "An internal developer platform on Kubernetes: Promises, Compositions, Templates and a catalog.",
     subcommands = {CommandLine.HelpCommand.class, CrdsCommand.class, RunCommand.class, TraceCommand.class,
-        PipelineCommand.class})
+        PipelineCommand.class, ConvertCommand.class, ImportCommand.class})
 public final class Main implements Runnable {
 
   static {

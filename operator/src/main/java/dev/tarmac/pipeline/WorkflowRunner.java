@@ -11,7 +11,6 @@ import dev.tarmac.statestore.WorkRejectedException;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
@@ -303,26 +302,6 @@ public final class WorkflowRunner {
     String fallback = job.getStatus().getConditions().stream().filter(c -> "Failed".equals(c.getType()))
         .map(c -> c.getReason() + (c.getMessage() == null ? "" : ": " + c.getMessage())).findFirst()
         .orElse("the Job failed");
-    for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
-        .withLabel("job-name", job.getMetadata().getName()).list().getItems()) {
-      if (pod.getStatus() == null) {
-        continue;
-      }
-      List<io.fabric8.kubernetes.api.model.ContainerStatus> statuses = new ArrayList<>();
-      if (pod.getStatus().getInitContainerStatuses() != null) {
-        statuses.addAll(pod.getStatus().getInitContainerStatuses());
-      }
-      if (pod.getStatus().getContainerStatuses() != null) {
-        statuses.addAll(pod.getStatus().getContainerStatuses());
-      }
-      for (var cs : statuses) {
-        var t = cs.getState() == null ? null : cs.getState().getTerminated();
-        if (t != null && t.getExitCode() != null && t.getExitCode() != 0) {
-          return "step " + cs.getName() + " exited " + t.getExitCode()
-              + (t.getMessage() == null || t.getMessage().isBlank() ? "" : ": " + t.getMessage().strip());
-        }
-      }
-    }
-    return fallback;
+    return Jobs.failingStep(client, job).orElse(fallback);
   }
 }

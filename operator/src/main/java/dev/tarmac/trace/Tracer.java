@@ -135,27 +135,13 @@ public final class Tracer {
     jn.status = failed ? "Failed" : complete ? "Succeeded" : (s.getActive() != null && s.getActive() > 0)
         ? "Running" : "Pending";
     if (failed || !complete) {
-      for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
-          .withLabel("job-name", job.getMetadata().getName()).list().getItems()) {
-        if (pod.getStatus() == null) {
-          continue;
-        }
-        var statuses = new ArrayList<io.fabric8.kubernetes.api.model.ContainerStatus>();
-        if (pod.getStatus().getInitContainerStatuses() != null) {
-          statuses.addAll(pod.getStatus().getInitContainerStatuses());
-        }
-        if (pod.getStatus().getContainerStatuses() != null) {
-          statuses.addAll(pod.getStatus().getContainerStatuses());
-        }
-        for (var cs : statuses) {
-          var t = cs.getState() == null ? null : cs.getState().getTerminated();
-          if (t != null && t.getExitCode() != null && t.getExitCode() != 0) {
-            jn.message = "step " + cs.getName() + " exited " + t.getExitCode()
-                + (t.getMessage() == null ? "" : ": " + t.getMessage().strip());
+      jn.message = dev.tarmac.pipeline.Jobs.failingStep(client, job).orElse(null);
+      if (jn.message == null) {
+        for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
+            .withLabel("job-name", job.getMetadata().getName()).list().getItems()) {
+          if (pod.getStatus() != null && "Pending".equals(pod.getStatus().getPhase())) {
+            jn.message = "pod " + pod.getMetadata().getName() + " is Pending (waiting for a node)";
           }
-        }
-        if (jn.message == null && "Pending".equals(pod.getStatus().getPhase())) {
-          jn.message = "pod " + pod.getMetadata().getName() + " is Pending (waiting for a node)";
         }
       }
     }
