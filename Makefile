@@ -2,7 +2,7 @@
 MVN ?= mvn -B -q
 JAR := operator/target/tarmac.jar
 
-.PHONY: build crds test unit run demo demo-down bench clean
+.PHONY: build crds test unit run demo demo-down bench bench-git clean
 
 build:
 	$(MVN) -DskipTests package
@@ -39,3 +39,7 @@ bench: build
 	hack/kube-binaries.sh
 	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.Bench \
 		--repo . --revision "$$(git rev-parse --short HEAD)" $(if $(QUICK),--quick)
+
+# The state-store writer alone: 1,000 Works to one store.
+bench-git: build
+	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.GitWriterBench 1000

@@ -226,8 +226,12 @@ public final class ComponentReconciler implements Reconciler<Component> {
         Map<String, Object> values = new LinkedHashMap<>(context);
         values.put("values", Expressions.plain(input.path("values")));
         JsonNode skeleton = template.getSpec().skeleton == null ? null : template.getSpec().skeleton.path("files");
+        if ((skeleton == null || !skeleton.isObject() || skeleton.isEmpty()) && template.getSpec().skeleton != null
+            && template.getSpec().skeleton.has("git")) {
+          skeleton = GitSkeleton.read(template.getSpec().skeleton.get("git"));
+        }
         if (skeleton == null || !skeleton.isObject()) {
-          throw new IllegalArgumentException("the Template has no skeleton.files to render");
+          throw new IllegalArgumentException("the Template has no skeleton.files (or skeleton.git) to render");
         }
         skeleton.fields().forEachRemaining(f -> {
           String path = StateStoreLayout.checkPath(expressions.renderString(f.getKey(), values));

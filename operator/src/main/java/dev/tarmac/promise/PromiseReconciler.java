@@ -43,6 +43,9 @@ import java.util.Map;
  */
 public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Cleaner<P> {
 
+  /** Annotation on a request CRD: the hash of what the Promise wants it to be. */
+  static final String CRD_HASH = "platform.tarmac.dev/crd-hash";
+
   private final KubernetesClient client;
   private final PromiseRuntime runtime;
   private final Events events;
@@ -86,13 +89,21 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         }
         RequestCrdBuilder.checkRename(Serialization.JSON.valueToTree(existing), crd);
       }
-      CustomResourceDefinition desired = Serialization.JSON.treeToValue(crd, CustomResourceDefinition.class);
-      CustomResourceDefinition applied;
-      try {
-        applied = client.resource(desired).fieldManager("tarmac").forceConflicts().serverSideApply();
-      } catch (KubernetesClientException e) {
-        throw new PromiseException("InvalidAPI", "the API server refused the request CRD: " + e.getStatus()
-            .getMessage());
+      // Apply only when the wanted CRD changed (its hash is kept in an annotation): a Promise is re-checked
+      // periodically, and re-applying an unchanged CRD is a needless write.
+      String crdHash = dev.tarmac.pipeline.SpecHash.of(crd);
+      ((ObjectNode) crd.with("metadata").with("annotations")).put(CRD_HASH, crdHash);
+      CustomResourceDefinition applied = existing;
+      boolean unchanged = existing != null && existing.getMetadata().getAnnotations() != null
+          && crdHash.equals(existing.getMetadata().getAnnotations().get(CRD_HASH));
+      if (!unchanged) {
+        CustomResourceDefinition desired = Serialization.JSON.treeToValue(crd, CustomResourceDefinition.class);
+        try {
+          applied = client.resource(desired).fieldManager("tarmac").forceConflicts().serverSideApply();
+        } catch (KubernetesClientException e) {
+          throw new PromiseException("InvalidAPI", "the API server refused the request CRD: " + e.getStatus()
+              .getMessage());
+        }
       }
       var kind = RequestCrdBuilder.kind(crd);
       status.kind = kind.getKind();
