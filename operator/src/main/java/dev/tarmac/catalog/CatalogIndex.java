@@ -110,20 +110,19 @@ public final class CatalogIndex {
       return snapshot;
     }
     Map<String, ObjectNode> byRef = new TreeMap<>();
+    // Several namespaces may name the same team, so the namespace → team map is taken before Groups merge.
+    Map<String, String> teamOfNamespace = new HashMap<>();
     for (List<ObjectNode> list : sources.values()) {
       for (ObjectNode e : list) {
+        String ns = e.path("metadata").path("annotations").path("backstage.io/kubernetes-namespace").asText(null);
+        if ("Group".equals(e.path("kind").asText()) && ns != null) {
+          teamOfNamespace.put(ns, e.path("metadata").path("name").asText());
+        }
         ObjectNode copy = e.deepCopy();
         byRef.merge(ref(copy), copy, (a, b) -> preferred(a, b));
       }
     }
     // An entity with no owner in a namespace labelled with a team is owned by that team (the Namespace's Group).
-    Map<String, String> teamOfNamespace = new HashMap<>();
-    for (ObjectNode e : byRef.values()) {
-      String ns = e.path("metadata").path("annotations").path("backstage.io/kubernetes-namespace").asText(null);
-      if ("Group".equals(e.path("kind").asText()) && ns != null) {
-        teamOfNamespace.put(ns, e.path("metadata").path("name").asText());
-      }
-    }
     for (ObjectNode e : byRef.values()) {
       String team = teamOfNamespace.get(e.path("metadata").path("namespace").asText());
       boolean owned = false;
