@@ -272,24 +272,18 @@ final class Scenarios {
       Thread.sleep(200);
     }
     report.add(Figure.atLeast(scenario, "entities in the catalog", total, "entities", entities));
-    String filter = "/api/catalog/entities/by-query?limit=20&filter="
-        + URLEncoder.encode("kind=component,spec.lifecycle=production", StandardCharsets.UTF_8);
-    List<Double> query = new ArrayList<>();
-    List<Double> facets = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
-      long t = System.nanoTime();
-      op.get(filter);
-      query.add((System.nanoTime() - t) / 1e6);
-      t = System.nanoTime();
-      op.get("/api/catalog/entity-facets?facet=kind&facet=spec.type&facet=spec.lifecycle");
-      facets.add((System.nanoTime() - t) / 1e6);
+    // The operator is still writing the new Components' status: measure once while it does, once after.
+    measureQueries(op, scenario + " (busy)", false);
+    long settle = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+    int quietSeconds = 0;
+    Map<String, Double> last = ApiServerMetrics.writes(client);
+    while (quietSeconds < 3 && System.nanoTime() < settle) {
+      Thread.sleep(1000);
+      Map<String, Double> now = ApiServerMetrics.writes(client);
+      quietSeconds = ApiServerMetrics.delta(last, now).isEmpty() ? quietSeconds + 1 : 0;
+      last = now;
     }
-    Stats q = new Stats(query.subList(50, query.size()));
-    Stats f = new Stats(facets.subList(50, facets.size()));
-    report.add(Figure.of(scenario, "by-query with filter p50 (HTTP)", q.percentile(50), "ms"));
-    report.add(Figure.atMost(scenario, "by-query with filter p99 (HTTP)", q.percentile(99), "ms", 5));
-    report.add(Figure.of(scenario, "facets p50 (HTTP)", f.percentile(50), "ms"));
-    report.add(Figure.atMost(scenario, "facets p99 (HTTP)", f.percentile(99), "ms", 20));
+    measureQueries(op, scenario, true);
     List<Double> visible = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       String name = "probe-" + i;
@@ -307,6 +301,29 @@ final class Scenarios {
     report.add(Figure.atMost(scenario, "change to visible over HTTP (max of 5)", new Stats(visible).max(), "s", 1));
     double heap = op.metric("jvm_memory_used_bytes") / (1024 * 1024);
     report.add(Figure.of(scenario, "operator JVM memory used (all pools)", heap, "MiB"));
+  }
+
+  private void measureQueries(OperatorProcess op, String scenario, boolean goals) throws Exception {
+    String filter = "/api/catalog/entities/by-query?limit=20&filter="
+        + URLEncoder.encode("kind=component,spec.lifecycle=production", StandardCharsets.UTF_8);
+    List<Double> query = new ArrayList<>();
+    List<Double> facets = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      long t = System.nanoTime();
+      op.get(filter);
+      query.add((System.nanoTime() - t) / 1e6);
+      t = System.nanoTime();
+      op.get("/api/catalog/entity-facets?facet=kind&facet=spec.type&facet=spec.lifecycle");
+      facets.add((System.nanoTime() - t) / 1e6);
+    }
+    Stats q = new Stats(query.subList(50, query.size()));
+    Stats f = new Stats(facets.subList(50, facets.size()));
+    report.add(Figure.of(scenario, "by-query with filter p50 (HTTP)", q.percentile(50), "ms"));
+    report.add(goals ? Figure.atMost(scenario, "by-query with filter p99 (HTTP)", q.percentile(99), "ms", 5)
+        : Figure.of(scenario, "by-query with filter p99 (HTTP)", q.percentile(99), "ms"));
+    report.add(Figure.of(scenario, "facets p50 (HTTP)", f.percentile(50), "ms"));
+    report.add(goals ? Figure.atMost(scenario, "facets p99 (HTTP)", f.percentile(99), "ms", 20)
+        : Figure.of(scenario, "facets p99 (HTTP)", f.percentile(99), "ms"));
   }
 
   private static GenericKubernetesResource component(String name, int i) {

@@ -67,8 +67,12 @@ public final class CatalogIndex {
    * @param promiseOfRequest for a Promise request, the Promise's name; else null
    */
   public void upsert(String key, JsonNode object, String promiseOfRequest) {
-    sources.put(key, EntityMapper.map(object, promiseOfRequest));
-    changes.incrementAndGet();
+    List<ObjectNode> entities = EntityMapper.map(object, promiseOfRequest);
+    List<ObjectNode> previous = sources.put(key, entities);
+    // Most updates (status writes, resyncs) change nothing the catalog shows: no rebuild for them.
+    if (!entities.equals(previous)) {
+      changes.incrementAndGet();
+    }
   }
 
   /** Removes the entities of one cluster object. */
