@@ -24,6 +24,17 @@ if have_all; then
   exit 0
 fi
 mkdir -p "$DEST"
+# Several builds at once (parallel test runs, a demo and a test) would fight over apt and the build folder: the
+# second waits for the first and then finds the binaries in the cache.
+exec 9>"$CACHE/.kube-binaries.lock"
+if ! flock -n 9; then
+  log "another run is providing the binaries; waiting for it"
+  flock 9
+fi
+if have_all; then
+  echo "$DEST"
+  exit 0
+fi
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
