@@ -162,6 +162,13 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     } catch (KubernetesClientException e) {
       String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
           : e.getMessage();
+      if (e.getCode() == 403) {
+        // RBAC: the Helm chart grants composed kinds through compositionResources, Secrets through
+        // rbac.secretNamespaces; say which value to change.
+        return failed(db, before, "Forbidden", message + "; the operator's ServiceAccount needs that verb: add the"
+            + " kind's group and plural to the Helm chart's compositionResources (for a connection Secret, the"
+            + " namespace to rbac.secretNamespaces) and run helm upgrade");
+      }
       return failed(db, before, "ApplyFailed", "the API server refused a composed resource: " + message);
     }
   }

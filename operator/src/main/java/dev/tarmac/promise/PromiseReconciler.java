@@ -2,6 +2,7 @@ package dev.tarmac.promise;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.AccessReview;
 import dev.tarmac.Events;
 import dev.tarmac.StatusChange;
 import dev.tarmac.api.Conditions;
@@ -27,6 +28,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Reconciles a Promise: generates and applies its request CRD ({@link RequestCrdBuilder}), waits for it to be
@@ -46,10 +48,14 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
   /** Annotation on a request CRD: the hash of what the Promise wants it to be. */
   static final String CRD_HASH = "platform.tarmac.dev/crd-hash";
 
+  /** Reason of the conditions when the operator may not reconcile the Promise's request kind. */
+  static final String FORBIDDEN = "Forbidden";
+
   private final KubernetesClient client;
   private final PromiseRuntime runtime;
   private final Events events;
   private final String operatorNamespace;
+  private final AccessReview access;
 
   /**
    * @param client the client
@@ -59,6 +65,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
    */
   public PromiseReconciler(KubernetesClient client, PromiseRuntime runtime, Events events, String operatorNamespace) {
     this.client = client;
+    this.access = new AccessReview(client);
     this.runtime = runtime;
     this.events = events;
     this.operatorNamespace = operatorNamespace;
@@ -77,6 +84,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     try {
       ObjectNode crd = RequestCrdBuilder.build(name, promise.getSpec().api);
       String crdName = crd.path("metadata").path("name").asText();
+      checkAccess(RequestCrdBuilder.kind(crd));
       CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions().withName(crdName)
           .get();
       if (existing != null) {
@@ -148,7 +156,9 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       return outcome != null && outcome.requeueAfter() != null
           ? control.rescheduleAfter(outcome.requeueAfter().toMillis()) : control.rescheduleAfter(30_000);
     } catch (PromiseException e) {
-      return failed(promise, before, e.reason(), e.getMessage());
+      UpdateControl<P> control = failed(promise, before, e.reason(), e.getMessage());
+      // RBAC may be granted later (a helm upgrade): look again without waiting for a change to the Promise.
+      return FORBIDDEN.equals(e.reason()) ? control.rescheduleAfter(30_000) : control;
     } catch (PipelineException e) {
       return failed(promise, before, "InvalidPipeline", e.getMessage());
     } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
@@ -167,6 +177,21 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       events.warning(promise, reason, message);
     }
     return control;
+  }
+
+  /**
+   * Refuses, before any CRD is written, a request kind the operator may not reconcile: its ServiceAccount needs
+   * list/watch/patch on the kind and its status and finalizers, which the Helm chart grants per group and plural
+   * ({@code promiseApis}).
+   */
+  private void checkAccess(io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext kind) {
+    var denied = access.denied(AccessReview.controllerOf(kind.getGroup(), kind.getPlural()));
+    if (!denied.isEmpty()) {
+      throw new PromiseException(FORBIDDEN, "the operator may not serve " + kind.getPlural() + "." + kind.getGroup()
+          + " (denied: " + denied.stream().map(AccessReview.Check::toString).collect(Collectors.joining(", "))
+          + "); add {group: " + kind.getGroup() + ", resources: [" + kind.getPlural() + "]} to the Helm chart's"
+          + " promiseApis value and run helm upgrade, or grant these verbs to the operator's ServiceAccount");
+    }
   }
 
   private static boolean established(CustomResourceDefinition crd) {

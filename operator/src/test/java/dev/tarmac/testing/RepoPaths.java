@@ -21,10 +21,6 @@ public final class RepoPaths {
     if (Files.isDirectory(beside)) {
       return beside;
     }
-    Path fallback = Path.of("/work/shared/corpus");
-    if (Files.isDirectory(fallback)) {
-      return fallback;
-    }
     throw new IllegalStateException("shared/corpus not found beside " + repo());
   }
 }

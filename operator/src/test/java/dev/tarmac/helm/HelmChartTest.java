@@ -1,0 +1,259 @@
+package dev.tarmac.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import dev.tarmac.Main;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.testing.RepoPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import picocli.CommandLine;
+
+/**
+ * The Helm chart rendered by Helm's own library (helm-java, no helm binary, no cluster): lint, defaults, non-default
+ * values, what values.schema.json refuses, least-privilege RBAC, the restricted pod security profile, and the places
+ * that must agree with the rest of the repository (CRDs, versions, the image Jib builds, the default Scorecard).
+ */
+class HelmChartTest {
+
+  private static List<JsonNode> render(UnaryOperator<TemplateCommand> values) throws IOException {
+    String manifests = values.apply(new Helm(Chart.DIR).template().withName("tarmac").withNamespace("tarmac-system"))
+        .call();
+    return Chart.documents(manifests);
+  }
+
+  private static JsonNode deployment(List<JsonNode> docs) {
+    return Chart.find(docs, "Deployment", "tarmac").orElseThrow();
+  }
+
+  private static JsonNode container(List<JsonNode> docs) {
+    return deployment(docs).path("spec").path("template").path("spec").path("containers").get(0);
+  }
+
+  private static String env(List<JsonNode> docs, String name) {
+    for (JsonNode e : container(docs).path("env")) {
+      if (name.equals(e.path("name").asText())) {
+        return e.path("value").asText();
+      }
+    }
+    return null;
+  }
+
+  private static List<String> args(List<JsonNode> docs) {
+    List<String> args = new ArrayList<>();
+    container(docs).path("args").forEach(a -> args.add(a.asText()));
+    return args;
+  }
+
+  @Test
+  void lintsCleanInStrictMode() {
+    LintResult result = new Helm(Chart.DIR).lint().strict().call();
+    assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+  }
+
+  @Test
+  void defaultsRenderOneRestrictedOperatorWithoutLeaderElection() throws IOException {
+    List<JsonNode> docs = render(t -> t);
+    JsonNode pod = deployment(docs).path("spec").path("template").path("spec");
+    JsonNode c = container(docs);
+
+    assertThat(deployment(docs).path("spec").path("replicas").asInt()).isEqualTo(1);
+    assertThat(deployment(docs).path("spec").path("strategy").path("type").asText()).isEqualTo("Recreate");
+    assertThat(args(docs)).containsExactly("run", "--leader-election=false", "--default-state-store=true",
+        "--reconcile-threads=16");
+    assertThat(c.path("image").asText()).isEqualTo("ghcr.io/tarmac-dev/tarmac:0.1.0");
+    assertThat(env(docs, "TARMAC_LOG_FORMAT")).isEqualTo("text");
+    assertThat(env(docs, "TARMAC_GIT_BASE_URL")).isEqualTo("http://tarmac.tarmac-system.svc:8080/git");
+    assertThat(env(docs, "TARMAC_PIPELINE_IMAGE")).isEqualTo(c.path("image").asText());
+
+    // The restricted Pod Security profile, field by field.
+    assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+    assertThat(pod.path("securityContext").path("seccompProfile").path("type").asText()).isEqualTo("RuntimeDefault");
+    JsonNode sc = c.path("securityContext");
+    assertThat(sc.path("allowPrivilegeEscalation").isBoolean()).isTrue();
+    assertThat(sc.path("allowPrivilegeEscalation").asBoolean()).isFalse();
+    assertThat(sc.path("readOnlyRootFilesystem").asBoolean()).isTrue();
+    assertThat(sc.path("capabilities").path("drop").toString()).isEqualTo("[\"ALL\"]");
+    assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
+    assertThat(c.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/healthz");
+    assertThat(c.path("resources").path("limits").path("memory").asText()).isEqualTo("1Gi");
+    assertThat(pod.path("volumes").toString()).contains("\"emptyDir\"");
+
+    assertThat(Chart.find(docs, "Service", "tarmac")).isPresent();
+    assertThat(Chart.find(docs, "ServiceMonitor", "")).isEmpty();
+    assertThat(Chart.find(docs, "PodDisruptionBudget", "")).isEmpty();
+    assertThat(Chart.find(docs, "PersistentVolumeClaim", "")).isEmpty();
+    assertThat(Chart.find(docs, "Scorecard", "service-maturity")).isPresent();
+    assertThat(Chart.find(docs, "GitStateStore", "")).as("no external store unless git.defaultStore.url").isEmpty();
+  }
+
+  @Test
+  void nonDefaultValuesTurnOnLeaderElectionServiceMonitorJsonLogsAndNarrowSecrets() throws IOException {
+    List<JsonNode> docs = render(t -> t.set("replicas", 2).set("serviceMonitor.enabled", true)
+        .set("log.format", "json").set("podDisruptionBudget.enabled", true).set("persistence.enabled", true)
+        .set("rbac.secretNamespaces[0]", "payments").set("git.defaultStore.url", "https://git.example.com/p.git")
+        .set("git.defaultStore.secretName", "git-credentials"));
+
+    assertThat(deployment(docs).path("spec").path("replicas").asInt()).isEqualTo(2);
+    assertThat(deployment(docs).path("spec").has("strategy")).as("rolling update with leader election").isFalse();
+    assertThat(args(docs)).contains("--leader-election=true");
+    assertThat(env(docs, "TARMAC_LOG_FORMAT")).isEqualTo("json");
+    assertThat(Chart.find(docs, "ServiceMonitor", "tarmac").orElseThrow().path("spec").path("endpoints").get(0)
+        .path("path").asText()).isEqualTo("/metrics");
+    assertThat(Chart.find(docs, "PodDisruptionBudget", "tarmac")).isPresent();
+    assertThat(Chart.find(docs, "PersistentVolumeClaim", "tarmac-data")).isPresent();
+    assertThat(deployment(docs).path("spec").path("template").path("spec").path("volumes").toString())
+        .contains("\"claimName\":\"tarmac-data\"");
+
+    // Secrets: no longer cluster-wide, but a Role in payments and in the operator's own namespace.
+    assertThat(rules(docs, "ClusterRole", "tarmac")).noneMatch(r -> r.path("resources").toString().contains(
+        "\"secrets\""));
+    JsonNode payments = docs.stream().filter(d -> "Role".equals(d.path("kind").asText())
+        && "payments".equals(d.path("metadata").path("namespace").asText())).findFirst().orElseThrow();
+    assertThat(payments.path("rules").toString()).contains("\"secrets\"");
+    assertThat(rules(docs, "Role", "tarmac")).anyMatch(r -> r.path("resources").toString().contains("\"secrets\""));
+
+    JsonNode store = Chart.find(docs, "GitStateStore", "default-git").orElseThrow();
+    assertThat(store.path("spec").path("url").asText()).isEqualTo("https://git.example.com/p.git");
+    assertThat(store.path("spec").path("secretRef").path("namespace").asText()).isEqualTo("tarmac-system");
+    assertThat(Chart.find(docs, "Destination", "default-git").orElseThrow().path("metadata").path("labels")
+        .path("environment").asText()).isEqualTo("dev");
+  }
+
+  @Test
+  void schemaRefusesBadValuesNamingTheKey() {
+    assertThatThrownBy(() -> render(t -> t.set("replicas", -1)))
+        .hasMessageContaining("/replicas").hasMessageContaining("minimum");
+    assertThatThrownBy(() -> render(t -> t.set("log.format", "xml")))
+        .hasMessageContaining("/log/format").hasMessageContaining("text");
+    assertThatThrownBy(() -> render(t -> t.set("promiseApis[0].group", "example.com")
+        .set("promiseApis[0].resources[0]", "*")))
+        .as("no wildcard resources").hasMessageContaining("promiseApis");
+    assertThatThrownBy(() -> render(t -> t.set("replica", 2)))
+        .as("a misspelt key is an error, not ignored").hasMessageContaining("replica");
+  }
+
+  private static List<JsonNode> rules(List<JsonNode> docs, String kind, String name) {
+    List<JsonNode> rules = new ArrayList<>();
+    docs.stream().filter(d -> kind.equals(d.path("kind").asText()) && name.equals(d.path("metadata").path("name")
+        .asText())).forEach(d -> d.path("rules").forEach(rules::add));
+    return rules;
+  }
+
+  @Test
+  void rbacNamesEveryVerbAndResourceAndGrantsNoEscalation() throws IOException {
+    List<JsonNode> docs = render(t -> t);
+    List<JsonNode> all = new ArrayList<>();
+    for (JsonNode d : docs) {
+      if (d.path("kind").asText().endsWith("Role")) {
+        d.path("rules").forEach(all::add);
+      }
+    }
+    assertThat(all).hasSizeGreaterThan(10);
+    for (JsonNode rule : all) {
+      assertThat(rule.path("verbs").toString()).as("rule %s", rule).doesNotContain("\"*\"")
+          .doesNotContain("escalate").doesNotContain("bind").doesNotContain("impersonate");
+      assertThat(rule.path("resources").toString()).as("rule %s", rule).doesNotContain("*");
+      assertThat(rule.path("apiGroups").toString()).as("rule %s", rule).doesNotContain("*");
+    }
+    // Namespaces are only read; RBAC objects only in namespaces (pipeline Roles), never cluster-wide.
+    assertThat(all).filteredOn(r -> r.path("resources").toString().contains("\"namespaces\""))
+        .allMatch(r -> r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\"]"));
+    assertThat(all).noneMatch(r -> r.path("resources").toString().contains("clusterrole"));
+    // Every group the default promiseApis names is granted, with status and finalizers.
+    assertThat(rules(docs, "ClusterRole", "tarmac")).anyMatch(r -> r.path("apiGroups").toString()
+        .equals("[\"marketplace.tarmac.dev\"]") && r.path("resources").toString()
+        .equals("[\"redis/status\",\"postgresqls/status\"]"));
+  }
+
+  @Test
+  void chartCrdsAreTheRepositoryCrds() throws IOException {
+    Map<String, String> chart = files(Chart.DIR.resolve("crds"));
+    Map<String, String> top = files(RepoPaths.repo().resolve("crds"));
+    assertThat(chart.keySet()).isEqualTo(top.keySet());
+    top.forEach((name, yaml) -> assertThat(chart.get(name)).as("helm/tarmac/crds/%s differs from crds/%s: run"
+        + " make crds", name, name).isEqualTo(yaml));
+  }
+
+  private static Map<String, String> files(Path dir) throws IOException {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+        files.put(p.getFileName().toString(), Files.readString(p));
+      }
+    }
+    return files;
+  }
+
+  @Test
+  void versionsAndTheImageAgreeWithMavenJibAndTheCli() throws Exception {
+    JsonNode chart = Serialization.YAML.readTree(Chart.DIR.resolve("Chart.yaml").toFile());
+    JsonNode values = Serialization.YAML.readTree(Chart.DIR.resolve("values.yaml").toFile());
+    Document root = xml(RepoPaths.repo().resolve("pom.xml"));
+    String projectVersion = child(root.getDocumentElement(), "version").getTextContent();
+    assertThat(chart.path("appVersion").asText() + "-SNAPSHOT").isIn(projectVersion + "-SNAPSHOT", projectVersion);
+
+    String chartImage = values.path("image").path("repository").asText() + ":" + chart.path("appVersion").asText();
+    String property = child(child(root.getDocumentElement(), "properties"), "tarmac.image").getTextContent();
+    assertThat(property).isEqualTo(chartImage);
+
+    Document operator = xml(RepoPaths.repo().resolve("operator/pom.xml"));
+    var plugins = operator.getElementsByTagName("plugin");
+    String jibTarget = null;
+    for (int i = 0; i < plugins.getLength(); i++) {
+      Element plugin = (Element) plugins.item(i);
+      if ("jib-maven-plugin".equals(child(plugin, "artifactId").getTextContent())) {
+        Element config = child(plugin, "configuration");
+        jibTarget = child(child(config, "to"), "image").getTextContent();
+        assertThat(child(child(config, "container"), "mainClass").getTextContent()).isEqualTo(Main.class.getName());
+        assertThat(child(child(config, "container"), "user").getTextContent()).startsWith("65532");
+      }
+    }
+    assertThat(jibTarget).as("the Jib plugin's <to><image>").isEqualTo("${tarmac.image}");
+
+    CommandLine cli = new CommandLine(new Main());
+    cli.parseArgs("run");
+    CommandLine run = cli.getSubcommands().get("run");
+    if (System.getenv("TARMAC_PIPELINE_IMAGE") == null) {
+      assertThat((String) run.getCommandSpec().findOption("--pipeline-image").getValue()).isEqualTo(chartImage);
+    }
+  }
+
+  private static Document xml(Path file) throws Exception {
+    return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(file.toFile());
+  }
+
+  private static Element child(Element parent, String name) {
+    for (var n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+      if (n instanceof Element e && e.getTagName().equals(name)) {
+        return e;
+      }
+    }
+    throw new AssertionError("<" + parent.getTagName() + "> has no <" + name + ">");
+  }
+
+  @Test
+  void defaultScorecardIsTheShippedExample() throws IOException {
+    JsonNode example = Serialization.YAML.readTree(RepoPaths.repo().resolve("examples/scorecards/default.yaml")
+        .toFile());
+    JsonNode rendered = Chart.find(render(t -> t), "Scorecard", "").orElseThrow();
+    assertThat(rendered.path("metadata").path("name")).isEqualTo(example.path("metadata").path("name"));
+    assertThat(rendered.path("spec")).isEqualTo(example.path("spec"));
+  }
+}
