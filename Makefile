@@ -10,6 +10,7 @@ build:
 # Regenerate the committed CRDs from the model classes (a test fails when they drift).
 crds: build
 	bin/tarmac crds -o crds
+	rm -f helm/tarmac/crds/*.yaml && cp crds/*.yaml helm/tarmac/crds/
 
 # Unit tests and tests against a real kube-apiserver + etcd (binaries from hack/kube-binaries.sh, cached).
 test:

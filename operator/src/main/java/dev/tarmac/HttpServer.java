@@ -37,9 +37,11 @@ public final class HttpServer implements AutoCloseable {
    * @param host address to bind, e.g. {@code 0.0.0.0} in a cluster or {@code 127.0.0.1} on a laptop
    * @param port TCP port; 0 picks a free one
    * @param metrics the registry {@code /metrics} scrapes
+   * @param liveness asked on every {@code /healthz}; not ready means the process should be restarted
    * @param readiness asked on every {@code /readyz}
    */
-  public HttpServer(String host, int port, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness) {
+  public HttpServer(String host, int port, PrometheusMeterRegistry metrics, Supplier<Readiness> liveness,
+      Supplier<Readiness> readiness) {
     this.host = host;
     this.port = port;
     QueuedThreadPool threads = new QueuedThreadPool(32, 4);
@@ -47,7 +49,7 @@ public final class HttpServer implements AutoCloseable {
     this.server = new Server(threads);
     this.context = new ServletContextHandler();
     context.setContextPath("/");
-    mount("/healthz", new TextServlet(() -> new Readiness(true, "ok")));
+    mount("/healthz", new TextServlet(liveness));
     mount("/readyz", new TextServlet(readiness));
     mount("/metrics", new MetricsServlet(metrics));
     server.setHandler(context);

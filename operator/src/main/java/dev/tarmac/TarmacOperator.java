@@ -79,6 +79,8 @@ public final class TarmacOperator implements AutoCloseable {
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean leader = new AtomicBoolean(false);
   private final AtomicReference<String> currentLeader = new AtomicReference<>();
+  private final AtomicReference<String> fatal = new AtomicReference<>();
+  private volatile boolean closing;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private Operator operator;
   private HttpServer http;
@@ -119,18 +121,19 @@ public final class TarmacOperator implements AutoCloseable {
           .withCloseClientOnStop(false)
           .withConcurrentReconciliationThreads(settings.reconcileThreads())
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
-          .withUseSSAToPatchPrimaryResource(false);
+          .withUseSSAToPatchPrimaryResource(false)
+          .withInformerStoppedHandler(this::informerStopped);
       if (settings.leaderElection()) {
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("tarmac", settings.namespace(),
             LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
             LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
             LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, settings.identity(),
-            new LeaderCallbacks(() -> leader.set(true), () -> leader.set(false), currentLeader::set), true));
+            new LeaderCallbacks(() -> leader.set(true), this::stoppedLeading, currentLeader::set), false));
       }
     });
     registerReconcilers();
 
-    http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::readiness);
+    http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::liveness, this::readiness);
     http.mount("/git/*", stateStores.embedded().servlet());
     http.mount("/api/catalog/*", new CatalogServlet(catalog.index()));
     http.start();
@@ -183,6 +186,43 @@ public final class TarmacOperator implements AutoCloseable {
     steps.put(Pipeline.TEMPLATE, new TemplateStep(1024 * 1024));
     steps.put(Pipeline.COMPOSE, new ComposeStep(name -> client.resources(Composition.class).withName(name).get()));
     return steps;
+  }
+
+  /**
+   * An informer that stopped with an error (typically RBAC: 403 on list or watch) is fatal for this process. JOSDK's
+   * default calls {@code System.exit}, which kills tests and hides the cause; instead the cause is logged with the
+   * resource it concerns and {@code /healthz} fails, so a kubelet restarts the pod and {@code tarmac run} exits.
+   */
+  private void informerStopped(io.fabric8.kubernetes.client.informers.SharedIndexInformer<?> informer,
+      Throwable error) {
+    if (error == null) {
+      return;
+    }
+    String message = "informer for " + informer.getApiTypeClass().getSimpleName() + " stopped: "
+        + rootMessage(error);
+    LOG.error("{}; /healthz now fails so the process is restarted (check the operator's RBAC: the Helm chart's"
+        + " promiseApis and compositionResources)", message);
+    fatal.compareAndSet(null, message);
+  }
+
+  /**
+   * Leadership lost while running (the Lease could not be renewed in time) is fatal: another replica may already
+   * reconcile. JOSDK would {@code System.exit} here and on every orderly stop too; instead {@code /healthz} fails, so
+   * a kubelet restarts the pod and {@code tarmac run} exits.
+   */
+  private void stoppedLeading() {
+    leader.set(false);
+    if (!closing) {
+      LOG.error("lost leadership of Lease {}/tarmac; /healthz now fails so the process is restarted",
+          settings.namespace());
+      fatal.compareAndSet(null, "lost leadership of Lease " + settings.namespace() + "/tarmac");
+    }
+  }
+
+  /** Liveness for {@code /healthz}: fails once an informer stopped with an error. */
+  public HttpServer.Readiness liveness() {
+    String cause = fatal.get();
+    return cause == null ? new HttpServer.Readiness(true, "ok") : new HttpServer.Readiness(false, cause);
   }
 
   /** Readiness for {@code /readyz}: started, informers healthy, and with leader election a known leader. */
@@ -281,6 +321,7 @@ public final class TarmacOperator implements AutoCloseable {
   /** Stops the controllers and the HTTP server; the client stays open (its owner closes it). */
   @Override
   public void close() {
+    closing = true;
     if (operator != null) {
       operator.stop();
     }

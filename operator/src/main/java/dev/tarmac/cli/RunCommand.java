@@ -85,7 +85,14 @@ public final class RunCommand implements Callable<Integer> {
       client.close();
       stopped.countDown();
     }, "shutdown"));
-    stopped.await();
+    while (!stopped.await(2, java.util.concurrent.TimeUnit.SECONDS)) {
+      var liveness = operator.liveness();
+      if (!liveness.ready()) {
+        // The same condition fails /healthz in a cluster; run outside one, exit so a supervisor restarts it.
+        System.err.println("tarmac: " + liveness.detail());
+        return 1;
+      }
+    }
     return 0;
   }
 }

@@ -1,0 +1,334 @@
+package dev.tarmac.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.Release;
+import dev.tarmac.TarmacOperator;
+import dev.tarmac.api.Component;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Database;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.testing.RepoPaths;
+import dev.tarmac.testing.TestCluster;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Least privilege proven, not claimed: the chart is installed with helm-java into the real API server (RBAC on),
+ * the operator runs in-process with a token of the chart's ServiceAccount, the main flows work with that identity
+ * (a Promise and a request, a Database with its connection Secret, a Component scaffolded from a golden path, the
+ * catalog, leader election), and the same identity is refused what it must not do.
+ */
+@Tag("apiserver")
+class HelmRbacApiServerTest {
+
+  @TempDir
+  static Path tmp;
+  static KubernetesClient admin;
+  static KubernetesClient operatorIdentity;
+  static TarmacOperator operator;
+  static String release;
+  static String system;
+  static String payments;
+  static String unrelated;
+  static Path kubeconfig;
+  static String group;
+
+  @BeforeAll
+  static void install() throws Exception {
+    TestCluster cluster = TestCluster.get();
+    admin = cluster.client();
+    system = cluster.newNamespace("tarmac-system");
+    payments = cluster.newNamespace("payments");
+    unrelated = cluster.newNamespace("unrelated");
+    release = "rbac-" + system.substring(system.lastIndexOf('-') + 1);
+    group = release + ".example.com";
+    kubeconfig = Files.writeString(tmp.resolve("kubeconfig"), cluster.kubeconfig());
+
+    Release installed = new Helm(Chart.DIR).install().withName(release).withNamespace(system)
+        .withKubeConfig(kubeconfig)
+        .set("rbac.secretNamespaces[0]", payments)
+        // One Promise API group of the test's own (helm --set replaces the default list).
+        .set("promiseApis[0].group", group).set("promiseApis[0].resources[0]", "caches")
+        // Cluster-scoped defaults other tests in this cluster may own already.
+        .set("defaultScorecard.enabled", false)
+        .call();
+    assertThat(installed.getStatus()).isEqualTo("deployed");
+
+    String sa = release + "-tarmac";
+    var token = admin.serviceAccounts().inNamespace(system).withName(sa).tokenRequest(new TokenRequestBuilder()
+        .withNewSpec().withExpirationSeconds(3600L).endSpec().build()).getStatus().getToken();
+    Config adminConfig = admin.getConfiguration();
+    operatorIdentity = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
+        .withMasterUrl(adminConfig.getMasterUrl())
+        .withCaCertData(adminConfig.getCaCertData()).withCaCertFile(adminConfig.getCaCertFile())
+        .withOauthToken(token).build()).build();
+
+    operator = new TarmacOperator(operatorIdentity, new TarmacOperator.Settings("127.0.0.1", 0, true, system,
+        "rbac-test", tmp.resolve("data"), false, 4, true, "tarmac:test")).start();
+  }
+
+  @AfterAll
+  static void uninstall() {
+    if (operator != null) {
+      operator.close();
+    }
+    if (operatorIdentity != null) {
+      operatorIdentity.close();
+    }
+    if (release != null) {
+      Helm.uninstall(release).withNamespace(system).withKubeConfig(kubeconfig).call();
+    }
+  }
+
+  private static String http(String path) throws Exception {
+    var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + operator.http().address().getPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() + " " + response.body();
+  }
+
+  private static void apply(String yaml) {
+    admin.load(new java.io.ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).serverSideApply();
+  }
+
+  private static String promise(String name, String apiGroup) {
+    return """
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Promise
+        metadata: {name: %1$s}
+        spec:
+          destinationSelectors: [{matchLabels: {environment: dev}}]
+          api:
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: caches.%2$s}
+            spec:
+              group: %2$s
+              names: {kind: Cache, plural: caches, singular: cache}
+              scope: Namespaced
+              versions:
+                - name: v1
+                  served: true
+                  storage: true
+                  schema:
+                    openAPIV3Schema:
+                      type: object
+                      properties:
+                        spec: {type: object, properties: {size: {type: string, default: small}}}
+          workflows:
+            resource:
+              configure:
+                - apiVersion: platform.tarmac.dev/v1alpha1
+                  kind: Pipeline
+                  metadata: {name: render}
+                  spec:
+                    containers:
+                      - name: render
+                        image: tarmac/template
+                        with:
+                          files:
+                            cache.yaml: |
+                              apiVersion: v1
+                              kind: ConfigMap
+                              metadata: {name: "{{ name }}", namespace: "{{ namespace }}"}
+                              data: {size: "{{ spec.size }}"}
+        """.formatted(name, apiGroup);
+  }
+
+  @Test
+  void theOperatorLeadsAndIsReadyWithTheChartsIdentity() throws Exception {
+    await().atMost(Duration.ofSeconds(60)).until(() -> http("/readyz").startsWith("200"));
+    var lease = admin.leases().inNamespace(system).withName("tarmac").get();
+    assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("rbac-test");
+  }
+
+  @Test
+  void aPromiseInAnAllowedGroupServesItsRequests() {
+    String name = release + "-cache";
+    apply(promise(name, group));
+    await().atMost(Duration.ofSeconds(60)).until(() -> admin.resources(Promise.class).withName(name).get(),
+        p -> p.getStatus() != null && Conditions.isTrue(p.getStatus(), Conditions.READY));
+    apply("""
+        apiVersion: %s/v1
+        kind: Cache
+        metadata: {name: orders, namespace: %s}
+        spec: {size: large}
+        """.formatted(group, payments));
+    GenericKubernetesResource request = await().atMost(Duration.ofSeconds(60)).until(
+        () -> admin.genericKubernetesResources(group + "/v1", "Cache").inNamespace(payments).withName("orders").get(),
+        r -> ready(Serialization.JSON.valueToTree(r)));
+    assertThat(Serialization.JSON.valueToTree(request).path("status").path("conditions").toString())
+        .contains("Published");
+  }
+
+  private static boolean ready(JsonNode object) {
+    for (JsonNode c : object.path("status").path("conditions")) {
+      if (Conditions.READY.equals(c.path("type").asText())) {
+        return "True".equals(c.path("status").asText());
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void aPromiseOutsideTheAllowedGroupsSaysWhichValueToChange() {
+    String name = release + "-forbidden";
+    String otherGroup = "not-granted-" + release + ".example.com";
+    apply(promise(name, otherGroup));
+    Promise refused = await().atMost(Duration.ofSeconds(60)).until(
+        () -> admin.resources(Promise.class).withName(name).get(),
+        p -> p.getStatus() != null && "Forbidden".equals(Conditions.reason(p.getStatus(), Conditions.READY)));
+    assertThat(Conditions.find(refused.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+        .contains("caches." + otherGroup).contains("promiseApis").contains("helm upgrade");
+    assertThat(admin.apiextensions().v1().customResourceDefinitions().withName("caches." + otherGroup).get())
+        .as("no CRD is created for a kind the operator could not serve").isNull();
+  }
+
+  @Test
+  void aDatabaseOnTheShippedInClusterCompositionGetsItsResourcesAndConnectionSecret() throws Exception {
+    admin.load(Files.newInputStream(RepoPaths.repo().resolve("compositions/postgresql-in-cluster.yaml")))
+        .serverSideApply();
+    apply("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Database
+        metadata: {name: orders-db, namespace: %s}
+        spec:
+          engine: postgresql
+          version: "16"
+          storageGB: 20
+          compositionRef: {name: postgresql-in-cluster}
+          writeConnectionSecretToRef: {name: orders-db-credentials}
+        """.formatted(payments));
+    // Every composed kind (PVC, Service, StatefulSet, CronJob) was created with the operator's identity.
+    await().atMost(Duration.ofSeconds(60)).until(() -> !admin.apps().statefulSets().inNamespace(payments).list()
+        .getItems().isEmpty());
+    await().atMost(Duration.ofSeconds(60)).until(() -> admin.secrets().inNamespace(payments)
+        .withName("orders-db-credentials").get() != null);
+    assertThat(admin.services().inNamespace(payments).list().getItems()).isNotEmpty();
+    assertThat(admin.persistentVolumeClaims().inNamespace(payments).list().getItems()).isNotEmpty();
+    assertThat(admin.secrets().inNamespace(payments).withName("orders-db-credentials").get().getData())
+        .containsKeys("host", "port", "username", "password");
+  }
+
+  @Test
+  void aConnectionSecretOutsideSecretNamespacesIsAConditionNotACrash() {
+    apply("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Composition
+        metadata: {name: %s-service-only}
+        spec:
+          compositeTypeRef: {apiVersion: platform.tarmac.dev/v1alpha1, kind: Database}
+          target: Cluster
+          resources:
+            - name: service
+              base: {apiVersion: v1, kind: Service, spec: {ports: [{port: 5432, protocol: TCP}]}}
+              readinessChecks: [{type: None}]
+              connectionDetails:
+                - {name: host, type: FromValue, value: db.example}
+        """.formatted(release));
+    apply("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Database
+        metadata: {name: stray-db, namespace: %s}
+        spec:
+          engine: postgresql
+          compositionRef: {name: %s-service-only}
+          writeConnectionSecretToRef: {name: stray-db-credentials}
+        """.formatted(unrelated, release));
+    Database db = await().atMost(Duration.ofSeconds(60)).until(
+        () -> admin.resources(Database.class).inNamespace(unrelated).withName("stray-db").get(),
+        d -> d.getStatus() != null && Conditions.find(d.getStatus().conditions, Conditions.READY)
+            .filter(c -> "False".equals(c.getStatus()) && !"Creating".equals(c.getReason())).isPresent());
+    var ready = Conditions.find(db.getStatus().conditions, Conditions.READY).orElseThrow();
+    assertThat(ready.getReason()).as(ready.getMessage()).isEqualTo("Forbidden");
+    assertThat(ready.getMessage()).contains("secrets").contains("rbac.secretNamespaces");
+    assertThat(admin.secrets().inNamespace(unrelated).withName("stray-db-credentials").get()).isNull();
+  }
+
+  @Test
+  void aComponentIsScaffoldedAndShowsInTheCatalog() throws Exception {
+    admin.load(Files.newInputStream(RepoPaths.repo().resolve("examples/templates/go-service.yaml")))
+        .serverSideApply();
+    String name = "ledger-" + release;
+    apply("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Component
+        metadata: {name: %1$s, namespace: %2$s}
+        spec:
+          type: service
+          lifecycle: experimental
+          owner: team-payments
+          template:
+            name: go-service
+            values: {name: %1$s, owner: team-payments, system: payments}
+        """.formatted(name, payments));
+    Component done = await().atMost(Duration.ofSeconds(60)).until(
+        () -> admin.resources(Component.class).inNamespace(payments).withName(name).get(),
+        c -> c.getStatus() != null && Conditions.isTrue(c.getStatus(), "Scaffolded"));
+    assertThat(done.getStatus().repositoryUrl).contains("/git/");
+    String found = await().atMost(Duration.ofSeconds(30)).until(() -> http("/api/catalog/entities/by-query?filter="
+        + URLEncoder.encode("kind=component,metadata.name=" + name, StandardCharsets.UTF_8)),
+        body -> body.startsWith("200") && body.contains("\"name\":\"" + name + "\""));
+    JsonNode page = Serialization.JSON.readTree(found.substring(4));
+    assertThat(page.path("items").get(0).path("spec").path("owner").asText()).contains("team-payments");
+  }
+
+  @Test
+  void theSameIdentityIsRefusedWhatItMustNotDo() {
+    // Secrets in a namespace that is neither the operator's nor listed in rbac.secretNamespaces.
+    assertForbidden(() -> operatorIdentity.secrets().inNamespace(unrelated).list());
+    assertForbidden(() -> operatorIdentity.secrets().inAnyNamespace().list());
+    // Namespaces: read for the catalog, never deleted or created.
+    assertForbidden(() -> operatorIdentity.namespaces().withName(unrelated).delete());
+    // RBAC outside the pipeline Roles it creates: no ClusterRoles, no bindings to roles it does not hold.
+    assertForbidden(() -> operatorIdentity.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata()
+        .withName(release + "-escalated").endMetadata().addNewRule().withApiGroups("").withResources("secrets")
+        .withVerbs("get").endRule().build()).create());
+    assertForbidden(() -> operatorIdentity.rbac().clusterRoleBindings().withName(release + "-tarmac").edit(b -> {
+      b.getMetadata().setLabels(Map.of("edited", "true"));
+      return b;
+    }));
+    assertForbidden(() -> operatorIdentity.rbac().roleBindings().inNamespace(unrelated).resource(
+        new RoleBindingBuilder().withNewMetadata().withName("admin-for-tarmac").endMetadata()
+            .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+            .withName("cluster-admin").endRoleRef()
+            .addNewSubject().withKind("ServiceAccount").withName(release + "-tarmac").withNamespace(system)
+            .endSubject().build()).create());
+    // Workloads it does not compose.
+    assertForbidden(() -> operatorIdentity.apps().deployments().inNamespace(payments).list());
+    // The allowed counterpart, so the refusals above are about RBAC and not a broken client.
+    assertThat(operatorIdentity.secrets().inNamespace(payments).withName("nothing-here").get()).isNull();
+  }
+
+  private static void assertForbidden(Runnable call) {
+    assertThatThrownBy(call::run).isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+  }
+}
