@@ -2,7 +2,7 @@
 MVN ?= mvn -B -q
 JAR := operator/target/tarmac.jar
 
-.PHONY: build crds test unit run demo demo-down bench bench-git clean
+.PHONY: build crds test unit run demo demo-down bench bench-git bench-catalog clean
 
 build:
 	$(MVN) -DskipTests package
@@ -44,3 +44,8 @@ bench: build
 # The state-store writer alone: 1,000 Works to one store.
 bench-git: build
 	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.GitWriterBench 1000
+
+# The catalog index alone: rebuild, query and facet times at 10,000 Components.
+bench-catalog: build
+	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.catalog.CatalogIndexBench \
+		10000 .

@@ -48,16 +48,21 @@ public final class CatalogIndex {
    * @param search per entity (same order as {@code entities}): lower-case flattened key → lower-case values
    * @param scorecards per entity ref: its Scorecard results
    * @param generation increases with every rebuild
+   * @param facetsOfAll facet key → value → count over every entity, filled on first use (facets without a filter
+   *     are what portals ask most, and a snapshot never changes)
    */
   public record Snapshot(List<ObjectNode> entities, Map<String, ObjectNode> byRef, Map<String, ObjectNode> byUid,
-      List<Map<String, Set<String>>> search, Map<String, List<Scorecards.Result>> scorecards, long generation) {
+      List<Map<String, Set<String>>> search, Map<String, List<Scorecards.Result>> scorecards, long generation,
+      Map<String, Map<String, Integer>> facetsOfAll) {
   }
 
   private final Map<String, List<ObjectNode>> sources = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> scorecardSpecs = new ConcurrentHashMap<>();
   private final AtomicLong changes = new AtomicLong();
-  private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0);
+  private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0,
+      new ConcurrentHashMap<>());
   private long builtFrom = -1;
+  private Map<String, Published> published = Map.of();
 
   /**
    * Adds or replaces the entities of one cluster object.
@@ -122,7 +127,7 @@ public final class CatalogIndex {
         if ("Group".equals(e.path("kind").asText()) && ns != null) {
           teamOfNamespace.put(ns, e.path("metadata").path("name").asText());
         }
-        ObjectNode copy = e.deepCopy();
+        ObjectNode copy = writableCopy(e);
         byRef.merge(ref(copy), copy, (a, b) -> preferred(a, b));
       }
     }
@@ -211,19 +216,67 @@ public final class CatalogIndex {
         e.with("status").set("scorecards", Scorecards.toJson(rs));
       }
     }
-    List<ObjectNode> entities = new ArrayList<>(byRef.values());
+    // Etags and search keys are pure functions of the final entity: an entity equal to the one the last rebuild
+    // published keeps that one (same instance, etag and search keys), so a change costs only what it changes.
+    List<ObjectNode> entities = new ArrayList<>(byRef.size());
     Map<String, ObjectNode> byUid = new HashMap<>();
-    List<Map<String, Set<String>>> search = new ArrayList<>(entities.size());
-    for (ObjectNode e : entities) {
-      ((ObjectNode) e.get("metadata")).put("etag", etag(e));
-      byUid.put(e.path("metadata").path("uid").asText(), e);
-      Map<String, Set<String>> index = new HashMap<>();
-      flatten("", e, index);
-      search.add(index);
+    List<Map<String, Set<String>>> search = new ArrayList<>(byRef.size());
+    Map<String, Published> published = new HashMap<>();
+    for (Map.Entry<String, ObjectNode> entry : byRef.entrySet()) {
+      ObjectNode content = entry.getValue();
+      Published before = this.published.get(entry.getKey());
+      Published now = before != null && before.content().equals(content) ? before : publish(content);
+      published.put(entry.getKey(), now);
+      entry.setValue(now.entity());
+      entities.add(now.entity());
+      byUid.put(now.entity().path("metadata").path("uid").asText(), now.entity());
+      search.add(now.search());
     }
+    this.published = published;
     builtFrom = seen;
-    snapshot = new Snapshot(List.copyOf(entities), byRef, byUid, search, results, snapshot.generation() + 1);
+    snapshot = new Snapshot(List.copyOf(entities), byRef, byUid, search, results, snapshot.generation() + 1,
+        new ConcurrentHashMap<>());
     return snapshot;
+  }
+
+  /** An entity as served: its content without etag, the served entity (content plus etag) and its search keys. */
+  private record Published(ObjectNode content, ObjectNode entity, Map<String, Set<String>> search) {
+  }
+
+  private static Published publish(ObjectNode content) {
+    // Content and entity share all but metadata; neither is changed once published.
+    ObjectNode entity = content.objectNode();
+    content.fields().forEachRemaining(f -> entity.set(f.getKey(), f.getValue()));
+    ObjectNode metadata = entity.putObject("metadata");
+    content.path("metadata").fields().forEachRemaining(f -> metadata.set(f.getKey(), f.getValue()));
+    metadata.put("etag", etag(content));
+    Map<String, Set<String>> index = new HashMap<>();
+    flatten("", entity, index);
+    return new Published(content, entity, index);
+  }
+
+  /**
+   * A copy of a source entity that the rebuild may change (relations, spec.owner, status, metadata) without
+   * touching the source: those parts are copied one level deep, the rest is shared. Sources are never changed.
+   */
+  private static ObjectNode writableCopy(ObjectNode source) {
+    ObjectNode copy = source.objectNode();
+    source.fields().forEachRemaining(f -> {
+      JsonNode v = f.getValue();
+      if (v.isObject() && (f.getKey().equals("metadata") || f.getKey().equals("spec")
+          || f.getKey().equals("status"))) {
+        ObjectNode shallow = copy.putObject(f.getKey());
+        v.fields().forEachRemaining(g -> shallow.set(g.getKey(), g.getValue()));
+      } else if (v.isArray() && f.getKey().equals("relations")) {
+        copy.putArray("relations").addAll((ArrayNode) v);
+      } else {
+        copy.set(f.getKey(), v);
+      }
+    });
+    if (!copy.has("relations")) {
+      copy.putArray("relations");
+    }
+    return copy;
   }
 
   /** Two objects produce the same entity (e.g. an API provided by two Components): keep the one with more data. */
@@ -264,11 +317,10 @@ public final class CatalogIndex {
         + e.path("metadata").path("name").asText();
   }
 
-  private static String etag(ObjectNode e) {
+  private static String etag(ObjectNode content) {
     try {
-      ObjectNode copy = e.deepCopy();
-      ((ObjectNode) copy.get("metadata")).remove("etag");
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(copy.toString().getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+          content.toString().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 16);
     } catch (java.security.NoSuchAlgorithmException ex) {
       throw new IllegalStateException(ex);

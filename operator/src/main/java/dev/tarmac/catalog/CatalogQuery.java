@@ -66,7 +66,7 @@ public final class CatalogQuery {
         ? List.of("metadata.name", "metadata.title", "spec.type", "metadata.description") : termFields;
     for (int i = 0; i < s.entities().size(); i++) {
       Map<String, Set<String>> index = s.search().get(i);
-      if (!filters.isEmpty() && filters.stream().noneMatch(all -> all.stream().allMatch(c -> holds(index, c)))) {
+      if (!filters.isEmpty() && !matchesAny(index, filters)) {
         continue;
       }
       if (t != null && fields.stream().noneMatch(f -> index.getOrDefault(f.toLowerCase(Locale.ROOT), Set.of())
@@ -76,6 +76,22 @@ public final class CatalogQuery {
       out.add(i);
     }
     return out;
+  }
+
+  private static boolean matchesAny(Map<String, Set<String>> index, List<List<Condition>> filters) {
+    for (List<Condition> all : filters) {
+      boolean ok = true;
+      for (Condition c : all) {
+        if (!holds(index, c)) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean holds(Map<String, Set<String>> index, Condition c) {
@@ -88,6 +104,9 @@ public final class CatalogQuery {
 
   /** Sorts selected entities by {@code orderFields} ({@code field,asc|desc}); entity ref breaks ties. */
   static void order(CatalogIndex.Snapshot s, List<Integer> selected, List<String> orderFields) {
+    if (orderFields.isEmpty()) {
+      return; // select() returns indexes in ascending order, and the snapshot's entities are sorted by ref
+    }
     Comparator<Integer> cmp = null;
     for (String of : orderFields) {
       String[] parts = of.split(",");
@@ -100,8 +119,8 @@ public final class CatalogQuery {
       }
       cmp = cmp == null ? c : cmp.thenComparing(c);
     }
-    Comparator<Integer> byRef = Comparator.comparing(i -> CatalogIndex.ref(s.entities().get(i)));
-    selected.sort(cmp == null ? byRef : cmp.thenComparing(byRef));
+    // Ties keep ref order: the entities are sorted by ref, so their index is that order.
+    selected.sort(cmp.thenComparing(Comparator.naturalOrder()));
   }
 
   private static String first(Set<String> values) {
@@ -144,19 +163,8 @@ public final class CatalogQuery {
       List<String> facets) {
     Map<String, List<Map<String, Object>>> out = new TreeMap<>();
     for (String facet : facets) {
-      Map<String, Integer> counts = new TreeMap<>();
-      for (int i : selected) {
-        JsonNode v = Paths.value(s.entities().get(i), facet);
-        if (facet.toLowerCase(Locale.ROOT).startsWith("relations.")) {
-          for (String target : s.search().get(i).getOrDefault(facet.toLowerCase(Locale.ROOT), Set.of())) {
-            counts.merge(target, 1, Integer::sum);
-          }
-        } else if (v != null && v.isArray()) {
-          v.forEach(x -> counts.merge(x.asText(), 1, Integer::sum));
-        } else if (v != null && v.isValueNode()) {
-          counts.merge(v.asText(), 1, Integer::sum);
-        }
-      }
+      Map<String, Integer> counts = selected.size() == s.entities().size()
+          ? s.facetsOfAll().computeIfAbsent(facet, f -> count(s, selected, f)) : count(s, selected, facet);
       List<Map<String, Object>> list = new ArrayList<>();
       counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
           .thenComparing(Map.Entry.comparingByKey()))
@@ -165,6 +173,27 @@ public final class CatalogQuery {
     }
     return out;
   }
+
+  private static Map<String, Integer> count(CatalogIndex.Snapshot s, List<Integer> selected, String facet) {
+    Map<String, Integer> counts = new TreeMap<>();
+    String key = facet.toLowerCase(Locale.ROOT);
+    for (int i : selected) {
+      if (key.startsWith("relations.")) {
+        for (String target : s.search().get(i).getOrDefault(key, Set.of())) {
+          counts.merge(target, 1, Integer::sum);
+        }
+        continue;
+      }
+      JsonNode v = Paths.value(s.entities().get(i), facet);
+      if (v != null && v.isArray()) {
+        v.forEach(x -> counts.merge(x.asText(), 1, Integer::sum));
+      } else if (v != null && v.isValueNode()) {
+        counts.merge(v.asText(), 1, Integer::sum);
+      }
+    }
+    return counts;
+  }
+
 
   /** An opaque cursor: the query and the offset, base64url JSON. */
   static String cursor(ObjectNode query, int offset) {

@@ -25,8 +25,9 @@ final class Paths {
     if (node == null || !node.isObject()) {
       return null;
     }
-    for (int to = parts.length; to > from; to--) {
-      String key = String.join(".", java.util.Arrays.copyOfRange(parts, from, to));
+    // Keys with dots are rare (annotations, labels): try joined keys only where the object has one.
+    for (int to = hasDottedKey(node) ? parts.length : from + 1; to > from; to--) {
+      String key = to == from + 1 ? parts[from] : String.join(".", java.util.Arrays.copyOfRange(parts, from, to));
       JsonNode child = field(node, key);
       if (child != null) {
         JsonNode found = walk(child, parts, to);
@@ -36,6 +37,16 @@ final class Paths {
       }
     }
     return null;
+  }
+
+  private static boolean hasDottedKey(JsonNode node) {
+    var it = node.fieldNames();
+    while (it.hasNext()) {
+      if (it.next().indexOf('.') >= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static JsonNode field(JsonNode node, String key) {

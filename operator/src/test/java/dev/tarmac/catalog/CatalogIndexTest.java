@@ -121,6 +121,56 @@ class CatalogIndexTest {
   }
 
   @Test
+  void aChangeRepublishesWhatItTouchesAndKeepsTheRestAsItWas() throws Exception {
+    var before = index.snapshot();
+    // The Database gets a new owner: it, its old and new Group (ownerOf both ways) change; the API does not.
+    index.upsert("d1", yaml("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Database
+        metadata: {name: payments-db, namespace: payments, uid: 22222222-2222-2222-2222-222222222222,
+          annotations: {platform.tarmac.dev/owner: team-dba}}
+        spec: {engine: postgresql, version: "16", storageGB: 100, backupRetentionDays: 30}
+        status: {compositionName: postgresql-in-cluster}
+        """), null);
+    var after = index.rebuild();
+    assertThat(after.generation()).isGreaterThan(before.generation());
+    ObjectNode db = after.byRef().get("resource:payments/payments-db");
+    assertThat(relations(db, "ownedBy")).containsExactly("group:default/team-dba");
+    assertThat(db.path("metadata").path("etag")).isNotEqualTo(before.byRef().get("resource:payments/payments-db")
+        .path("metadata").path("etag"));
+    assertThat(relations(after.byRef().get("group:default/team-dba"), "ownerOf"))
+        .containsExactly("resource:payments/payments-db");
+    assertThat(relations(after.byRef().get("group:default/team-payments"), "ownerOf"))
+        .doesNotContain("resource:payments/payments-db").contains("component:payments/payments-service");
+    // Untouched entities are the very same published objects, with the same etag and search keys.
+    assertThat(after.byRef().get("api:default/payments-api")).isSameAs(before.byRef().get("api:default/payments-api"));
+    assertThat(names(after, List.of("relations.ownedBy=group:default/team-dba"))).containsExactly("payments-db");
+    // The sources were not changed by either rebuild: a rebuild from scratch gives equal entities.
+    CatalogIndex fresh = new CatalogIndex();
+    fill();
+    assertThat(index.snapshot().byRef().get("api:default/payments-api"))
+        .isEqualTo(before.byRef().get("api:default/payments-api"));
+    assertThat(fresh.rebuild().entities()).isEmpty();
+  }
+
+  @Test
+  void orderFieldsSortAndRefBreaksTies() {
+    var s = index.snapshot();
+    List<Integer> all = CatalogQuery.select(s, List.of(), null, null);
+    CatalogQuery.order(s, all, List.of());
+    List<String> refs = all.stream().map(i -> CatalogIndex.ref(s.entities().get(i))).toList();
+    assertThat(refs).isSorted();
+    List<Integer> byKindDesc = CatalogQuery.select(s, List.of(), null, null);
+    CatalogQuery.order(s, byKindDesc, List.of("kind,desc"));
+    List<String> kinds = byKindDesc.stream().map(i -> s.entities().get(i).path("kind").asText()).toList();
+    assertThat(kinds.get(0)).isEqualTo("System");
+    assertThat(kinds.get(kinds.size() - 1)).isEqualTo("API");
+    List<String> groups = byKindDesc.stream().map(i -> s.entities().get(i)).filter(e -> e.path("kind").asText()
+        .equals("Group")).map(CatalogIndex::ref).toList();
+    assertThat(groups).isSorted();
+  }
+
+  @Test
   void filtersFollowBackstage() {
     var s = index.snapshot();
     assertThat(names(s, List.of("kind=component"))).containsExactly("payments-service");

@@ -1,0 +1,98 @@
+package dev.tarmac.catalog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.api.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The catalog index alone, no cluster and no HTTP: N Components (the same shapes as {@code make bench}'s catalog
+ * scenario) in a namespace labelled with a team, the shipped Scorecard; then the time of a full rebuild, of a
+ * rebuild after one change (what bounds "change visible"), of a filtered query and of facets. In the benchmarks
+ * module but in the catalog's package, to call the package-private query functions the servlet calls. Bounded:
+ * N ≤ 50,000. Run with {@code make bench-catalog} (N = 10,000).
+ */
+public final class CatalogIndexBench {
+
+  private CatalogIndexBench() {
+  }
+
+  static ObjectNode component(int i, String lifecycle) {
+    ObjectNode c = Serialization.JSON.createObjectNode();
+    c.put("apiVersion", "platform.tarmac.dev/v1alpha1").put("kind", "Component");
+    ObjectNode meta = c.putObject("metadata");
+    meta.put("name", "svc-" + i).put("namespace", "bench-catalog").put("uid", "uid-" + i)
+        .put("resourceVersion", "1").put("generation", 1);
+    meta.putObject("annotations").put("backstage.io/techdocs-ref", "dir:.");
+    c.putObject("spec").put("type", i % 3 == 0 ? "website" : "service").put("lifecycle", lifecycle)
+        .put("owner", "team-" + (i % 20)).put("system", "system-" + (i % 10));
+    return c;
+  }
+
+  /** Arguments: {@code N} (default 10000), then the repository root (default the working folder). */
+  public static void main(String[] args) throws Exception {
+    int n = Math.min(50_000, args.length > 0 ? Integer.parseInt(args[0]) : 10_000);
+    Path repo = Path.of(args.length > 1 ? args[1] : ".");
+    CatalogIndex index = new CatalogIndex();
+    JsonNode scorecard = Serialization.YAML.readTree(Files.readString(repo.resolve("examples/scorecards/default.yaml")));
+    index.scorecard("service-maturity", scorecard.get("spec"));
+    ObjectNode ns = Serialization.JSON.createObjectNode();
+    ns.put("apiVersion", "v1").put("kind", "Namespace");
+    ns.putObject("metadata").put("name", "bench-catalog").put("uid", "ns-uid")
+        .putObject("labels").put("platform.tarmac.dev/team", "team-bench");
+    index.upsert("Namespace/bench-catalog", ns, null);
+    for (int i = 0; i < n; i++) {
+      index.upsert("Component/bench-catalog/svc-" + i, component(i, i % 2 == 0 ? "production" : "experimental"), null);
+    }
+    long t = System.nanoTime();
+    CatalogIndex.Snapshot s = index.rebuild();
+    double first = (System.nanoTime() - t) / 1e6;
+
+    // Warm up, then one change at a time.
+    List<Double> rebuilds = new ArrayList<>();
+    for (int round = 0; round < 30; round++) {
+      int i = round * 7 % n;
+      index.upsert("Component/bench-catalog/svc-" + i, component(i, round % 2 == 0 ? "experimental" : "production"),
+          null);
+      t = System.nanoTime();
+      s = index.rebuild();
+      rebuilds.add((System.nanoTime() - t) / 1e6);
+    }
+    var filters = CatalogQuery.parseFilters(List.of("kind=component,spec.lifecycle=production"));
+    List<Double> queries = new ArrayList<>();
+    List<Double> facets = new ArrayList<>();
+    for (int round = 0; round < 500; round++) {
+      t = System.nanoTime();
+      List<Integer> selected = CatalogQuery.select(s, filters, null, null);
+      CatalogQuery.order(s, selected, List.of());
+      for (int i = 0; i < Math.min(20, selected.size()); i++) {
+        Serialization.JSON.writeValueAsBytes(s.entities().get(selected.get(i)));
+      }
+      queries.add((System.nanoTime() - t) / 1e6);
+      t = System.nanoTime();
+      CatalogQuery.facets(s, CatalogQuery.select(s, List.of(), null, null),
+          List.of("kind", "spec.type", "spec.lifecycle"));
+      facets.add((System.nanoTime() - t) / 1e6);
+    }
+    System.gc();
+    Runtime rt = Runtime.getRuntime();
+    double heapMiB = (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024);
+    System.out.printf("catalog index, %d Components: heap in use after GC %.0f MiB (index and sources, no"
+        + " informer caches)%n", n, heapMiB);
+    System.out.printf("catalog index, %d Components (%d entities): first rebuild %.0f ms; rebuild after one change"
+        + " p50 %.0f ms, max %.0f ms; filtered query (select+order+20 serialized) p50 %.2f ms, p99 %.2f ms;"
+        + " facets p50 %.2f ms, p99 %.2f ms%n", n, s.entities().size(), first, pct(rebuilds.subList(5, 30), 50),
+        pct(rebuilds.subList(5, 30), 100), pct(queries.subList(100, 500), 50), pct(queries.subList(100, 500), 99),
+        pct(facets.subList(100, 500), 50), pct(facets.subList(100, 500), 99));
+  }
+
+  private static double pct(List<Double> values, int p) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+  }
+}
