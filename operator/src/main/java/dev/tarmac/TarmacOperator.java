@@ -122,7 +122,8 @@ public final class TarmacOperator implements AutoCloseable {
           .withConcurrentReconciliationThreads(settings.reconcileThreads())
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
           .withUseSSAToPatchPrimaryResource(false)
-          .withInformerStoppedHandler(this::informerStopped);
+          .withInformerStoppedHandler(this::informerStopped)
+          .withResourceCloner(new TokenBufferCloner(client.getKubernetesSerialization()));
       if (settings.leaderElection()) {
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("tarmac", settings.namespace(),
             LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
@@ -186,6 +187,27 @@ public final class TarmacOperator implements AutoCloseable {
     steps.put(Pipeline.TEMPLATE, new TemplateStep(1024 * 1024));
     steps.put(Pipeline.COMPOSE, new ComposeStep(name -> client.resources(Composition.class).withName(name).get()));
     return steps;
+  }
+
+  /**
+   * Clones a resource before a reconcile (JOSDK hands reconcilers a copy, so the informer's cache is never changed)
+   * through Jackson's token buffer instead of fabric8's JSON-string round trip: same result, no text encoding or
+   * parsing. Under load the clone was half of JOSDK's reconcile time (JFR, 1,000 requests).
+   */
+  static final class TokenBufferCloner implements io.javaoperatorsdk.operator.api.config.Cloner {
+    private final io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization;
+
+    TokenBufferCloner(io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization) {
+      this.serialization = serialization;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <R extends io.fabric8.kubernetes.api.model.HasMetadata> R clone(R object) {
+      R copy = (R) serialization.convertValue(object, object.getClass());
+      // Jackson returns the same instance when it deems no conversion is needed; a clone must be a copy.
+      return copy == object ? serialization.clone(object) : copy;
+    }
   }
 
   /**

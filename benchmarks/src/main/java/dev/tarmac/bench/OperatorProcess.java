@@ -27,7 +27,14 @@ final class OperatorProcess implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx1g", "-jar", jar.toString(), "run",
+    List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx1g"));
+    // TARMAC_BENCH_JFR=<folder>: record the operator with Java Flight Recorder (profile settings) for hot spots.
+    String jfr = System.getenv("TARMAC_BENCH_JFR");
+    if (jfr != null && !jfr.isBlank()) {
+      cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + Path.of(jfr).resolve(log.getFileName()
+          .toString().replace(".log", ".jfr")));
+    }
+    cmd.addAll(List.of("-jar", jar.toString(), "run",
         "--install-crds", "--no-leader-election", "--http-host", "127.0.0.1", "--http-port", String.valueOf(port),
         "--data-dir", dataDir.toString(), "--namespace", "default"));
     cmd.addAll(extraArgs);

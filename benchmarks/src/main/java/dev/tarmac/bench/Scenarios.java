@@ -54,11 +54,16 @@ final class Scenarios {
       report.add(Figure.atMost("start-up", "process start to /readyz (empty cluster)", ready, "s", 5));
       client.load(new ByteArrayInputStream(PROMISE.getBytes(StandardCharsets.UTF_8))).serverSideApply();
       waitPromise();
-      for (int count : quick ? new int[] {100} : new int[] {100, 1000}) {
+      for (int count : requestCounts()) {
         requests(op, count);
       }
-      catalog(op, quick ? 1000 : 10_000);
-      report.add(Figure.atMost("catalog", "operator RSS with the catalog loaded", op.rssMiB(), "MiB", 512));
+      if (selected("catalog")) {
+        catalog(op, quick ? 1000 : 10_000);
+        report.add(Figure.atMost("catalog", "operator RSS with the catalog loaded", op.rssMiB(), "MiB", 512));
+      }
+    }
+    if (!selected("start-up")) {
+      return;
     }
     try (OperatorProcess op = new OperatorProcess(jar, kubeconfig, work.resolve("data"), work.resolve("operator2.log"),
         List.of())) {
@@ -66,6 +71,28 @@ final class Scenarios {
       report.add(Figure.atMost("start-up", "process start to /readyz (" + client.genericKubernetesResources(KIND)
           .inAnyNamespace().list().getItems().size() + " requests present)", ready, "s", 5));
     }
+  }
+
+  /**
+   * Whether a scenario runs: all of them, unless {@code TARMAC_BENCH_ONLY} lists some (comma-separated: requests,
+   * catalog, start-up) — for profiling one scenario; results of such a run are not the committed figures.
+   */
+  private static boolean selected(String scenario) {
+    String only = System.getenv("TARMAC_BENCH_ONLY");
+    return only == null || only.isBlank() || List.of(only.split(",")).contains(scenario);
+  }
+
+  /** The request counts: 100 (QUICK) or 100 and 1,000, or {@code TARMAC_BENCH_REQUESTS} (comma-separated). */
+  private int[] requestCounts() {
+    if (!selected("requests")) {
+      return new int[0];
+    }
+    String counts = System.getenv("TARMAC_BENCH_REQUESTS");
+    if (counts != null && !counts.isBlank()) {
+      return java.util.Arrays.stream(counts.split(",")).mapToInt(c -> Math.min(5000, Integer.parseInt(c.trim())))
+          .toArray();
+    }
+    return quick ? new int[] {100} : new int[] {100, 1000};
   }
 
   static final ResourceDefinitionContext KIND = new ResourceDefinitionContext.Builder().withGroup("bench.tarmac.dev")
@@ -220,6 +247,9 @@ final class Scenarios {
     double statusWrites = idleDelta.entrySet().stream().filter(e -> e.getKey().endsWith("/status"))
         .mapToDouble(Map.Entry::getValue).sum();
     report.add(Figure.atMost(scenario, "status writes in " + idle + " s of no change", statusWrites, "writes", 0));
+    if (!idleDelta.isEmpty()) {
+      report.note(scenario + " writes while nothing changed: " + idleDelta);
+    }
     gitFigures(op, scenario, n);
   }
 

@@ -64,7 +64,15 @@ public final class PromiseRuntime implements AutoCloseable {
     this.threads = threads;
     this.access = new PipelineAccess(client);
     this.works = client.resources(Work.class).inAnyNamespace().withLabel(Labels.MANAGED_BY, "tarmac")
-        .inform(mapBack(), 0);
+        .runnableInformer(0);
+    // Indexed by the owner's UID: a request's reconcile looks its Works up without scanning every Work (that scan
+    // made reconciling N requests O(N²)).
+    works.addIndexers(Map.of(OWNER_INDEX, w -> {
+      String uid = w.getMetadata().getLabels() == null ? null : w.getMetadata().getLabels().get(Labels.OWNER_UID);
+      return uid == null ? List.of() : List.of(uid);
+    }));
+    works.addEventHandler(mapBack());
+    works.run();
     this.jobs = client.batch().v1().jobs().inAnyNamespace().withLabel(Labels.MANAGED_BY, "tarmac")
         .inform(mapBack(), 0);
   }
@@ -182,10 +190,11 @@ public final class PromiseRuntime implements AutoCloseable {
     return served.containsKey(name);
   }
 
+  private static final String OWNER_INDEX = "owner-uid";
+
   /** The Works a request produced (by owner UID), from the informer. */
   public List<Work> worksOf(String ownerUid) {
-    return works.getStore().list().stream()
-        .filter(w -> ownerUid.equals(w.getMetadata().getLabels().get(Labels.OWNER_UID))).toList();
+    return works.getIndexer().byIndex(OWNER_INDEX, ownerUid);
   }
 
   /** A pipeline Job by namespace and name, from the informer. */

@@ -30,6 +30,10 @@ import java.util.Map;
 @ControllerConfiguration(name = "gitstatestore")
 public final class GitStateStoreReconciler implements Reconciler<GitStateStore>, Cleaner<GitStateStore> {
 
+  /** Shortest time between two status writes that only move {@code lastCommit} (milliseconds). */
+  static final long COMMIT_STATUS_INTERVAL_MS = 10_000;
+
+  private final java.util.Map<String, Long> lastStatusWrite = new java.util.concurrent.ConcurrentHashMap<>();
   private final KubernetesClient client;
   private final StateStores stores;
   private final Events events;
@@ -98,11 +102,37 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
       Conditions.set(status, Conditions.READY, null, "Connecting", "reaching the remote", generation);
     }
     var control = StatusChange.control(before, store);
+    String name = store.getMetadata().getName();
+    long now = System.currentTimeMillis();
+    if (control.isPatchStatus() && onlyTheCommitMoved(before, store)) {
+      // Under a stream of commits the last commit is shown at most every 10 s (every Work's status names its own
+      // commit); the newest one is written when the interval ends.
+      long since = now - lastStatusWrite.getOrDefault(name, 0L);
+      if (since < COMMIT_STATUS_INTERVAL_MS) {
+        return UpdateControl.<GitStateStore>noUpdate().rescheduleAfter(COMMIT_STATUS_INTERVAL_MS - since);
+      }
+    }
+    if (control.isPatchStatus()) {
+      lastStatusWrite.put(name, now);
+    }
     if (control.isPatchStatus() && state.lastError() != null
         && !state.lastError().equals(before.path("lastError").asText(null))) {
       events.warning(store, state.reason(), state.lastError());
     }
     return control;
+  }
+
+  private static boolean onlyTheCommitMoved(com.fasterxml.jackson.databind.JsonNode before, GitStateStore store) {
+    if (before == null || !before.isObject()) {
+      return false;
+    }
+    var a = ((com.fasterxml.jackson.databind.node.ObjectNode) before).deepCopy();
+    var b = (com.fasterxml.jackson.databind.node.ObjectNode) StatusChange.snapshot(store);
+    for (String field : new String[] {"lastCommit", "lastCommitTime"}) {
+      a.remove(field);
+      b.remove(field);
+    }
+    return a.equals(b) && before.hasNonNull("lastCommit");
   }
 
   private String describe(GitStateStore store) {

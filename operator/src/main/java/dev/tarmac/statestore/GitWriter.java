@@ -58,6 +58,11 @@ import org.slf4j.LoggerFactory;
  * new tip. When the remote cannot be reached, changes stay pending and are retried with exponential backoff (1 s,
  * doubling, capped at 60 s); nothing is lost or written twice, because every change is "make this Work's files be
  * exactly these".
+ *
+ * <p>Commits are paced: a change that arrives when the last commit is at least {@link #COMMIT_INTERVAL} old is
+ * committed at once; changes that arrive sooner wait for the rest of that interval and go into one commit. A single
+ * change is as fast as before; a burst of a thousand Works over twenty seconds makes about twenty commits instead of
+ * one per batch the writer happened to pick up.
  */
 public final class GitWriter implements AutoCloseable {
 
@@ -128,6 +133,8 @@ public final class GitWriter implements AutoCloseable {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(GitWriter.class);
+  /** The shortest time between two commits of one store (1 s): the batching window under load. */
+  public static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
   private static final int PUSH_ATTEMPTS = 10;
@@ -141,6 +148,7 @@ public final class GitWriter implements AutoCloseable {
   private volatile State state = new State(false, null, null, null, null, null, 0, 0);
   private Repository repo;
   private boolean tipKnown;
+  private long lastCommitNanos = System.nanoTime() - COMMIT_INTERVAL.toNanos();
   /** The store is a bare repository on this machine (the embedded store): commit into it, no clone, no push. */
   private final boolean direct;
 
@@ -205,9 +213,16 @@ public final class GitWriter implements AutoCloseable {
           }
           batch.add(first);
         }
+        long wait = lastCommitNanos + COMMIT_INTERVAL.toNanos() - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
         queue.drainTo(batch);
         try (LogContext ignored = LogContext.of("GitStateStore", null, config.name())) {
           CommitResult result = writeBatch(batch);
+          if (result.changed()) {
+            lastCommitNanos = System.nanoTime();
+          }
           backoff = MIN_BACKOFF;
           setState(true, result.commit(), result.changed() ? Instant.now() : state.lastCommitTime(), null, null,
               null, result.changed() ? state.commits() + 1 : state.commits());

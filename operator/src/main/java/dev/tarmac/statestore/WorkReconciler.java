@@ -46,6 +46,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
   private final StateStores stores;
   private final Events events;
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, Long> validGeneration = new ConcurrentHashMap<>();
   private final SimpleInboundEventSource<Work> written = new SimpleInboundEventSource<>("git-written");
   private volatile EventSourceContext<Work> context;
 
@@ -81,7 +82,15 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
     status.observedGeneration = generation;
     String ownerDir;
     try {
-      StateStoreLayout.validate(work, stores.limits());
+      // The files of a generation are checked once (parsing every YAML document is most of a reconcile's CPU);
+      // a Work is reconciled again when its commit lands, with the same spec.
+      String uid = work.getMetadata().getUid();
+      if (generation == null || uid == null || !generation.equals(validGeneration.get(uid))) {
+        StateStoreLayout.validate(work, stores.limits());
+        if (generation != null && uid != null) {
+          validGeneration.put(uid, generation);
+        }
+      }
       ownerDir = StateStoreLayout.ownerDir(work);
     } catch (WorkRejectedException e) {
       fail(status, "InvalidWork", e.getMessage() + "; nothing was written", generation);
@@ -244,6 +253,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
 
   @Override
   public DeleteControl cleanup(Work work, Context<Work> context) {
+    validGeneration.remove(String.valueOf(work.getMetadata().getUid()));
     if (work.getStatus() == null || work.getStatus().placements == null) {
       return DeleteControl.defaultDelete();
     }
