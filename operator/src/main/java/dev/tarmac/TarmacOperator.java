@@ -158,6 +158,8 @@ public final class TarmacOperator implements AutoCloseable {
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
         Math.max(4, settings.reconcileThreads()));
     closeables.add(0, promises);
+    io.micrometer.core.instrument.FunctionCounter.builder("tarmac.request.reconciles", promises,
+        PromiseRuntime::requestReconciles).description("Reconciles of Promise requests, all kinds").register(metrics);
     catalog = new CatalogInformers(client, new CatalogIndex()).start(metrics);
     closeables.add(catalog);
     promises.observeRequests(catalog::request);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The operator in a process of its own (so its memory is measured alone): {@code java -jar operator/target/tarmac.jar
@@ -83,6 +84,18 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   /** A metric's value from {@code /metrics}, summed over its series; NaN when absent. */
+  /** Every series of metric {@code name}: its labels as printed → value. */
+  Map<String, Double> series(String name) throws IOException, InterruptedException {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    for (String line : get("/metrics").body().split("\n")) {
+      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+        out.put(line.substring(name.length(), line.lastIndexOf(' ')).trim(),
+            Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+      }
+    }
+    return out;
+  }
+
   double metric(String name) throws IOException, InterruptedException {
     double sum = 0;
     boolean found = false;

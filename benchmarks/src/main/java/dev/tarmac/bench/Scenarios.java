@@ -57,6 +57,9 @@ final class Scenarios {
       for (int count : requestCounts()) {
         requests(op, count);
       }
+      if (selected("databases")) {
+        databases(op, 100);
+      }
       if (selected("catalog")) {
         catalog(op, quick ? 1000 : 10_000);
         report.add(Figure.atMost("catalog", "operator RSS with the catalog loaded", op.rssMiB(), "MiB", 512));
@@ -168,6 +171,9 @@ final class Scenarios {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .serverSideApply();
     Map<String, Double> before = ApiServerMetrics.writes(client);
+    double requestReconcilesBefore = op.metric("tarmac_request_reconciles_total");
+    double allReconcilesBefore = op.metric("operator_sdk_reconciliations_started_total");
+    Map<String, Double> byControllerBefore = op.series("operator_sdk_reconciliations_started_total");
     Map<String, Long> created = new ConcurrentHashMap<>();
     Map<String, Long> readyAt = new ConcurrentHashMap<>();
     // Ready times come from a watch, so measuring does not load the API server the way polling lists would.
@@ -238,8 +244,26 @@ final class Scenarios {
     double operatorWrites = delta.entrySet().stream().filter(e -> !e.getKey().equals("caches")
         && !e.getKey().equals("events")).mapToDouble(Map.Entry::getValue).sum();
     report.add(Figure.atMost(scenario, "operator API writes per request", operatorWrites / n, "writes", 3));
+    double requestReconciles = op.metric("tarmac_request_reconciles_total") - requestReconcilesBefore;
+    double otherReconciles = op.metric("operator_sdk_reconciliations_started_total") - allReconcilesBefore;
+    report.add(Figure.atMost(scenario, "reconciles of the request per request", requestReconciles / n, "reconciles",
+        20));
+    report.add(Figure.of(scenario, "all reconciles per request (request, Work, store, Promise)",
+        (requestReconciles + otherReconciles) / n, "reconciles"));
+    report.note(scenario + " reconciles by controller: " + ApiServerMetrics.delta(byControllerBefore,
+        op.series("operator_sdk_reconciliations_started_total")));
     report.note(scenario + " writes by resource: " + delta);
-    // Steady state: nothing changes, nothing should be written.
+    // Steady state: once the operator has reacted to the requests (the Promise counts them Ready, which it does on
+    // its 30 s resync), nothing changes and nothing should be written.
+    long settle = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+    while (System.nanoTime() < settle) {
+      JsonNode counts = Serialization.JSON.valueToTree(client.genericKubernetesResources(
+          "platform.tarmac.dev/v1alpha1", "Promise").withName("bench-cache").get()).path("status").path("requests");
+      if (counts.path("total").asInt() > 0 && counts.path("ready").asInt() == counts.path("total").asInt()) {
+        break;
+      }
+      Thread.sleep(500);
+    }
     int idle = quick ? 15 : 60;
     Map<String, Double> idleBefore = ApiServerMetrics.writes(client);
     Thread.sleep(idle * 1000L);
@@ -270,6 +294,123 @@ final class Scenarios {
     }
     report.add(Figure.of(scenario, "Git commits in the store so far", commits, "commits"));
     report.add(Figure.atLeast(scenario, "files present for this scenario", files, "files", n));
+  }
+
+  /**
+   * N Databases on the shipped {@code postgresql-in-cluster} Composition: time from apply to {@code Ready}. No kubelet
+   * or StatefulSet controller runs here, so the harness plays their part, visibly: every composed StatefulSet gets
+   * {@code status.readyReplicas: 1} patched by the harness as soon as it appears (the figure names it).
+   */
+  private void databases(OperatorProcess op, int n) throws Exception {
+    String scenario = "databases N=" + n;
+    String ns = "bench-databases";
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .serverSideApply();
+    client.load(Files.newInputStream(repo.resolve("compositions/postgresql-in-cluster.yaml"))).serverSideApply();
+    java.util.concurrent.atomic.AtomicInteger faked = new java.util.concurrent.atomic.AtomicInteger();
+    ExecutorService kubelet = Executors.newFixedThreadPool(4);
+    var statefulSets = client.apps().statefulSets().inNamespace(ns).inform(
+        new io.fabric8.kubernetes.client.informers.ResourceEventHandler<io.fabric8.kubernetes.api.model.apps.StatefulSet>() {
+          @Override
+          public void onAdd(io.fabric8.kubernetes.api.model.apps.StatefulSet s) {
+            markReady(s);
+          }
+
+          @Override
+          public void onUpdate(io.fabric8.kubernetes.api.model.apps.StatefulSet o,
+              io.fabric8.kubernetes.api.model.apps.StatefulSet s) {
+            markReady(s);
+          }
+
+          @Override
+          public void onDelete(io.fabric8.kubernetes.api.model.apps.StatefulSet s, boolean unknown) {
+          }
+
+          private void markReady(io.fabric8.kubernetes.api.model.apps.StatefulSet s) {
+            if (s.getStatus() != null && Integer.valueOf(1).equals(s.getStatus().getReadyReplicas())) {
+              return;
+            }
+            kubelet.submit(() -> {
+              client.apps().statefulSets().inNamespace(ns).withName(s.getMetadata().getName()).subresource("status")
+                  .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                      io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                      "{\"status\":{\"replicas\":1,\"readyReplicas\":1,\"currentReplicas\":1}}");
+              faked.incrementAndGet();
+            });
+          }
+        }, 0);
+    Map<String, Long> created = new ConcurrentHashMap<>();
+    Map<String, Long> readyAt = new ConcurrentHashMap<>();
+    var databases = client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Database").inNamespace(ns)
+        .inform(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<GenericKubernetesResource>() {
+          @Override
+          public void onAdd(GenericKubernetesResource r) {
+            seen(r);
+          }
+
+          @Override
+          public void onUpdate(GenericKubernetesResource o, GenericKubernetesResource r) {
+            seen(r);
+          }
+
+          @Override
+          public void onDelete(GenericKubernetesResource r, boolean unknown) {
+          }
+
+          private void seen(GenericKubernetesResource r) {
+            if (ready(Serialization.JSON.valueToTree(r))) {
+              readyAt.putIfAbsent(r.getMetadata().getName(), System.nanoTime());
+            }
+          }
+        }, 0);
+    ExecutorService pool = Executors.newFixedThreadPool(Bench.CONCURRENCY);
+    long start = System.nanoTime();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String name = "db-" + i;
+      futures.add(pool.submit(() -> {
+        GenericKubernetesResource db = new GenericKubernetesResource();
+        db.setApiVersion("platform.tarmac.dev/v1alpha1");
+        db.setKind("Database");
+        db.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(ns)
+            .build());
+        db.setAdditionalProperty("spec", Map.of("engine", "postgresql", "version", "16", "storageGB", 10,
+            "backupRetentionDays", 7, "compositionRef", Map.of("name", "postgresql-in-cluster"),
+            "writeConnectionSecretToRef", Map.of("name", name + "-credentials")));
+        created.put(name, System.nanoTime());
+        client.resource(db).create();
+      }));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+    long deadline = System.nanoTime() + Duration.ofSeconds(quick ? 120 : 240).toNanos();
+    while (readyAt.size() < n && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    databases.close();
+    statefulSets.close();
+    kubelet.shutdown();
+    List<Double> latencies = new ArrayList<>();
+    readyAt.forEach((name, t) -> latencies.add((t - created.get(name)) / 1e9));
+    double lastReady = readyAt.values().stream().mapToLong(Long::longValue).max().orElse(System.nanoTime());
+    Stats stats = new Stats(latencies);
+    report.add(Figure.atLeast(scenario, "Databases Ready (StatefulSet readiness faked by the harness)",
+        readyAt.size(), "claims", n));
+    report.add(Figure.of(scenario, "apply to Ready p50", stats.percentile(50), "s"));
+    report.add(Figure.of(scenario, "apply to Ready p99", stats.percentile(99), "s"));
+    report.add(Figure.of(scenario, "apply to Ready max", stats.max(), "s"));
+    report.add(Figure.of(scenario, "first apply to all Ready (total)", (lastReady - start) / 1e9, "s"));
+    report.add(Figure.of(scenario, "StatefulSet status patches made by the harness (as a kubelet would)",
+        faked.get(), "patches"));
+    int secrets = 0;
+    for (int i = 0; i < n; i++) {
+      if (client.secrets().inNamespace(ns).withName("db-" + i + "-credentials").get() != null) {
+        secrets++;
+      }
+    }
+    report.add(Figure.atLeast(scenario, "connection Secrets written", secrets, "secrets", n));
   }
 
   private void catalog(OperatorProcess op, int entities) throws Exception {

@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +41,8 @@ public final class CatalogInformers implements AutoCloseable {
   private final KubernetesClient client;
   private final CatalogIndex index;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private final Map<String, String> publishedScorecards = new ConcurrentHashMap<>();
+  private SharedIndexInformer<Component> components;
+  private volatile boolean republishScorecards;
   private final Thread rebuilder;
   private volatile boolean running = true;
   private MultiGauge entitiesByKind;
@@ -63,7 +63,29 @@ public final class CatalogInformers implements AutoCloseable {
 
   /** Starts the informers (waiting for their first lists), the rebuild loop, and registers metrics. */
   public CatalogInformers start(MeterRegistry metrics) {
-    inform(client.resources(Component.class).inAnyNamespace().inform(handler(null), 0));
+    ResourceEventHandler<Component> indexComponent = handler(null);
+    components = client.resources(Component.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Component c) {
+        indexComponent.onAdd(c);
+      }
+
+      @Override
+      public void onUpdate(Component old, Component c) {
+        indexComponent.onUpdate(old, c);
+        // Another writer of the Component's status may have dropped the Scorecard results: look again.
+        if (!Objects.equals(Serialization.JSON.valueToTree(old.getStatus() == null ? null : old.getStatus().scorecards),
+            Serialization.JSON.valueToTree(c.getStatus() == null ? null : c.getStatus().scorecards))) {
+          republishScorecards = true;
+        }
+      }
+
+      @Override
+      public void onDelete(Component c, boolean unknown) {
+        indexComponent.onDelete(c, unknown);
+      }
+    }, 0);
+    inform(components);
     inform(client.resources(Database.class).inAnyNamespace().inform(handler(null), 0));
     inform(client.resources(Promise.class).inform(handler(null), 0));
     inform(client.resources(KratixPromise.class).inform(handler(null), 0));
@@ -148,9 +170,13 @@ public final class CatalogInformers implements AutoCloseable {
         Thread.sleep(Math.max(100, 3 * lastNanos / 1_000_000));
         if (index.dirty()) {
           long start = System.nanoTime();
+          republishScorecards = false;
           index.rebuild();
           publish();
           lastNanos = System.nanoTime() - start;
+        } else if (republishScorecards) {
+          republishScorecards = false;
+          publishComponentScorecards(index.snapshot());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -225,18 +251,21 @@ public final class CatalogInformers implements AutoCloseable {
         c.failed = r.failed();
         out.add(c);
       }
-      String json = Serialization.JSON.valueToTree(out).toString();
-      if (Objects.equals(publishedScorecards.get(ref), json)) {
-        return;
-      }
+      JsonNode wanted = Serialization.JSON.valueToTree(out);
       String[] parts = location.substring("kubernetes:".length()).split("/");
       if (parts.length != 5) {
         return;
       }
+      // Compared with the Component as the cluster has it (not with what was last sent): a status write by the
+      // Component's own reconciler that dropped the field is repaired on the next rebuild.
+      Component live = components.getStore().getByKey(parts[3] + "/" + parts[4]);
+      if (live == null || (live.getStatus() != null
+          && wanted.equals(Serialization.JSON.valueToTree(live.getStatus().scorecards)))) {
+        return;
+      }
       try {
         client.resources(Component.class).inNamespace(parts[3]).withName(parts[4]).subresource("status")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"scorecards\":" + json + "}}");
-        publishedScorecards.put(ref, json);
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"scorecards\":" + wanted + "}}");
       } catch (RuntimeException e) {
         LOG.debug("could not write scorecards of {}: {}", ref, e.getMessage());
       }

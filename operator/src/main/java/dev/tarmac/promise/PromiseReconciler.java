@@ -235,7 +235,10 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     String workName = promise.getMetadata().getName() + "-dependencies";
     List<JsonNode> deps = promise.getSpec().dependencies == null ? List.of() : promise.getSpec().dependencies;
     if (deps.isEmpty()) {
-      client.resources(Work.class).inNamespace(operatorNamespace).withName(workName).delete();
+      // Looked up in the informer first: a Promise is re-checked every 30 s, and a DELETE of nothing is a write.
+      if (runtime.work(operatorNamespace, workName) != null) {
+        client.resources(Work.class).inNamespace(operatorNamespace).withName(workName).delete();
+      }
       return;
     }
     StepOutput out = new StepOutput();

@@ -104,9 +104,9 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
     var control = StatusChange.control(before, store);
     String name = store.getMetadata().getName();
     long now = System.currentTimeMillis();
-    if (control.isPatchStatus() && onlyTheCommitMoved(before, store)) {
-      // Under a stream of commits the last commit is shown at most every 10 s (every Work's status names its own
-      // commit); the newest one is written when the interval ends.
+    if (control.isPatchStatus() && state.pending() > 0 && onlyTheCommitMoved(before, store)) {
+      // Under a stream of commits (changes still queued) the last commit is shown at most every 10 s (every Work's
+      // status names its own commit); once the writer is idle, the newest commit is written at once.
       long since = now - lastStatusWrite.getOrDefault(name, 0L);
       if (since < COMMIT_STATUS_INTERVAL_MS) {
         return UpdateControl.<GitStateStore>noUpdate().rescheduleAfter(COMMIT_STATUS_INTERVAL_MS - since);

@@ -69,7 +69,11 @@ public final class StateStores implements AutoCloseable {
 
       @Override
       public void onUpdate(T oldObj, T newObj) {
-        onChange.run();
+        // Status writes after every commit (lastCommit, messages) do not change where Works go; re-placing every
+        // Work on each of them made Work reconciles grow with Works x commits.
+        if (!placementView(oldObj).equals(placementView(newObj))) {
+          onChange.run();
+        }
       }
 
       @Override
@@ -77,6 +81,24 @@ public final class StateStores implements AutoCloseable {
         onChange.run();
       }
     };
+  }
+
+  /**
+   * What Work placement depends on in a Destination or GitStateStore: labels, spec, deletion, and the Ready
+   * condition's status and reason (a store going down or up changes what Works say).
+   */
+  static com.fasterxml.jackson.databind.JsonNode placementView(Object object) {
+    com.fasterxml.jackson.databind.JsonNode o = dev.tarmac.api.Serialization.JSON.valueToTree(object);
+    var view = dev.tarmac.api.Serialization.JSON.createObjectNode();
+    view.set("labels", o.path("metadata").path("labels"));
+    view.set("deletion", o.path("metadata").path("deletionTimestamp"));
+    view.set("spec", o.path("spec"));
+    for (var c : o.path("status").path("conditions")) {
+      if ("Ready".equals(c.path("type").asText())) {
+        view.put("ready", c.path("status").asText() + "/" + c.path("reason").asText());
+      }
+    }
+    return view;
   }
 
   /**
@@ -172,7 +194,10 @@ public final class StateStores implements AutoCloseable {
 
   private static boolean sameTarget(GitWriter.Config a, GitWriter.Config b) {
     return a.url().equals(b.url()) && a.branch().equals(b.branch())
-        && a.credentials().toString().equals(b.credentials().toString()) && Objects.equals(a.author(), b.author());
+        && a.credentials().toString().equals(b.credentials().toString())
+        // PersonIdent.equals compares the time it was made too; only the name and e-mail are configuration.
+        && a.author().getName().equals(b.author().getName())
+        && a.author().getEmailAddress().equals(b.author().getEmailAddress());
   }
 
   /** The writer for the store named {@code name}, if one was made. */
