@@ -158,6 +158,15 @@ public final class TarmacOperator implements AutoCloseable {
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
         Math.max(4, settings.reconcileThreads()));
     closeables.add(0, promises);
+    io.micrometer.core.instrument.FunctionCounter.builder("tarmac.git.commits", stateStores,
+        s -> s.writers().stream().mapToLong(w -> w.state().commits()).sum())
+        .description("Commits made to Git state stores, all stores").register(metrics);
+    io.micrometer.core.instrument.Gauge.builder("tarmac.git.pending.changes", stateStores,
+        s -> s.writers().stream().mapToInt(w -> w.state().pending()).sum())
+        .description("Work changes waiting for the next commit, all stores").register(metrics);
+    io.micrometer.core.instrument.Gauge.builder("tarmac.git.stores.failing", stateStores,
+        s -> s.writers().stream().filter(w -> w.state().lastError() != null).count())
+        .description("Git state stores whose last write failed (retried with backoff)").register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.request.reconciles", promises,
         PromiseRuntime::requestReconciles).description("Reconciles of Promise requests, all kinds").register(metrics);
     catalog = new CatalogInformers(client, new CatalogIndex()).start(metrics);

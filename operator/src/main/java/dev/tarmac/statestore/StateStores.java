@@ -200,6 +200,11 @@ public final class StateStores implements AutoCloseable {
         && a.author().getEmailAddress().equals(b.author().getEmailAddress());
   }
 
+  /** Every writer made so far (one per GitStateStore), for metrics. */
+  public java.util.Collection<GitWriter> writers() {
+    return java.util.List.copyOf(writers.values());
+  }
+
   /** The writer for the store named {@code name}, if one was made. */
   public Optional<GitWriter> writer(String name) {
     return Optional.ofNullable(writers.get(name));
