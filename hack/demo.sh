@@ -114,6 +114,20 @@ for e in page["items"]:
 say "tarmac trace database/payments-db -n payments"
 "$repo/bin/tarmac" trace database/payments-db -n payments || true
 
+say "The README's five-minute tour, command by command (kubectl get -w left out: it never returns)"
+(
+  cd "$repo"
+  set -x
+  kubectl get promises.platform.tarmac.dev
+  kubectl apply -f examples/requests/postgresql.yaml
+) 2>&1 | sed 's/^+ /  $ /; s/^/  /'
+wait_ready postgresqls.marketplace.tarmac.dev reports-db payments
+kubectl get postgresql -n payments | sed 's/^/  /'
+"$repo/bin/tarmac" trace postgresql/reports-db -n payments | sed 's/^/  /' || fail "tarmac trace postgresql/reports-db failed"
+curl -sf "http://127.0.0.1:$port/api/catalog/entities/by-query?filter=kind=component" \
+  | python3 -c 'import json,sys; p=json.load(sys.stdin); print("  catalog: %d Components: %s" % (p["totalItems"], ", ".join(e["metadata"]["name"] for e in p["items"])))' \
+  || fail "the catalog query of the tour failed"
+
 say "Done"
 cat <<TXT
   KUBECONFIG=$kubeconfig
