@@ -50,17 +50,19 @@ public final class CatalogIndex {
    * @param generation increases with every rebuild
    * @param facetsOfAll facet key → value → count over every entity, filled on first use (facets without a filter
    *     are what portals ask most, and a snapshot never changes)
+   * @param postings search key → lower-case value → the indexes of the entities that have it (an inverted index,
+   *     filled per key on first use; {@link CatalogQuery#EXISTS} maps to the entities that have the key at all)
    */
   public record Snapshot(List<ObjectNode> entities, Map<String, ObjectNode> byRef, Map<String, ObjectNode> byUid,
       List<Map<String, Set<String>>> search, Map<String, List<Scorecards.Result>> scorecards, long generation,
-      Map<String, Map<String, Integer>> facetsOfAll) {
+      Map<String, Map<String, Integer>> facetsOfAll, Map<String, Map<String, java.util.BitSet>> postings) {
   }
 
   private final Map<String, List<ObjectNode>> sources = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> scorecardSpecs = new ConcurrentHashMap<>();
   private final AtomicLong changes = new AtomicLong();
   private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0,
-      new ConcurrentHashMap<>());
+      new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
   private long builtFrom = -1;
   private Map<String, Published> published = Map.of();
 
@@ -235,7 +237,7 @@ public final class CatalogIndex {
     this.published = published;
     builtFrom = seen;
     snapshot = new Snapshot(List.copyOf(entities), byRef, byUid, search, results, snapshot.generation() + 1,
-        new ConcurrentHashMap<>());
+        new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
     return snapshot;
   }
 

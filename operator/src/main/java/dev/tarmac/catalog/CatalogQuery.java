@@ -6,7 +6,9 @@ import dev.tarmac.api.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.BitSet;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,11 +66,10 @@ public final class CatalogQuery {
     String t = term == null || term.isBlank() ? null : term.trim().toLowerCase(Locale.ROOT);
     List<String> fields = termFields == null || termFields.isEmpty()
         ? List.of("metadata.name", "metadata.title", "spec.type", "metadata.description") : termFields;
-    for (int i = 0; i < s.entities().size(); i++) {
+    BitSet candidates = filters.isEmpty() ? null : candidates(s, filters);
+    for (int i = candidates == null ? 0 : candidates.nextSetBit(0); i >= 0 && i < s.entities().size();
+        i = candidates == null ? i + 1 : candidates.nextSetBit(i + 1)) {
       Map<String, Set<String>> index = s.search().get(i);
-      if (!filters.isEmpty() && !matchesAny(index, filters)) {
-        continue;
-      }
       if (t != null && fields.stream().noneMatch(f -> index.getOrDefault(f.toLowerCase(Locale.ROOT), Set.of())
           .stream().anyMatch(v -> v.contains(t)))) {
         continue;
@@ -78,29 +79,51 @@ public final class CatalogQuery {
     return out;
   }
 
-  private static boolean matchesAny(Map<String, Set<String>> index, List<List<Condition>> filters) {
+  /** The entities matching any of the filters, each a conjunction of conditions, from the inverted index. */
+  private static BitSet candidates(CatalogIndex.Snapshot s, List<List<Condition>> filters) {
+    BitSet any = new BitSet(s.entities().size());
     for (List<Condition> all : filters) {
-      boolean ok = true;
+      BitSet every = null;
       for (Condition c : all) {
-        if (!holds(index, c)) {
-          ok = false;
+        BitSet with = postings(s, c.key()).get(c.value() == null ? EXISTS : c.value());
+        if (with == null) {
+          every = new BitSet();
           break;
         }
+        if (every == null) {
+          every = (BitSet) with.clone();
+        } else {
+          every.and(with);
+        }
       }
-      if (ok) {
-        return true;
+      if (every != null) {
+        any.or(every);
       }
     }
-    return false;
+    return any;
   }
 
-  private static boolean holds(Map<String, Set<String>> index, Condition c) {
-    Set<String> values = index.get(c.key());
-    if (values == null) {
-      return false;
-    }
-    return c.value() == null || values.contains(c.value());
+  /** Key {@link #EXISTS} in a key's postings: the entities that have the key, whatever its value. */
+  static final String EXISTS = "\u0000exists";
+
+  private static Map<String, BitSet> postings(CatalogIndex.Snapshot s, String key) {
+    return s.postings().computeIfAbsent(key, k -> {
+      Map<String, BitSet> byValue = new HashMap<>();
+      for (int i = 0; i < s.search().size(); i++) {
+        Set<String> values = s.search().get(i).get(k);
+        if (values == null) {
+          continue;
+        }
+        byValue.computeIfAbsent(EXISTS, v -> new BitSet()).set(i);
+        for (String v : values) {
+          byValue.computeIfAbsent(v, x -> new BitSet()).set(i);
+        }
+      }
+      return byValue;
+    });
   }
+
+
 
   /** Sorts selected entities by {@code orderFields} ({@code field,asc|desc}); entity ref breaks ties. */
   static void order(CatalogIndex.Snapshot s, List<Integer> selected, List<String> orderFields) {
