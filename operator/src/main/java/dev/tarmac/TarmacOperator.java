@@ -151,9 +151,9 @@ public final class TarmacOperator implements AutoCloseable {
     if (settings.defaultStateStore()) {
       stateStores.ensureDefaults();
     }
-    operator.register(new GitStateStoreReconciler(client, stateStores, events, settings.namespace()));
-    operator.register(new DestinationReconciler(stateStores, events));
-    operator.register(new WorkReconciler(stateStores, events));
+    register(new GitStateStoreReconciler(client, stateStores, events, settings.namespace()));
+    register(new DestinationReconciler(stateStores, events));
+    register(new WorkReconciler(stateStores, events));
     PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
         Math.max(4, settings.reconcileThreads()));
@@ -172,14 +172,20 @@ public final class TarmacOperator implements AutoCloseable {
     catalog = new CatalogInformers(client, new CatalogIndex()).start(metrics);
     closeables.add(catalog);
     promises.observeRequests(catalog::request);
-    operator.register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
-    operator.register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
-    operator.register(new Validation.CompositionReconciler(events));
-    operator.register(new DatabaseReconciler(client, events));
-    operator.register(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
+    register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
+    register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
+    register(new Validation.CompositionReconciler(events));
+    register(new DatabaseReconciler(client, events));
+    register(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
         this::gitBaseUrl));
-    operator.register(new Validation.TemplateReconciler(events));
-    operator.register(new Validation.ScorecardReconciler(events));
+    register(new Validation.TemplateReconciler(events));
+    register(new Validation.ScorecardReconciler(events));
+  }
+
+  /** Registers a reconciler whose informer keeps objects without their managedFields ({@link LeanItemStore}). */
+  private <P extends io.fabric8.kubernetes.api.model.HasMetadata> void register(
+      io.javaoperatorsdk.operator.api.reconciler.Reconciler<P> reconciler) {
+    operator.register(reconciler, o -> o.withItemStore(new LeanItemStore<>()));
   }
 
   /** How users reach the embedded Git server: {@code TARMAC_GIT_BASE_URL}, else this process's HTTP address. */

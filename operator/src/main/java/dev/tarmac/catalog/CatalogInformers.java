@@ -1,6 +1,7 @@
 package dev.tarmac.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.LeanItemStore;
 import dev.tarmac.api.Component;
 import dev.tarmac.api.Database;
 import dev.tarmac.api.KratixPromise;
@@ -64,7 +65,8 @@ public final class CatalogInformers implements AutoCloseable {
   /** Starts the informers (waiting for their first lists), the rebuild loop, and registers metrics. */
   public CatalogInformers start(MeterRegistry metrics) {
     ResourceEventHandler<Component> indexComponent = handler(null);
-    components = client.resources(Component.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
+    components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(),
+        new ResourceEventHandler<>() {
       @Override
       public void onAdd(Component c) {
         indexComponent.onAdd(c);
@@ -74,8 +76,7 @@ public final class CatalogInformers implements AutoCloseable {
       public void onUpdate(Component old, Component c) {
         indexComponent.onUpdate(old, c);
         // Another writer of the Component's status may have dropped the Scorecard results: look again.
-        if (!Objects.equals(Serialization.JSON.valueToTree(old.getStatus() == null ? null : old.getStatus().scorecards),
-            Serialization.JSON.valueToTree(c.getStatus() == null ? null : c.getStatus().scorecards))) {
+        if (!Objects.equals(scorecardsOf(old), scorecardsOf(c))) {
           republishScorecards = true;
         }
       }
@@ -84,13 +85,13 @@ public final class CatalogInformers implements AutoCloseable {
       public void onDelete(Component c, boolean unknown) {
         indexComponent.onDelete(c, unknown);
       }
-    }, 0);
+    });
     inform(components);
-    inform(client.resources(Database.class).inAnyNamespace().inform(handler(null), 0));
-    inform(client.resources(Promise.class).inform(handler(null), 0));
-    inform(client.resources(KratixPromise.class).inform(handler(null), 0));
-    inform(client.resources(Template.class).inform(handler(null), 0));
-    inform(client.namespaces().inform(handler(null), 0));
+    inform(LeanItemStore.inform(client.resources(Database.class).inAnyNamespace(), handler(null)));
+    inform(LeanItemStore.inform(client.resources(Promise.class), handler(null)));
+    inform(LeanItemStore.inform(client.resources(KratixPromise.class), handler(null)));
+    inform(LeanItemStore.inform(client.resources(Template.class), handler(null)));
+    inform(LeanItemStore.inform(client.namespaces(), handler(null)));
     inform(client.resources(Scorecard.class).inform(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Scorecard s) {
@@ -228,6 +229,10 @@ public final class CatalogInformers implements AutoCloseable {
     requests.register(outcomes.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("promise", e.getKey().get(0),
         "ready", e.getKey().get(1)), e.getValue())).toList(), true);
     publishComponentScorecards(s);
+  }
+
+  private static JsonNode scorecardsOf(Component c) {
+    return Serialization.JSON.valueToTree(c.getStatus() == null ? null : c.getStatus().scorecards);
   }
 
   /** Writes each Component's Scorecard results into its status, when they changed. */

@@ -66,6 +66,7 @@ public final class PromiseRuntime implements AutoCloseable {
     this.access = new PipelineAccess(client);
     this.works = client.resources(Work.class).inAnyNamespace().withLabel(Labels.MANAGED_BY, "tarmac")
         .runnableInformer(0);
+    works.itemStore(new dev.tarmac.LeanItemStore<>());
     // Indexed by the owner's UID: a request's reconcile looks its Works up without scanning every Work (that scan
     // made reconciling N requests O(N²)).
     works.addIndexers(Map.of(OWNER_INDEX, w -> {

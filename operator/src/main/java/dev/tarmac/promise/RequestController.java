@@ -67,6 +67,7 @@ public final class RequestController implements AutoCloseable {
       return request == null ? ReconcileQueue.Result.DONE : reconciler.reconcile(request);
     });
     this.informer = client.genericKubernetesResources(kind).inAnyNamespace().runnableInformer(0);
+    informer.itemStore(new dev.tarmac.LeanItemStore<>());
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(GenericKubernetesResource obj) {
