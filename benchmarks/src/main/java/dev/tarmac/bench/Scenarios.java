@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.api.Serialization;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.ByteArrayInputStream;
@@ -31,6 +32,7 @@ final class Scenarios {
   private final Path kubeconfig;
   private final boolean quick;
   private double baseline;
+  private int requestsMade;
 
   Scenarios(KubernetesClient client, Report report, Path repo, Path work, Path kubeconfig, boolean quick) {
     this.client = client;
@@ -167,6 +169,7 @@ final class Scenarios {
 
   private void requests(OperatorProcess op, int n) throws Exception {
     String scenario = "requests N=" + n;
+    requestsMade += n;
     String ns = "bench-" + n;
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .serverSideApply();
@@ -176,29 +179,7 @@ final class Scenarios {
     Map<String, Double> byControllerBefore = op.series("operator_sdk_reconciliations_started_total");
     Map<String, Long> created = new ConcurrentHashMap<>();
     Map<String, Long> readyAt = new ConcurrentHashMap<>();
-    // Ready times come from a watch, so measuring does not load the API server the way polling lists would.
-    var informer = client.genericKubernetesResources(KIND).inNamespace(ns).inform(
-        new io.fabric8.kubernetes.client.informers.ResourceEventHandler<GenericKubernetesResource>() {
-          @Override
-          public void onAdd(GenericKubernetesResource r) {
-            seen(r);
-          }
-
-          @Override
-          public void onUpdate(GenericKubernetesResource o, GenericKubernetesResource r) {
-            seen(r);
-          }
-
-          @Override
-          public void onDelete(GenericKubernetesResource r, boolean unknown) {
-          }
-
-          private void seen(GenericKubernetesResource r) {
-            if (ready(Serialization.JSON.valueToTree(r))) {
-              readyAt.putIfAbsent(r.getMetadata().getName(), System.nanoTime());
-            }
-          }
-        }, 0);
+    var informer = watchReady(client.genericKubernetesResources(KIND).inNamespace(ns), readyAt);
     ExecutorService pool = Executors.newFixedThreadPool(Bench.CONCURRENCY);
     long start = System.nanoTime();
     List<Future<?>> futures = new ArrayList<>();
@@ -259,7 +240,8 @@ final class Scenarios {
     while (System.nanoTime() < settle) {
       JsonNode counts = Serialization.JSON.valueToTree(client.genericKubernetesResources(
           "platform.tarmac.dev/v1alpha1", "Promise").withName("bench-cache").get()).path("status").path("requests");
-      if (counts.path("total").asInt() > 0 && counts.path("ready").asInt() == counts.path("total").asInt()) {
+      int counted = counts.path("total").asInt();
+      if (counted >= requestsMade && counts.path("ready").asInt() == counted) {
         break;
       }
       Thread.sleep(500);
@@ -297,6 +279,35 @@ final class Scenarios {
   }
 
   /**
+   * Records in {@code readyAt} when each object of {@code objects} is first seen Ready. Ready times come from a watch,
+   * so measuring does not load the API server the way polling lists would.
+   */
+  private static io.fabric8.kubernetes.client.informers.SharedIndexInformer<GenericKubernetesResource> watchReady(
+      io.fabric8.kubernetes.client.dsl.Informable<GenericKubernetesResource> objects, Map<String, Long> readyAt) {
+    return objects.inform(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+      @Override
+      public void onAdd(GenericKubernetesResource r) {
+        seen(r);
+      }
+
+      @Override
+      public void onUpdate(GenericKubernetesResource o, GenericKubernetesResource r) {
+        seen(r);
+      }
+
+      @Override
+      public void onDelete(GenericKubernetesResource r, boolean unknown) {
+      }
+
+      private void seen(GenericKubernetesResource r) {
+        if (ready(Serialization.JSON.valueToTree(r))) {
+          readyAt.putIfAbsent(r.getMetadata().getName(), System.nanoTime());
+        }
+      }
+    }, 0);
+  }
+
+  /**
    * N Databases on the shipped {@code postgresql-in-cluster} Composition: time from apply to {@code Ready}. No kubelet
    * or StatefulSet controller runs here, so the harness plays their part, visibly: every composed StatefulSet gets
    * {@code status.readyReplicas: 1} patched by the harness as soon as it appears (the figure names it).
@@ -310,23 +321,23 @@ final class Scenarios {
     java.util.concurrent.atomic.AtomicInteger faked = new java.util.concurrent.atomic.AtomicInteger();
     ExecutorService kubelet = Executors.newFixedThreadPool(4);
     var statefulSets = client.apps().statefulSets().inNamespace(ns).inform(
-        new io.fabric8.kubernetes.client.informers.ResourceEventHandler<io.fabric8.kubernetes.api.model.apps.StatefulSet>() {
+        new io.fabric8.kubernetes.client.informers.ResourceEventHandler<StatefulSet>() {
           @Override
-          public void onAdd(io.fabric8.kubernetes.api.model.apps.StatefulSet s) {
+          public void onAdd(StatefulSet s) {
             markReady(s);
           }
 
           @Override
-          public void onUpdate(io.fabric8.kubernetes.api.model.apps.StatefulSet o,
-              io.fabric8.kubernetes.api.model.apps.StatefulSet s) {
+          public void onUpdate(StatefulSet o,
+              StatefulSet s) {
             markReady(s);
           }
 
           @Override
-          public void onDelete(io.fabric8.kubernetes.api.model.apps.StatefulSet s, boolean unknown) {
+          public void onDelete(StatefulSet s, boolean unknown) {
           }
 
-          private void markReady(io.fabric8.kubernetes.api.model.apps.StatefulSet s) {
+          private void markReady(StatefulSet s) {
             if (s.getStatus() != null && Integer.valueOf(1).equals(s.getStatus().getReadyReplicas())) {
               return;
             }
@@ -341,28 +352,8 @@ final class Scenarios {
         }, 0);
     Map<String, Long> created = new ConcurrentHashMap<>();
     Map<String, Long> readyAt = new ConcurrentHashMap<>();
-    var databases = client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Database").inNamespace(ns)
-        .inform(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<GenericKubernetesResource>() {
-          @Override
-          public void onAdd(GenericKubernetesResource r) {
-            seen(r);
-          }
-
-          @Override
-          public void onUpdate(GenericKubernetesResource o, GenericKubernetesResource r) {
-            seen(r);
-          }
-
-          @Override
-          public void onDelete(GenericKubernetesResource r, boolean unknown) {
-          }
-
-          private void seen(GenericKubernetesResource r) {
-            if (ready(Serialization.JSON.valueToTree(r))) {
-              readyAt.putIfAbsent(r.getMetadata().getName(), System.nanoTime());
-            }
-          }
-        }, 0);
+    var databases = watchReady(client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Database")
+        .inNamespace(ns), readyAt);
     ExecutorService pool = Executors.newFixedThreadPool(Bench.CONCURRENCY);
     long start = System.nanoTime();
     List<Future<?>> futures = new ArrayList<>();

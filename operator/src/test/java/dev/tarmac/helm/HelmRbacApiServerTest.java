@@ -91,6 +91,18 @@ class HelmRbacApiServerTest {
         .withCaCertData(adminConfig.getCaCertData()).withCaCertFile(adminConfig.getCaCertFile())
         .withOauthToken(token).build()).build();
 
+    // A store and Destination of the test's own (other tests' stores may exist, so no default one is made).
+    apply("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: GitStateStore
+        metadata: {name: %1$s}
+        spec: {branch: main}
+        ---
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Destination
+        metadata: {name: %1$s, labels: {rbac-test: %1$s}}
+        spec: {stateStoreRef: {name: %1$s}, path: clusters/dev}
+        """.formatted(release));
     operator = new TarmacOperator(operatorIdentity, new TarmacOperator.Settings("127.0.0.1", 0, true, system,
         "rbac-test", tmp.resolve("data"), false, 4, true, "tarmac:test")).start();
   }
@@ -119,47 +131,7 @@ class HelmRbacApiServerTest {
   }
 
   private static String promise(String name, String apiGroup) {
-    return """
-        apiVersion: platform.tarmac.dev/v1alpha1
-        kind: Promise
-        metadata: {name: %1$s}
-        spec:
-          destinationSelectors: [{matchLabels: {environment: dev}}]
-          api:
-            apiVersion: apiextensions.k8s.io/v1
-            kind: CustomResourceDefinition
-            metadata: {name: caches.%2$s}
-            spec:
-              group: %2$s
-              names: {kind: Cache, plural: caches, singular: cache}
-              scope: Namespaced
-              versions:
-                - name: v1
-                  served: true
-                  storage: true
-                  schema:
-                    openAPIV3Schema:
-                      type: object
-                      properties:
-                        spec: {type: object, properties: {size: {type: string, default: small}}}
-          workflows:
-            resource:
-              configure:
-                - apiVersion: platform.tarmac.dev/v1alpha1
-                  kind: Pipeline
-                  metadata: {name: render}
-                  spec:
-                    containers:
-                      - name: render
-                        image: tarmac/template
-                        with:
-                          files:
-                            cache.yaml: |
-                              apiVersion: v1
-                              kind: ConfigMap
-                              metadata: {name: "{{ name }}", namespace: "{{ namespace }}"}
-                              data: {size: "{{ spec.size }}"}
-        """.formatted(name, apiGroup);
+    return dev.tarmac.testing.TestPromises.templatePromise(name, apiGroup, "Cache", "rbac-test", release);
   }
 
   @Test
