@@ -128,6 +128,23 @@ curl -sf "http://127.0.0.1:$port/api/catalog/entities/by-query?filter=kind=compo
   | python3 -c 'import json,sys; p=json.load(sys.stdin); print("  catalog: %d Components: %s" % (p["totalItems"], ", ".join(e["metadata"]["name"] for e in p["items"])))' \
   || fail "the catalog query of the tour failed"
 
+say "A Kratix-style Promise with a container pipeline (examples/kratix), applied as Kratix users wrote it"
+kubectl apply -f "$repo/examples/kratix/team-bucket-promise.yaml" | sed 's/^/  /'
+wait_ready promises.platform.kratix.io team-bucket ""
+kubectl apply -f "$repo/examples/kratix/team-bucket-request.yaml" | sed 's/^/  /'
+job=""
+for _ in $(seq 1 60); do
+  job=$(kubectl get jobs -n payments -l platform.tarmac.dev/promise=team-bucket -o name 2>/dev/null | head -n1)
+  [ -n "$job" ] && break
+  sleep 0.5
+done
+[ -n "$job" ] || fail "no pipeline Job was created for teambucket/payments-archive"
+echo "  $job created with restricted pod security; its Pod:"
+kubectl get pods -n payments -l "job-name=${job#job.batch/}" 2>/dev/null | sed 's/^/    /'
+echo "  No kubelet runs on this machine, so the container pipeline waits for a node; on a real cluster it runs,"
+echo "  the collector writes its Work, and the request becomes Ready. What the request says meanwhile:"
+"$repo/bin/tarmac" trace teambucket/payments-archive -n payments | sed 's/^/  /' || true
+
 say "Done"
 cat <<TXT
   KUBECONFIG=$kubeconfig

@@ -181,7 +181,15 @@ public final class Tracer {
             io.fabric8.kubernetes.api.model.Namespaced.class.isAssignableFrom(c));
       }
     }
-    for (var promise : client.genericKubernetesResources(Api.API_VERSION, "Promise").list().getItems()) {
+    List<GenericKubernetesResource> promises = new java.util.ArrayList<>(
+        client.genericKubernetesResources(Api.API_VERSION, "Promise").list().getItems());
+    try {
+      // Kratix's Promises serve request kinds too.
+      promises.addAll(client.genericKubernetesResources("platform.kratix.io/v1alpha1", "Promise").list().getItems());
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      // platform.kratix.io is not installed: only Tarmac's Promises count
+    }
+    for (var promise : promises) {
       JsonNode json = Serialization.JSON.valueToTree(promise);
       String requestKind = json.path("status").path("kind").asText(null);
       JsonNode names = json.path("spec").path("api").path("spec").path("names");

@@ -99,6 +99,10 @@ class KratixCompatibilityApiServerTest {
       assertThat(input).contains("size: small").contains("name: example");
       GenericKubernetesResource running = requests.withName("example").get();
       assertThat(PromiseApiServerTest.condition(running, "PipelineCompleted")).isEqualTo("False");
+      // tarmac trace knows the request kinds of Kratix Promises too.
+      var trace = new dev.tarmac.trace.Tracer(client).trace("redis", ns, "example");
+      assertThat(trace.kind).isEqualTo("redis");
+      assertThat(dev.tarmac.trace.TraceRenderer.text(trace)).contains(job.getMetadata().getName());
 
       // Play the pipeline container: it writes Kratix's output and metadata files.
       Path root = tmp.resolve("tarmac");
