@@ -108,7 +108,8 @@ public final class GitWriter implements AutoCloseable {
    * @param lastCommit SHA of the last commit pushed (or found)
    * @param lastCommitTime when it was pushed
    * @param lastError the last error, without credentials; null when the last attempt succeeded
-   * @param reason a CamelCase reason for the last error (StateStoreUnreachable, AuthenticationFailed, PushFailed)
+   * @param reason a CamelCase reason for the last error (StateStoreUnreachable, AuthenticationFailed,
+   *     HostKeyNotTrusted, PushFailed)
    * @param nextRetry when the next attempt is due, while an error lasts
    * @param pending changes waiting
    * @param commits commits made by this writer
@@ -388,6 +389,11 @@ public final class GitWriter implements AutoCloseable {
   private GitFailure classify(Exception e) {
     String message = GitCredentials.redact(String.valueOf(e.getMessage()), config.url());
     String lower = message.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("server key did not validate") || lower.contains("host key")) {
+      // JGit's SSH client checked the server's key against the store Secret's knownHosts and refused it.
+      return new GitFailure("HostKeyNotTrusted", message + ": the server's SSH host key is not in knownHosts of the"
+          + " store's Secret; add the server's line (ssh-keyscan) or fix the URL", e);
+    }
     String reason = lower.contains("not authorized") || lower.contains("authentication") || lower.contains("auth fail")
         || lower.contains("401") || lower.contains("403") ? "AuthenticationFailed" : "StateStoreUnreachable";
     return new GitFailure(reason, message, e);
