@@ -88,6 +88,8 @@ public final class TarmacOperator implements AutoCloseable {
   private StateStores stateStores;
   private PromiseRuntime promises;
   private CatalogInformers catalog;
+  private java.util.concurrent.CompletableFuture<Void> catalogStarted =
+      java.util.concurrent.CompletableFuture.completedFuture(null);
 
   /**
    * @param client connected to the cluster (kubeconfig rules: in-cluster, KUBECONFIG, ~/.kube/config)
@@ -140,6 +142,11 @@ public final class TarmacOperator implements AutoCloseable {
     http.start();
     LOG.info("HTTP server listening on {}", http.address());
     operator.start();
+    try {
+      catalogStarted.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw new IllegalStateException("the catalog's informers did not start: " + rootMessage(e), e);
+    }
     LOG.info("operator started ({} controllers{})", operator.getRegisteredControllersNumber(),
         settings.leaderElection() ? ", leader election on" : "");
     return this;
@@ -169,9 +176,12 @@ public final class TarmacOperator implements AutoCloseable {
         .description("Git state stores whose last write failed (retried with backoff)").register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.request.reconciles", promises,
         PromiseRuntime::requestReconciles).description("Reconciles of Promise requests, all kinds").register(metrics);
-    catalog = new CatalogInformers(client, new CatalogIndex()).start(metrics);
+    catalog = new CatalogInformers(client, new CatalogIndex());
     closeables.add(catalog);
     promises.observeRequests(catalog::request);
+    // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
+    // each takes seconds); /readyz waits for both.
+    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics));
     register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
     register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     register(new Validation.CompositionReconciler(events));
@@ -273,6 +283,13 @@ public final class TarmacOperator implements AutoCloseable {
       String who = currentLeader.get();
       return who == null ? new HttpServer.Readiness(false, "waiting for a leader")
           : new HttpServer.Readiness(true, "standby; leader is " + who);
+    }
+    if (!catalogStarted.isDone()) {
+      return new HttpServer.Readiness(false, "catalog informers starting");
+    }
+    if (catalogStarted.isCompletedExceptionally()) {
+      return new HttpServer.Readiness(false, "catalog informers failed: " + catalogStarted.handle((v, e) ->
+          rootMessage(e)).join());
     }
     if (!operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
       return new HttpServer.Readiness(false, "informers not healthy: "
