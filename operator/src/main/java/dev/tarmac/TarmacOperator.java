@@ -87,6 +87,9 @@ public final class TarmacOperator implements AutoCloseable {
   private Events events;
   private StateStores stateStores;
   private PromiseRuntime promises;
+  /** Annotation on Tarmac's own CRDs: the hash of the CRD this build installs, so an unchanged one is skipped. */
+  static final String CRD_HASH = "platform.tarmac.dev/crd-hash";
+
   private CatalogInformers catalog;
   private java.util.concurrent.CompletableFuture<Void> catalogStarted =
       java.util.concurrent.CompletableFuture.completedFuture(null);
@@ -310,12 +313,30 @@ public final class TarmacOperator implements AutoCloseable {
 
   private void ensureCrds() {
     List<String> missing = new ArrayList<>();
+    List<String> applied = new ArrayList<>();
     for (var kind : Crds.KINDS) {
       String name = Crds.crdName(kind);
       if (settings.installCrds()) {
+        // Applied only when what this build carries differs from what the cluster has (a hash annotation): an
+        // unchanged CRD is not written again at every start.
+        String yaml = Crds.yaml(kind);
+        String hash = dev.tarmac.pipeline.SpecHash.ofValue(yaml);
+        CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions().withName(name)
+            .get();
+        if (existing != null && existing.getMetadata().getAnnotations() != null
+            && hash.equals(existing.getMetadata().getAnnotations().get(CRD_HASH))) {
+          continue;
+        }
         CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
-            .load(new ByteArrayInputStream(Crds.yaml(kind).getBytes(StandardCharsets.UTF_8))).item();
+            .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).item();
+        Map<String, String> annotations = new HashMap<>();
+        if (crd.getMetadata().getAnnotations() != null) {
+          annotations.putAll(crd.getMetadata().getAnnotations());
+        }
+        annotations.put(CRD_HASH, hash);
+        crd.getMetadata().setAnnotations(annotations);
         client.resource(crd).fieldManager("tarmac").forceConflicts().serverSideApply();
+        applied.add(name);
       } else if (client.apiextensions().v1().customResourceDefinitions().withName(name).get() == null) {
         missing.add(name);
       }
@@ -326,8 +347,8 @@ public final class TarmacOperator implements AutoCloseable {
     }
     if (settings.installCrds()) {
       // Applied all at once above; now wait for each to be served.
-      for (var kind : Crds.KINDS) {
-        client.apiextensions().v1().customResourceDefinitions().withName(Crds.crdName(kind))
+      for (String crdName : applied) {
+        client.apiextensions().v1().customResourceDefinitions().withName(crdName)
             .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
                 && c.getStatus().getConditions().stream()
                     .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),

@@ -60,6 +60,24 @@ class OperatorApiServerTest {
   }
 
   @Test
+  void installingCrdsAtStartWritesThemOnlyWhenTheyChanged() throws Exception {
+    KubernetesClient client = TestCluster.get().client();
+    String name = dev.tarmac.api.Crds.crdName(Composition.class);
+    TarmacOperator.Settings install = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
+        Files.createTempDirectory("tarmac-data"), true, 4, false, "tarmac:test");
+    try (TarmacOperator op = new TarmacOperator(client, install).start()) {
+      assertThat(client.apiextensions().v1().customResourceDefinitions().withName(name).get().getMetadata()
+          .getAnnotations()).containsKey(TarmacOperator.CRD_HASH);
+    }
+    String version = client.apiextensions().v1().customResourceDefinitions().withName(name).get().getMetadata()
+        .getResourceVersion();
+    try (TarmacOperator op = new TarmacOperator(client, install).start()) {
+      assertThat(client.apiextensions().v1().customResourceDefinitions().withName(name).get().getMetadata()
+          .getResourceVersion()).as("an unchanged CRD is not written again").isEqualTo(version);
+    }
+  }
+
+  @Test
   void becomesReadyServesMetricsAndSetsConditionsWithoutRewritingStatus() throws Exception {
     KubernetesClient client = TestCluster.get().client();
     Path data = Files.createTempDirectory("tarmac-data");
