@@ -245,7 +245,7 @@ public final class TarmacOperator implements AutoCloseable {
    * default calls {@code System.exit}, which kills tests and hides the cause; instead the cause is logged with the
    * resource it concerns and {@code /healthz} fails, so a kubelet restarts the pod and {@code tarmac run} exits.
    */
-  private void informerStopped(io.fabric8.kubernetes.client.informers.SharedIndexInformer<?> informer,
+  void informerStopped(io.fabric8.kubernetes.client.informers.SharedIndexInformer<?> informer,
       Throwable error) {
     if (error == null) {
       return;

@@ -60,6 +60,18 @@ class OperatorApiServerTest {
   }
 
   @Test
+  void anInformerThatStopsWithAnErrorFailsHealthzWithTheCause() throws Exception {
+    KubernetesClient client = TestCluster.get().client();
+    TarmacOperator op = new TarmacOperator(client, settings(0, Files.createTempDirectory("tarmac-data")));
+    assertThat(op.liveness().ready()).isTrue();
+    var informer = client.resources(Composition.class).runnableInformer(0);
+    op.informerStopped(informer, new io.fabric8.kubernetes.client.KubernetesClientException(
+        "compositions.platform.tarmac.dev is forbidden", 403, null));
+    assertThat(op.liveness().ready()).isFalse();
+    assertThat(op.liveness().detail()).contains("Composition").contains("forbidden");
+  }
+
+  @Test
   void installingCrdsAtStartWritesThemOnlyWhenTheyChanged() throws Exception {
     KubernetesClient client = TestCluster.get().client();
     String name = dev.tarmac.api.Crds.crdName(Composition.class);
