@@ -74,6 +74,9 @@ public final class TarmacOperator implements AutoCloseable {
       Path dataDir, boolean installCrds, int reconcileThreads, boolean defaultStateStore, String pipelineImage) {
   }
 
+  /** Annotation on Tarmac's own CRDs: the hash of the CRD this build installs, so an unchanged one is skipped. */
+  static final String CRD_HASH = "platform.tarmac.dev/crd-hash";
+
   private final KubernetesClient client;
   private final Settings settings;
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -87,9 +90,6 @@ public final class TarmacOperator implements AutoCloseable {
   private Events events;
   private StateStores stateStores;
   private PromiseRuntime promises;
-  /** Annotation on Tarmac's own CRDs: the hash of the CRD this build installs, so an unchanged one is skipped. */
-  static final String CRD_HASH = "platform.tarmac.dev/crd-hash";
-
   private CatalogInformers catalog;
   private java.util.concurrent.CompletableFuture<Void> catalogStarted =
       java.util.concurrent.CompletableFuture.completedFuture(null);
