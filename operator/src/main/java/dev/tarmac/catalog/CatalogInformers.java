@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,10 +45,10 @@ public final class CatalogInformers implements AutoCloseable {
   private volatile boolean republishScorecards;
   private final Thread rebuilder;
   private volatile boolean running = true;
-  private MultiGauge entitiesByKind;
-  private MultiGauge scorecardLevels;
-  private MultiGauge coverage;
-  private MultiGauge requests;
+  private GaugeRows entitiesByKind;
+  private GaugeRows scorecardLevels;
+  private GaugeRows coverage;
+  private GaugeRows requests;
 
   /**
    * @param client the client
@@ -108,16 +107,14 @@ public final class CatalogInformers implements AutoCloseable {
         index.scorecard(s.getMetadata().getName(), null);
       }
     }, 0));
-    entitiesByKind = MultiGauge.builder("tarmac.catalog.entities").description("Catalog entities by kind")
-        .register(metrics);
-    scorecardLevels = MultiGauge.builder("tarmac.scorecard.level")
-        .description("Scorecard level per entity: 0 none, then 1, 2, 3 in the Scorecard's order").register(metrics);
-    coverage = MultiGauge.builder("tarmac.catalog.coverage.ratio")
-        .description("Share of Components with an owner, docs (techdocs) and on-call (PagerDuty); golden-path"
-            + " adoption is the share scaffolded from a Template").register(metrics);
-    requests = MultiGauge.builder("tarmac.selfservice.requests")
-        .description("Self-service requests (Promise requests and Databases) by Promise and outcome")
-        .register(metrics);
+    entitiesByKind = new GaugeRows(metrics, "tarmac.catalog.entities", "Catalog entities by kind");
+    scorecardLevels = new GaugeRows(metrics, "tarmac.scorecard.level",
+        "Scorecard level per entity: 0 none, then 1, 2, 3 in the Scorecard's order");
+    coverage = new GaugeRows(metrics, "tarmac.catalog.coverage.ratio",
+        "Share of Components with an owner, docs (techdocs) and on-call (PagerDuty); golden-path"
+            + " adoption is the share scaffolded from a Template");
+    requests = new GaugeRows(metrics, "tarmac.selfservice.requests",
+        "Self-service requests (Promise requests and Databases) by Promise and outcome");
     index.rebuild();
     publish();
     rebuilder.start();
@@ -192,14 +189,15 @@ public final class CatalogInformers implements AutoCloseable {
     CatalogIndex.Snapshot s = index.snapshot();
     Map<String, Integer> kinds = new HashMap<>();
     s.entities().forEach(e -> kinds.merge(e.path("kind").asText(), 1, Integer::sum));
-    entitiesByKind.register(kinds.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("kind", e.getKey()),
-        e.getValue())).toList(), true);
-    List<MultiGauge.Row<?>> levels = new ArrayList<>();
-    s.scorecards().forEach((ref, results) -> results.forEach(r -> levels.add(MultiGauge.Row.of(
+    Map<Tags, Integer> byKind = new HashMap<>();
+    kinds.forEach((kind, n) -> byKind.put(Tags.of("kind", kind), n));
+    entitiesByKind.set(byKind);
+    Map<String, JsonNode> specs = index.scorecardSpecs();
+    Map<Tags, Integer> levels = new HashMap<>();
+    s.scorecards().forEach((ref, results) -> results.forEach(r -> levels.put(
         Tags.of("scorecard", r.scorecard(), "entity", ref, "level", r.level()),
-        r.rank(Scorecards.levels(index.scorecardSpecs().getOrDefault(r.scorecard(),
-            Serialization.JSON.createObjectNode())))))));
-    scorecardLevels.register(levels, true);
+        r.rank(Scorecards.levels(specs.getOrDefault(r.scorecard(), Serialization.JSON.createObjectNode()))))));
+    scorecardLevels.set(levels);
     int components = 0;
     int owned = 0;
     int docs = 0;
@@ -221,13 +219,11 @@ public final class CatalogInformers implements AutoCloseable {
       }
     }
     double n = Math.max(1, components);
-    coverage.register(List.of(
-        MultiGauge.Row.of(Tags.of("check", "owner"), owned / n),
-        MultiGauge.Row.of(Tags.of("check", "docs"), docs / n),
-        MultiGauge.Row.of(Tags.of("check", "oncall"), oncall / n),
-        MultiGauge.Row.of(Tags.of("check", "golden-path"), golden / n)), true);
-    requests.register(outcomes.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("promise", e.getKey().get(0),
-        "ready", e.getKey().get(1)), e.getValue())).toList(), true);
+    coverage.set(Map.of(Tags.of("check", "owner"), owned / n, Tags.of("check", "docs"), docs / n,
+        Tags.of("check", "oncall"), oncall / n, Tags.of("check", "golden-path"), golden / n));
+    Map<Tags, Integer> byOutcome = new HashMap<>();
+    outcomes.forEach((k, v) -> byOutcome.put(Tags.of("promise", k.get(0), "ready", k.get(1)), v));
+    requests.set(byOutcome);
     publishComponentScorecards(s);
   }
 
