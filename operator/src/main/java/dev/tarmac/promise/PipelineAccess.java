@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ServiceAccount pipeline Jobs of a Promise run as, per namespace, with no rights beyond what the collector
- * needs: create and patch Works in that namespace, and patch the status of the Promise's request kind there.
+ * needs: create and patch Works in that namespace, and read the Promise's requests there and patch their status.
  */
 public final class PipelineAccess {
 
@@ -43,6 +43,9 @@ public final class PipelineAccess {
         .addToLabels(Labels.MANAGED_BY, "tarmac").addToLabels(Labels.PROMISE, promise).endMetadata()
         .addToRules(new PolicyRuleBuilder().withApiGroups(Api.GROUP).withResources("works")
             .withVerbs("get", "create", "update", "patch").build())
+        // The collector reads the request (to merge status.yaml into its current status) and patches its status.
+        .addToRules(new PolicyRuleBuilder().withApiGroups(kind.getGroup()).withResources(kind.getPlural())
+            .withVerbs("get").build())
         .addToRules(new PolicyRuleBuilder().withApiGroups(kind.getGroup()).withResources(kind.getPlural() + "/status")
             .withVerbs("get", "patch").build())
         .build()).fieldManager("tarmac").forceConflicts().serverSideApply();

@@ -16,13 +16,9 @@ import dev.tarmac.api.Serialization;
 import dev.tarmac.testing.RepoPaths;
 import dev.tarmac.testing.TestCluster;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -83,13 +79,7 @@ class HelmRbacApiServerTest {
     assertThat(installed.getStatus()).isEqualTo("deployed");
 
     String sa = release + "-tarmac";
-    var token = admin.serviceAccounts().inNamespace(system).withName(sa).tokenRequest(new TokenRequestBuilder()
-        .withNewSpec().withExpirationSeconds(3600L).endSpec().build()).getStatus().getToken();
-    Config adminConfig = admin.getConfiguration();
-    operatorIdentity = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-        .withMasterUrl(adminConfig.getMasterUrl())
-        .withCaCertData(adminConfig.getCaCertData()).withCaCertFile(adminConfig.getCaCertFile())
-        .withOauthToken(token).build()).build();
+    operatorIdentity = TestCluster.get().clientAs(system, sa);
 
     // A store and Destination of the test's own (other tests' stores may exist, so no default one is made).
     apply("""

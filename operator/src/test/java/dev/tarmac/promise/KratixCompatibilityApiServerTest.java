@@ -111,10 +111,14 @@ class KratixCompatibilityApiServerTest {
       Files.writeString(root.resolve("output/redis/redis.yaml"), "apiVersion: databases.spotahome.com/v1\n"
           + "kind: RedisFailover\nmetadata: {name: example}\nspec: {redis: {replicas: 1}}\n");
       Files.writeString(root.resolve("metadata/status.yaml"), "message: redis example is provisioned\n");
-      // Play the collector container with the environment the Job gives it.
+      // Play the collector container with the environment the Job gives it, as the Job's ServiceAccount: the
+      // Promise's pipeline Role must allow what the collector does (read the request, write the Work and status).
       Map<String, String> env = new HashMap<>();
       pod.getContainers().get(0).getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
-      PipelineCommand.collect(client, root, env);
+      assertThat(pod.getServiceAccountName()).isEqualTo(dev.tarmac.promise.PipelineAccess.serviceAccountName("redis"));
+      try (KubernetesClient pipeline = TestCluster.get().clientAs(ns, pod.getServiceAccountName())) {
+        PipelineCommand.collect(pipeline, root, env);
+      }
       // Play the Job controller: the pod succeeded.
       job.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().withSucceeded(1)
           .withConditions(new JobConditionBuilder().withType("Complete").withStatus("True").build()).build());

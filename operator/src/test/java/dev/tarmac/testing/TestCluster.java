@@ -72,6 +72,20 @@ public final class TestCluster {
     return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
   }
 
+  /**
+   * A new client (the caller closes it) that authenticates as ServiceAccount {@code namespace/name} with a token from
+   * the TokenRequest API, as a pod running under that ServiceAccount would: RBAC applies to it in full.
+   */
+  public KubernetesClient clientAs(String namespace, String serviceAccount) {
+    String token = client.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
+        .tokenRequest(new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withNewSpec()
+            .withExpirationSeconds(3600L).endSpec().build()).getStatus().getToken();
+    Config admin = client.getConfiguration();
+    return new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(Config.empty())
+        .withMasterUrl(admin.getMasterUrl()).withCaCertData(admin.getCaCertData())
+        .withCaCertFile(admin.getCaCertFile()).withOauthToken(token).build()).build();
+  }
+
   /** The admin kubeconfig as YAML. */
   public String kubeconfig() {
     return kubeconfig;
