@@ -73,7 +73,8 @@ public final class PipelineJobBuilder {
   }
 
   /**
-   * The deterministic Job name of a run: {@code <owner>-<pipeline>-<hash>}, at most 63 characters; a retry's spec hash
+   * The deterministic Job name of a run: {@code <owner>-<kind>-<pipeline>-<hash>}, at most 63 characters (the kind
+   * keeps apart same-named requests of two Promises in one namespace); a retry's spec hash
    * carries {@code -<attempt>}, which the name keeps so each attempt gets a Job of its own.
    */
   public static String jobName(Run run) {
@@ -81,7 +82,7 @@ public final class PipelineJobBuilder {
     int dash = full.indexOf('-');
     String base = dash < 0 ? full : full.substring(0, dash);
     String hash = base.substring(0, Math.min(8, base.length())) + (dash < 0 ? "" : full.substring(dash));
-    String prefix = (run.ownerName() + "-" + run.pipeline().name()).toLowerCase(Locale.ROOT)
+    String prefix = (run.ownerName() + "-" + run.ownerKind() + "-" + run.pipeline().name()).toLowerCase(Locale.ROOT)
         .replaceAll("[^a-z0-9-]", "-");
     int room = 63 - hash.length() - 1;
     if (prefix.length() > room) {

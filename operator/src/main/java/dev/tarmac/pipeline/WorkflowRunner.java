@@ -111,7 +111,7 @@ public final class WorkflowRunner {
     for (Pipeline pipeline : pipelines) {
       PipelineRunStatus prev = previous.stream().filter(p -> pipeline.name().equals(p.name)).findFirst()
           .orElse(null);
-      String workName = workName(owner.name(), pipeline.name(), action);
+      String workName = workName(owner.name(), owner.kind(), pipeline.name(), action);
       if (!completed || failure != null) {
         runs.add(prev != null ? prev : pending(pipeline, hash));
         continue;
@@ -202,9 +202,14 @@ public final class WorkflowRunner {
     run.nextAttemptTime = now.plus(Backoff.after(attempts)).truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
-  /** The Work of one Pipeline of an owner: {@code <owner>-<pipeline>} (delete runs write none). */
-  public static String workName(String owner, String pipeline, String action) {
-    String name = owner + "-" + pipeline + ("delete".equals(action) ? "-delete" : "");
+  /**
+   * The Work of one Pipeline of an owner: {@code <owner>-<kind>-<pipeline>}, kind in lower case (delete runs write
+   * none). The kind keeps apart requests of two Promises that share a name and a pipeline name in one namespace
+   * (the shipped {@code postgresql} and {@code postgresqlinstance} Promises both run {@code compose}).
+   */
+  public static String workName(String owner, String kind, String pipeline, String action) {
+    String name = owner + "-" + kind.toLowerCase(java.util.Locale.ROOT) + "-" + pipeline
+        + ("delete".equals(action) ? "-delete" : "");
     return name.length() <= 253 ? name : name.substring(0, 240) + "-" + Integer.toHexString(name.hashCode());
   }
 

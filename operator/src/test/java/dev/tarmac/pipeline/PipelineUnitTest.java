@@ -55,7 +55,22 @@ class PipelineUnitTest {
     assertThat(name).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").endsWith("-01234567");
     var retry = new PipelineJobBuilder.Run(p, "redis", "resource", "configure", "v1", "Redis", "ns", "r", "uid",
         "0123456789abcdef-2", "ns", "sa", "cm", "w");
-    assertThat(PipelineJobBuilder.jobName(retry)).isEqualTo("r-instance-configure-01234567-2");
+    assertThat(PipelineJobBuilder.jobName(retry)).isEqualTo("r-redis-instance-configure-01234567-2");
+  }
+
+  @Test
+  void requestsOfTwoPromisesWithOneNameAndPipelineGetWorksAndJobsOfTheirOwn() throws Exception {
+    // The shipped postgresql and postgresqlinstance Promises both run a pipeline named compose.
+    assertThat(WorkflowRunner.workName("payments-db", "PostgreSQL", "compose", "configure"))
+        .isEqualTo("payments-db-postgresql-compose")
+        .isNotEqualTo(WorkflowRunner.workName("payments-db", "PostgreSQLInstance", "compose", "configure"));
+    Pipeline p = Pipeline.parse(yaml("{apiVersion: platform.tarmac.dev/v1alpha1, kind: Pipeline, metadata: {name: "
+        + "compose}, spec: {containers: [{name: a, image: x}]}}"), "p");
+    var a = new PipelineJobBuilder.Run(p, "postgresql", "resource", "configure", "v1", "PostgreSQL", "ns", "db",
+        "uid-a", "0123456789abcdef", "ns", "sa", "cm", "w");
+    var b = new PipelineJobBuilder.Run(p, "postgresqlinstance", "resource", "configure", "v1", "PostgreSQLInstance",
+        "ns", "db", "uid-b", "0123456789abcdef", "ns", "sa", "cm", "w");
+    assertThat(PipelineJobBuilder.jobName(a)).isNotEqualTo(PipelineJobBuilder.jobName(b));
   }
 
   @Test

@@ -128,7 +128,7 @@ class KratixCompatibilityApiServerTest {
           () -> requests.withName("example").get(), r -> "True".equals(PromiseApiServerTest.condition(r, "Ready")));
       JsonNode status = Serialization.JSON.valueToTree(ready).path("status");
       assertThat(status.path("message").asText()).isEqualTo("redis example is provisioned");
-      Work work = client.resources(Work.class).inNamespace(ns).withName("example-instance-configure").get();
+      Work work = client.resources(Work.class).inNamespace(ns).withName("example-redis-instance-configure").get();
       assertThat(work.getSpec().files).extracting(f -> f.path).containsExactly("redis/redis.yaml");
       assertThat(Conditions.isTrue(work.getStatus(), Conditions.PUBLISHED)).isTrue();
       assertThat(work.getStatus().placements.get(0).path)

@@ -102,7 +102,7 @@ class PromiseApiServerTest {
     assertThat(condition(ready, "Published")).isEqualTo("True");
     assertThat(status.path("observedGeneration").asLong()).isEqualTo(1);
 
-    Work work = client.resources(Work.class).inNamespace(ns).withName("c1-render").get();
+    Work work = client.resources(Work.class).inNamespace(ns).withName("c1-cache-render").get();
     assertThat(work.getSpec().files).singleElement().satisfies(f -> assertThat(f.content)
         .contains("name: \"c1-cache\"").contains("size: \"large\""));
     assertThat(work.getMetadata().getLabels()).containsEntry(Labels.OWNER_NAME, "c1");
@@ -114,7 +114,7 @@ class PromiseApiServerTest {
       return r;
     });
     await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(Work.class).inNamespace(ns)
-        .withName("c1-render").get().getSpec().files.get(0).content.contains("size: \"small\""));
+        .withName("c1-cache-render").get().getSpec().files.get(0).content.contains("size: \"small\""));
     await().atMost(Duration.ofSeconds(30)).until(() -> {
       var r = requests.inNamespace(ns).withName("c1").get();
       return "True".equals(condition(r, "Ready"))

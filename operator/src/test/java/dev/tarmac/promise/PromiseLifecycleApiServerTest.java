@@ -77,7 +77,7 @@ class PromiseLifecycleApiServerTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> "True".equals(PromiseApiServerTest.condition(r.get(),
             "Ready")));
       }
-      Work rds = client.resources(Work.class).inNamespace("payments-prod").withName("payments-db-compose").get();
+      Work rds = client.resources(Work.class).inNamespace("payments-prod").withName("payments-db-postgresqlinstance-compose").get();
       assertThat(rds.getSpec().files.get(0).content).contains("kind: Instance").contains("multiAz: true")
           .contains("allocatedStorage: 100").contains("backupRetentionPeriod: 30");
       JsonNode envStatus = Serialization.JSON.valueToTree(env.withName("pr-1234").get()).path("status");
