@@ -93,6 +93,8 @@ public class Promise extends CustomResource<Promise.Spec, Promise.Status> {
     public RequestCounts requests;
     @JsonPropertyDescription("Promise-level pipeline runs.")
     public List<PipelineRunStatus> pipelines = new ArrayList<>();
+    @JsonPropertyDescription("Runs of workflows.promise.delete while the Promise is being deleted.")
+    public List<PipelineRunStatus> deletePipelines;
   }
 
   /** Counters of requests. */

@@ -25,6 +25,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -304,17 +307,28 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
   public DeleteControl cleanup(P promise, Context<P> context) {
     String name = promise.getMetadata().getName();
     String crdName = promise.getStatus() == null ? null : promise.getStatus().crdName;
+    boolean skip = promise.getMetadata().getAnnotations() != null
+        && "true".equals(promise.getMetadata().getAnnotations().get(Labels.SKIP_DELETE_PIPELINES));
     List<GenericKubernetesResource> requests = runtime.requests(name);
     if (!requests.isEmpty()) {
-      boolean skip = promise.getMetadata().getAnnotations() != null
-          && "true".equals(promise.getMetadata().getAnnotations().get(Labels.SKIP_DELETE_PIPELINES));
       for (GenericKubernetesResource r : requests) {
         if (r.getMetadata().getDeletionTimestamp() == null) {
           client.resource(r).delete();
         }
+        if (skip) {
+          // The request controller stops below; nobody else would take its finalizer off.
+          releaseRequest(r);
+        }
       }
       if (!skip) {
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(1000);
+      }
+    }
+    // The requests are gone: workflows.promise.delete runs last, as in Kratix.
+    if (!skip) {
+      Duration wait = promiseDeleteWorkflow(promise);
+      if (wait != null) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(wait.toMillis());
       }
     }
     runtime.stop(name);
@@ -323,6 +337,81 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       client.apiextensions().v1().customResourceDefinitions().withName(crdName).delete();
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /** Takes the request finalizer off a request, so a Promise deleted with the skip annotation cannot get stuck. */
+  private void releaseRequest(GenericKubernetesResource r) {
+    List<String> finalizers = r.getMetadata().getFinalizers();
+    if (finalizers == null || !finalizers.contains(Labels.REQUEST_FINALIZER)) {
+      return;
+    }
+    ObjectNode body = Serialization.JSON.createObjectNode();
+    var kept = body.putObject("metadata").putArray("finalizers");
+    finalizers.stream().filter(f -> !f.equals(Labels.REQUEST_FINALIZER)).forEach(kept::add);
+    try {
+      client.resource(r).patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Runs {@code workflows.promise.delete}; null when it finished (or there is none), else how long to wait before
+   * looking again. A failing run is retried with backoff, its message in the Promise's {@code Ready} condition
+   * together with the annotation that skips it.
+   */
+  private Duration promiseDeleteWorkflow(P promise) {
+    var workflows = promise.getSpec().workflows;
+    if (workflows == null || workflows.promise == null || workflows.promise.delete == null
+        || workflows.promise.delete.isEmpty()) {
+      return null;
+    }
+    Promise.Status status = promise.getStatus() == null ? new Promise.Status() : promise.getStatus();
+    promise.setStatus(status);
+    var before = StatusChange.snapshot(promise);
+    Long generation = promise.getMetadata().getGeneration();
+    WorkflowRunner.Outcome outcome;
+    try {
+      List<Pipeline> pipelines = Pipeline.parseAll(workflows.promise.delete, "workflows.promise.delete");
+      String hash = SpecHash.of(Serialization.JSON.valueToTree(promise.getSpec()),
+          Serialization.JSON.getNodeFactory().textNode("delete"));
+      outcome = runtime.runner().run(owner(promise), pipelines, "delete", hash,
+          status.deletePipelines == null ? List.of() : status.deletePipelines);
+    } catch (PipelineException e) {
+      Conditions.setFalse(status, Conditions.READY, "InvalidPipeline", e.getMessage() + "; fix"
+          + " workflows.promise.delete or set annotation " + Labels.SKIP_DELETE_PIPELINES + "=true", generation);
+      writeStatusIfChanged(promise, before);
+      return Duration.ofSeconds(10);
+    }
+    status.deletePipelines = new ArrayList<>(outcome.runs());
+    if (outcome.completed()) {
+      return null;
+    }
+    if (outcome.failure() != null) {
+      Conditions.setFalse(status, Conditions.READY, "DeletePipelineFailed", outcome.failure()
+          + "; set annotation " + Labels.SKIP_DELETE_PIPELINES + "=true to delete anyway", generation);
+      events.warning(promise, "DeletePipelineFailed", outcome.failure());
+    } else {
+      Conditions.setFalse(status, Conditions.READY, "Deleting", "running workflows.promise.delete", generation);
+    }
+    writeStatusIfChanged(promise, before);
+    // Promise Jobs do not wake the Promise up: look again soon while they run.
+    return outcome.requeueAfter() != null ? outcome.requeueAfter() : Duration.ofSeconds(2);
+  }
+
+  private void writeStatusIfChanged(P promise, JsonNode before) {
+    if (!StatusChange.changed(before, promise)) {
+      return;
+    }
+    try {
+      client.resource(promise).patchStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 && e.getCode() != 409) {
+        throw e;
+      }
+    }
   }
 
   /** Reconciles Promises of Tarmac's group. */
