@@ -40,12 +40,16 @@ down
 rm -rf "$state"
 mkdir -p "$state"
 trap 'echo; echo "demo: stopping"; down; exit 130' INT TERM
+# Any other way out that is not a success (a command failing under set -e) stops what the demo started, too.
+trap 'rc=$?; if [ "$rc" != 0 ] && [ "$rc" != 130 ]; then echo "demo: FAILED (exit $rc); stopping" >&2; down; fi' EXIT
 
 say "Building Tarmac"
 (cd "$repo" && mvn -B -q -DskipTests package) || fail "the Maven build failed"
 
 say "Starting a local control plane on 127.0.0.1"
 kubeconfig=$("$here/cluster.sh" start "$state/cluster") || fail "the local control plane did not start"
+# kubectl from the same cache as the API server when the machine has none of its own.
+PATH="$PATH:$("$here/kube-binaries.sh")"
 export KUBECONFIG=$kubeconfig
 kubectl get namespace tarmac-system >/dev/null 2>&1 || kubectl create namespace tarmac-system >/dev/null
 
@@ -112,7 +116,7 @@ for e in page["items"]:
 '
 
 say "tarmac trace database/payments-db -n payments"
-"$repo/bin/tarmac" trace database/payments-db -n payments || true
+"$repo/bin/tarmac" trace database/payments-db -n payments || fail "tarmac trace database/payments-db failed"
 
 say "The README's five-minute tour, command by command (kubectl get -w left out: it never returns)"
 (

@@ -25,22 +25,27 @@ import java.util.TreeMap;
  */
 public final class CatalogQuery {
 
-  /** One condition of a filter. */
-  record Condition(String key, String value) {
+  /**
+   * One condition of a filter: the entity has {@code key} with any of {@code values} (a null value: with any value
+   * at all). Backstage's {@code parseEntityFilterString} gathers a key named twice in one filter into one condition
+   * whose values are alternatives, so {@code kind=component,kind=api} matches both kinds.
+   */
+  record Condition(String key, List<String> values) {
   }
 
   private CatalogQuery() {
   }
 
   /**
-   * Parses filter parameters.
+   * Parses filter parameters: each parameter is a set of conditions that must all hold (comma-separated
+   * {@code key=value} or {@code key}); the parameters are alternatives (Backstage's catalog REST API).
    *
    * @throws IllegalArgumentException (Backstage InputError) on an empty key
    */
   static List<List<Condition>> parseFilters(List<String> filters) {
     List<List<Condition>> out = new ArrayList<>();
     for (String f : filters) {
-      List<Condition> all = new ArrayList<>();
+      Map<String, List<String>> byKey = new java.util.LinkedHashMap<>();
       for (String part : f.split(",")) {
         if (part.isBlank()) {
           continue;
@@ -50,9 +55,12 @@ public final class CatalogQuery {
         if (key.isEmpty()) {
           throw new IllegalArgumentException("invalid filter '" + part + "': missing key");
         }
-        all.add(new Condition(key, eq < 0 ? null : part.substring(eq + 1).trim().toLowerCase(Locale.ROOT)));
+        byKey.computeIfAbsent(key, k -> new ArrayList<>())
+            .add(eq < 0 ? null : part.substring(eq + 1).trim().toLowerCase(Locale.ROOT));
       }
-      if (!all.isEmpty()) {
+      if (!byKey.isEmpty()) {
+        List<Condition> all = new ArrayList<>();
+        byKey.forEach((k, v) -> all.add(new Condition(k, v)));
         out.add(all);
       }
     }
@@ -85,8 +93,15 @@ public final class CatalogQuery {
     for (List<Condition> all : filters) {
       BitSet every = null;
       for (Condition c : all) {
-        BitSet with = postings(s, c.key()).get(c.value() == null ? EXISTS : c.value());
-        if (with == null) {
+        Map<String, BitSet> byValue = postings(s, c.key());
+        BitSet with = new BitSet();
+        for (String v : c.values()) {
+          BitSet some = byValue.get(v == null ? EXISTS : v);
+          if (some != null) {
+            with.or(some);
+          }
+        }
+        if (with.isEmpty()) {
           every = new BitSet();
           break;
         }

@@ -177,6 +177,9 @@ class CatalogIndexTest {
     // Conditions in one filter are AND'ed, filters are OR'ed.
     assertThat(names(s, List.of("kind=resource,spec.type=postgresql"))).containsExactly("payments-db");
     assertThat(names(s, List.of("kind=api", "kind=system"))).containsExactly("payments-api", "payments");
+    // A key named twice in one filter gives alternatives, as Backstage's parseEntityFilterString does.
+    assertThat(names(s, List.of("kind=api,kind=system"))).containsExactly("payments-api", "payments");
+    assertThat(names(s, List.of("kind=api,kind=system,metadata.name=payments"))).containsExactly("payments");
     // A key alone means it exists; annotation keys with dots work as written.
     assertThat(names(s, List.of("kind=component,metadata.annotations.backstage.io/techdocs-ref")))
         .containsExactly("payments-service");
