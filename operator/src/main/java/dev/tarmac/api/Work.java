@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.List;
 @Group(Api.GROUP)
 @Version(Api.VERSION)
 @Categories(Api.CATEGORY)
+@ShortNames("twork")
 @AdditionalPrinterColumn(name = "PROMISE", jsonPath = ".spec.promiseName", type = Type.STRING)
 @AdditionalPrinterColumn(name = "PUBLISHED", jsonPath = ".status.conditions[?(@.type==\"Published\")].status",
     type = Type.STRING)

@@ -46,6 +46,11 @@ class CrdDriftTest {
       assertThat(columns).as(kind.getSimpleName()).contains("READY", "REASON", "AGE");
       assertThat(columns.get(columns.size() - 1)).isEqualTo("AGE");
       assertThat(crd.path("spec").path("names").path("categories").toString()).contains("tarmac");
+      // Kratix's own Promise CRD keeps Kratix's names; every Tarmac kind has a short name for kubectl.
+      if (kind != dev.tarmac.api.KratixPromise.class) {
+        assertThat(crd.path("spec").path("names").path("shortNames")).as("%s has a short name",
+            kind.getSimpleName()).isNotEmpty();
+      }
       var spec = version.path("schema").path("openAPIV3Schema").path("properties").path("spec").path("properties");
       spec.fields().forEachRemaining(f -> assertThat(f.getValue().path("description").asText())
           .as("%s.spec.%s has a description", kind.getSimpleName(), f.getKey()).isNotBlank());
