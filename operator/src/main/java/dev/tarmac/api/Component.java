@@ -73,7 +73,8 @@ public class Component extends CustomResource<Component.Spec, Component.Status> 
   public static class Status extends TarmacStatus {
     @JsonPropertyDescription("Scorecard results for this Component's entity.")
     public List<ScorecardResult> scorecards = new ArrayList<>();
-    @JsonPropertyDescription("What each scaffolder step did, in order; a finished step is not run again.")
+    @JsonPropertyDescription("What each scaffolder step did, in order; a finished step is not run again until the"
+        + " platform.tarmac.dev/rescaffold annotation changes.")
     public List<StepResult> steps = new ArrayList<>();
     @JsonPropertyDescription("The repository the Component was scaffolded into.")
     public String repositoryUrl;

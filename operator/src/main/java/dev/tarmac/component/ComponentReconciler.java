@@ -15,14 +15,17 @@ import dev.tarmac.statestore.WorkRejectedException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -33,14 +36,19 @@ import java.util.TreeMap;
  * in order and each result is recorded in {@code status.steps}. Steps with effects outside the operator
  * ({@code publish:git}, {@code tarmac:database}, {@code tarmac:request}) are never repeated once they succeeded; the
  * in-memory workspace steps ({@code fetch:template}) are recomputed on resume. A later change to the Template does
- * not rewrite the repository; changing annotation {@code platform.tarmac.dev/rescaffold} does.
+ * not rewrite the repository; a new value of annotation {@code platform.tarmac.dev/rescaffold} does, once: every step
+ * runs again in order, the repository gets a new commit when the re-rendered files differ (none when they are the
+ * same), and the value is recorded in {@code status.scaffoldToken} so the next reconcile does not run it again.
  *
  * <p>Actions: {@code fetch:template} (render {@code spec.skeleton.files} with {@code input.values}, file names too),
- * {@code publish:git} ({@code repoUrl} {@code tarmac.local?repo=<name>}: a new repository on the embedded Git server),
- * {@code catalog:register} (the Component's entity ref), {@code tarmac:database} (a Database claim),
- * {@code tarmac:request} (a request of any Promise), {@code debug:log}.
+ * {@code publish:git} ({@code repoUrl} {@code tarmac.local?repo=<name>}: a new repository on the embedded Git server;
+ * on a rescaffold, a commit on top), {@code catalog:register} (the Component's entity ref), {@code tarmac:database}
+ * (a Database claim), {@code tarmac:request} (a request of any Promise), {@code debug:log}.
  */
-@ControllerConfiguration(name = "component")
+// Generation-aware processing would drop the rescaffold annotation's change (metadata does not bump the
+// generation), and JOSDK only ANDs a custom filter onto its own; so the filter below decides alone.
+@ControllerConfiguration(name = "component", generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = ComponentReconciler.Changes.class))
 public final class ComponentReconciler implements Reconciler<Component> {
 
   /** Annotation: a new value scaffolds again. */
@@ -68,6 +76,25 @@ public final class ComponentReconciler implements Reconciler<Component> {
     this.gitBaseUrl = gitBaseUrl;
   }
 
+  /**
+   * Which updates of a Component reach the reconciler: a new generation (spec), the start of its deletion, or a
+   * changed rescaffold annotation. Status writes (ours, the catalog's scorecards) and other metadata do not, so a
+   * status patch does not wake the controller up again.
+   */
+  public static final class Changes implements OnUpdateFilter<Component> {
+    @Override
+    public boolean accept(Component now, Component old) {
+      return !Objects.equals(now.getMetadata().getGeneration(), old.getMetadata().getGeneration())
+          || now.isMarkedForDeletion() || !rescaffoldToken(now).equals(rescaffoldToken(old));
+    }
+  }
+
+  /** The rescaffold annotation's value, {@code ""} when it is not set. */
+  static String rescaffoldToken(Component component) {
+    Map<String, String> annotations = component.getMetadata().getAnnotations();
+    return annotations == null ? "" : annotations.getOrDefault(RESCAFFOLD, "");
+  }
+
   @Override
   public UpdateControl<Component> reconcile(Component component, Context<Component> context) {
     if (component.getStatus() == null) {
@@ -82,22 +109,24 @@ public final class ComponentReconciler implements Reconciler<Component> {
       Conditions.setTrue(status, Conditions.READY, "Registered", "a catalog entity", generation);
       return StatusChange.control(before, component);
     }
-    String token = component.getMetadata().getAnnotations() == null ? ""
-        : component.getMetadata().getAnnotations().getOrDefault(RESCAFFOLD, "");
-    if (!token.equals(status.scaffoldToken == null ? "" : status.scaffoldToken)) {
+    String token = rescaffoldToken(component);
+    // A new value asks for the scaffold again although Scaffolded is True: no step counts as done. The value is
+    // recorded now, so a failed rescaffold resumes (Scaffolded is then False) instead of starting over each time.
+    boolean rescaffold = !token.equals(status.scaffoldToken == null ? "" : status.scaffoldToken);
+    if (rescaffold) {
       status.steps = new ArrayList<>();
       status.scaffoldToken = token;
     }
-    boolean done = Conditions.isTrue(status, "Scaffolded");
-    if (done) {
+    if (!rescaffold && Conditions.isTrue(status, "Scaffolded")) {
       Conditions.setTrue(status, Conditions.READY, "Scaffolded", "scaffolded into " + status.repositoryUrl,
           generation);
       return StatusChange.control(before, component);
     }
     try {
       scaffold(component, status, generation);
-      Conditions.setTrue(status, "Scaffolded", "Scaffolded", "scaffolded once from Template "
-          + component.getSpec().template.name + "; later Template changes do not rewrite it", generation);
+      Conditions.setTrue(status, "Scaffolded", "Scaffolded", "scaffolded from Template "
+          + component.getSpec().template.name + "; later Template changes do not rewrite it until annotation "
+          + RESCAFFOLD + " changes", generation);
       Conditions.setTrue(status, Conditions.READY, "Scaffolded", "scaffolded into " + status.repositoryUrl,
           generation);
     } catch (ScaffoldException e) {
@@ -111,7 +140,9 @@ public final class ComponentReconciler implements Reconciler<Component> {
     }
     var control = StatusChange.control(before, component);
     if (control.isPatchStatus()) {
-      events.normal(component, "Scaffolded", "scaffolded into " + status.repositoryUrl);
+      events.normal(component, "Scaffolded", "scaffolded into " + status.repositoryUrl
+          + (status.commit == null ? "" : " at " + status.commit) + (token.isEmpty() ? "" : " (" + RESCAFFOLD + "="
+          + token + ")"));
     }
     return control;
   }
@@ -155,6 +186,11 @@ public final class ComponentReconciler implements Reconciler<Component> {
     context.put("steps", stepOutputs);
     context.put("component", Expressions.plain(Serialization.JSON.valueToTree(component.getMetadata())));
     Map<String, String> workspace = new TreeMap<>();
+    // A commit recorded by an earlier scaffold makes this a rescaffold: the Template's gitCommitMessage is meant for
+    // the initial commit, so a commit on top says why it was made instead.
+    String rescaffoldMessage = status.commit == null ? null : "Rescaffolded from Template " + templateName + " ("
+        + (status.scaffoldToken == null || status.scaffoldToken.isEmpty() ? "annotation " + RESCAFFOLD + " removed"
+        : RESCAFFOLD + ": " + status.scaffoldToken) + ")";
     Map<String, Component.StepResult> previous = new LinkedHashMap<>();
     status.steps.forEach(s -> previous.put(s.id, s));
     List<Component.StepResult> results = new ArrayList<>();
@@ -174,7 +210,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
           result = prev;
         } else {
           JsonNode input = expressions.render(step.path("input"), context);
-          result.output = run(action, input, component, template, workspace, context);
+          result.output = run(action, input, component, template, workspace, context, rescaffoldMessage);
           result.phase = "Succeeded";
         }
       } catch (IllegalArgumentException | IllegalStateException | WorkRejectedException e) {
@@ -219,7 +255,8 @@ public final class ComponentReconciler implements Reconciler<Component> {
   }
 
   private Map<String, String> run(String action, JsonNode input, Component component, Template template,
-      Map<String, String> workspace, Map<String, Object> context) throws java.io.IOException {
+      Map<String, String> workspace, Map<String, Object> context, String rescaffoldMessage)
+      throws java.io.IOException {
     Map<String, String> out = new LinkedHashMap<>();
     switch (action) {
       case "fetch:template" -> {
@@ -246,8 +283,9 @@ public final class ComponentReconciler implements Reconciler<Component> {
         if (repo.isEmpty()) {
           throw new IllegalArgumentException("input.repoUrl must name the repository, e.g. tarmac.local?repo=my-service");
         }
-        var published = publisher.publish(repo, input.path("defaultBranch").asText("main"), workspace,
-            input.path("gitCommitMessage").asText("Scaffolded from Template " + template.getMetadata().getName()),
+        String message = rescaffoldMessage != null ? rescaffoldMessage
+            : input.path("gitCommitMessage").asText("Scaffolded from Template " + template.getMetadata().getName());
+        var published = publisher.publish(repo, input.path("defaultBranch").asText("main"), workspace, message,
             component.getMetadata().getUid());
         out.put("remoteUrl", gitBaseUrl.get() + "/" + repo + ".git");
         out.put("repoContentsUrl", gitBaseUrl.get() + "/" + repo + ".git");

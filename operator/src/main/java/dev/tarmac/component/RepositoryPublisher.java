@@ -21,10 +21,10 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
- * {@code publish:git} on the embedded Git server: a new bare repository {@code <name>.git} whose first commit holds
- * the scaffolded files, served at {@code /git/<name>.git}. The commit message carries the Component's UID, so a
- * retry after a crash recognises its own repository (and finishes) while a name taken by something else is an
- * error.
+ * {@code publish:git} on the embedded Git server: a bare repository {@code <name>.git} whose branch holds the
+ * scaffolded files, served at {@code /git/<name>.git}. Every commit message carries the Component's UID, so a retry
+ * after a crash and a rescaffold recognise the Component's own repository while a name taken by something else is an
+ * error. Publishing the files the branch already holds makes no commit.
  */
 public final class RepositoryPublisher {
 
@@ -32,10 +32,10 @@ public final class RepositoryPublisher {
    * The result.
    *
    * @param repo the repository name
-   * @param commit the commit SHA
-   * @param created false when the repository already held this Component's scaffold
+   * @param commit the branch tip after publishing (SHA-1, hex)
+   * @param committed false when the branch already held exactly these files and no commit was made
    */
-  public record Published(String repo, String commit, boolean created) {
+  public record Published(String repo, String commit, boolean committed) {
   }
 
   private final EmbeddedGitServer server;
@@ -46,10 +46,19 @@ public final class RepositoryPublisher {
   }
 
   /**
-   * Publishes {@code files} as the first commit of repository {@code repo} on branch {@code branch}.
+   * Makes branch {@code branch} of repository {@code repo} hold exactly {@code files}. A new repository gets them as
+   * its first commit. A repository scaffolded for {@code owner} before (its branch tip names the UID) gets a new
+   * commit on top when the files differ and none when they are the same, so a rescaffold rewrites it with what the
+   * Template renders now, and a retry after a crash changes nothing.
    *
-   * @param owner the Component's UID, recorded in the commit message
+   * @param repo the repository name
+   * @param branch the branch, e.g. {@code main}
+   * @param files path to content (UTF-8); paths ending in {@code .sh} are executable
+   * @param message the commit message; a {@code Component-UID} trailer is appended
+   * @param owner the Component's UID
+   * @return the branch tip and whether a commit was made
    * @throws IllegalStateException when the repository exists and was not scaffolded for {@code owner}
+   * @throws IOException when the repository cannot be read or written, or the branch moved while publishing
    */
   public Published publish(String repo, String branch, Map<String, String> files, String message, String owner)
       throws IOException {
@@ -58,17 +67,16 @@ public final class RepositoryPublisher {
     try (Git git = Git.open(dir.toFile())) {
       Repository r = git.getRepository();
       ObjectId head = r.resolve("refs/heads/" + branch);
+      RevCommit tip = null;
       if (head != null) {
         try (RevWalk walk = new RevWalk(r)) {
-          RevCommit tip = walk.parseCommit(head);
-          if (tip.getFullMessage().contains("Component-UID: " + owner)) {
-            return new Published(repo, head.name(), false);
-          }
+          tip = walk.parseCommit(head);
         }
-        throw new IllegalStateException("repository " + repo + " already exists and was not scaffolded for this"
-            + " Component: choose another name");
-      }
-      if (existed && head == null && r.getRefDatabase().hasRefs()) {
+        if (!tip.getFullMessage().contains("Component-UID: " + owner)) {
+          throw new IllegalStateException("repository " + repo + " already exists and was not scaffolded for this"
+              + " Component: choose another name");
+        }
+      } else if (existed && r.getRefDatabase().hasRefs()) {
         throw new IllegalStateException("repository " + repo + " already exists: choose another name");
       }
       try (ObjectInserter ins = r.newObjectInserter()) {
@@ -81,8 +89,16 @@ public final class RepositoryPublisher {
           b.add(e);
         }
         b.finish();
+        ObjectId tree = dc.writeTree(ins);
+        // Same tree, same files (names, modes and contents): a commit would only add noise to the history.
+        if (tip != null && tip.getTree().getId().equals(tree)) {
+          return new Published(repo, tip.name(), false);
+        }
         CommitBuilder c = new CommitBuilder();
-        c.setTreeId(dc.writeTree(ins));
+        c.setTreeId(tree);
+        if (tip != null) {
+          c.setParentId(tip);
+        }
         PersonIdent who = new PersonIdent("Tarmac", "tarmac@tarmac.dev");
         c.setAuthor(who);
         c.setCommitter(who);
@@ -91,12 +107,16 @@ public final class RepositoryPublisher {
         ins.flush();
         RefUpdate u = r.updateRef("refs/heads/" + branch);
         u.setNewObjectId(id);
-        u.setExpectedOldObjectId(ObjectId.zeroId());
+        // Expecting the tip read above turns a concurrent write into a failed update (retried), not a lost commit.
+        u.setExpectedOldObjectId(tip == null ? ObjectId.zeroId() : tip);
         RefUpdate.Result result = u.update();
-        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED) {
-          throw new IOException("could not create branch " + branch + ": " + result);
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD) {
+          throw new IOException("could not " + (tip == null ? "create" : "update") + " branch " + branch + ": "
+              + result);
         }
-        r.updateRef(Constants.HEAD).link("refs/heads/" + branch);
+        if (tip == null) {
+          r.updateRef(Constants.HEAD).link("refs/heads/" + branch);
+        }
         return new Published(repo, id.name(), true);
       }
     }

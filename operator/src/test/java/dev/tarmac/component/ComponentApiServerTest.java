@@ -122,6 +122,122 @@ class ComponentApiServerTest {
         .getStatus().commit).isEqualTo(commit);
   }
 
+  /** A Template with one skeleton file whose content is {@code readme} (before rendering). */
+  private static void template(String name, String readme) throws Exception {
+    client.resource(Serialization.YAML.readValue("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Template
+        metadata: {name: %s}
+        spec:
+          owner: group:default/platform-team
+          type: service
+          parameters:
+          - required: [name]
+            properties:
+              name: {type: string}
+          steps:
+          - id: fetch
+            action: fetch:template
+            input:
+              values: {name: "${{ parameters.name }}"}
+          - id: publish
+            action: publish:git
+            input:
+              repoUrl: tarmac.local?repo=${{ parameters.name }}
+          - id: register
+            action: catalog:register
+          skeleton:
+            files:
+              README.md: %s
+        """.formatted(name, Serialization.JSON.writeValueAsString(readme)), dev.tarmac.api.Template.class))
+        .forceConflicts().serverSideApply();
+  }
+
+  /** A fresh clone of {@code url}, so what is checked is what the embedded Git server serves now. */
+  private static Path cloneOf(String url) throws Exception {
+    Path clone = Files.createTempDirectory(tmp, "clone");
+    git(tmp, "clone", "-q", url, clone.toString());
+    return clone;
+  }
+
+  /** Changes the spec (a new generation) and waits until the operator has reconciled it. */
+  private static Component reconciled(String ns, String name, String lifecycle) {
+    Component edited = client.resources(Component.class).inNamespace(ns).withName(name).edit(c -> {
+      c.getSpec().lifecycle = lifecycle;
+      c.getMetadata().getLabels().put("touched", lifecycle);
+      return c;
+    });
+    long generation = edited.getMetadata().getGeneration();
+    return await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Component.class).inNamespace(ns).withName(name).get(),
+        c -> c.getStatus() != null && c.getStatus().observedGeneration != null
+            && c.getStatus().observedGeneration >= generation);
+  }
+
+  private static Component rescaffolded(String ns, String name, String token) {
+    client.resources(Component.class).inNamespace(ns).withName(name).edit(c -> {
+      c.getMetadata().getAnnotations().put(ComponentReconciler.RESCAFFOLD, token);
+      return c;
+    });
+    return await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Component.class).inNamespace(ns).withName(name).get(),
+        c -> c.getStatus() != null && token.equals(c.getStatus().scaffoldToken)
+            && Conditions.isTrue(c.getStatus(), "Scaffolded"));
+  }
+
+  @Test
+  void theRescaffoldAnnotationScaffoldsAgainOncePerValue() throws Exception {
+    String ns = TestCluster.get().newNamespace("rs");
+    String name = "svc-" + ns;
+    template(name, "# ${{ values.name }} v1\n");
+    client.resource(Serialization.YAML.readValue("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Component
+        metadata: {name: %1$s, namespace: %2$s, labels: {app: %1$s}, annotations: {note: x}}
+        spec:
+          type: service
+          lifecycle: experimental
+          owner: team-a
+          template: {name: %1$s, values: {name: %1$s}}
+        """.formatted(name, ns), Component.class)).create();
+    Component first = await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Component.class).inNamespace(ns).withName(name).get(),
+        c -> c.getStatus() != null && Conditions.isTrue(c.getStatus(), "Scaffolded"));
+    String url = first.getStatus().repositoryUrl;
+    Path clone = cloneOf(url);
+    assertThat(git(clone, "rev-list", "--count", "HEAD").trim()).isEqualTo("1");
+    assertThat(Files.readString(clone.resolve("README.md"))).isEqualTo("# " + name + " v1\n");
+
+    // The Template changes; a reconcile for another reason (spec and label changed) does not rewrite the repository.
+    template(name, "# ${{ values.name }} v2\n");
+    Component plain = reconciled(ns, name, "production");
+    assertThat(plain.getStatus().commit).isEqualTo(first.getStatus().commit);
+    assertThat(git(cloneOf(url), "rev-list", "--count", "HEAD").trim()).isEqualTo("1");
+
+    // A new rescaffold value runs the steps again: one new commit with the re-rendered file.
+    Component again = rescaffolded(ns, name, "1");
+    assertThat(again.getStatus().steps).extracting(s -> s.id + "=" + s.phase)
+        .containsExactly("fetch=Succeeded", "publish=Succeeded", "register=Succeeded");
+    assertThat(again.getStatus().commit).isNotEqualTo(first.getStatus().commit);
+    clone = cloneOf(url);
+    assertThat(git(clone, "rev-list", "--count", "HEAD").trim()).isEqualTo("2");
+    assertThat(git(clone, "rev-parse", "HEAD").trim()).isEqualTo(again.getStatus().commit);
+    assertThat(git(clone, "rev-parse", "HEAD~1").trim()).isEqualTo(first.getStatus().commit);
+    assertThat(Files.readString(clone.resolve("README.md"))).isEqualTo("# " + name + " v2\n");
+    assertThat(git(clone, "log", "-1", "--format=%s").trim())
+        .isEqualTo("Rescaffolded from Template " + name + " (platform.tarmac.dev/rescaffold: 1)");
+
+    // Once recorded, the same value does not run again.
+    Component later = reconciled(ns, name, "experimental");
+    assertThat(later.getStatus().commit).isEqualTo(again.getStatus().commit);
+    assertThat(git(cloneOf(url), "rev-list", "--count", "HEAD").trim()).isEqualTo("2");
+
+    // Another value with nothing changed in the Template renders the same files: no new commit.
+    Component same = rescaffolded(ns, name, "2");
+    assertThat(same.getStatus().commit).isEqualTo(again.getStatus().commit);
+    assertThat(git(cloneOf(url), "rev-list", "--count", "HEAD").trim()).isEqualTo("2");
+  }
+
   @Test
   void valuesThatBreakTheSchemaAreNamedByJsonPointer() throws Exception {
     String ns = TestCluster.get().newNamespace("bad");
