@@ -1,11 +1,13 @@
 package dev.tarmac.api;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.util.Comparator;
 
 /**
  * The JSON and YAML mappers every part of Tarmac uses, configured once: unknown fields tolerated on read (objects
@@ -22,7 +24,24 @@ public final class Serialization {
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
       .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)));
 
+  // Numbers by value, everything else as Jackson compares it (containers recurse through this comparator).
+  private static final Comparator<JsonNode> SAME_VALUE = (a, b) -> {
+    if (a.equals(b)) {
+      return 0;
+    }
+    return a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0 ? 0 : 1;
+  };
+
   private Serialization() {
+  }
+
+  /**
+   * True when {@code a} and {@code b} hold the same JSON, numbers compared by value: a status read from the API
+   * server holds small integers as {@code IntNode}, one built in Java holds a {@code long} generation as
+   * {@code LongNode}, and Jackson's {@code equals} calls those different. Null equals only null.
+   */
+  public static boolean sameJson(JsonNode a, JsonNode b) {
+    return a == null ? b == null : b != null && a.equals(SAME_VALUE, b);
   }
 
   private static ObjectMapper configure(ObjectMapper mapper) {

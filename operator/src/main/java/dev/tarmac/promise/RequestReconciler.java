@@ -156,7 +156,7 @@ final class RequestReconciler implements RequestController.Reconciler {
         return ReconcileQueue.Result.DONE;
       }
       unwritten.remove(meta.getUid());
-      if (!status.equals(before)) {
+      if (!Serialization.sameJson(status, before)) {
         patchStatus(cached, status);
         if (outcome.failure() != null && !Objects.equals(reasonOf(before, Conditions.PIPELINE_COMPLETED),
             outcome.failureReason())) {
@@ -228,9 +228,15 @@ final class RequestReconciler implements RequestController.Reconciler {
     String problem = null;
     String problemReason = null;
     List<Work> works = runtime.worksOf(uid);
+    Map<String, String> hashOfWork = new java.util.HashMap<>();
+    outcome.runs().forEach(r -> {
+      if (r.workName != null && r.specHash != null) {
+        hashOfWork.put(r.workName, r.specHash);
+      }
+    });
     for (String name : outcome.works()) {
       Work w = works.stream().filter(x -> x.getMetadata().getName().equals(name)).findFirst().orElse(null);
-      if (w == null || w.getStatus() == null || !Conditions.isTrue(w.getStatus(), Conditions.PUBLISHED)) {
+      if (w == null || w.getStatus() == null || !publishedAsRun(w, hashOfWork.get(name))) {
         notYet.add(name);
         if (w != null && w.getStatus() != null) {
           var c = Conditions.find(w.getStatus().conditions, Conditions.PUBLISHED);
@@ -253,6 +259,23 @@ final class RequestReconciler implements RequestController.Reconciler {
     }
   }
 
+  /**
+   * True when Work {@code w} is Published with the content of this run: its spec-hash label is the run's (a retried
+   * container run labels it {@code <hash>-<attempt>}), and its Published condition was computed for the Work's
+   * current generation. Without this, a Work the cache still shows with the last run's content and status made a
+   * request Ready before its new output was in Git.
+   */
+  private static boolean publishedAsRun(Work w, String runHash) {
+    String label = w.getMetadata().getLabels() == null ? null : w.getMetadata().getLabels().get(Labels.SPEC_HASH);
+    if (runHash != null && label != null && !label.equals(runHash) && !label.startsWith(runHash + "-")) {
+      return false;
+    }
+    var published = Conditions.find(w.getStatus().conditions, Conditions.PUBLISHED);
+    return published.isPresent() && "True".equals(published.get().getStatus())
+        && (published.get().getObservedGeneration() == null || w.getMetadata().getGeneration() == null
+            || published.get().getObservedGeneration().equals(w.getMetadata().getGeneration()));
+  }
+
   private static void rollup(TarmacStatus conditions, Long generation) {
     for (String type : List.of(Conditions.PIPELINE_COMPLETED, Conditions.PUBLISHED)) {
       var c = Conditions.find(conditions.conditions, type).orElseThrow();
@@ -273,7 +296,7 @@ final class RequestReconciler implements RequestController.Reconciler {
     Conditions.setFalse(conditions, Conditions.READY, reason, message, generation);
     status.set("conditions", Serialization.JSON.valueToTree(conditions.conditions));
     status.put("observedGeneration", generation);
-    if (!status.equals(before)) {
+    if (!Serialization.sameJson(status, before)) {
       patchStatus(cached, status);
       events.warning(cached, reason, message);
     }
@@ -304,7 +327,7 @@ final class RequestReconciler implements RequestController.Reconciler {
         Conditions.setFalse(conditions, Conditions.READY, outcome.failure() != null ? "DeletePipelineFailed"
             : "Deleting", message, meta.getGeneration());
         status.set("conditions", Serialization.JSON.valueToTree(conditions.conditions));
-        if (!status.equals(before)) {
+        if (!Serialization.sameJson(status, before)) {
           patchStatus(cached, status);
         }
         return outcome.requeueAfter() == null ? ReconcileQueue.Result.DONE
