@@ -192,8 +192,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
    */
   private String resolveVersion(String apiVersion, String kind) {
     return servedVersions.computeIfAbsent(apiVersion + "|" + kind, k -> {
-      var resources = client.getApiResources(apiVersion);
-      if (resources != null && resources.getResources().stream().anyMatch(x -> kind.equals(x.getKind()))) {
+      if (served(apiVersion, kind)) {
         return apiVersion;
       }
       String other = servedVersion(apiVersion, kind);
@@ -240,6 +239,12 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       c.resource().put("apiVersion", served);
       client.resource(r).fieldManager("tarmac").forceConflicts().serverSideApply();
     }
+  }
+
+  /** True when the cluster serves {@code kind} at {@code apiVersion}: one discovery call, not cached. */
+  private boolean served(String apiVersion, String kind) {
+    var resources = client.getApiResources(apiVersion);
+    return resources != null && resources.getResources().stream().anyMatch(x -> kind.equals(x.getKind()));
   }
 
   /** Another served apiVersion of {@code kind}'s group that has {@code kind}, or null. */
@@ -332,7 +337,9 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         ? List.of() : db.getStatus().resources;
     String ns = db.getMetadata().getNamespace();
     for (var r : resources) {
-      if (r.apiVersion == null) {
+      // A kind the cluster does not serve has nothing in it to delete or retain: with target Destinations the
+      // composed resources (e.g. Crossplane's RDS Instance) are only in Git, and the client cannot even address them.
+      if (r.apiVersion == null || !served(r.apiVersion, r.kind)) {
         continue;
       }
       var resource = client.genericKubernetesResources(r.apiVersion, r.kind).inNamespace(ns).withName(r.resourceName);

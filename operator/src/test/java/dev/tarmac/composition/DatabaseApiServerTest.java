@@ -130,6 +130,21 @@ class DatabaseApiServerTest {
   }
 
   @Test
+  void deletingADestinationsTargetClaimDeletesItsWork() throws Exception {
+    // The test cluster does not serve rds.aws.upbound.io: the composed Instance exists only in Git.
+    String ns = TestCluster.get().newNamespace("delete-work");
+    database(ns, "reports", "engine: postgresql\nversion: \"16\"\nstorageGB: 20\nsize: small\n"
+        + "compositionRef: {name: postgresql-aws}");
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Work.class).inNamespace(ns).withName("reports-composed").get(), w -> w != null);
+    client.resources(Database.class).inNamespace(ns).withName("reports").delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("reports").get() == null);
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Work.class).inNamespace(ns).withName("reports-composed").get() == null);
+  }
+
+  @Test
   void unknownCompositionIsAConditionAndDestinationsTargetWritesAWork() throws Exception {
     String ns = TestCluster.get().newNamespace("bad");
     database(ns, "nowhere", "engine: postgresql\ncompositionRef: {name: does-not-exist}");
