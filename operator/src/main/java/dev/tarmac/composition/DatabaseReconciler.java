@@ -331,7 +331,12 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   }
 
   @Override
-  public DeleteControl cleanup(Database db, Context<Database> context) {
+  public DeleteControl cleanup(Database cached, Context<Database> context) {
+    // The status that lists the composed resources is read from the API server: a claim deleted during its first
+    // reconcile reaches cleanup with the informer's copy from before that reconcile's status patch, which lists none,
+    // and Retain would then leave them owned for the garbage collector.
+    Database latest = client.resource(cached).get();
+    Database db = latest == null ? cached : latest;
     boolean retain = db.getSpec().deletionPolicy == Database.DeletionPolicy.Retain;
     List<ComposedStatus.ComposedResourceRef> resources = db.getStatus() == null || db.getStatus().resources == null
         ? List.of() : db.getStatus().resources;
