@@ -15,12 +15,14 @@ import dev.tarmac.api.Work;
 import dev.tarmac.pipeline.StepOutput;
 import dev.tarmac.pipeline.WorkflowRunner;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -59,7 +61,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   public static final String CLAIM_KIND = Api.GROUP + "/claim-kind";
   /** The resource template that produced a composed resource. */
   public static final String RESOURCE_NAME = Api.GROUP + "/composition-resource-name";
-  /** Set on composed resources left behind by {@code deletionPolicy: Retain}. */
+  /** Set on composed resources and connection Secrets left behind by {@code deletionPolicy: Retain}. */
   public static final String RETAINED = Api.GROUP + "/retained";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DatabaseReconciler.class);
@@ -349,24 +351,49 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       }
       var resource = client.genericKubernetesResources(r.apiVersion, r.kind).inNamespace(ns).withName(r.resourceName);
       if (retain) {
-        try {
-          resource.edit(x -> {
-            x.getMetadata().setOwnerReferences(List.of());
-            x.getMetadata().getLabels().put(RETAINED, "true");
-            return x;
-          });
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 404) {
-            throw e;
-          }
-        }
+        retain(resource, db);
       } else {
         resource.delete();
       }
     }
-    if (!retain) {
+    if (retain) {
+      // The retained StatefulSet reads its password from the connection Secret, which the claim owns too. Status
+      // names it only once written: a Secret the operator may not read (rbac.secretNamespaces) is not asked for.
+      if (db.getStatus() != null && db.getStatus().connectionSecret != null) {
+        retain(client.secrets().inNamespace(ns).withName(db.getStatus().connectionSecret), db);
+      }
+    } else {
       client.resources(Work.class).inNamespace(ns).withName(db.getMetadata().getName() + "-composed").delete();
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Leaves one object behind for {@code deletionPolicy: Retain}: removes its owner references to the claim, so the
+   * garbage collector keeps it, and labels it {@link #RETAINED}, so a user sees why it outlived the claim. An object
+   * that is gone, or that the claim does not own (a Secret of the same name the claim never wrote), is left as it is.
+   */
+  private static <T extends HasMetadata> void retain(Resource<T> resource, Database db) {
+    String uid = db.getMetadata().getUid();
+    T live = resource.get();
+    if (live == null || live.getMetadata().getOwnerReferences() == null
+        || live.getMetadata().getOwnerReferences().stream().noneMatch(o -> uid.equals(o.getUid()))) {
+      return;
+    }
+    try {
+      resource.edit(x -> {
+        x.getMetadata().setOwnerReferences(new ArrayList<>(x.getMetadata().getOwnerReferences().stream()
+            .filter(o -> !uid.equals(o.getUid())).toList()));
+        if (x.getMetadata().getLabels() == null) {
+          x.getMetadata().setLabels(new HashMap<>());
+        }
+        x.getMetadata().getLabels().put(RETAINED, "true");
+        return x;
+      });
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
   }
 }

@@ -130,6 +130,24 @@ class DatabaseApiServerTest {
   }
 
   @Test
+  void retainLeavesTheConnectionSecretUnownedAndLabelled() throws Exception {
+    String ns = TestCluster.get().newNamespace("retain-secret");
+    database(ns, "keep", "engine: mysql\nstorageGB: 5\ndeletionPolicy: Retain\nsize: small\nversion: \"8.0\"\n"
+        + "writeConnectionSecretToRef: {name: keep-credentials}");
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.secrets().inNamespace(ns).withName("keep-credentials").get() != null);
+    String password = client.secrets().inNamespace(ns).withName("keep-credentials").get().getData().get("password");
+    client.resources(Database.class).inNamespace(ns).withName("keep").delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("keep").get() == null);
+    // The retained StatefulSet reads its password from this Secret: it must outlive the claim.
+    Secret secret = client.secrets().inNamespace(ns).withName("keep-credentials").get();
+    assertThat(secret.getMetadata().getOwnerReferences()).isEmpty();
+    assertThat(secret.getMetadata().getLabels()).containsEntry(DatabaseReconciler.RETAINED, "true");
+    assertThat(secret.getData().get("password")).isEqualTo(password);
+  }
+
+  @Test
   void deletingADestinationsTargetClaimDeletesItsWork() throws Exception {
     // The test cluster does not serve rds.aws.upbound.io: the composed Instance exists only in Git.
     String ns = TestCluster.get().newNamespace("delete-work");
