@@ -61,7 +61,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   public static final String CLAIM_KIND = Api.GROUP + "/claim-kind";
   /** The resource template that produced a composed resource. */
   public static final String RESOURCE_NAME = Api.GROUP + "/composition-resource-name";
-  /** Set on composed resources and connection Secrets left behind by {@code deletionPolicy: Retain}. */
+  /** Set on composed resources, connection Secrets and Works left behind by {@code deletionPolicy: Retain}. */
   public static final String RETAINED = Api.GROUP + "/retained";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DatabaseReconciler.class);
@@ -298,9 +298,14 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         db.getMetadata().getNamespace(), db.getMetadata().getName(), db.getMetadata().getUid(),
         "composition-" + composition.getMetadata().getName(), "resource", db.getMetadata().getNamespace(), null,
         composition.getSpec().destinationSelectors == null ? List.of() : composition.getSpec().destinationSelectors);
-    Work w = WorkflowRunner.work(owner, "compose", db.getMetadata().getName() + "-composed",
+    Work w = WorkflowRunner.work(owner, "compose", workName(db),
         dev.tarmac.pipeline.SpecHash.ofValue(out.files()), out);
     client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
+  }
+
+  /** The Work that carries a claim's composed resources with target Destinations. */
+  private static String workName(Database db) {
+    return db.getMetadata().getName() + "-composed";
   }
 
   /** Writes the connection Secret; returns its data, or null when the claim asks for none. */
@@ -362,8 +367,11 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       if (db.getStatus() != null && db.getStatus().connectionSecret != null) {
         retain(client.secrets().inNamespace(ns).withName(db.getStatus().connectionSecret), db);
       }
+      // With target Destinations the Work is the composed resources: owned by the claim, the garbage collector
+      // would delete it and the Work's finalizer would remove its files from Git.
+      retain(client.resources(Work.class).inNamespace(ns).withName(workName(db)), db);
     } else {
-      client.resources(Work.class).inNamespace(ns).withName(db.getMetadata().getName() + "-composed").delete();
+      client.resources(Work.class).inNamespace(ns).withName(workName(db)).delete();
     }
     return DeleteControl.defaultDelete();
   }

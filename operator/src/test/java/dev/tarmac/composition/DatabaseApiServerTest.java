@@ -148,6 +148,25 @@ class DatabaseApiServerTest {
   }
 
   @Test
+  void retainWithTargetDestinationsLeavesTheWorkUnownedAndLabelled() throws Exception {
+    String ns = TestCluster.get().newNamespace("retain-work");
+    Database db = database(ns, "analytics", "engine: postgresql\nversion: \"16\"\nstorageGB: 50\nsize: small\n"
+        + "compositionRef: {name: postgresql-aws}\ndeletionPolicy: Retain");
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Work.class).inNamespace(ns).withName("analytics-composed").get(), w -> w != null);
+    client.resources(Database.class).inNamespace(ns).withName("analytics").delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("analytics").get() == null);
+    // With no owner reference to the claim, the garbage collector leaves the Work, and its files stay in Git.
+    Work work = client.resources(Work.class).inNamespace(ns).withName("analytics-composed").get();
+    assertThat(work).isNotNull();
+    assertThat(work.getMetadata().getDeletionTimestamp()).isNull();
+    assertThat(work.getMetadata().getOwnerReferences())
+        .noneMatch(o -> o.getUid().equals(db.getMetadata().getUid()));
+    assertThat(work.getMetadata().getLabels()).containsEntry(DatabaseReconciler.RETAINED, "true");
+  }
+
+  @Test
   void deletingADestinationsTargetClaimDeletesItsWork() throws Exception {
     // The test cluster does not serve rds.aws.upbound.io: the composed Instance exists only in Git.
     String ns = TestCluster.get().newNamespace("delete-work");
