@@ -3,6 +3,7 @@ package dev.tarmac.composition;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.Events;
+import dev.tarmac.LeanItemStore;
 import dev.tarmac.StatusChange;
 import dev.tarmac.api.Api;
 import dev.tarmac.api.ComposedStatus;
@@ -41,14 +42,18 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reconciles a Database claim: selects its Composition ({@link CompositionSelection}), composes it
  * ({@link CompositionEngine}), and either server-side applies the composed resources into the claim's namespace
  * (target {@code Cluster}: owner references to the claim, labels naming it, readiness from their status) or writes
  * them to Git through a Work (target {@code Destinations}). Writes the connection Secret (generated passwords kept
- * stable, only in that Secret), prunes resources no longer composed, and honours {@code deletionPolicy}.
+ * stable, only in that Secret), prunes resources no longer composed, and honours {@code deletionPolicy}. A claim is
+ * reconciled again when one of its StatefulSets changes and when a Composition it uses or may select changes
+ * ({@link CompositionSelection#affects}).
  */
 @ControllerConfiguration(name = "database")
 public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<Database> {
@@ -82,7 +87,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   @Override
   public List<EventSource<?, Database>> prepareEventSources(EventSourceContext<Database> context) {
     // StatefulSets carry readiness; their changes bring the claim back. Other kinds are re-checked on a timer.
-    var config = InformerEventSourceConfiguration.from(StatefulSet.class, Database.class)
+    var statefulSets = InformerEventSourceConfiguration.from(StatefulSet.class, Database.class)
         .withLabelSelector(CLAIM_KIND + "=Database")
         .withSecondaryToPrimaryMapper(s -> {
           Map<String, String> l = s.getMetadata().getLabels();
@@ -90,7 +95,17 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
               : Set.of(new ResourceID(l.get(CLAIM_NAME), l.get(CLAIM_NAMESPACE)));
         })
         .build();
-    return List.of(new InformerEventSource<>(config, context));
+    // A Ready claim is not rescheduled, so without this a Composition edit would wait for the periodic resync. Its
+    // status (written by the Composition's validation) changes neither generation nor labels: no claim wakes for it.
+    var compositions = InformerEventSourceConfiguration.from(Composition.class, Database.class)
+        .withItemStore(new LeanItemStore<>())
+        .withOnUpdateFilter((now, old) -> !Objects.equals(now.getMetadata().getGeneration(),
+            old.getMetadata().getGeneration())
+            || !Objects.equals(now.getMetadata().getLabels(), old.getMetadata().getLabels()))
+        .withSecondaryToPrimaryMapper(c -> context.getPrimaryCache().list(db -> CompositionSelection.affects(c, db))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    return List.of(new InformerEventSource<>(statefulSets, context), new InformerEventSource<>(compositions, context));
   }
 
   @Override

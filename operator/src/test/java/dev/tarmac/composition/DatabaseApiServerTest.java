@@ -3,6 +3,7 @@ package dev.tarmac.composition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.TarmacOperator;
 import dev.tarmac.api.Composition;
 import dev.tarmac.api.Conditions;
@@ -179,6 +180,47 @@ class DatabaseApiServerTest {
         () -> client.resources(Database.class).inNamespace(ns).withName("reports").get() == null);
     await().atMost(Duration.ofSeconds(30)).until(
         () -> client.resources(Work.class).inNamespace(ns).withName("reports-composed").get() == null);
+  }
+
+  @Test
+  void aCompositionChangeReappliesTheClaimsThatUseIt() throws Exception {
+    String ns = TestCluster.get().newNamespace("recompose");
+    String name = "settings-" + ns;
+    client.resource(Serialization.YAML.readValue("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Composition
+        metadata: {name: %s}
+        spec:
+          compositeTypeRef: {apiVersion: platform.tarmac.dev/v1alpha1, kind: Database}
+          target: Cluster
+          resources:
+            - name: settings
+              base:
+                apiVersion: v1
+                kind: ConfigMap
+                data: {tier: standard}
+        """.formatted(name), Composition.class)).serverSideApply();
+    try {
+      database(ns, "orders", "engine: postgresql\ncompositionRef: {name: " + name + "}");
+      Database ready = await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.resources(Database.class).inNamespace(ns).withName("orders").get(),
+          d -> Conditions.isTrue(d.getStatus(), Conditions.READY));
+      assertThat(client.configMaps().inNamespace(ns).withName("orders-settings").get().getData())
+          .containsEntry("tier", "standard");
+
+      client.resources(Composition.class).withName(name).edit(c -> {
+        ((ObjectNode) c.getSpec().resources.get(0).path("base").path("data")).put("tier", "premium");
+        return c;
+      });
+      // A Ready claim is not rescheduled: only the Composition's change can bring it back this soon.
+      await().atMost(Duration.ofSeconds(10)).until(() -> "premium".equals(
+          client.configMaps().inNamespace(ns).withName("orders-settings").get().getData().get("tier")));
+      assertThat(client.resources(Database.class).inNamespace(ns).withName("orders").get().getMetadata()
+          .getGeneration()).isEqualTo(ready.getMetadata().getGeneration());
+    } finally {
+      client.resources(Database.class).inNamespace(ns).withName("orders").delete();
+      client.resources(Composition.class).withName(name).delete();
+    }
   }
 
   @Test
