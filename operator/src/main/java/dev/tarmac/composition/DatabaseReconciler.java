@@ -3,6 +3,7 @@ package dev.tarmac.composition;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.Events;
+import dev.tarmac.LeanItemStore;
 import dev.tarmac.StatusChange;
 import dev.tarmac.api.Api;
 import dev.tarmac.api.ComposedStatus;
@@ -15,12 +16,14 @@ import dev.tarmac.api.Work;
 import dev.tarmac.pipeline.StepOutput;
 import dev.tarmac.pipeline.WorkflowRunner;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -39,14 +42,18 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reconciles a Database claim: selects its Composition ({@link CompositionSelection}), composes it
  * ({@link CompositionEngine}), and either server-side applies the composed resources into the claim's namespace
  * (target {@code Cluster}: owner references to the claim, labels naming it, readiness from their status) or writes
  * them to Git through a Work (target {@code Destinations}). Writes the connection Secret (generated passwords kept
- * stable, only in that Secret), prunes resources no longer composed, and honours {@code deletionPolicy}.
+ * stable, only in that Secret), prunes resources no longer composed, and honours {@code deletionPolicy}. A claim is
+ * reconciled again when one of its StatefulSets changes and when a Composition it uses or may select changes
+ * ({@link CompositionSelection#affects}).
  */
 @ControllerConfiguration(name = "database")
 public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<Database> {
@@ -59,7 +66,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   public static final String CLAIM_KIND = Api.GROUP + "/claim-kind";
   /** The resource template that produced a composed resource. */
   public static final String RESOURCE_NAME = Api.GROUP + "/composition-resource-name";
-  /** Set on composed resources left behind by {@code deletionPolicy: Retain}. */
+  /** Set on composed resources, connection Secrets and Works left behind by {@code deletionPolicy: Retain}. */
   public static final String RETAINED = Api.GROUP + "/retained";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DatabaseReconciler.class);
@@ -80,7 +87,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   @Override
   public List<EventSource<?, Database>> prepareEventSources(EventSourceContext<Database> context) {
     // StatefulSets carry readiness; their changes bring the claim back. Other kinds are re-checked on a timer.
-    var config = InformerEventSourceConfiguration.from(StatefulSet.class, Database.class)
+    var statefulSets = InformerEventSourceConfiguration.from(StatefulSet.class, Database.class)
         .withLabelSelector(CLAIM_KIND + "=Database")
         .withSecondaryToPrimaryMapper(s -> {
           Map<String, String> l = s.getMetadata().getLabels();
@@ -88,7 +95,17 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
               : Set.of(new ResourceID(l.get(CLAIM_NAME), l.get(CLAIM_NAMESPACE)));
         })
         .build();
-    return List.of(new InformerEventSource<>(config, context));
+    // A Ready claim is not rescheduled, so without this a Composition edit would wait for the periodic resync. Its
+    // status (written by the Composition's validation) changes neither generation nor labels: no claim wakes for it.
+    var compositions = InformerEventSourceConfiguration.from(Composition.class, Database.class)
+        .withItemStore(new LeanItemStore<>())
+        .withOnUpdateFilter((now, old) -> !Objects.equals(now.getMetadata().getGeneration(),
+            old.getMetadata().getGeneration())
+            || !Objects.equals(now.getMetadata().getLabels(), old.getMetadata().getLabels()))
+        .withSecondaryToPrimaryMapper(c -> context.getPrimaryCache().list(db -> CompositionSelection.affects(c, db))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    return List.of(new InformerEventSource<>(statefulSets, context), new InformerEventSource<>(compositions, context));
   }
 
   @Override
@@ -192,8 +209,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
    */
   private String resolveVersion(String apiVersion, String kind) {
     return servedVersions.computeIfAbsent(apiVersion + "|" + kind, k -> {
-      var resources = client.getApiResources(apiVersion);
-      if (resources != null && resources.getResources().stream().anyMatch(x -> kind.equals(x.getKind()))) {
+      if (served(apiVersion, kind)) {
         return apiVersion;
       }
       String other = servedVersion(apiVersion, kind);
@@ -240,6 +256,12 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       c.resource().put("apiVersion", served);
       client.resource(r).fieldManager("tarmac").forceConflicts().serverSideApply();
     }
+  }
+
+  /** True when the cluster serves {@code kind} at {@code apiVersion}: one discovery call, not cached. */
+  private boolean served(String apiVersion, String kind) {
+    var resources = client.getApiResources(apiVersion);
+    return resources != null && resources.getResources().stream().anyMatch(x -> kind.equals(x.getKind()));
   }
 
   /** Another served apiVersion of {@code kind}'s group that has {@code kind}, or null. */
@@ -291,9 +313,14 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         db.getMetadata().getNamespace(), db.getMetadata().getName(), db.getMetadata().getUid(),
         "composition-" + composition.getMetadata().getName(), "resource", db.getMetadata().getNamespace(), null,
         composition.getSpec().destinationSelectors == null ? List.of() : composition.getSpec().destinationSelectors);
-    Work w = WorkflowRunner.work(owner, "compose", db.getMetadata().getName() + "-composed",
+    Work w = WorkflowRunner.work(owner, "compose", workName(db),
         dev.tarmac.pipeline.SpecHash.ofValue(out.files()), out);
     client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
+  }
+
+  /** The Work that carries a claim's composed resources with target Destinations. */
+  private static String workName(Database db) {
+    return db.getMetadata().getName() + "-composed";
   }
 
   /** Writes the connection Secret; returns its data, or null when the claim asks for none. */
@@ -326,35 +353,70 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   }
 
   @Override
-  public DeleteControl cleanup(Database db, Context<Database> context) {
+  public DeleteControl cleanup(Database cached, Context<Database> context) {
+    // The status that lists the composed resources is read from the API server: a claim deleted during its first
+    // reconcile reaches cleanup with the informer's copy from before that reconcile's status patch, which lists none,
+    // and Retain would then leave them owned for the garbage collector.
+    Database latest = client.resource(cached).get();
+    Database db = latest == null ? cached : latest;
     boolean retain = db.getSpec().deletionPolicy == Database.DeletionPolicy.Retain;
     List<ComposedStatus.ComposedResourceRef> resources = db.getStatus() == null || db.getStatus().resources == null
         ? List.of() : db.getStatus().resources;
     String ns = db.getMetadata().getNamespace();
     for (var r : resources) {
-      if (r.apiVersion == null) {
+      // A kind the cluster does not serve has nothing in it to delete or retain: with target Destinations the
+      // composed resources (e.g. Crossplane's RDS Instance) are only in Git, and the client cannot even address them.
+      if (r.apiVersion == null || !served(r.apiVersion, r.kind)) {
         continue;
       }
       var resource = client.genericKubernetesResources(r.apiVersion, r.kind).inNamespace(ns).withName(r.resourceName);
       if (retain) {
-        try {
-          resource.edit(x -> {
-            x.getMetadata().setOwnerReferences(List.of());
-            x.getMetadata().getLabels().put(RETAINED, "true");
-            return x;
-          });
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 404) {
-            throw e;
-          }
-        }
+        retain(resource, db);
       } else {
         resource.delete();
       }
     }
-    if (!retain) {
-      client.resources(Work.class).inNamespace(ns).withName(db.getMetadata().getName() + "-composed").delete();
+    if (retain) {
+      // The retained StatefulSet reads its password from the connection Secret, which the claim owns too. Status
+      // names it only once written: a Secret the operator may not read (rbac.secretNamespaces) is not asked for.
+      if (db.getStatus() != null && db.getStatus().connectionSecret != null) {
+        retain(client.secrets().inNamespace(ns).withName(db.getStatus().connectionSecret), db);
+      }
+      // With target Destinations the Work is the composed resources: owned by the claim, the garbage collector
+      // would delete it and the Work's finalizer would remove its files from Git.
+      retain(client.resources(Work.class).inNamespace(ns).withName(workName(db)), db);
+    } else {
+      client.resources(Work.class).inNamespace(ns).withName(workName(db)).delete();
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Leaves one object behind for {@code deletionPolicy: Retain}: removes its owner references to the claim, so the
+   * garbage collector keeps it, and labels it {@link #RETAINED}, so a user sees why it outlived the claim. An object
+   * that is gone, or that the claim does not own (a Secret of the same name the claim never wrote), is left as it is.
+   */
+  private static <T extends HasMetadata> void retain(Resource<T> resource, Database db) {
+    String uid = db.getMetadata().getUid();
+    T live = resource.get();
+    if (live == null || live.getMetadata().getOwnerReferences() == null
+        || live.getMetadata().getOwnerReferences().stream().noneMatch(o -> uid.equals(o.getUid()))) {
+      return;
+    }
+    try {
+      resource.edit(x -> {
+        x.getMetadata().setOwnerReferences(new ArrayList<>(x.getMetadata().getOwnerReferences().stream()
+            .filter(o -> !uid.equals(o.getUid())).toList()));
+        if (x.getMetadata().getLabels() == null) {
+          x.getMetadata().setLabels(new HashMap<>());
+        }
+        x.getMetadata().getLabels().put(RETAINED, "true");
+        return x;
+      });
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
   }
 }

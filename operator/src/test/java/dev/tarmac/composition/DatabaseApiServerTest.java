@@ -3,6 +3,7 @@ package dev.tarmac.composition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.TarmacOperator;
 import dev.tarmac.api.Composition;
 import dev.tarmac.api.Conditions;
@@ -127,6 +128,99 @@ class DatabaseApiServerTest {
     StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName("keep-mysql").get();
     assertThat(sts.getMetadata().getOwnerReferences()).isEmpty();
     assertThat(sts.getMetadata().getLabels()).containsEntry(DatabaseReconciler.RETAINED, "true");
+  }
+
+  @Test
+  void retainLeavesTheConnectionSecretUnownedAndLabelled() throws Exception {
+    String ns = TestCluster.get().newNamespace("retain-secret");
+    database(ns, "keep", "engine: mysql\nstorageGB: 5\ndeletionPolicy: Retain\nsize: small\nversion: \"8.0\"\n"
+        + "writeConnectionSecretToRef: {name: keep-credentials}");
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.secrets().inNamespace(ns).withName("keep-credentials").get() != null);
+    String password = client.secrets().inNamespace(ns).withName("keep-credentials").get().getData().get("password");
+    client.resources(Database.class).inNamespace(ns).withName("keep").delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("keep").get() == null);
+    // The retained StatefulSet reads its password from this Secret: it must outlive the claim.
+    Secret secret = client.secrets().inNamespace(ns).withName("keep-credentials").get();
+    assertThat(secret.getMetadata().getOwnerReferences()).isEmpty();
+    assertThat(secret.getMetadata().getLabels()).containsEntry(DatabaseReconciler.RETAINED, "true");
+    assertThat(secret.getData().get("password")).isEqualTo(password);
+  }
+
+  @Test
+  void retainWithTargetDestinationsLeavesTheWorkUnownedAndLabelled() throws Exception {
+    String ns = TestCluster.get().newNamespace("retain-work");
+    Database db = database(ns, "analytics", "engine: postgresql\nversion: \"16\"\nstorageGB: 50\nsize: small\n"
+        + "compositionRef: {name: postgresql-aws}\ndeletionPolicy: Retain");
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Work.class).inNamespace(ns).withName("analytics-composed").get(), w -> w != null);
+    client.resources(Database.class).inNamespace(ns).withName("analytics").delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("analytics").get() == null);
+    // With no owner reference to the claim, the garbage collector leaves the Work, and its files stay in Git.
+    Work work = client.resources(Work.class).inNamespace(ns).withName("analytics-composed").get();
+    assertThat(work).isNotNull();
+    assertThat(work.getMetadata().getDeletionTimestamp()).isNull();
+    assertThat(work.getMetadata().getOwnerReferences())
+        .noneMatch(o -> o.getUid().equals(db.getMetadata().getUid()));
+    assertThat(work.getMetadata().getLabels()).containsEntry(DatabaseReconciler.RETAINED, "true");
+  }
+
+  @Test
+  void deletingADestinationsTargetClaimDeletesItsWork() throws Exception {
+    // The test cluster does not serve rds.aws.upbound.io: the composed Instance exists only in Git.
+    String ns = TestCluster.get().newNamespace("delete-work");
+    database(ns, "reports", "engine: postgresql\nversion: \"16\"\nstorageGB: 20\nsize: small\n"
+        + "compositionRef: {name: postgresql-aws}");
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Work.class).inNamespace(ns).withName("reports-composed").get(), w -> w != null);
+    client.resources(Database.class).inNamespace(ns).withName("reports").delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName("reports").get() == null);
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Work.class).inNamespace(ns).withName("reports-composed").get() == null);
+  }
+
+  @Test
+  void aCompositionChangeReappliesTheClaimsThatUseIt() throws Exception {
+    String ns = TestCluster.get().newNamespace("recompose");
+    String name = "settings-" + ns;
+    client.resource(Serialization.YAML.readValue("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Composition
+        metadata: {name: %s}
+        spec:
+          compositeTypeRef: {apiVersion: platform.tarmac.dev/v1alpha1, kind: Database}
+          target: Cluster
+          resources:
+            - name: settings
+              base:
+                apiVersion: v1
+                kind: ConfigMap
+                data: {tier: standard}
+        """.formatted(name), Composition.class)).serverSideApply();
+    try {
+      database(ns, "orders", "engine: postgresql\ncompositionRef: {name: " + name + "}");
+      Database ready = await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.resources(Database.class).inNamespace(ns).withName("orders").get(),
+          d -> Conditions.isTrue(d.getStatus(), Conditions.READY));
+      assertThat(client.configMaps().inNamespace(ns).withName("orders-settings").get().getData())
+          .containsEntry("tier", "standard");
+
+      client.resources(Composition.class).withName(name).edit(c -> {
+        ((ObjectNode) c.getSpec().resources.get(0).path("base").path("data")).put("tier", "premium");
+        return c;
+      });
+      // A Ready claim is not rescheduled: only the Composition's change can bring it back this soon.
+      await().atMost(Duration.ofSeconds(10)).until(() -> "premium".equals(
+          client.configMaps().inNamespace(ns).withName("orders-settings").get().getData().get("tier")));
+      assertThat(client.resources(Database.class).inNamespace(ns).withName("orders").get().getMetadata()
+          .getGeneration()).isEqualTo(ready.getMetadata().getGeneration());
+    } finally {
+      client.resources(Database.class).inNamespace(ns).withName("orders").delete();
+      client.resources(Composition.class).withName(name).delete();
+    }
   }
 
   @Test
