@@ -23,15 +23,18 @@ import java.util.Map;
 
 /**
  * Reconciles a GitStateStore into a running {@link GitWriter} and reports the store's state: {@code Ready} (the
- * remote answered), last commit SHA and time, last error and next retry. Credentials come from the Secret named by
- * {@code spec.secretRef} (keys {@code username}/{@code password}, or {@code sshPrivateKey}/{@code knownHosts}); they
- * are never logged or put in status.
+ * remote answered; reason {@code HistoryRewritten} for {@link #HISTORY_REWRITTEN_SHOWN_MS} after the writer found its
+ * commits dropped from the remote and re-published the Works, with a Warning Event), last commit SHA and time, last
+ * error and next retry. Credentials come from the Secret named by {@code spec.secretRef} (keys {@code username}/
+ * {@code password}, or {@code sshPrivateKey}/{@code knownHosts}); they are never logged or put in status.
  */
 @ControllerConfiguration(name = "gitstatestore")
 public final class GitStateStoreReconciler implements Reconciler<GitStateStore>, Cleaner<GitStateStore> {
 
   /** Shortest time between two status writes that only move {@code lastCommit} (milliseconds). */
   static final long COMMIT_STATUS_INTERVAL_MS = 10_000;
+  /** How long Ready's reason says {@code HistoryRewritten} after the writer found the remote rewritten (10 min). */
+  static final long HISTORY_REWRITTEN_SHOWN_MS = 10 * 60_000;
 
   private final java.util.Map<String, Long> lastStatusWrite = new java.util.concurrent.ConcurrentHashMap<>();
   private final KubernetesClient client;
@@ -92,7 +95,11 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
     status.nextRetryTime = state.nextRetry() == null ? null : state.nextRetry().toString();
     Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "writer configured for " + describe(store),
         generation);
-    if (state.ready()) {
+    long rewrittenShownFor = state.historyRewrittenAt() == null ? 0
+        : state.historyRewrittenAt().toEpochMilli() + HISTORY_REWRITTEN_SHOWN_MS - System.currentTimeMillis();
+    if (state.ready() && rewrittenShownFor > 0) {
+      Conditions.setTrue(status, Conditions.READY, "HistoryRewritten", state.historyRewritten(), generation);
+    } else if (state.ready()) {
       Conditions.setTrue(status, Conditions.READY, "Reachable", "the remote answered; branch "
           + writer.config().branch(), generation);
     } else if (state.lastError() != null) {
@@ -119,7 +126,21 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
         && !state.lastError().equals(before.path("lastError").asText(null))) {
       events.warning(store, state.reason(), state.lastError());
     }
-    return control;
+    if (control.isPatchStatus() && rewrittenShownFor > 0 && state.ready()
+        && !state.historyRewritten().equals(readyMessage(before))) {
+      events.warning(store, "HistoryRewritten", state.historyRewritten());
+    }
+    // Back to Reachable once the notice has been shown long enough, even if the writer stays quiet.
+    return rewrittenShownFor > 0 ? control.rescheduleAfter(rewrittenShownFor) : control;
+  }
+
+  private static String readyMessage(com.fasterxml.jackson.databind.JsonNode status) {
+    for (var c : status.path("conditions")) {
+      if (Conditions.READY.equals(c.path("type").asText())) {
+        return c.path("message").asText(null);
+      }
+    }
+    return null;
   }
 
   private static boolean onlyTheCommitMoved(com.fasterxml.jackson.databind.JsonNode before, GitStateStore store) {

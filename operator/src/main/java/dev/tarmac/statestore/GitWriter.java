@@ -26,6 +26,7 @@ import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheBuilder;
 import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -58,6 +59,14 @@ import org.slf4j.LoggerFactory;
  * new tip. When the remote cannot be reached, changes stay pending and are retried with exponential backoff (1 s,
  * doubling, capped at 60 s); nothing is lost or written twice, because every change is "make this Work's files be
  * exactly these".
+ *
+ * <p>A push that is rejected is not always another writer: someone may have rewritten the remote branch (a
+ * force-push) and dropped Tarmac's commits. Re-applying the batch in flight would then lose every Work written before
+ * it, while those Works still say Published. So after each fetch the writer checks that the remote branch still
+ * contains the commit it last pushed; when it does not, it puts back the files of every Work it wrote (and has not
+ * removed) as they were in the tip it last saw, in the same commit as the batch, and records the rewrite in its
+ * {@link State}. While idle it fetches every {@link #HISTORY_CHECK_INTERVAL} so a rewrite is repaired even when no
+ * write follows it.
  *
  * <p>Commits are paced: a change that arrives when the last commit is at least {@link #COMMIT_INTERVAL} old is
  * committed at once; changes that arrive sooner wait for the rest of that interval and go into one commit. A single
@@ -113,9 +122,14 @@ public final class GitWriter implements AutoCloseable {
    * @param nextRetry when the next attempt is due, while an error lasts
    * @param pending changes waiting
    * @param commits commits made by this writer
+   * @param historyRewrites how many times this writer found the remote branch rewritten (its last commit dropped)
+   * @param historyRewritten what happened at the last rewrite and what the writer re-published, for a person; null
+   *     when none was seen
+   * @param historyRewrittenAt when the last rewrite was found; null when none was seen
    */
   public record State(boolean ready, String lastCommit, Instant lastCommitTime, String lastError, String reason,
-      Instant nextRetry, int pending, long commits) {
+      Instant nextRetry, int pending, long commits, long historyRewrites, String historyRewritten,
+      Instant historyRewrittenAt) {
   }
 
   /**
@@ -133,12 +147,21 @@ public final class GitWriter implements AutoCloseable {
   private record Pending(Change change, CompletableFuture<CommitResult> future) {
   }
 
+  /** A commit built for a batch ({@code commit} null when the tree did not change) and the Works it re-published. */
+  private record Built(ObjectId commit, int republished) {
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(GitWriter.class);
   /** The shortest time between two commits of one store (1 s): the batching window under load. */
   public static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
   private static final int PUSH_ATTEMPTS = 10;
+  /**
+   * How long an idle writer waits before it fetches to check that the remote still holds its commits (1 min, the
+   * default poll interval of Flux's GitRepository).
+   */
+  public static final Duration HISTORY_CHECK_INTERVAL = Duration.ofMinutes(1);
 
   private final Config config;
   private final Path local;
@@ -146,10 +169,21 @@ public final class GitWriter implements AutoCloseable {
   private final Thread thread;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Consumer<State> onState;
-  private volatile State state = new State(false, null, null, null, null, null, 0, 0);
+  private volatile State state = new State(false, null, null, null, null, null, 0, 0, 0, null, null);
   private Repository repo;
   private boolean tipKnown;
   private long lastCommitNanos = System.nanoTime() - COMMIT_INTERVAL.toNanos();
+  private final Duration historyCheckInterval;
+  private long lastContactNanos = System.nanoTime();
+  /** The commit this writer pushed last (null until it pushes): the remote branch must go on containing it. */
+  private ObjectId lastPushed;
+  /** The branch tip after the last successful batch: its tree holds the files of every Work in {@link #owned}. */
+  private ObjectId lastTip;
+  /** The Works this writer has put and not removed since it started: destination folder → index keys. */
+  private final Map<String, Set<String>> owned = new TreeMap<>();
+  private long historyRewrites;
+  private String historyRewritten;
+  private Instant historyRewrittenAt;
   /** The store is a bare repository on this machine (the embedded store): commit into it, no clone, no push. */
   private final boolean direct;
 
@@ -161,8 +195,14 @@ public final class GitWriter implements AutoCloseable {
    * @param onState called on the writer thread after every attempt, for status (may be a no-op)
    */
   public GitWriter(Config config, Path cacheDir, Consumer<State> onState) {
+    this(config, cacheDir, onState, HISTORY_CHECK_INTERVAL);
+  }
+
+  /** As {@link #GitWriter(Config, Path, Consumer)}, checking the remote's history every {@code historyCheck} idle. */
+  GitWriter(Config config, Path cacheDir, Consumer<State> onState, Duration historyCheck) {
     this.config = config;
     this.onState = onState;
+    this.historyCheckInterval = historyCheck;
     Path target = localBareRepository(config.url());
     this.direct = target != null;
     this.local = direct ? target : cacheDir.resolve(config.name() + ".git");
@@ -209,8 +249,13 @@ public final class GitWriter implements AutoCloseable {
       try {
         if (batch.isEmpty()) {
           Pending first = queue.poll(500, TimeUnit.MILLISECONDS);
-          if (first == null) {
+          if (first == null && !historyCheckDue()) {
             continue;
+          }
+          if (first == null) {
+            // Idle: fetch once so a rewrite that dropped this writer's commits is repaired without waiting for a write.
+            tipKnown = false;
+            first = new Pending(null, new CompletableFuture<>());
           }
           batch.add(first);
         }
@@ -221,6 +266,7 @@ public final class GitWriter implements AutoCloseable {
         queue.drainTo(batch);
         try (LogContext ignored = LogContext.of("GitStateStore", null, config.name())) {
           CommitResult result = writeBatch(batch);
+          lastContactNanos = System.nanoTime();
           if (result.changed()) {
             lastCommitNanos = System.nanoTime();
           }
@@ -255,12 +301,23 @@ public final class GitWriter implements AutoCloseable {
 
   private void setState(boolean ready, String commit, Instant time, String error, String reason, Instant next,
       long commits) {
-    state = new State(ready, commit, time, error, reason, next, queue.size(), commits);
+    State now = new State(ready, commit, time, error, reason, next, queue.size(), commits, historyRewrites,
+        historyRewritten, historyRewrittenAt);
+    if (now.equals(state)) {
+      // An idle history check that found nothing new wakes no listener (each would reconcile the store).
+      return;
+    }
+    state = now;
     try {
       onState.accept(state);
     } catch (RuntimeException e) {
       LOG.warn("state listener failed: {}", e.getMessage());
     }
+  }
+
+  /** Whether an idle writer should fetch to check the remote's history: only once it has pushed something to keep. */
+  private boolean historyCheckDue() {
+    return lastPushed != null && System.nanoTime() - lastContactNanos >= historyCheckInterval.toNanos();
   }
 
   private static void sleep(Duration d) throws InterruptedException {
@@ -285,8 +342,16 @@ public final class GitWriter implements AutoCloseable {
           fetch();
         }
         ObjectId base = remoteTip();
-        ObjectId commit = buildCommit(base, batch);
+        ObjectId dropped = droppedCommit(base);
+        if (dropped == null && batch.stream().allMatch(p -> p.change() == null)) {
+          // Only probes: nothing to build.
+          written(batch, base, false, null, 0);
+          return new CommitResult(base == null ? null : base.name(), false);
+        }
+        Built built = buildCommit(base, batch, dropped == null ? null : lastTip);
+        ObjectId commit = built.commit();
         if (commit == null) {
+          written(batch, base, false, dropped, 0);
           return new CommitResult(base == null ? null : base.name(), false);
         }
         if (direct ? compareAndSet(base, commit) : push(commit)) {
@@ -294,6 +359,7 @@ public final class GitWriter implements AutoCloseable {
             updateRemoteRef(commit);
           }
           tipKnown = true;
+          written(batch, commit, true, dropped, built.republished());
           return new CommitResult(commit.name(), true);
         }
         // The remote moved: fetch its tip and apply the same changes on top of it.
@@ -306,6 +372,63 @@ public final class GitWriter implements AutoCloseable {
     } catch (IOException e) {
       throw new GitFailure("StateStoreUnreachable", "local repository " + local + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The commit this writer last pushed when {@code tip} (null: the branch is gone) no longer contains it, that is, the
+   * remote history was rewritten; null when it still does or nothing was pushed yet.
+   */
+  private ObjectId droppedCommit(ObjectId tip) throws IOException {
+    if (lastPushed == null || lastPushed.equals(tip)) {
+      return null;
+    }
+    if (tip == null) {
+      return lastPushed;
+    }
+    try (RevWalk walk = new RevWalk(repo)) {
+      return walk.isMergedInto(walk.parseCommit(lastPushed), walk.parseCommit(tip)) ? null : lastPushed;
+    } catch (MissingObjectException e) {
+      // The commit is gone from the local repository too, so nobody can tell; re-publishing writes nothing when
+      // the files are all there.
+      return lastPushed;
+    }
+  }
+
+  /**
+   * Records a batch that reached the remote: which Works this writer now owns, the tip whose tree holds them
+   * ({@code pushed}: a commit of this writer's), and the rewrite it repaired ({@code dropped} non-null).
+   */
+  private void written(List<Pending> batch, ObjectId tip, boolean pushed, ObjectId dropped, int republished) {
+    for (Pending p : batch) {
+      if (p.change() instanceof Put put) {
+        owned.computeIfAbsent(put.destinationDir(), d -> new TreeSet<>()).add(put.workKey());
+      } else if (p.change() instanceof Remove remove) {
+        Set<String> keys = owned.get(remove.destinationDir());
+        if (keys != null) {
+          keys.remove(remove.workKey());
+          if (keys.isEmpty()) {
+            owned.remove(remove.destinationDir());
+          }
+        }
+      }
+    }
+    lastTip = tip;
+    if (pushed || dropped != null) {
+      // After a rewrite the new tip holds everything this writer wrote, so it is what the remote must keep next.
+      lastPushed = tip;
+    }
+    if (dropped == null) {
+      return;
+    }
+    historyRewrites++;
+    historyRewrittenAt = Instant.now();
+    historyRewritten = "the history of branch " + config.branch() + " was rewritten on the remote: commit "
+        + dropped.abbreviate(7).name() + ", the last one Tarmac pushed, is no longer on it; "
+        + (republished > 0 ? "Tarmac re-published the files of " + republished + " Work(s) in commit "
+            + tip.abbreviate(7).name()
+            : "the files of every Work Tarmac wrote were still there, nothing had to be re-published");
+    // The writer thread's LogContext names the store on this line.
+    LOG.warn("{}", historyRewritten);
   }
 
   /** The folder of a {@code file:} URL that is a bare repository on this machine, else null. */
@@ -445,23 +568,31 @@ public final class GitWriter implements AutoCloseable {
     }
   }
 
-  /** Builds the commit for {@code batch} on {@code base} (null: an empty branch); null when nothing changed. */
-  private ObjectId buildCommit(ObjectId base, List<Pending> batch) throws IOException {
+  /**
+   * Builds the commit for {@code batch} on {@code base} (null: an empty branch). With {@code republishFrom} (the tip
+   * the writer last saw, before a rewrite dropped it), first puts back every owned Work's files as they were there, so
+   * the re-publication and the batch share one commit. The commit is null when the tree did not change.
+   */
+  private Built buildCommit(ObjectId base, List<Pending> batch, ObjectId republishFrom) throws IOException {
     try (ObjectInserter inserter = repo.newObjectInserter(); ObjectReader reader = repo.newObjectReader();
         RevWalk walk = new RevWalk(reader)) {
       ObjectId baseTree = base == null ? null : walk.parseCommit(base).getTree().getId();
-      TreeMap<String, ObjectId> files = new TreeMap<>();
-      if (baseTree != null) {
-        try (TreeWalk tw = new TreeWalk(reader)) {
-          tw.addTree(baseTree);
-          tw.setRecursive(true);
-          while (tw.next()) {
-            files.put(tw.getPathString(), tw.getObjectId(0));
-          }
-        }
-      }
+      TreeMap<String, ObjectId> files = baseTree == null ? new TreeMap<>() : readTree(reader, baseTree);
       Set<String> touchedDestinations = new LinkedHashSet<>();
       Set<String> changed = new TreeSet<>();
+      int republished = 0;
+      if (republishFrom != null) {
+        TreeMap<String, ObjectId> source = republishSource(walk, republishFrom);
+        for (Map.Entry<String, Set<String>> e : owned.entrySet()) {
+          for (String key : e.getValue()) {
+            if (republish(e.getKey(), key, source, files, reader)) {
+              changed.add("re-publish " + key + " in " + (e.getKey().isEmpty() ? "/" : e.getKey()));
+              republished++;
+            }
+          }
+          touchedDestinations.add(e.getKey());
+        }
+      }
       for (Pending p : batch) {
         if (p.change() == null) {
           continue;
@@ -494,7 +625,7 @@ public final class GitWriter implements AutoCloseable {
       builder.finish();
       ObjectId tree = dc.writeTree(inserter);
       if (tree.equals(baseTree) || (baseTree == null && files.isEmpty())) {
-        return null;
+        return new Built(null, 0);
       }
       CommitBuilder commit = new CommitBuilder();
       commit.setTreeId(tree);
@@ -504,16 +635,44 @@ public final class GitWriter implements AutoCloseable {
       PersonIdent who = new PersonIdent(config.author(), Instant.now(), java.time.ZoneOffset.UTC);
       commit.setAuthor(who);
       commit.setCommitter(who);
-      commit.setMessage(message(changed, batch.size()));
+      commit.setMessage(message(changed, batch.size(), republished));
       ObjectId id = inserter.insert(commit);
       inserter.flush();
-      return id;
+      return new Built(id, republished);
     }
   }
 
-  private static String message(Set<String> changed, int changes) {
+  /** Every file of {@code tree}: path → blob. */
+  private static TreeMap<String, ObjectId> readTree(ObjectReader reader, ObjectId tree) throws IOException {
+    TreeMap<String, ObjectId> files = new TreeMap<>();
+    try (TreeWalk tw = new TreeWalk(reader)) {
+      tw.addTree(tree);
+      tw.setRecursive(true);
+      while (tw.next()) {
+        files.put(tw.getPathString(), tw.getObjectId(0));
+      }
+    }
+    return files;
+  }
+
+  /** The files of {@code commit} to re-publish from; none (with a warning) when the local repository lost it. */
+  private TreeMap<String, ObjectId> republishSource(RevWalk walk, ObjectId commit) throws IOException {
+    try {
+      return readTree(walk.getObjectReader(), walk.parseCommit(commit).getTree().getId());
+    } catch (MissingObjectException e) {
+      // Nothing to copy from; the Works are placed again (the rewrite count is part of their placement) and write
+      // their files themselves.
+      LOG.warn("commit {} to re-publish from is gone from the local repository; the Works are written again as they"
+          + " are reconciled", commit.abbreviate(7).name());
+      return new TreeMap<>();
+    }
+  }
+
+  private static String message(Set<String> changed, int changes, int republished) {
     StringBuilder m = new StringBuilder("tarmac: ");
-    if (changed.size() == 1) {
+    if (republished > 0) {
+      m.append("re-publish ").append(republished).append(" Work(s) after the branch's history was rewritten");
+    } else if (changed.size() == 1) {
       m.append(changed.iterator().next());
     } else {
       m.append(changed.size()).append(" objects changed");
@@ -537,39 +696,74 @@ public final class GitWriter implements AutoCloseable {
     String dest = change.destinationDir().isEmpty() ? "" : change.destinationDir() + "/";
     String owner = dest + change.ownerDir() + "/";
     String indexPath = dest + StateStoreLayout.INDEX_DIR + "/" + change.workKey();
-    Set<String> previous = new TreeSet<>();
-    ObjectId indexId = files.get(indexPath);
-    if (indexId != null) {
-      String index = new String(reader.open(indexId).getBytes(), StandardCharsets.UTF_8);
-      index.lines().filter(l -> !l.isBlank()).forEach(previous::add);
+    if (!(change instanceof Put put)) {
+      return replace(indexPath, Map.of(), null, files, reader);
     }
+    Map<String, ObjectId> wanted = new TreeMap<>();
+    for (Map.Entry<String, String> f : new TreeMap<>(put.files()).entrySet()) {
+      wanted.put(owner + StateStoreLayout.checkPath(f.getKey()),
+          inserter.insert(Constants.OBJ_BLOB, f.getValue().getBytes(StandardCharsets.UTF_8)));
+    }
+    ObjectId index = inserter.insert(Constants.OBJ_BLOB,
+        (String.join("\n", wanted.keySet()) + "\n").getBytes(StandardCharsets.UTF_8));
+    return replace(indexPath, wanted, index, files, reader);
+  }
+
+  /**
+   * Puts back the files of the Work {@code workKey} in destination folder {@code destinationDir} as {@code source}
+   * has them (its index and every file the index names); true when that changed anything. A Work with no index in
+   * {@code source} is left alone.
+   */
+  private static boolean republish(String destinationDir, String workKey, TreeMap<String, ObjectId> source,
+      TreeMap<String, ObjectId> files, ObjectReader reader) throws IOException {
+    String indexPath = (destinationDir.isEmpty() ? "" : destinationDir + "/") + StateStoreLayout.INDEX_DIR + "/"
+        + workKey;
+    ObjectId index = source.get(indexPath);
+    if (index == null) {
+      return false;
+    }
+    Map<String, ObjectId> wanted = new TreeMap<>();
+    for (String path : listed(index, reader)) {
+      if (source.containsKey(path)) {
+        wanted.put(path, source.get(path));
+      }
+    }
+    return replace(indexPath, wanted, index, files, reader);
+  }
+
+  /**
+   * Makes the Work whose index is at {@code indexPath} own exactly {@code wanted} (path → blob): the files its current
+   * index names are dropped, then {@code wanted} and the index blob {@code index} are written (no index: the Work is
+   * removed). True when the file map changed.
+   */
+  private static boolean replace(String indexPath, Map<String, ObjectId> wanted, ObjectId index,
+      TreeMap<String, ObjectId> files, ObjectReader reader) throws IOException {
+    ObjectId previousIndex = files.get(indexPath);
+    Set<String> previous = previousIndex == null ? Set.of() : listed(previousIndex, reader);
     Map<String, ObjectId> before = new TreeMap<>();
     previous.forEach(p -> {
       if (files.containsKey(p)) {
         before.put(p, files.get(p));
       }
     });
-    before.put(indexPath, indexId);
+    before.put(indexPath, previousIndex);
     previous.forEach(files::remove);
     files.remove(indexPath);
-    Map<String, ObjectId> after = new TreeMap<>();
-    if (change instanceof Put put) {
-      Set<String> written = new TreeSet<>();
-      for (Map.Entry<String, String> f : new TreeMap<>(put.files()).entrySet()) {
-        String path = owner + StateStoreLayout.checkPath(f.getKey());
-        ObjectId id = inserter.insert(Constants.OBJ_BLOB, f.getValue().getBytes(StandardCharsets.UTF_8));
-        files.put(path, id);
-        after.put(path, id);
-        written.add(path);
-      }
-      ObjectId newIndex = inserter.insert(Constants.OBJ_BLOB,
-          (String.join("\n", written) + "\n").getBytes(StandardCharsets.UTF_8));
-      files.put(indexPath, newIndex);
-      after.put(indexPath, newIndex);
-    } else {
-      after.put(indexPath, null);
+    Map<String, ObjectId> after = new TreeMap<>(wanted);
+    after.put(indexPath, index);
+    files.putAll(wanted);
+    if (index != null) {
+      files.put(indexPath, index);
     }
     return !before.equals(after);
+  }
+
+  /** The paths an index blob names, one a line. */
+  private static Set<String> listed(ObjectId index, ObjectReader reader) throws IOException {
+    Set<String> paths = new TreeSet<>();
+    new String(reader.open(index).getBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank())
+        .forEach(paths::add);
+    return paths;
   }
 
   /** The local repository (tests read commits from it). */

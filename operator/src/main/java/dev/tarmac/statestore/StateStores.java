@@ -188,7 +188,15 @@ public final class StateStores implements AutoCloseable {
       if (existing != null) {
         existing.close();
       }
-      return new GitWriter(config, cacheDir, s -> storeListeners.forEach(l -> l.accept(name)));
+      var rewritesSeen = new java.util.concurrent.atomic.AtomicLong();
+      return new GitWriter(config, cacheDir, s -> {
+        storeListeners.forEach(l -> l.accept(name));
+        // The remote history was rewritten: Works place themselves again so their status names a commit on the new
+        // history (and any Work the writer could not put back is written).
+        if (s.historyRewrites() > rewritesSeen.getAndSet(s.historyRewrites())) {
+          destinationListeners.forEach(Runnable::run);
+        }
+      });
     });
   }
 

@@ -205,8 +205,11 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
   }
 
   private InFlight placement(Work work, String destination, GitWriter writer, GitWriter.Put put) {
+    // The store's rewrite count is part of the fingerprint: after a force-push dropped Tarmac's commits, the commit a
+    // finished write names is no longer on the branch, so every Work is written again (the writer has put its files
+    // back already, so this changes nothing) and its status names a commit that is.
     String fingerprint = writer.config().name() + "|" + put.destinationDir() + "|" + put.ownerDir() + "|"
-        + Objects.hash(put.files());
+        + Objects.hash(put.files()) + "|" + writer.state().historyRewrites();
     String k = uid(work) + "|" + destination;
     InFlight current = inFlight.get(k);
     if (current != null && current.fingerprint().equals(fingerprint)) {

@@ -26,6 +26,11 @@ class GitWriterTest {
         new PersonIdent("Tarmac", "tarmac@tarmac.dev")), tmp.resolve("cache"), s -> { });
   }
 
+  private GitWriter writer(String url, Duration historyCheck) {
+    return new GitWriter(new GitWriter.Config("store", url, "main", GitCredentials.NONE,
+        new PersonIdent("Tarmac", "tarmac@tarmac.dev")), tmp.resolve("cache"), s -> { }, historyCheck);
+  }
+
   private static GitWriter.Put put(String dest, int i, String content) {
     return new GitWriter.Put(dest, "resources/default/Redis/r" + i, "default.r" + i,
         Map.of("redis.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: r" + i + "}\ndata: {v: \"" + content
@@ -109,6 +114,9 @@ class GitWriterTest {
       assertThat(check.resolve("dev/resources/default/Redis/r2/redis.yaml")).exists();
       assertThat(check.resolve("dev/resources/default/Redis/r1/redis.yaml")).exists();
       git(bare, "fsck", "--strict");
+      // A commit on top of Tarmac's is no rewrite.
+      assertThat(w.state().historyRewrites()).isZero();
+      assertThat(w.state().historyRewritten()).isNull();
     }
   }
 
@@ -134,21 +142,108 @@ class GitWriterTest {
     }
   }
 
+  /** Replaces the branch of the repository at {@code url} with one unrelated commit, as a person's force-push would. */
+  private void forcePushUnrelatedHistory(String url) {
+    Path other = tmp.resolve("rewrite-" + System.nanoTime());
+    git(tmp, "init", "-q", "-b", "main", other.toString());
+    try {
+      Files.writeString(other.resolve("NEW.md"), "new history\n");
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    git(other, "add", ".");
+    git(other, "commit", "-q", "-m", "rewritten");
+    git(other, "push", "-q", "--force", url, "main");
+  }
+
   @Test
-  void rewrittenRemoteHistoryIsFollowed() throws Exception {
+  void aForcePushThatDropsEarlierCommitsIsRepublishedWithTheNextWrite() throws Exception {
+    Path base = Files.createDirectories(tmp.resolve("served"));
+    Path bare = GitCli.bareRepo(base, "remote");
+    // A real transport: a file: URL to a bare repository is written in place, with no fetch or push.
+    try (GitCli.Daemon daemon = new GitCli.Daemon(base); GitWriter w = writer(daemon.url("remote.git"))) {
+      w.submit(put("dev", 1, "a")).get(30, TimeUnit.SECONDS);
+      w.submit(put("dev", 2, "b")).get(30, TimeUnit.SECONDS);
+      w.submit(put("dev", 4, "d")).get(30, TimeUnit.SECONDS);
+      w.submit(new GitWriter.Remove("dev", "resources/default/Redis/r4", "default.r4")).get(30, TimeUnit.SECONDS);
+      forcePushUnrelatedHistory(daemon.url("remote.git"));
+
+      w.submit(put("dev", 3, "c")).get(30, TimeUnit.SECONDS);
+
+      Path check = clone(bare);
+      assertThat(check.resolve("NEW.md")).exists();
+      for (int i : new int[] {1, 2, 3}) {
+        assertThat(check.resolve("dev/resources/default/Redis/r" + i + "/redis.yaml")).exists();
+        assertThat(check.resolve("dev/resources/default/Redis/r" + i + "/nested/service.yaml")).exists();
+        assertThat(check.resolve("dev/.tarmac/works/default.r" + i)).exists();
+      }
+      assertThat(Files.readString(check.resolve("dev/resources/default/Redis/r1/redis.yaml"))).contains("v: \"a\"");
+      // A Work removed before the rewrite stays removed.
+      assertThat(check.resolve("dev/resources/default/Redis/r4")).doesNotExist();
+      assertThat(Files.readString(check.resolve("dev/kustomization.yaml")))
+          .contains("resources/default/Redis/r1/redis.yaml", "resources/default/Redis/r2/nested/service.yaml",
+              "resources/default/Redis/r3/redis.yaml")
+          .doesNotContain("r4/");
+      // The person's commit and one commit of Tarmac's on it: the re-publication shares the write's commit.
+      assertThat(commits(check)).isEqualTo(2);
+      assertThat(git(check, "log", "-1", "--format=%s")).startsWith("tarmac: re-publish 2 Work(s)");
+      git(bare, "fsck", "--strict");
+      assertThat(w.state().historyRewrites()).isEqualTo(1);
+      assertThat(w.state().historyRewrittenAt()).isNotNull();
+      assertThat(w.state().historyRewritten()).contains("history of branch main was rewritten")
+          .contains("re-published the files of 2 Work(s)")
+          .contains(git(check, "rev-parse", "--short=7", "HEAD").trim());
+
+      // Later writes build on the repaired branch and report no new rewrite.
+      w.submit(put("dev", 5, "e")).get(30, TimeUnit.SECONDS);
+      Path after = clone(bare);
+      assertThat(after.resolve("dev/resources/default/Redis/r1/redis.yaml")).exists();
+      assertThat(after.resolve("dev/resources/default/Redis/r5/redis.yaml")).exists();
+      assertThat(w.state().historyRewrites()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anIdleWriterNoticesARewriteAndRepublishesWithoutANewWrite() throws Exception {
+    Path base = Files.createDirectories(tmp.resolve("served"));
+    Path bare = GitCli.bareRepo(base, "remote");
+    try (GitCli.Daemon daemon = new GitCli.Daemon(base);
+        GitWriter w = writer(daemon.url("remote.git"), Duration.ofMillis(200))) {
+      w.submit(put("dev", 1, "a")).get(30, TimeUnit.SECONDS);
+      w.submit(put("dev", 2, "b")).get(30, TimeUnit.SECONDS);
+      forcePushUnrelatedHistory(daemon.url("remote.git"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (w.state().historyRewrites() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(w.state().historyRewrites()).isEqualTo(1);
+      Path check = clone(bare);
+      assertThat(check.resolve("NEW.md")).exists();
+      assertThat(check.resolve("dev/resources/default/Redis/r1/redis.yaml")).exists();
+      assertThat(check.resolve("dev/resources/default/Redis/r2/nested/service.yaml")).exists();
+      assertThat(commits(check)).isEqualTo(2);
+      git(bare, "fsck", "--strict");
+      // Checks that find the history intact make no commit.
+      Thread.sleep(1000);
+      assertThat(commits(clone(bare))).isEqualTo(2);
+      assertThat(w.state().historyRewrites()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void rewrittenHistoryOfALocalBareRepositoryIsFollowedAndKeepsEarlierWorks() throws Exception {
+    // A file: URL to a bare repository is written in place (the embedded store's mode): the rewrite is seen there too.
     Path bare = GitCli.bareRepo(tmp, "remote");
     try (GitWriter w = writer(bare.toUri().toString())) {
       w.submit(put("dev", 1, "a")).get(30, TimeUnit.SECONDS);
-      Path other = tmp.resolve("rewrite");
-      git(tmp, "init", "-q", "-b", "main", other.toString());
-      Files.writeString(other.resolve("NEW.md"), "new history\n");
-      git(other, "add", ".");
-      git(other, "commit", "-q", "-m", "rewritten");
-      git(other, "push", "-q", "--force", bare.toUri().toString(), "main");
-      w.submit(put("dev", 2, "b")).get(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS);
+      forcePushUnrelatedHistory(bare.toUri().toString());
+      w.submit(put("dev", 2, "b")).get(30, TimeUnit.SECONDS);
       Path check = clone(bare);
       assertThat(check.resolve("NEW.md")).exists();
       assertThat(check.resolve("dev/resources/default/Redis/r2/redis.yaml")).exists();
+      assertThat(check.resolve("dev/resources/default/Redis/r1/redis.yaml")).exists();
+      assertThat(w.state().historyRewrites()).isEqualTo(1);
+      git(bare, "fsck", "--strict");
     }
   }
 }

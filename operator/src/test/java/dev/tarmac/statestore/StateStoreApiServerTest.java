@@ -123,4 +123,83 @@ class StateStoreApiServerTest {
       assertThat(Files.readString(clone.resolve("clusters/dev/kustomization.yaml"))).doesNotContain("/r1/");
     }
   }
+
+  @Test
+  void aForcePushThatDropsTarmacsCommitsIsRepublishedAndReported() throws Exception {
+    KubernetesClient client = TestCluster.get().client();
+    String ns = TestCluster.get().newNamespace("rewrite");
+    Path served = Files.createDirectories(tmp.resolve("served"));
+    Path bare = GitCli.bareRepo(served, "remote");
+    try (GitCli.Daemon daemon = new GitCli.Daemon(served)) {
+      GitStateStore store = new GitStateStore();
+      store.setMetadata(new ObjectMetaBuilder().withName(ns).build());
+      store.setSpec(new GitStateStore.Spec());
+      store.getSpec().url = daemon.url("remote.git");
+      client.resource(store).create();
+      Destination dest = new Destination();
+      dest.setMetadata(new ObjectMetaBuilder().withName(ns).withLabels(Map.of("suite", ns)).build());
+      dest.setSpec(new Destination.Spec());
+      dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
+      dest.getSpec().stateStoreRef.name = ns;
+      dest.getSpec().path = "dev";
+      client.resource(dest).create();
+
+      var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test", tmp.resolve("data"),
+          false, 4, false, "tarmac:test");
+      try (TarmacOperator op = new TarmacOperator(client, settings).start()) {
+        for (String name : List.of("r1", "r2")) {
+          client.resource(work(ns, name, Map.of("suite", ns), name)).create();
+          awaitPublished(client, ns, name);
+        }
+        Path other = tmp.resolve("rewrite");
+        git(tmp, "init", "-q", "-b", "main", other.toString());
+        Files.writeString(other.resolve("NEW.md"), "new history\n");
+        git(other, "add", ".");
+        git(other, "commit", "-q", "-m", "rewritten");
+        git(other, "push", "-q", "--force", daemon.url("remote.git"), "main");
+
+        client.resource(work(ns, "r3", Map.of("suite", ns), "r3")).create();
+        awaitPublished(client, ns, "r3");
+        GitStateStore seen = await().atMost(Duration.ofSeconds(30)).until(
+            () -> client.resources(GitStateStore.class).withName(ns).get(),
+            s -> "HistoryRewritten".equals(Conditions.reason(s.getStatus(), Conditions.READY)));
+        assertThat(Conditions.isTrue(seen.getStatus(), Conditions.READY)).isTrue();
+        assertThat(Conditions.find(seen.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+            .contains("rewritten", "re-published the files of 2 Work(s)");
+
+        Path clone = tmp.resolve("clone");
+        git(tmp, "clone", "-q", bare.toUri().toString(), clone.toString());
+        assertThat(clone.resolve("NEW.md")).exists();
+        for (String name : List.of("r1", "r2", "r3")) {
+          assertThat(clone.resolve("dev/resources/" + ns + "/Redis/" + name + "/redis.yaml")).exists();
+        }
+        git(bare, "fsck", "--strict");
+        // Every Work was placed again: its status names a commit on the rewritten branch, not a dropped one.
+        for (String name : List.of("r1", "r2", "r3")) {
+          await().atMost(Duration.ofSeconds(30)).until(
+              () -> client.resources(Work.class).inNamespace(ns).withName(name).get().getStatus().placements.get(0)
+                  .commit,
+              c -> c != null && isOnTheBranch(bare, c));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace("default").list()
+            .getItems().stream().anyMatch(e -> "HistoryRewritten".equals(e.getReason())
+                && ns.equals(e.getInvolvedObject().getName())));
+      }
+    }
+  }
+
+  private static void awaitPublished(KubernetesClient client, String ns, String name) {
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Work.class).inNamespace(ns).withName(name).get(),
+        x -> x.getStatus() != null && Conditions.isTrue(x.getStatus(), Conditions.PUBLISHED));
+  }
+
+  private static boolean isOnTheBranch(Path bare, String commit) {
+    try {
+      git(bare, "merge-base", "--is-ancestor", commit, "main");
+      return true;
+    } catch (IllegalStateException notAnAncestor) {
+      return false;
+    }
+  }
 }
