@@ -165,7 +165,8 @@ class StateStoreApiServerTest {
             s -> "HistoryRewritten".equals(Conditions.reason(s.getStatus(), Conditions.READY)));
         assertThat(Conditions.isTrue(seen.getStatus(), Conditions.READY)).isTrue();
         assertThat(Conditions.find(seen.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
-            .contains("rewritten", "re-published the files of 2 Work(s)");
+            // r1 and r2, and r3 as well when its own write is the one that found the rewrite.
+            .contains("rewritten").containsPattern("re-published the files of [23] Work\\(s\\)");
 
         Path clone = tmp.resolve("clone");
         git(tmp, "clone", "-q", bare.toUri().toString(), clone.toString());
