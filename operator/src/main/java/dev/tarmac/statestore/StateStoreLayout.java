@@ -111,7 +111,8 @@ public final class StateStoreLayout {
         throw new WorkRejectedException("the Work's files are over the limit of " + limits.maxWorkBytes()
             + " bytes per Work (reached at " + path + "): produce fewer or smaller documents");
       }
-      if (isYaml(path)) {
+      if (isYaml(path) || path.toLowerCase(Locale.ROOT).endsWith(".json")) {
+        // JSON is YAML too: a Secret in a .json file, or inside a List, is caught the same way.
         checkYaml(path, f.content == null ? "" : f.content);
       }
     }
@@ -153,7 +154,7 @@ public final class StateStoreLayout {
       int index = 0;
       while (docs.hasNextValue()) {
         JsonNode doc = docs.nextValue();
-        if (doc != null && "Secret".equals(doc.path("kind").asText()) && !doc.has("sops")) {
+        if (doc != null && plainSecret(doc)) {
           throw new WorkRejectedException("file " + path + " (document " + index + ") is a plain Secret: secrets are"
               + " never written to Git; use a SealedSecret, an ExternalSecret or a SOPS-encrypted file");
         }
@@ -165,6 +166,21 @@ public final class StateStoreLayout {
       }
       throw new WorkRejectedException("file " + path + " is not valid YAML: " + firstLine(e.getMessage()));
     }
+  }
+
+  /** A {@code Secret} that is not SOPS-encrypted, itself or among the {@code items} of a {@code List} kind. */
+  private static boolean plainSecret(JsonNode doc) {
+    if ("Secret".equals(doc.path("kind").asText()) && !doc.has("sops")) {
+      return true;
+    }
+    if (doc.path("kind").asText().endsWith("List") && doc.path("items").isArray()) {
+      for (JsonNode item : doc.path("items")) {
+        if (plainSecret(item)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static String firstLine(String s) {

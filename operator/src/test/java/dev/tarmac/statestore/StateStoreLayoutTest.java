@@ -67,6 +67,13 @@ class StateStoreLayoutTest {
     assertThatThrownBy(() -> StateStoreLayout.validate(work("s.yaml", "apiVersion: v1\nkind: ConfigMap\n---\n"
         + "apiVersion: v1\nkind: Secret\ndata: {password: eA==}\n"), StateStoreLayout.Limits.DEFAULT))
         .hasMessageContaining("s.yaml (document 1) is a plain Secret");
+    // The same Secret as JSON, or wrapped in a List, is refused too.
+    assertThatThrownBy(() -> StateStoreLayout.validate(work("s.json", "{\"apiVersion\": \"v1\", \"kind\": \"Secret\","
+        + " \"data\": {\"password\": \"eA==\"}}"), StateStoreLayout.Limits.DEFAULT))
+        .hasMessageContaining("s.json (document 0) is a plain Secret");
+    assertThatThrownBy(() -> StateStoreLayout.validate(work("list.yaml", "apiVersion: v1\nkind: List\nitems:\n"
+        + "  - {apiVersion: v1, kind: ConfigMap}\n  - {apiVersion: v1, kind: Secret, stringData: {a: b}}\n"),
+        StateStoreLayout.Limits.DEFAULT)).hasMessageContaining("list.yaml (document 0) is a plain Secret");
     StateStoreLayout.validate(work("sealed.yaml", "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n",
         "sops.yaml", "apiVersion: v1\nkind: Secret\nsops: {mac: x}\n", "notes.txt", "{not yaml"),
         StateStoreLayout.Limits.DEFAULT);
