@@ -84,10 +84,13 @@ public record Pipeline(String name, List<Step> steps, JsonNode raw) {
       List<String> args = strings(c.path("args"));
       List<EnvVar> env = new ArrayList<>();
       for (JsonNode e : c.path("env")) {
-        EnvVar v = new EnvVar();
-        v.setName(e.path("name").asText());
-        v.setValue(e.path("value").isMissingNode() ? null : e.path("value").asText());
-        env.add(v);
+        // The whole EnvVar, valueFrom (Secret and ConfigMap keys, field refs) included, as Kratix passes it on.
+        try {
+          env.add(dev.tarmac.api.Serialization.JSON.treeToValue(e, EnvVar.class));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException bad) {
+          throw new PipelineException("Pipeline " + name + " step " + stepName + " has an env entry that is not"
+              + " a Kubernetes EnvVar: " + e);
+        }
       }
       JsonNode with = c.has("with") ? c.get("with") : null;
       steps.add(new Step(stepName, image, command, args, env, with, c));

@@ -1,14 +1,19 @@
 package dev.tarmac.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.api.Labels;
+import dev.tarmac.api.Serialization;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -107,26 +112,18 @@ public final class PipelineJobBuilder {
     return labels;
   }
 
-  /** The Job of {@code run}. */
+  /**
+   * The Job of {@code run}. Each step's container is taken as the Pipeline's author wrote it (envFrom, env with
+   * valueFrom, volumeMounts, resources, imagePullPolicy, workingDir...: what a Kratix Pipeline may carry), with the
+   * shared input/output/metadata mounts added, default resources where the author gave none, and the restricted Pod
+   * Security profile's fields forced on (Kubernetes' "restricted" policy: non-root, no privilege escalation, all
+   * capabilities dropped, RuntimeDefault seccomp). The Pipeline's {@code spec.volumes} and
+   * {@code spec.imagePullSecrets} go into the pod, as in Kratix.
+   */
   public Job build(Run run) {
     List<Container> init = new ArrayList<>();
     for (Pipeline.Step step : run.pipeline().steps()) {
-      ContainerBuilder c = new ContainerBuilder()
-          .withName(step.name())
-          .withImage(step.image())
-          .withEnv(env(run, step.env()))
-          .withVolumeMounts(mounts(false))
-          .withSecurityContext(restricted())
-          .withResources(new ResourceRequirementsBuilder()
-              .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("128Mi"))
-              .addToLimits("memory", new Quantity("512Mi")).build());
-      if (!step.command().isEmpty()) {
-        c.withCommand(step.command());
-      }
-      if (!step.args().isEmpty()) {
-        c.withArgs(step.args());
-      }
-      init.add(c.build());
+      init.add(stepContainer(run, step));
     }
     Container collect = new ContainerBuilder()
         .withName("collect")
@@ -166,10 +163,57 @@ public final class PipelineJobBuilder {
         .addNewVolume().withName("input").withNewConfigMap().withName(run.inputConfigMap()).endConfigMap().endVolume()
         .addNewVolume().withName("output").withNewEmptyDir().endEmptyDir().endVolume()
         .addNewVolume().withName("metadata").withNewEmptyDir().endEmptyDir().endVolume()
+        .addAllToVolumes(listOf(run.pipeline().raw().path("spec").path("volumes"), Volume.class))
+        .addAllToImagePullSecrets(listOf(run.pipeline().raw().path("spec").path("imagePullSecrets"),
+            LocalObjectReference.class))
         .endSpec()
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  private static Container stepContainer(Run run, Pipeline.Step step) {
+    ObjectNode written = step.container() != null && step.container().isObject()
+        ? ((ObjectNode) step.container()).deepCopy() : Serialization.JSON.createObjectNode();
+    written.remove("with");
+    Container c;
+    try {
+      c = Serialization.JSON.treeToValue(written, Container.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      throw new PipelineException("Pipeline " + run.pipeline().name() + " step " + step.name() + " is not a"
+          + " Kubernetes container: " + e.getMessage());
+    }
+    c.setName(step.name());
+    c.setImage(step.image());
+    c.setEnv(env(run, step.env()));
+    List<VolumeMount> mounts = mounts(false);
+    if (c.getVolumeMounts() != null) {
+      mounts.addAll(c.getVolumeMounts());
+    }
+    c.setVolumeMounts(mounts);
+    if (c.getResources() == null || (c.getResources().getRequests() == null && c.getResources().getLimits() == null)) {
+      c.setResources(new ResourceRequirementsBuilder()
+          .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("128Mi"))
+          .addToLimits("memory", new Quantity("512Mi")).build());
+    }
+    // The author's securityContext may add (readOnlyRootFilesystem, runAsUser); the restricted fields always hold.
+    SecurityContext sc = c.getSecurityContext() == null ? new SecurityContext() : c.getSecurityContext();
+    SecurityContext restricted = restricted();
+    sc.setRunAsNonRoot(true);
+    sc.setAllowPrivilegeEscalation(false);
+    sc.setPrivileged(null);
+    sc.setCapabilities(restricted.getCapabilities());
+    sc.setSeccompProfile(restricted.getSeccompProfile());
+    c.setSecurityContext(sc);
+    return c;
+  }
+
+  private static <T> List<T> listOf(JsonNode array, Class<T> type) {
+    List<T> out = new ArrayList<>();
+    if (array != null && array.isArray()) {
+      array.forEach(n -> out.add(Serialization.JSON.convertValue(n, type)));
+    }
+    return out;
   }
 
   private static SecurityContext restricted() {

@@ -99,6 +99,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
     List<Destination> targets = WorkScheduler.select(work, stores.destinations());
     Map<String, Work.Placement> previous = new LinkedHashMap<>();
     status.placements.forEach(p -> previous.put(p.destination, p));
+    Map<String, Work.Placement> recorded = new LinkedHashMap<>(previous);
     List<Work.Placement> placements = new ArrayList<>();
     List<String> waiting = new ArrayList<>();
     String storeProblem = null;
@@ -173,12 +174,45 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
         // status (one API write per Work saved); the commit brings the Work back and Published is written then.
         return UpdateControl.noUpdate();
       }
+      if (rewritingWhatIsWritten(before, generation, waiting, recorded, placements)) {
+        // The same files again to the same places (after a restart, or a store's history check): they are in Git
+        // already, so Published stays as it is rather than flapping to Writing and back for every Work — and for
+        // every request whose Ready follows it. The commit brings the Work back.
+        return UpdateControl.noUpdate();
+      }
       Conditions.setFalse(status, Conditions.PUBLISHED, "Writing", "writing to " + String.join(", ", waiting),
           generation);
       Conditions.setFalse(status, Conditions.READY, "Writing", "writing to " + String.join(", ", waiting),
           generation);
     }
     return StatusChange.control(before, work);
+  }
+
+  /**
+   * True when the Work was Published for this generation and every placement still waiting had been Written to the
+   * same path before: the write in flight re-confirms content that is already in its store.
+   */
+  private static boolean rewritingWhatIsWritten(com.fasterxml.jackson.databind.JsonNode before, Long generation,
+      List<String> waiting, Map<String, Work.Placement> recorded, List<Work.Placement> placements) {
+    boolean published = false;
+    for (var c : before.path("conditions")) {
+      if (Conditions.PUBLISHED.equals(c.path("type").asText())) {
+        published = "True".equals(c.path("status").asText()) && generation != null
+            && generation == c.path("observedGeneration").asLong(-1);
+      }
+    }
+    if (!published) {
+      return false;
+    }
+    for (String name : waiting) {
+      Work.Placement was = recorded.get(name);
+      Work.Placement now = placements.stream().filter(p -> name.equals(p.destination)).findFirst().orElse(null);
+      if (was == null || now == null || !"Written".equals(was.state) || !"Writing".equals(now.state)
+          || !java.util.Objects.equals(was.path, now.path)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String selectorText(Work work) {

@@ -74,6 +74,57 @@ class PipelineUnitTest {
   }
 
   @Test
+  void aKratixPipelineBecomesAJobWithWhatItsAuthorWroteUnderTheRestrictedProfile() throws Exception {
+    Pipeline p = Pipeline.parse(yaml("""
+        apiVersion: platform.kratix.io/v1alpha1
+        kind: Pipeline
+        metadata: {name: instance-configure}
+        spec:
+          imagePullSecrets: [{name: registry}]
+          volumes: [{name: templates, configMap: {name: redis-templates}}]
+          containers:
+            - name: render
+              image: ghcr.io/example/redis-configure:v1
+              imagePullPolicy: Always
+              envFrom: [{secretRef: {name: cloud-credentials}}]
+              env:
+                - {name: REGION, value: eu-west-1}
+                - name: TOKEN
+                  valueFrom: {secretKeyRef: {name: api, key: token}}
+              volumeMounts: [{name: templates, mountPath: /templates}]
+              resources: {limits: {memory: 1Gi}}
+              securityContext: {privileged: true, allowPrivilegeEscalation: true, readOnlyRootFilesystem: true}
+        """), "p");
+    var run = new PipelineJobBuilder.Run(p, "redis", "resource", "configure", "marketplace.kratix.io/v1alpha1",
+        "redis", "ns", "example", "uid-1", "0123456789abcdef", "ns", "tarmac-pipeline-redis", "example-input",
+        "example-redis-instance-configure");
+    var job = new PipelineJobBuilder(new PipelineJobBuilder.Settings("ghcr.io/tarmac-dev/tarmac:test", 600)).build(run);
+    var pod = job.getSpec().getTemplate().getSpec();
+    var c = pod.getInitContainers().get(0);
+    assertThat(c.getImagePullPolicy()).isEqualTo("Always");
+    assertThat(c.getEnvFrom().get(0).getSecretRef().getName()).isEqualTo("cloud-credentials");
+    assertThat(c.getEnv()).filteredOn(e -> e.getValueFrom() != null).singleElement()
+        .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token"));
+    assertThat(c.getEnv()).extracting(e -> e.getName()).contains("REGION", "KRATIX_PROMISE_NAME");
+    assertThat(c.getVolumeMounts()).extracting(m -> m.getMountPath()).contains("/templates", "/kratix/input",
+        "/kratix/output", "/kratix/metadata", "/tarmac/output");
+    assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("1Gi");
+    assertThat(c.getSecurityContext().getPrivileged()).isNull();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("input", "output", "metadata",
+        "templates");
+    assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("registry");
+    assertThat(pod.getServiceAccountName()).isEqualTo("tarmac-pipeline-redis");
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(600);
+    assertThat(pod.getContainers()).singleElement().satisfies(x -> assertThat(x.getArgs())
+        .containsExactly("pipeline", "collect"));
+  }
+
+  @Test
   void specHashIgnoresKeyOrderButNotValues() throws Exception {
     assertThat(SpecHash.of(yaml("{a: 1, b: {c: 2, d: 3}}"))).isEqualTo(SpecHash.of(yaml("{b: {d: 3, c: 2}, a: 1}")));
     assertThat(SpecHash.of(yaml("{a: 1}"))).isNotEqualTo(SpecHash.of(yaml("{a: 2}")));
