@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.TarmacOperator;
 import dev.tarmac.api.Conditions;
-import dev.tarmac.api.Destination;
-import dev.tarmac.api.GitStateStore;
 import dev.tarmac.api.KratixPromise;
 import dev.tarmac.api.Labels;
 import dev.tarmac.api.Serialization;
@@ -15,9 +13,9 @@ import dev.tarmac.api.Work;
 import dev.tarmac.pipeline.PipelineCommand;
 import dev.tarmac.testing.RepoPaths;
 import dev.tarmac.testing.TestCluster;
+import dev.tarmac.testing.TestStores;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -45,17 +43,8 @@ class KratixCompatibilityApiServerTest {
   void theMarketplaceRedisPromiseWorksAsItIs() throws Exception {
     KubernetesClient client = TestCluster.get().client();
     String operatorNs = TestCluster.get().newNamespace("kratix");
-    GitStateStore store = new GitStateStore();
-    store.setMetadata(new ObjectMetaBuilder().withName(operatorNs).build());
-    store.setSpec(new GitStateStore.Spec());
-    client.resource(store).create();
-    Destination dest = new Destination();
     // The marketplace Promise selects environment: dev.
-    dest.setMetadata(new ObjectMetaBuilder().withName(operatorNs).withLabels(Map.of("environment", "dev")).build());
-    dest.setSpec(new Destination.Spec());
-    dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
-    dest.getSpec().stateStoreRef.name = operatorNs;
-    client.resource(dest).create();
+    TestStores.create(client, operatorNs, null, Map.of("environment", "dev"), null);
 
     try (TarmacOperator op = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false,
         operatorNs, "test", tmp.resolve("data"), false, 4, false, "ghcr.io/tarmac-dev/tarmac:test")).start()) {

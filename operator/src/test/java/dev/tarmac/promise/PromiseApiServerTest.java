@@ -6,15 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.TarmacOperator;
 import dev.tarmac.api.Conditions;
-import dev.tarmac.api.Destination;
-import dev.tarmac.api.GitStateStore;
 import dev.tarmac.api.Labels;
 import dev.tarmac.api.Promise;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.api.Work;
 import dev.tarmac.testing.TestCluster;
+import dev.tarmac.testing.TestStores;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,16 +37,7 @@ class PromiseApiServerTest {
   static void start() {
     client = TestCluster.get().client();
     suite = TestCluster.get().newNamespace("promises");
-    GitStateStore store = new GitStateStore();
-    store.setMetadata(new ObjectMetaBuilder().withName(suite).build());
-    store.setSpec(new GitStateStore.Spec());
-    client.resource(store).create();
-    Destination dest = new Destination();
-    dest.setMetadata(new ObjectMetaBuilder().withName(suite).withLabels(Map.of("suite", suite)).build());
-    dest.setSpec(new Destination.Spec());
-    dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
-    dest.getSpec().stateStoreRef.name = suite;
-    client.resource(dest).create();
+    TestStores.create(client, suite, null, Map.of("suite", suite), null);
     operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, suite, "test",
         tmp.resolve("data"), false, 8, false, "tarmac:test")).start();
   }

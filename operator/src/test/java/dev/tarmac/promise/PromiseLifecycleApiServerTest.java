@@ -6,15 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.TarmacOperator;
 import dev.tarmac.api.Conditions;
-import dev.tarmac.api.Destination;
-import dev.tarmac.api.GitStateStore;
 import dev.tarmac.api.Promise;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.api.Work;
 import dev.tarmac.testing.RepoPaths;
 import dev.tarmac.testing.TestCluster;
+import dev.tarmac.testing.TestStores;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,16 +36,7 @@ class PromiseLifecycleApiServerTest {
   void shippedPromisesServeTheExamplesRerunsTtlAndDeletion() throws Exception {
     KubernetesClient client = TestCluster.get().client();
     String opNs = TestCluster.get().newNamespace("life");
-    GitStateStore store = new GitStateStore();
-    store.setMetadata(new ObjectMetaBuilder().withName(opNs).build());
-    store.setSpec(new GitStateStore.Spec());
-    client.resource(store).create();
-    Destination dest = new Destination();
-    dest.setMetadata(new ObjectMetaBuilder().withName(opNs).withLabels(Map.of("environment", "dev")).build());
-    dest.setSpec(new Destination.Spec());
-    dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
-    dest.getSpec().stateStoreRef.name = opNs;
-    client.resource(dest).create();
+    TestStores.create(client, opNs, null, Map.of("environment", "dev"), null);
     for (String c : new String[] {"postgresql-in-cluster.yaml", "postgresql-aws-production.yaml"}) {
       client.load(Files.newInputStream(RepoPaths.repo().resolve("compositions/" + c))).serverSideApply();
     }

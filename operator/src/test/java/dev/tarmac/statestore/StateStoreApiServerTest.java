@@ -11,6 +11,7 @@ import dev.tarmac.api.GitStateStore;
 import dev.tarmac.api.Selector;
 import dev.tarmac.api.Work;
 import dev.tarmac.testing.TestCluster;
+import dev.tarmac.testing.TestStores;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
@@ -51,17 +52,7 @@ class StateStoreApiServerTest {
     String ns = TestCluster.get().newNamespace("works");
     String label = ns;
     // A store and Destination of this test's own (the shared cluster may already have a default store).
-    GitStateStore store = new GitStateStore();
-    store.setMetadata(new ObjectMetaBuilder().withName(ns).build());
-    store.setSpec(new GitStateStore.Spec());
-    client.resource(store).create();
-    Destination dest = new Destination();
-    dest.setMetadata(new ObjectMetaBuilder().withName(ns).withLabels(Map.of("suite", label)).build());
-    dest.setSpec(new Destination.Spec());
-    dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
-    dest.getSpec().stateStoreRef.name = ns;
-    dest.getSpec().path = "clusters/dev";
-    client.resource(dest).create();
+    TestStores.create(client, ns, null, Map.of("suite", label), "clusters/dev");
 
     var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test", tmp.resolve("data"),
         false, 4, false, "tarmac:test");
@@ -131,18 +122,7 @@ class StateStoreApiServerTest {
     Path served = Files.createDirectories(tmp.resolve("served"));
     Path bare = GitCli.bareRepo(served, "remote");
     try (GitCli.Daemon daemon = new GitCli.Daemon(served)) {
-      GitStateStore store = new GitStateStore();
-      store.setMetadata(new ObjectMetaBuilder().withName(ns).build());
-      store.setSpec(new GitStateStore.Spec());
-      store.getSpec().url = daemon.url("remote.git");
-      client.resource(store).create();
-      Destination dest = new Destination();
-      dest.setMetadata(new ObjectMetaBuilder().withName(ns).withLabels(Map.of("suite", ns)).build());
-      dest.setSpec(new Destination.Spec());
-      dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
-      dest.getSpec().stateStoreRef.name = ns;
-      dest.getSpec().path = "dev";
-      client.resource(dest).create();
+      TestStores.create(client, ns, daemon.url("remote.git"), Map.of("suite", ns), "dev");
 
       var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test", tmp.resolve("data"),
           false, 4, false, "tarmac:test");
