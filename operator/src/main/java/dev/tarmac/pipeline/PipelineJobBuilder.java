@@ -142,6 +142,11 @@ public final class PipelineJobBuilder {
         .withName(jobName(run))
         .withNamespace(run.namespace())
         .withLabels(labels)
+        // Deleting the request (or Promise) garbage-collects its Jobs; not a controller reference, and it does not
+        // block the owner's deletion (its delete pipelines run while it is being deleted).
+        .addNewOwnerReference().withApiVersion(run.ownerApiVersion()).withKind(run.ownerKind())
+            .withName(run.ownerName()).withUid(run.ownerUid()).withBlockOwnerDeletion(false).withController(false)
+        .endOwnerReference()
         .endMetadata()
         .withNewSpec()
         .withBackoffLimit(0)

@@ -282,20 +282,30 @@ public final class WorkflowRunner {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    client.configMaps().inNamespace(owner.jobNamespace()).resource(new ConfigMapBuilder()
-        .withNewMetadata().withName(configMap).withNamespace(owner.jobNamespace())
-        .withLabels(PipelineJobBuilder.labels(run)).endMetadata()
-        .addToData("object.yaml", object).build()).fieldManager("tarmac").forceConflicts().serverSideApply();
     Job job = jobs.build(new PipelineJobBuilder.Run(run.pipeline(), run.promise(), run.workflowType(), run.action(),
         run.ownerApiVersion(), run.ownerKind(), run.ownerNamespace(), run.ownerName(), run.ownerUid(), run.specHash(),
         run.namespace(), run.serviceAccount(), configMap, run.workName()));
+    Job created;
     try {
-      client.resource(job).create();
+      created = client.resource(job).create();
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
+      created = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
+          .withName(job.getMetadata().getName()).get();
     }
+    // The input belongs to its Job: it goes when the Job does (ttlSecondsAfterFinished, or with its request), instead
+    // of one ConfigMap per run staying forever. The pod waits for the volume until it exists.
+    var meta = new ConfigMapBuilder().withNewMetadata().withName(configMap).withNamespace(owner.jobNamespace())
+        .withLabels(PipelineJobBuilder.labels(run));
+    if (created != null && created.getMetadata().getUid() != null) {
+      meta.addNewOwnerReference().withApiVersion("batch/v1").withKind("Job")
+          .withName(created.getMetadata().getName()).withUid(created.getMetadata().getUid())
+          .withBlockOwnerDeletion(false).withController(true).endOwnerReference();
+    }
+    client.configMaps().inNamespace(owner.jobNamespace()).resource(meta.endMetadata()
+        .addToData("object.yaml", object).build()).fieldManager("tarmac").forceConflicts().serverSideApply();
   }
 
   private static boolean condition(Job job, String type) {

@@ -120,6 +120,11 @@ class PipelineUnitTest {
     assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("registry");
     assertThat(pod.getServiceAccountName()).isEqualTo("tarmac-pipeline-redis");
     assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(600);
+    assertThat(job.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+      assertThat(o.getUid()).isEqualTo("uid-1");
+      assertThat(o.getKind()).isEqualTo("redis");
+      assertThat(o.getBlockOwnerDeletion()).isFalse();
+    });
     assertThat(pod.getContainers()).singleElement().satisfies(x -> assertThat(x.getArgs())
         .containsExactly("pipeline", "collect"));
   }

@@ -82,9 +82,14 @@ class KratixCompatibilityApiServerTest {
       assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
       assertThat(job.getMetadata().getLabels()).containsEntry(Labels.PROMISE, "redis")
           .containsKey(Labels.SPEC_HASH).containsEntry(Labels.OWNER_KIND, "redis");
-      String input = client.configMaps().inNamespace(ns).withName(pod.getVolumes().stream()
-          .filter(v -> v.getName().equals("input")).findFirst().orElseThrow().getConfigMap().getName()).get()
-          .getData().get("object.yaml");
+      String inputName = pod.getVolumes().stream().filter(v -> v.getName().equals("input")).findFirst()
+          .orElseThrow().getConfigMap().getName();
+      var inputMap = await().atMost(Duration.ofSeconds(10)).until(
+          () -> client.configMaps().inNamespace(ns).withName(inputName).get(), java.util.Objects::nonNull);
+      // The input belongs to its Job, so it goes when the Job does.
+      assertThat(inputMap.getMetadata().getOwnerReferences()).singleElement()
+          .satisfies(o -> assertThat(o.getUid()).isEqualTo(job.getMetadata().getUid()));
+      String input = inputMap.getData().get("object.yaml");
       assertThat(input).contains("size: small").contains("name: example");
       GenericKubernetesResource running = requests.withName("example").get();
       assertThat(PromiseApiServerTest.condition(running, "PipelineCompleted")).isEqualTo("False");
