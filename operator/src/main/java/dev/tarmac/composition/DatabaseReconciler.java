@@ -105,7 +105,18 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         .withSecondaryToPrimaryMapper(c -> context.getPrimaryCache().list(db -> CompositionSelection.affects(c, db))
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .build();
-    return List.of(new InformerEventSource<>(statefulSets, context), new InformerEventSource<>(compositions, context));
+    // The Works of Destinations-target claims: their Published condition is the claim's Ready.
+    var works = InformerEventSourceConfiguration.from(Work.class, Database.class)
+        .withItemStore(new LeanItemStore<>())
+        .withLabelSelector(Labels.OWNER_KIND + "=Database")
+        .withSecondaryToPrimaryMapper(w -> {
+          Map<String, String> l = w.getMetadata().getLabels();
+          return l == null || l.get(Labels.OWNER_NAME) == null ? Set.of()
+              : Set.of(new ResourceID(l.get(Labels.OWNER_NAME), w.getMetadata().getNamespace()));
+        })
+        .build();
+    return List.of(new InformerEventSource<>(statefulSets, context), new InformerEventSource<>(compositions, context),
+        new InformerEventSource<>(works, context));
   }
 
   @Override
@@ -138,8 +149,9 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       }
       var result = CompositionEngine.compose(claim, spec, observed, Map.of());
       result.resources().forEach(c -> name(db, c));
+      Work work = null;
       if (toGit) {
-        writeWork(db, composition, result);
+        work = writeWork(db, composition, result);
       } else {
         apply(db, result);
         prune(db, result);
@@ -164,8 +176,22 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       List<String> waiting = status.resources.stream().filter(r -> !Boolean.TRUE.equals(r.ready))
           .map(r -> r.kind + " " + r.resourceName + ": " + r.message).toList();
       if (toGit) {
-        Conditions.setTrue(status, Conditions.READY, "Published", "composed resources are written to the"
-            + " Composition's Destinations for another controller to apply", generation);
+        // Ready when the Work is in every Destination's store, as a request is: not merely when it was handed over.
+        var published = Conditions.find(work.getStatus() == null ? null : work.getStatus().conditions,
+            Conditions.PUBLISHED);
+        boolean current = published.isPresent() && Objects.equals(published.get().getObservedGeneration(),
+            work.getMetadata().getGeneration());
+        if (current && "True".equals(published.get().getStatus())) {
+          Conditions.setTrue(status, Conditions.READY, "Published", "composed resources are written to the"
+              + " Composition's Destinations for another controller to apply (Work " + workName(db) + ")",
+              generation);
+        } else if (current && !"Writing".equals(published.get().getReason())) {
+          Conditions.setFalse(status, Conditions.READY, published.get().getReason(), "Work " + workName(db) + ": "
+              + published.get().getMessage(), generation);
+        } else {
+          Conditions.setFalse(status, Conditions.READY, "Writing", "writing Work " + workName(db)
+              + " to the Composition's Destinations", generation);
+        }
       } else if (waiting.isEmpty()) {
         Conditions.setTrue(status, Conditions.READY, "Available", "every composed resource is ready", generation);
       } else {
@@ -300,7 +326,8 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     }
   }
 
-  private void writeWork(Database db, Composition composition, CompositionEngine.Result result) {
+  /** Applies the Work of a Destinations-target claim; returns it as the API server has it (status included). */
+  private Work writeWork(Database db, Composition composition, CompositionEngine.Result result) {
     StepOutput out = new StepOutput();
     for (var c : result.resources()) {
       try {
@@ -315,7 +342,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         composition.getSpec().destinationSelectors == null ? List.of() : composition.getSpec().destinationSelectors);
     Work w = WorkflowRunner.work(owner, "compose", workName(db),
         dev.tarmac.pipeline.SpecHash.ofValue(out.files()), out);
-    client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
+    return client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
   }
 
   /** The Work that carries a claim's composed resources with target Destinations. */

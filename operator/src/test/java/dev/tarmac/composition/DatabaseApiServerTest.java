@@ -149,6 +149,45 @@ class DatabaseApiServerTest {
   }
 
   @Test
+  void aDestinationsTargetClaimIsReadyOnlyOnceItsWorkIsPublished() throws Exception {
+    String ns = TestCluster.get().newNamespace("to-git");
+    String composition = "to-git-" + ns;
+    client.load(new java.io.ByteArrayInputStream("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Composition
+        metadata: {name: %1$s}
+        spec:
+          compositeTypeRef: {apiVersion: platform.tarmac.dev/v1alpha1, kind: Database}
+          target: Destinations
+          destinationSelectors: [{matchLabels: {suite: %2$s}}]
+          resources:
+            - name: config
+              base: {apiVersion: v1, kind: ConfigMap, data: {engine: postgresql}}
+        """.formatted(composition, ns).getBytes(java.nio.charset.StandardCharsets.UTF_8))).serverSideApply();
+    try {
+      database(ns, "reports", "engine: postgresql\nversion: \"16\"\nstorageGB: 5\nsize: small\n"
+          + "compositionRef: {name: " + composition + "}");
+      // No Destination carries the label yet: the Work waits, and so does the claim, saying why.
+      Database waiting = await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.resources(Database.class).inNamespace(ns).withName("reports").get(),
+          d -> d.getStatus() != null && "NoMatchingDestination".equals(Conditions.reason(d.getStatus(),
+              Conditions.READY)));
+      assertThat(Conditions.find(waiting.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+          .contains("reports-composed");
+      dev.tarmac.testing.TestStores.create(client, ns, null, java.util.Map.of("suite", ns), null);
+      Database ready = await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.resources(Database.class).inNamespace(ns).withName("reports").get(),
+          d -> Conditions.isTrue(d.getStatus(), Conditions.READY));
+      assertThat(Conditions.reason(ready.getStatus(), Conditions.READY)).isEqualTo("Published");
+      assertThat(Conditions.isTrue(client.resources(Work.class).inNamespace(ns).withName("reports-composed").get()
+          .getStatus(), Conditions.PUBLISHED)).isTrue();
+    } finally {
+      client.resources(Database.class).inNamespace(ns).withName("reports").delete();
+      client.resources(dev.tarmac.api.Composition.class).withName(composition).delete();
+    }
+  }
+
+  @Test
   void retainWithTargetDestinationsLeavesTheWorkUnownedAndLabelled() throws Exception {
     String ns = TestCluster.get().newNamespace("retain-work");
     Database db = database(ns, "analytics", "engine: postgresql\nversion: \"16\"\nstorageGB: 50\nsize: small\n"
