@@ -143,11 +143,13 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       boolean toGit = composition.getSpec().target == Composition.Target.Destinations;
       var first = CompositionEngine.compose(claim, spec, Map.of(), Map.of());
       Map<String, JsonNode> observed = new HashMap<>();
+      Map<String, Map<String, String>> observedConnection = new HashMap<>();
       for (var c : toGit ? List.<CompositionEngine.Composed>of() : first.resources()) {
         name(db, c);
         observe(ns, c).ifPresent(live -> observed.put(c.name(), live));
+        composedConnectionSecret(ns, c).ifPresent(data -> observedConnection.put(c.name(), data));
       }
-      var result = CompositionEngine.compose(claim, spec, observed, Map.of());
+      var result = CompositionEngine.compose(claim, spec, observed, observedConnection);
       result.resources().forEach(c -> name(db, c));
       Work work = null;
       if (toGit) {
@@ -214,6 +216,27 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       }
       return failed(db, before, "ApplyFailed", "the API server refused a composed resource: " + message);
     }
+  }
+
+  /**
+   * The connection secret a composed resource writes ({@code spec.writeConnectionSecretToRef}, as Crossplane managed
+   * resources do), decoded; empty when it names none or it does not exist yet. Its keys feed the Composition's
+   * {@code FromConnectionSecretKey} connection details.
+   */
+  private java.util.Optional<Map<String, String>> composedConnectionSecret(String ns, CompositionEngine.Composed c) {
+    JsonNode ref = c.resource().path("spec").path("writeConnectionSecretToRef");
+    String name = ref.path("name").asText("");
+    if (name.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    Secret secret = client.secrets().inNamespace(ref.path("namespace").asText(ns)).withName(name).get();
+    if (secret == null || secret.getData() == null) {
+      return java.util.Optional.empty();
+    }
+    Map<String, String> data = new HashMap<>();
+    secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v),
+        StandardCharsets.UTF_8)));
+    return java.util.Optional.of(data);
   }
 
   /** The composed resource as it is in the cluster, at the version the cluster serves for its kind. */

@@ -188,6 +188,63 @@ class DatabaseApiServerTest {
   }
 
   @Test
+  void connectionDetailsFromAComposedResourcesSecretReachTheClaimsSecret() throws Exception {
+    // A managed resource in the Crossplane manner: it writes its own connection secret, which the Composition's
+    // FromConnectionSecretKey details read.
+    String ns = TestCluster.get().newNamespace("conn");
+    String group = ns + ".example.dev";
+    client.load(new java.io.ByteArrayInputStream("""
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: instances.%1$s}
+        spec:
+          group: %1$s
+          names: {kind: Instance, plural: instances, singular: instance}
+          scope: Namespaced
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+        ---
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Composition
+        metadata: {name: conn-%2$s}
+        spec:
+          compositeTypeRef: {apiVersion: platform.tarmac.dev/v1alpha1, kind: Database}
+          resources:
+            - name: instance
+              base:
+                apiVersion: %1$s/v1
+                kind: Instance
+                spec: {writeConnectionSecretToRef: {name: instance-conn}}
+              readinessChecks: [{type: None}]
+              connectionDetails:
+                - {name: host, fromConnectionSecretKey: endpoint}
+                - {name: password, fromConnectionSecretKey: password}
+        """.formatted(group, ns).getBytes(java.nio.charset.StandardCharsets.UTF_8))).serverSideApply();
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> dev.tarmac.testing.TestCluster.established(
+          client.apiextensions().v1().customResourceDefinitions().withName("instances." + group).get()));
+      client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("instance-conn")
+          .withNamespace(ns).endMetadata().addToStringData("endpoint", "db.internal.example")
+          .addToStringData("password", "from-the-provider").build()).create();
+      database(ns, "orders", "engine: postgresql\nversion: \"16\"\nstorageGB: 5\nsize: small\n"
+          + "compositionRef: {name: conn-" + ns + "}\nwriteConnectionSecretToRef: {name: orders-credentials}");
+      Secret secret = await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.secrets().inNamespace(ns).withName("orders-credentials").get(),
+          x -> x != null && x.getData() != null && x.getData().containsKey("host"));
+      assertThat(new String(java.util.Base64.getDecoder().decode(secret.getData().get("host")),
+          java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("db.internal.example");
+      assertThat(new String(java.util.Base64.getDecoder().decode(secret.getData().get("password")),
+          java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("from-the-provider");
+    } finally {
+      client.resources(Database.class).inNamespace(ns).withName("orders").delete();
+      client.resources(dev.tarmac.api.Composition.class).withName("conn-" + ns).delete();
+    }
+  }
+
+  @Test
   void retainWithTargetDestinationsLeavesTheWorkUnownedAndLabelled() throws Exception {
     String ns = TestCluster.get().newNamespace("retain-work");
     Database db = database(ns, "analytics", "engine: postgresql\nversion: \"16\"\nstorageGB: 50\nsize: small\n"
