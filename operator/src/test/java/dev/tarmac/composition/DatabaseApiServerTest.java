@@ -59,6 +59,13 @@ class DatabaseApiServerTest {
     return client.resource(db).create();
   }
 
+  /** Deletes a claim and waits until its finalizer has run and it is gone. */
+  private static void deleteClaim(String ns, String name) {
+    client.resources(Database.class).inNamespace(ns).withName(name).delete();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(Database.class).inNamespace(ns).withName(name).get() == null);
+  }
+
   @Test
   void aPostgresClaimComposesResourcesASecretAndBecomesReadyWhenTheStatefulSetIs() throws Exception {
     String ns = TestCluster.get().newNamespace("db");
@@ -122,9 +129,7 @@ class DatabaseApiServerTest {
     database(ns, "keep", "engine: mysql\nstorageGB: 5\ndeletionPolicy: Retain\nsize: small\nversion: \"8.0\"");
     await().atMost(Duration.ofSeconds(30)).until(
         () -> client.apps().statefulSets().inNamespace(ns).withName("keep-mysql").get() != null);
-    client.resources(Database.class).inNamespace(ns).withName("keep").delete();
-    await().atMost(Duration.ofSeconds(30)).until(
-        () -> client.resources(Database.class).inNamespace(ns).withName("keep").get() == null);
+    deleteClaim(ns, "keep");
     StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName("keep-mysql").get();
     assertThat(sts.getMetadata().getOwnerReferences()).isEmpty();
     assertThat(sts.getMetadata().getLabels()).containsEntry(DatabaseReconciler.RETAINED, "true");
@@ -138,9 +143,7 @@ class DatabaseApiServerTest {
     await().atMost(Duration.ofSeconds(30)).until(
         () -> client.secrets().inNamespace(ns).withName("keep-credentials").get() != null);
     String password = client.secrets().inNamespace(ns).withName("keep-credentials").get().getData().get("password");
-    client.resources(Database.class).inNamespace(ns).withName("keep").delete();
-    await().atMost(Duration.ofSeconds(30)).until(
-        () -> client.resources(Database.class).inNamespace(ns).withName("keep").get() == null);
+    deleteClaim(ns, "keep");
     // The retained StatefulSet reads its password from this Secret: it must outlive the claim.
     Secret secret = client.secrets().inNamespace(ns).withName("keep-credentials").get();
     assertThat(secret.getMetadata().getOwnerReferences()).isEmpty();
@@ -251,9 +254,7 @@ class DatabaseApiServerTest {
         + "compositionRef: {name: postgresql-aws}\ndeletionPolicy: Retain");
     await().atMost(Duration.ofSeconds(30)).until(
         () -> client.resources(Work.class).inNamespace(ns).withName("analytics-composed").get(), w -> w != null);
-    client.resources(Database.class).inNamespace(ns).withName("analytics").delete();
-    await().atMost(Duration.ofSeconds(30)).until(
-        () -> client.resources(Database.class).inNamespace(ns).withName("analytics").get() == null);
+    deleteClaim(ns, "analytics");
     // With no owner reference to the claim, the garbage collector leaves the Work, and its files stay in Git.
     Work work = client.resources(Work.class).inNamespace(ns).withName("analytics-composed").get();
     assertThat(work).isNotNull();
@@ -271,9 +272,7 @@ class DatabaseApiServerTest {
         + "compositionRef: {name: postgresql-aws}");
     await().atMost(Duration.ofSeconds(30)).until(
         () -> client.resources(Work.class).inNamespace(ns).withName("reports-composed").get(), w -> w != null);
-    client.resources(Database.class).inNamespace(ns).withName("reports").delete();
-    await().atMost(Duration.ofSeconds(30)).until(
-        () -> client.resources(Database.class).inNamespace(ns).withName("reports").get() == null);
+    deleteClaim(ns, "reports");
     // The claim deleted its Work; the Work's own finalizer then takes its files out of every Destination it was
     // placed on (other tests' Destinations in this shared cluster may match too, and may be unreachable by now).
     await().atMost(Duration.ofSeconds(30)).until(() -> {
