@@ -29,14 +29,11 @@ public record Pipeline(String name, List<Step> steps, JsonNode raw) {
    *
    * @param name the container name ({@code step-<index>} when the author gave none, as Kratix allows)
    * @param image the image, or a built-in step's name
-   * @param command entrypoint override, may be empty
-   * @param args arguments, may be empty
    * @param env environment, may be empty
    * @param with a built-in step's configuration (null for containers)
-   * @param container the container as written (for fields Tarmac passes through: envFrom, volumeMounts, ...)
+   * @param container the container as written: the Job runs it as it is (command, args, envFrom, volumeMounts, ...)
    */
-  public record Step(String name, String image, List<String> command, List<String> args, List<EnvVar> env,
-      JsonNode with, JsonNode container) {
+  public record Step(String name, String image, List<EnvVar> env, JsonNode with, JsonNode container) {
     /** True for {@code tarmac/compose} and {@code tarmac/template}. */
     public boolean builtIn() {
       return COMPOSE.equals(image) || TEMPLATE.equals(image);
@@ -80,8 +77,6 @@ public record Pipeline(String name, List<Step> steps, JsonNode raw) {
         throw new PipelineException("Pipeline " + name + " step " + i + " has no image");
       }
       String stepName = c.path("name").asText("step-" + i);
-      List<String> command = strings(c.path("command"));
-      List<String> args = strings(c.path("args"));
       List<EnvVar> env = new ArrayList<>();
       for (JsonNode e : c.path("env")) {
         // The whole EnvVar, valueFrom (Secret and ConfigMap keys, field refs) included, as Kratix passes it on.
@@ -93,15 +88,9 @@ public record Pipeline(String name, List<Step> steps, JsonNode raw) {
         }
       }
       JsonNode with = c.has("with") ? c.get("with") : null;
-      steps.add(new Step(stepName, image, command, args, env, with, c));
+      steps.add(new Step(stepName, image, env, with, c));
     }
     return new Pipeline(name, List.copyOf(steps), node);
-  }
-
-  private static List<String> strings(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(n -> out.add(n.asText()));
-    return out;
   }
 
   /** Reads a list of Pipelines; {@code null} or a missing list is empty. */
