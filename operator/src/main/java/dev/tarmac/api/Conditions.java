@@ -101,6 +101,27 @@ public final class Conditions {
     return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
+  /**
+   * The condition of {@code type} when it was computed for {@code generation}; empty when absent or stale (its
+   * {@code observedGeneration} is another generation). A condition or object without a generation is taken as
+   * current.
+   */
+  public static Optional<Condition> forGeneration(List<Condition> conditions, String type, Long generation) {
+    return find(conditions, type).filter(c -> c.getObservedGeneration() == null || generation == null
+        || c.getObservedGeneration().equals(generation));
+  }
+
+  /** The condition of {@code type} in a status held as JSON (a snapshot taken before a reconcile), if present. */
+  public static Optional<com.fasterxml.jackson.databind.JsonNode> find(com.fasterxml.jackson.databind.JsonNode status,
+      String type) {
+    for (var c : status.path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return Optional.of(c);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** True when {@code status} has condition {@code type} with status {@code True}. */
   public static boolean isTrue(TarmacStatus status, String type) {
     return status != null && find(status.conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);

@@ -179,10 +179,9 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
           .map(r -> r.kind + " " + r.resourceName + ": " + r.message).toList();
       if (toGit) {
         // Ready when the Work is in every Destination's store, as a request is: not merely when it was handed over.
-        var published = Conditions.find(work.getStatus() == null ? null : work.getStatus().conditions,
-            Conditions.PUBLISHED);
-        boolean current = published.isPresent() && Objects.equals(published.get().getObservedGeneration(),
-            work.getMetadata().getGeneration());
+        var published = Conditions.forGeneration(work.getStatus() == null ? null : work.getStatus().conditions,
+            Conditions.PUBLISHED, work.getMetadata().getGeneration());
+        boolean current = published.isPresent();
         if (current && "True".equals(published.get().getStatus())) {
           Conditions.setTrue(status, Conditions.READY, "Published", "composed resources are written to the"
               + " Composition's Destinations for another controller to apply (Work " + workName(db) + ")",

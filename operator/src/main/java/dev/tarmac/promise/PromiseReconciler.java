@@ -25,8 +25,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -317,7 +315,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         }
         if (skip) {
           // The request controller stops below; nobody else would take its finalizer off.
-          releaseRequest(r);
+          RequestReconciler.removeFinalizer(client.resource(r), r, null);
         }
       }
       if (!skip) {
@@ -337,24 +335,6 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       client.apiextensions().v1().customResourceDefinitions().withName(crdName).delete();
     }
     return DeleteControl.defaultDelete();
-  }
-
-  /** Takes the request finalizer off a request, so a Promise deleted with the skip annotation cannot get stuck. */
-  private void releaseRequest(GenericKubernetesResource r) {
-    List<String> finalizers = r.getMetadata().getFinalizers();
-    if (finalizers == null || !finalizers.contains(Labels.REQUEST_FINALIZER)) {
-      return;
-    }
-    ObjectNode body = Serialization.JSON.createObjectNode();
-    var kept = body.putObject("metadata").putArray("finalizers");
-    finalizers.stream().filter(f -> !f.equals(Labels.REQUEST_FINALIZER)).forEach(kept::add);
-    try {
-      client.resource(r).patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw e;
-      }
-    }
   }
 
   /**

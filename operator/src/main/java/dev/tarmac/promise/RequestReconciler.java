@@ -199,12 +199,7 @@ final class RequestReconciler implements RequestController.Reconciler {
   }
 
   private static String reasonOf(JsonNode status, String type) {
-    for (JsonNode c : status.path("conditions")) {
-      if (type.equals(c.path("type").asText())) {
-        return c.path("reason").asText(null);
-      }
-    }
-    return null;
+    return Conditions.find(status, type).map(c -> c.path("reason").asText(null)).orElse(null);
   }
 
   private static String retryText(List<PipelineRunStatus> runs) {
@@ -270,10 +265,8 @@ final class RequestReconciler implements RequestController.Reconciler {
     if (runHash != null && label != null && !label.equals(runHash) && !label.startsWith(runHash + "-")) {
       return false;
     }
-    var published = Conditions.find(w.getStatus().conditions, Conditions.PUBLISHED);
-    return published.isPresent() && "True".equals(published.get().getStatus())
-        && (published.get().getObservedGeneration() == null || w.getMetadata().getGeneration() == null
-            || published.get().getObservedGeneration().equals(w.getMetadata().getGeneration()));
+    return Conditions.forGeneration(w.getStatus().conditions, Conditions.PUBLISHED, w.getMetadata().getGeneration())
+        .map(c -> "True".equals(c.getStatus())).orElse(false);
   }
 
   private static void rollup(TarmacStatus conditions, Long generation) {
@@ -373,14 +366,30 @@ final class RequestReconciler implements RequestController.Reconciler {
   }
 
   private void removeFinalizer(GenericKubernetesResource cached) {
+    removeFinalizer(resource(cached), cached, cached.getMetadata().getResourceVersion());
+  }
+
+  /**
+   * Takes {@link Labels#REQUEST_FINALIZER} off {@code request} (a JSON merge patch of its other finalizers). With
+   * {@code resourceVersion} the patch applies only to that version (a 409 leaves it for the next reconcile); null
+   * applies it whatever the version. A request already gone is fine.
+   */
+  static void removeFinalizer(io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource,
+      GenericKubernetesResource request, String resourceVersion) {
+    List<String> current = request.getMetadata().getFinalizers();
+    if (current == null || !current.contains(Labels.REQUEST_FINALIZER)) {
+      return;
+    }
     ArrayNode finalizers = Serialization.JSON.createArrayNode();
-    cached.getMetadata().getFinalizers().stream().filter(f -> !f.equals(Labels.REQUEST_FINALIZER))
-        .forEach(finalizers::add);
+    current.stream().filter(f -> !f.equals(Labels.REQUEST_FINALIZER)).forEach(finalizers::add);
     ObjectNode body = Serialization.JSON.createObjectNode();
-    body.putObject("metadata").put("resourceVersion", cached.getMetadata().getResourceVersion())
-        .set("finalizers", finalizers);
+    ObjectNode metadata = body.putObject("metadata");
+    if (resourceVersion != null) {
+      metadata.put("resourceVersion", resourceVersion);
+    }
+    metadata.set("finalizers", finalizers);
     try {
-      resource(cached).patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
+      resource.patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404 && e.getCode() != 409) {
         throw e;

@@ -135,12 +135,7 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
   }
 
   private static String readyMessage(com.fasterxml.jackson.databind.JsonNode status) {
-    for (var c : status.path("conditions")) {
-      if (Conditions.READY.equals(c.path("type").asText())) {
-        return c.path("message").asText(null);
-      }
-    }
-    return null;
+    return Conditions.find(status, Conditions.READY).map(c -> c.path("message").asText(null)).orElse(null);
   }
 
   private static boolean onlyTheCommitMoved(com.fasterxml.jackson.databind.JsonNode before, GitStateStore store) {

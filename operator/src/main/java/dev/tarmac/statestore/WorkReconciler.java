@@ -194,13 +194,8 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
    */
   private static boolean rewritingWhatIsWritten(com.fasterxml.jackson.databind.JsonNode before, Long generation,
       List<String> waiting, Map<String, Work.Placement> recorded, List<Work.Placement> placements) {
-    boolean published = false;
-    for (var c : before.path("conditions")) {
-      if (Conditions.PUBLISHED.equals(c.path("type").asText())) {
-        published = "True".equals(c.path("status").asText()) && generation != null
-            && generation == c.path("observedGeneration").asLong(-1);
-      }
-    }
+    boolean published = Conditions.find(before, Conditions.PUBLISHED).map(c -> "True".equals(c.path("status")
+        .asText()) && generation != null && generation == c.path("observedGeneration").asLong(-1)).orElse(false);
     if (!published) {
       return false;
     }
