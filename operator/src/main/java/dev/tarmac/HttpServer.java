@@ -19,6 +19,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The operator's one HTTP port (Jetty 12, servlets): {@code /healthz} (the process is alive), {@code /readyz}
  * (informers synced and leadership known), {@code /metrics} (Prometheus text format), and whatever the capabilities
  * mount with {@link #mount} (the catalog API under {@code /api/catalog/}, the Git server under {@code /git/}).
+ * {@code /healthz} and {@code /readyz} are open (kubelet probes); the others are guarded with {@link #protect}.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -53,6 +54,15 @@ public final class HttpServer implements AutoCloseable {
     mount("/readyz", new TextServlet(readiness));
     mount("/metrics", new MetricsServlet(metrics));
     server.setHandler(context);
+  }
+
+  /**
+   * Runs {@code filter} before whatever serves {@code pathSpec} (authentication and authorization of
+   * {@code /metrics}, {@code /git/*}, {@code /api/catalog/*}).
+   */
+  public void protect(String pathSpec, jakarta.servlet.Filter filter) {
+    context.addFilter(new org.eclipse.jetty.ee10.servlet.FilterHolder(filter), pathSpec,
+        java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
   }
 
   /** Mounts {@code servlet} at {@code pathSpec} (a servlet path spec such as {@code /api/catalog/*}). */

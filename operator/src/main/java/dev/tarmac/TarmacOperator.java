@@ -17,7 +17,12 @@ import dev.tarmac.promise.PromiseReconciler;
 import dev.tarmac.promise.PromiseRuntime;
 import java.util.HashMap;
 import java.util.Map;
+import dev.tarmac.http.ApiResources;
+import dev.tarmac.http.Caller;
+import dev.tarmac.http.HttpAuthenticator;
+import dev.tarmac.http.KubernetesAuth;
 import dev.tarmac.statestore.DestinationReconciler;
+import dev.tarmac.statestore.GitAccess;
 import dev.tarmac.statestore.GitStateStoreReconciler;
 import dev.tarmac.statestore.StateStoreLayout;
 import dev.tarmac.statestore.StateStores;
@@ -69,9 +74,26 @@ public final class TarmacOperator implements AutoCloseable {
    * @param reconcileThreads JOSDK reconciliation threads
    * @param defaultStateStore create the embedded store and Destination {@code default} when no GitStateStore exists
    * @param pipelineImage the operator's image, run as the last container of every pipeline Job
+   * @param anonymousRead serve {@code /git}, {@code /api/catalog} and {@code /metrics} without authentication
+   *     (allowed only when {@code httpHost} is a loopback address); false: Kubernetes tokens, TokenReview and
+   *     SubjectAccessReview decide ({@link KubernetesAuth})
    */
   public record Settings(String httpHost, int httpPort, boolean leaderElection, String namespace, String identity,
-      Path dataDir, boolean installCrds, int reconcileThreads, boolean defaultStateStore, String pipelineImage) {
+      Path dataDir, boolean installCrds, int reconcileThreads, boolean defaultStateStore, String pipelineImage,
+      boolean anonymousRead) {
+
+    /** Without {@code anonymousRead}: the HTTP surfaces need a token (the safe default). */
+    public Settings(String httpHost, int httpPort, boolean leaderElection, String namespace, String identity,
+        Path dataDir, boolean installCrds, int reconcileThreads, boolean defaultStateStore, String pipelineImage) {
+      this(httpHost, httpPort, leaderElection, namespace, identity, dataDir, installCrds, reconcileThreads,
+          defaultStateStore, pipelineImage, false);
+    }
+
+    /** The same settings with {@code anonymousRead} set as given. */
+    public Settings withAnonymousRead(boolean anonymous) {
+      return new Settings(httpHost, httpPort, leaderElection, namespace, identity, dataDir, installCrds,
+          reconcileThreads, defaultStateStore, pipelineImage, anonymous);
+    }
   }
 
   /** Annotation on Tarmac's own CRDs: the hash of the CRD this build installs, so an unchanged one is skipped. */
@@ -111,6 +133,13 @@ public final class TarmacOperator implements AutoCloseable {
    *     CRDs are missing, or the HTTP port is taken
    */
   public TarmacOperator start() {
+    if (settings.anonymousRead()) {
+      try {
+        HttpAuthenticator.checkAnonymousRead(settings.httpHost());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
     checkCluster();
     ensureCrds();
     new ClassLoaderMetrics().bindTo(metrics);
@@ -140,8 +169,22 @@ public final class TarmacOperator implements AutoCloseable {
     registerReconcilers();
 
     http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::liveness, this::readiness);
+    HttpAuthenticator authenticator = settings.anonymousRead() ? HttpAuthenticator.anonymousRead()
+        : HttpAuthenticator.kubernetes(new KubernetesAuth(client));
+    http.protect("/metrics", authenticator.filter(
+        HttpAuthenticator.Guard.require(KubernetesAuth.Access.nonResource("get", "/metrics"))));
+    http.protect("/git/*", authenticator.filter(new GitAccess(this::repositoryOwner)));
+    http.protect("/api/catalog/*", authenticator.filter(HttpAuthenticator.Guard.AUTHENTICATED));
     http.mount("/git/*", stateStores.embedded().servlet());
-    http.mount("/api/catalog/*", new CatalogServlet(catalog.index()));
+    ApiResources resources = new ApiResources(client);
+    http.mount("/api/catalog/*", new CatalogServlet(catalog.index(), req -> {
+      Caller caller = Caller.of(req);
+      if (caller.unrestricted()) {
+        return null;
+      }
+      return source -> resources.plural(source.apiVersion(), source.kind()).map(plural -> caller.may(
+          KubernetesAuth.Access.resource("get", source.group(), plural, source.namespace(), null))).orElse(false);
+    }));
     http.start();
     LOG.info("HTTP server listening on {}", http.address());
     operator.start();
@@ -199,6 +242,24 @@ public final class TarmacOperator implements AutoCloseable {
   private <P extends io.fabric8.kubernetes.api.model.HasMetadata> void register(
       io.javaoperatorsdk.operator.api.reconciler.Reconciler<P> reconciler) {
     operator.register(reconciler, o -> o.withItemStore(new LeanItemStore<>()));
+  }
+
+  /**
+   * What reading embedded repository {@code name} needs: {@code get} on the GitStateStore of that name when one
+   * exists, else on the Component whose UID the repository's commits carry (found in the catalog's informers).
+   */
+  private java.util.Optional<KubernetesAuth.Access> repositoryOwner(String name) {
+    if (stateStores.store(name).isPresent()) {
+      return java.util.Optional.of(GitAccess.gitStateStore(name));
+    }
+    // The entity's managed-by-location is kubernetes:platform.tarmac.dev/<version>/Component/<namespace>/<name>.
+    return stateStores.embedded().componentUid(name).flatMap(uid -> java.util.Optional.ofNullable(
+        catalog.index().snapshot().byUid().get(uid))).flatMap(entity -> {
+          String[] parts = entity.path("metadata").path("annotations").path("backstage.io/managed-by-location")
+              .asText("").split("/");
+          return parts.length == 5 && parts[0].equals("kubernetes:platform.tarmac.dev") && parts[2].equals("Component")
+              ? java.util.Optional.of(GitAccess.component(parts[3], parts[4])) : java.util.Optional.empty();
+        });
   }
 
   /** How users reach the embedded Git server: {@code TARMAC_GIT_BASE_URL}, else this process's HTTP address. */

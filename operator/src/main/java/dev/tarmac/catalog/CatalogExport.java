@@ -16,15 +16,28 @@ public final class CatalogExport {
 
   /** Every entity of {@code s} as one multi-document YAML stream. */
   public static String yaml(CatalogIndex.Snapshot s) {
+    return yaml(s, null);
+  }
+
+  /** The entities of {@code s} whose index is set in {@code visible} (null: all), as one multi-document stream. */
+  public static String yaml(CatalogIndex.Snapshot s, java.util.BitSet visible) {
     StringBuilder out = new StringBuilder();
-    files(s).values().forEach(doc -> out.append("---\n").append(doc));
+    files(s, visible).values().forEach(doc -> out.append("---\n").append(doc));
     return out.toString();
   }
 
   /** One file per entity: {@code <kind>/<namespace>/<name>.yaml} → descriptor, for writing to a Destination. */
   public static Map<String, String> files(CatalogIndex.Snapshot s) {
+    return files(s, null);
+  }
+
+  private static Map<String, String> files(CatalogIndex.Snapshot s, java.util.BitSet visible) {
     Map<String, String> out = new LinkedHashMap<>();
-    for (ObjectNode e : s.entities()) {
+    for (int i = 0; i < s.entities().size(); i++) {
+      if (visible != null && !visible.get(i)) {
+        continue;
+      }
+      ObjectNode e = s.entities().get(i);
       ObjectNode d = e.deepCopy();
       d.remove("relations");
       d.remove("status");

@@ -70,11 +70,27 @@ public final class CatalogQuery {
   /** Indexes (into the snapshot's lists) of the entities matching {@code filters} and the full-text term. */
   static List<Integer> select(CatalogIndex.Snapshot s, List<List<Condition>> filters, String term,
       List<String> termFields) {
+    return select(s, filters, term, termFields, null);
+  }
+
+  /**
+   * As {@link #select(CatalogIndex.Snapshot, List, String, List)}, among the entities set in {@code visible} only
+   * (null: all of them).
+   */
+  static List<Integer> select(CatalogIndex.Snapshot s, List<List<Condition>> filters, String term,
+      List<String> termFields, BitSet visible) {
     List<Integer> out = new ArrayList<>();
     String t = term == null || term.isBlank() ? null : term.trim().toLowerCase(Locale.ROOT);
     List<String> fields = termFields == null || termFields.isEmpty()
         ? List.of("metadata.name", "metadata.title", "spec.type", "metadata.description") : termFields;
     BitSet candidates = filters.isEmpty() ? null : candidates(s, filters);
+    if (visible != null) {
+      if (candidates == null) {
+        candidates = (BitSet) visible.clone();
+      } else {
+        candidates.and(visible);
+      }
+    }
     for (int i = candidates == null ? 0 : candidates.nextSetBit(0); i >= 0 && i < s.entities().size();
         i = candidates == null ? i + 1 : candidates.nextSetBit(i + 1)) {
       Map<String, Set<String>> index = s.search().get(i);

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The catalog over HTTP, read-only, in the shapes of Backstage's catalog REST API (mounted at
@@ -29,15 +31,31 @@ import java.util.Locale;
  *   <li>{@code GET /export/catalog-info.yaml} — every entity as YAML documents, for Backstage's URL reader</li>
  * </ul>
  * Errors use Backstage's shape: {@code {error: {name, message}, request: {method, url}, response: {statusCode}}}.
+ *
+ * <p>Every endpoint answers over the entities the caller may see ({@link EntityVisibility}): queries, lists, facet
+ * counts and the export leave the others out; by-name, by-uid and by-refs answer as if they did not exist (404,
+ * null), so a name in another tenant's namespace is never confirmed.
  */
 public final class CatalogServlet extends HttpServlet {
 
   private static final int DEFAULT_LIMIT = 20;
   private final transient CatalogIndex index;
+  private final transient EntityVisibility visibility = new EntityVisibility();
+  private final transient Function<HttpServletRequest, Predicate<EntityVisibility.Source>> access;
 
-  /** @param index the catalog (its current snapshot is served) */
+  /** Serves every entity to every caller (tests of the API's shapes; the operator always passes an access rule). */
   public CatalogServlet(CatalogIndex index) {
+    this(index, req -> null);
+  }
+
+  /**
+   * @param index the catalog (its current snapshot is served)
+   * @param access per request: whether the caller may see the entities of one source (asked once per source and
+   *     request); null when the caller sees everything
+   */
+  public CatalogServlet(CatalogIndex index, Function<HttpServletRequest, Predicate<EntityVisibility.Source>> access) {
     this.index = index;
+    this.access = access;
   }
 
   @Override
@@ -45,8 +63,9 @@ public final class CatalogServlet extends HttpServlet {
     String path = req.getPathInfo() == null ? "" : req.getPathInfo();
     try {
       CatalogIndex.Snapshot s = index.snapshot();
+      EntityVisibility.Viewer viewer = visibility.viewer(access.apply(req));
       if (path.equals("/entities/by-query")) {
-        json(resp, 200, byQuery(s, req));
+        json(resp, 200, byQuery(s, req, viewer));
       } else if (path.startsWith("/entities/by-name/")) {
         String[] parts = path.substring("/entities/by-name/".length()).split("/");
         if (parts.length != 3) {
@@ -54,27 +73,28 @@ public final class CatalogServlet extends HttpServlet {
         }
         String ref = (decode(parts[0]) + ":" + decode(parts[1]) + "/" + decode(parts[2])).toLowerCase(Locale.ROOT);
         ObjectNode e = s.byRef().get(ref);
-        if (e == null) {
+        if (e == null || !viewer.sees(e)) {
           throw new Failure(404, "NotFoundError", "No entity named '" + ref + "' found");
         }
-        json(resp, 200, e);
+        json(resp, 200, viewer.redact(e, s));
       } else if (path.startsWith("/entities/by-uid/")) {
         ObjectNode e = s.byUid().get(decode(path.substring("/entities/by-uid/".length())));
-        if (e == null) {
+        if (e == null || !viewer.sees(e)) {
           throw new Failure(404, "NotFoundError", "No entity with uid " + path.substring(17) + " found");
         }
-        json(resp, 200, e);
+        json(resp, 200, viewer.redact(e, s));
       } else if (path.equals("/entity-facets")) {
-        List<Integer> selected = CatalogQuery.select(s, CatalogQuery.parseFilters(params(req, "filter")), null, null);
+        List<Integer> selected = CatalogQuery.select(s, CatalogQuery.parseFilters(params(req, "filter")), null, null,
+            viewer.visible(s));
         ObjectNode out = Serialization.JSON.createObjectNode();
         out.set("facets", Serialization.JSON.valueToTree(CatalogQuery.facets(s, selected, params(req, "facet"))));
         json(resp, 200, out);
       } else if (path.equals("/entities") || path.equals("/entities/")) {
-        json(resp, 200, legacyList(s, req));
+        json(resp, 200, legacyList(s, req, viewer));
       } else if (path.equals("/export/catalog-info.yaml")) {
         resp.setStatus(200);
         resp.setContentType("application/yaml; charset=utf-8");
-        resp.getWriter().write(CatalogExport.yaml(s));
+        resp.getWriter().write(CatalogExport.yaml(s, viewer.visible(s)));
       } else {
         throw new Failure(404, "NotFoundError", "No such endpoint: " + path);
       }
@@ -106,6 +126,7 @@ public final class CatalogServlet extends HttpServlet {
     List<String> fields = new ArrayList<>();
     body.path("fields").forEach(f -> fields.add(f.asText()));
     CatalogIndex.Snapshot s = index.snapshot();
+    EntityVisibility.Viewer viewer = visibility.viewer(access.apply(req));
     ObjectNode out = Serialization.JSON.createObjectNode();
     ArrayNode items = out.putArray("items");
     for (JsonNode ref : body.get("entityRefs")) {
@@ -115,16 +136,16 @@ public final class CatalogServlet extends HttpServlet {
       } catch (IllegalArgumentException ex) {
         e = null;
       }
-      if (e == null) {
+      if (e == null || !viewer.sees(e)) {
         items.addNull();
       } else {
-        items.add(CatalogQuery.project(e, fields));
+        items.add(CatalogQuery.project((ObjectNode) viewer.redact(e, s), fields));
       }
     }
     json(resp, 200, out);
   }
 
-  private ObjectNode byQuery(CatalogIndex.Snapshot s, HttpServletRequest req) {
+  private ObjectNode byQuery(CatalogIndex.Snapshot s, HttpServletRequest req, EntityVisibility.Viewer viewer) {
     ObjectNode query;
     int offset;
     String cursor = req.getParameter("cursor");
@@ -144,14 +165,15 @@ public final class CatalogServlet extends HttpServlet {
       throw new IllegalArgumentException("limit must not be negative");
     }
     List<Integer> selected = CatalogQuery.select(s, CatalogQuery.parseFilters(strings(query.path("filter"))),
-        query.path("fullTextFilterTerm").asText(null), strings(query.path("fullTextFilterFields")));
+        query.path("fullTextFilterTerm").asText(null), strings(query.path("fullTextFilterFields")),
+        viewer.visible(s));
     CatalogQuery.order(s, selected, strings(query.path("orderField")));
     List<String> fields = split(params(req, "fields"));
     ObjectNode out = Serialization.JSON.createObjectNode();
     ArrayNode items = out.putArray("items");
     int end = Math.min(selected.size(), offset + limit);
     for (int i = offset; i < end; i++) {
-      items.add(CatalogQuery.project(s.entities().get(selected.get(i)), fields));
+      items.add(CatalogQuery.project((ObjectNode) viewer.redact(s.entities().get(selected.get(i)), s), fields));
     }
     out.put("totalItems", selected.size());
     ObjectNode page = out.putObject("pageInfo");
@@ -164,8 +186,9 @@ public final class CatalogServlet extends HttpServlet {
     return out;
   }
 
-  private ArrayNode legacyList(CatalogIndex.Snapshot s, HttpServletRequest req) {
-    List<Integer> selected = CatalogQuery.select(s, CatalogQuery.parseFilters(params(req, "filter")), null, null);
+  private ArrayNode legacyList(CatalogIndex.Snapshot s, HttpServletRequest req, EntityVisibility.Viewer viewer) {
+    List<Integer> selected = CatalogQuery.select(s, CatalogQuery.parseFilters(params(req, "filter")), null, null,
+        viewer.visible(s));
     CatalogQuery.order(s, selected, List.of());
     int offset = req.getParameter("offset") == null ? 0 : Integer.parseInt(req.getParameter("offset"));
     String after = req.getParameter("after");
@@ -176,7 +199,7 @@ public final class CatalogServlet extends HttpServlet {
     List<String> fields = split(params(req, "fields"));
     ArrayNode out = Serialization.JSON.createArrayNode();
     for (int i = offset; i < selected.size() && out.size() < limit; i++) {
-      out.add(CatalogQuery.project(s.entities().get(selected.get(i)), fields));
+      out.add(CatalogQuery.project((ObjectNode) viewer.redact(s.entities().get(selected.get(i)), s), fields));
     }
     return out;
   }

@@ -20,9 +20,15 @@ import picocli.CommandLine.Option;
     description = "Run the operator against the current Kubernetes context until stopped.")
 public final class RunCommand implements Callable<Integer> {
 
-  @Option(names = "--http-host", defaultValue = "${env:TARMAC_HTTP_HOST:-0.0.0.0}",
-      description = "Address for /healthz, /readyz, /metrics, the catalog API and the Git server (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--http-host", defaultValue = "${env:TARMAC_HTTP_HOST:-127.0.0.1}",
+      description = "Address for /healthz, /readyz, /metrics, the catalog API and the Git server (default:"
+          + " ${DEFAULT-VALUE}; the Helm chart passes 0.0.0.0 in a cluster).")
   String httpHost;
+
+  @Option(names = "--anonymous-read",
+      description = "Serve /git, /api/catalog and /metrics without a Kubernetes token, as before authentication"
+          + " existed. Allowed only with a loopback --http-host (make run, make demo).")
+  boolean anonymousRead;
 
   @Option(names = "--http-port", defaultValue = "${env:TARMAC_HTTP_PORT:-8080}",
       description = "Port of the HTTP server; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -70,7 +76,7 @@ public final class RunCommand implements Callable<Integer> {
     Files.createDirectories(dataDir);
     KubernetesClient client = new KubernetesClientBuilder().build();
     var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
-        installCrds, reconcileThreads, defaultStateStore, pipelineImage);
+        installCrds, reconcileThreads, defaultStateStore, pipelineImage, anonymousRead);
     TarmacOperator operator;
     try {
       operator = new TarmacOperator(client, settings).start();

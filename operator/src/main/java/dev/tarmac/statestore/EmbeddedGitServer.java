@@ -58,6 +58,38 @@ public final class EmbeddedGitServer {
     return NAME.matcher(name).matches() && Files.isDirectory(root.resolve(name + ".git"));
   }
 
+  /**
+   * The UID of the Component a repository was scaffolded for: the {@code Component-UID} trailer
+   * {@code RepositoryPublisher} writes into every commit, read from the tip of its first branch that has one.
+   *
+   * @return empty when the repository does not exist or no branch tip names a Component
+   */
+  public java.util.Optional<String> componentUid(String name) {
+    if (!exists(name)) {
+      return java.util.Optional.empty();
+    }
+    try (Repository r = new FileRepositoryBuilder().setGitDir(root.resolve(name + ".git").toFile())
+        .setMustExist(true).build(); org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r)) {
+      for (var ref : r.getRefDatabase().getRefsByPrefix("refs/heads/")) {
+        String message = walk.parseCommit(ref.getObjectId()).getFullMessage();
+        // The last trailer is the publisher's: the commit message before it may come from a Template.
+        var m = COMPONENT_UID.matcher(message);
+        String uid = null;
+        while (m.find()) {
+          uid = m.group(1);
+        }
+        if (uid != null) {
+          return java.util.Optional.of(uid);
+        }
+      }
+      return java.util.Optional.empty();
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  private static final Pattern COMPONENT_UID = Pattern.compile("(?m)^Component-UID: ([0-9a-fA-F-]{1,64})$");
+
   /** The URL the writer uses for repository {@code name}: a file URL of its folder. */
   public String writerUrl(String name) {
     return ensureRepository(name).toUri().toString();
