@@ -54,7 +54,7 @@ export KUBECONFIG=$kubeconfig
 kubectl get namespace tarmac-system >/dev/null 2>&1 || kubectl create namespace tarmac-system >/dev/null
 
 say "Starting the operator (HTTP on 127.0.0.1:$port: /readyz /metrics /api/catalog /git)"
-"$repo/bin/tarmac" run --install-crds --no-leader-election --http-host 127.0.0.1 --http-port "$port" \
+"$repo/bin/tarmac" run --install-crds --no-leader-election --http-host 127.0.0.1 --anonymous-read --http-port "$port" \
   --namespace tarmac-system --data-dir "$state/data" >"$state/operator.log" 2>&1 &
 echo $! > "$state/operator.pid"
 echo "$port" > "$state/port"

@@ -13,5 +13,5 @@ export KUBECONFIG=$kubeconfig
 kubectl get namespace tarmac-system >/dev/null 2>&1 || kubectl create namespace tarmac-system >/dev/null
 echo "run: local API server ready; KUBECONFIG=$kubeconfig"
 echo "run: operator on http://127.0.0.1:$port (/readyz, /metrics, /api/catalog/entities, /git/<store>.git)"
-"$repo/bin/tarmac" run --install-crds --no-leader-election --http-host 127.0.0.1 --http-port "$port" \
+"$repo/bin/tarmac" run --install-crds --no-leader-election --http-host 127.0.0.1 --anonymous-read --http-port "$port" \
   --namespace tarmac-system --data-dir "$state/data"

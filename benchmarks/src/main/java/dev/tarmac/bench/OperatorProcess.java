@@ -36,7 +36,8 @@ final class OperatorProcess implements AutoCloseable {
           .toString().replace(".log", ".jfr")));
     }
     cmd.addAll(List.of("-jar", jar.toString(), "run",
-        "--install-crds", "--no-leader-election", "--http-host", "127.0.0.1", "--http-port", String.valueOf(port),
+        "--install-crds", "--no-leader-election", "--http-host", "127.0.0.1", "--anonymous-read",
+        "--http-port", String.valueOf(port),
         "--data-dir", dataDir.toString(), "--namespace", "default"));
     cmd.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -256,4 +256,56 @@ class HelmChartTest {
     assertThat(rendered.path("metadata").path("name")).isEqualTo(example.path("metadata").path("name"));
     assertThat(rendered.path("spec")).isEqualTo(example.path("spec"));
   }
+
+  @Test
+  void httpPortIsAuthenticatedAndAdmittedOnlyFromNamedNamespaces() throws IOException {
+    List<JsonNode> docs = render(t -> t);
+    // Bound on every interface in the cluster, so every surface but the probes checks a token with the API server.
+    assertThat(env(docs, "TARMAC_HTTP_HOST")).isEqualTo("0.0.0.0");
+    assertThat(args(docs)).noneMatch(a -> a.startsWith("--anonymous-read"));
+    assertThat(rules(docs, "ClusterRole", "tarmac")).anyMatch(r -> r.path("apiGroups").toString()
+        .equals("[\"authentication.k8s.io\"]") && r.path("resources").toString().equals("[\"tokenreviews\"]")
+        && r.path("verbs").toString().equals("[\"create\"]"));
+    assertThat(rules(docs, "ClusterRole", "tarmac")).anyMatch(r -> r.path("apiGroups").toString()
+        .equals("[\"authorization.k8s.io\"]") && r.path("resources").toString()
+        .equals("[\"subjectaccessreviews\"]") && r.path("verbs").toString().equals("[\"create\"]"));
+    assertThat(rules(docs, "ClusterRole", "tarmac-metrics-reader")).singleElement().satisfies(r -> {
+      assertThat(r.path("nonResourceURLs").toString()).isEqualTo("[\"/metrics\"]");
+      assertThat(r.path("verbs").toString()).isEqualTo("[\"get\"]");
+    });
+    assertThat(Chart.find(docs, "ClusterRoleBinding", "tarmac-metrics-reader")).as("no readers by default").isEmpty();
+
+    // On by default: the HTTP port, from the release's namespace and the named ones only.
+    JsonNode policy = Chart.find(docs, "NetworkPolicy", "tarmac").orElseThrow();
+    assertThat(policy.path("metadata").path("namespace").asText()).isEqualTo("tarmac-system");
+    assertThat(policy.path("spec").path("podSelector").path("matchLabels"))
+        .isEqualTo(deployment(docs).path("spec").path("selector").path("matchLabels"));
+    assertThat(policy.path("spec").path("policyTypes").toString()).isEqualTo("[\"Ingress\"]");
+    JsonNode ingress = policy.path("spec").path("ingress");
+    assertThat(ingress).hasSize(1);
+    assertThat(ingress.get(0).path("ports").toString()).isEqualTo("[{\"port\":\"http\",\"protocol\":\"TCP\"}]");
+    List<String> from = new ArrayList<>();
+    ingress.get(0).path("from").forEach(f -> from.add(f.path("namespaceSelector").path("matchLabels")
+        .path("kubernetes.io/metadata.name").asText()));
+    assertThat(from).containsExactly("tarmac-system", "argocd", "flux-system");
+
+    List<JsonNode> custom = render(t -> t.set("networkPolicy.allowFromNamespaces[0]", "monitoring")
+        .set("networkPolicy.namespaceSelectors[0].matchLabels.team", "platform")
+        .set("metrics.readers[0].name", "prometheus-k8s").set("metrics.readers[0].namespace", "monitoring")
+        .set("serviceMonitor.enabled", true));
+    JsonNode customFrom = Chart.find(custom, "NetworkPolicy", "tarmac").orElseThrow().path("spec").path("ingress")
+        .get(0).path("from");
+    assertThat(customFrom.toString()).contains("\"kubernetes.io/metadata.name\":\"monitoring\"")
+        .contains("{\"namespaceSelector\":{\"matchLabels\":{\"team\":\"platform\"}}}")
+        .doesNotContain("argocd");
+    JsonNode binding = Chart.find(custom, "ClusterRoleBinding", "tarmac-metrics-reader").orElseThrow();
+    assertThat(binding.path("subjects").toString())
+        .isEqualTo("[{\"kind\":\"ServiceAccount\",\"name\":\"prometheus-k8s\",\"namespace\":\"monitoring\"}]");
+    assertThat(Chart.find(custom, "ServiceMonitor", "tarmac").orElseThrow().path("spec").path("endpoints").get(0)
+        .path("bearerTokenFile").asText()).isEqualTo("/var/run/secrets/kubernetes.io/serviceaccount/token");
+
+    assertThat(Chart.find(render(t -> t.set("networkPolicy.enabled", false)), "NetworkPolicy", "")).isEmpty();
+    assertThatThrownBy(() -> render(t -> t.set("networkPolicy.allowFromNamespaces[0]", "Not A Namespace")))
+        .hasMessageContaining("allowFromNamespaces");
+  }
 }
