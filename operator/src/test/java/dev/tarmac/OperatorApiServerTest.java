@@ -30,7 +30,8 @@ class OperatorApiServerTest {
   private final HttpClient http = HttpClient.newHttpClient();
 
   static TarmacOperator.Settings settings(int port, Path dataDir) {
-    return new TarmacOperator.Settings("127.0.0.1", port, false, "default", "test", dataDir, false, 4, true, "tarmac:test");
+    return new TarmacOperator.Settings("127.0.0.1", port, false, "default", "test", dataDir, false, 4, true, "tarmac:test",
+        true);
   }
 
   private HttpResponse<String> get(TarmacOperator op, String path) throws Exception {
@@ -76,7 +77,7 @@ class OperatorApiServerTest {
     KubernetesClient client = TestCluster.get().client();
     String name = dev.tarmac.api.Crds.crdName(Composition.class);
     TarmacOperator.Settings install = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
-        Files.createTempDirectory("tarmac-data"), true, 4, false, "tarmac:test");
+        Files.createTempDirectory("tarmac-data"), true, 4, false, "tarmac:test", true);
     try (TarmacOperator op = new TarmacOperator(client, install).start()) {
       assertThat(client.apiextensions().v1().customResourceDefinitions().withName(name).get().getMetadata()
           .getAnnotations()).containsKey(TarmacOperator.CRD_HASH);

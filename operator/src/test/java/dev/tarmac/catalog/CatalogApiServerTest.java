@@ -48,7 +48,7 @@ class CatalogApiServerTest {
     client.load(Files.newInputStream(RepoPaths.repo().resolve("examples/scorecards/default.yaml")))
         .serverSideApply();
     try (TarmacOperator op = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default",
-        "test", tmp.resolve("data"), false, 4, false, "tarmac:test")).start()) {
+        "test", tmp.resolve("data"), false, 4, false, "tarmac:test", true)).start()) {
       Component c = Serialization.YAML.readValue("""
           apiVersion: platform.tarmac.dev/v1alpha1
           kind: Component

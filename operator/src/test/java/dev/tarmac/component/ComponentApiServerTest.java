@@ -40,7 +40,7 @@ class ComponentApiServerTest {
           .serverSideApply();
     }
     operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
-        tmp.resolve("data"), false, 4, false, "tarmac:test")).start();
+        tmp.resolve("data"), false, 4, false, "tarmac:test", true)).start();
   }
 
   @AfterAll

@@ -73,7 +73,7 @@ class GrafanaDashboardApiServerTest {
     String ns = TestCluster.get().newNamespace("dashboard");
     String composition = "dashboard-" + ns;
     try (TarmacOperator op = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default",
-        "test", tmp.resolve("data"), false, 4, true, "tarmac:test")).start()) {
+        "test", tmp.resolve("data"), false, 4, true, "tarmac:test", true)).start()) {
       // Something for every family of metrics: a Scorecard, a claim (self-service), a Component (the catalog).
       client.load(Files.newInputStream(RepoPaths.repo().resolve("examples/scorecards/default.yaml")))
           .serverSideApply();

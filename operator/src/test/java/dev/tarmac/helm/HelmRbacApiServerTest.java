@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,8 +94,13 @@ class HelmRbacApiServerTest {
         metadata: {name: %1$s, labels: {rbac-test: %1$s}}
         spec: {stateStoreRef: {name: %1$s}, path: clusters/dev}
         """.formatted(release));
+    // Authenticated HTTP: the chart's identity reviews callers' tokens (TokenReview, SubjectAccessReview).
     operator = new TarmacOperator(operatorIdentity, new TarmacOperator.Settings("127.0.0.1", 0, true, system,
-        "rbac-test", tmp.resolve("data"), false, 4, true, "tarmac:test")).start();
+        "rbac-test", tmp.resolve("data"), false, 4, true, "tarmac:test", false)).start();
+    // A caller who may read Components in payments only.
+    catalogReader = TestCluster.get().token(payments, "catalog-reader");
+    dev.tarmac.testing.TestAccess.allowIn(admin, payments, payments, "catalog-reader",
+        dev.tarmac.testing.TestAccess.rule("platform.tarmac.dev", "components", List.of(), "get"));
   }
 
   @AfterAll
@@ -110,9 +116,12 @@ class HelmRbacApiServerTest {
     }
   }
 
+  private static String catalogReader;
+
   private static String http(String path) throws Exception {
     var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + operator.http().address().getPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        + operator.http().address().getPort() + path)).header("Authorization", "Bearer " + catalogReader).build(),
+        HttpResponse.BodyHandlers.ofString());
     return response.statusCode() + " " + response.body();
   }
 

@@ -10,6 +10,7 @@ import dev.tarmac.api.Destination;
 import dev.tarmac.api.GitStateStore;
 import dev.tarmac.api.Selector;
 import dev.tarmac.api.Work;
+import dev.tarmac.testing.TestAccess;
 import dev.tarmac.testing.TestCluster;
 import dev.tarmac.testing.TestStores;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -54,8 +55,9 @@ class StateStoreApiServerTest {
     // A store and Destination of this test's own (the shared cluster may already have a default store).
     TestStores.create(client, ns, null, Map.of("suite", label), "clusters/dev");
 
+    // Authenticated HTTP (no anonymous read): /git needs a token allowed to get the store.
     var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test", tmp.resolve("data"),
-        false, 4, false, "tarmac:test");
+        false, 4, false, "tarmac:test", false);
     try (TarmacOperator op = new TarmacOperator(client, settings).start()) {
       await().atMost(Duration.ofSeconds(30)).until(() -> Conditions.isTrue(
           client.resources(Destination.class).withName(ns).get().getStatus(), Conditions.READY));
@@ -86,7 +88,20 @@ class StateStoreApiServerTest {
           () -> client.resources(GitStateStore.class).withName(ns).get(),
           s -> s.getStatus() != null && s.getStatus().lastCommit != null && Conditions.isTrue(s.getStatus(),
               Conditions.READY));
-      String url = "http://127.0.0.1:" + op.http().address().getPort() + "/git/" + ns + ".git";
+      String plain = "http://127.0.0.1:" + op.http().address().getPort() + "/git/" + ns + ".git";
+      ProcessBuilder anonymous = new ProcessBuilder("git", "-c", "credential.helper=", "clone", "-q", plain,
+          tmp.resolve("anonymous").toString()).redirectErrorStream(true);
+      anonymous.environment().put("GIT_TERMINAL_PROMPT", "0");
+      Process refusedClone = anonymous.start();
+      refusedClone.getOutputStream().close();
+      String refused = new String(refusedClone.getInputStream().readAllBytes());
+      assertThat(refusedClone.waitFor()).as("clone without a token: %s", refused).isNotZero();
+      assertThat(tmp.resolve("anonymous/.git")).doesNotExist();
+      // A ServiceAccount allowed get on this store clones with its token as the basic-auth password.
+      String token = TestCluster.get().token(ns, "store-reader");
+      TestAccess.allowClusterWide(client, ns, "store-reader",
+          TestAccess.rule("platform.tarmac.dev", "gitstatestores", List.of(ns), "get"));
+      String url = plain.replace("http://", "http://reader:" + token + "@");
       Path clone = tmp.resolve("clone");
       git(tmp, "clone", "-q", url, clone.toString());
       assertThat(clone.resolve("clusters/dev/resources/" + ns + "/Redis/r1/redis.yaml")).exists();
@@ -125,7 +140,7 @@ class StateStoreApiServerTest {
       TestStores.create(client, ns, daemon.url("remote.git"), Map.of("suite", ns), "dev");
 
       var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test", tmp.resolve("data"),
-          false, 4, false, "tarmac:test");
+          false, 4, false, "tarmac:test", true);
       try (TarmacOperator op = new TarmacOperator(client, settings).start()) {
         for (String name : List.of("r1", "r2")) {
           client.resource(work(ns, name, Map.of("suite", ns), name)).create();

@@ -77,13 +77,26 @@ public final class TestCluster {
    * the TokenRequest API, as a pod running under that ServiceAccount would: RBAC applies to it in full.
    */
   public KubernetesClient clientAs(String namespace, String serviceAccount) {
-    String token = client.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-        .tokenRequest(new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withNewSpec()
-            .withExpirationSeconds(3600L).endSpec().build()).getStatus().getToken();
+    String token = token(namespace, serviceAccount);
     Config admin = client.getConfiguration();
     return new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(Config.empty())
         .withMasterUrl(admin.getMasterUrl()).withCaCertData(admin.getCaCertData())
         .withCaCertFile(admin.getCaCertFile()).withOauthToken(token).build()).build();
+  }
+
+  /**
+   * A token (TokenRequest API, valid one hour) of ServiceAccount {@code namespace/name}, creating the ServiceAccount
+   * when it does not exist: what {@code kubectl create token} prints, for calling Tarmac's HTTP surfaces as that
+   * identity.
+   */
+  public String token(String namespace, String serviceAccount) {
+    if (client.serviceAccounts().inNamespace(namespace).withName(serviceAccount).get() == null) {
+      client.serviceAccounts().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model
+          .ServiceAccountBuilder().withNewMetadata().withName(serviceAccount).endMetadata().build()).create();
+    }
+    return client.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
+        .tokenRequest(new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withNewSpec()
+            .withExpirationSeconds(3600L).endSpec().build()).getStatus().getToken();
   }
 
   /** The admin kubeconfig as YAML. */
