@@ -49,7 +49,8 @@ public final class CatalogIndex {
    * @param scorecards per entity ref: its Scorecard results
    * @param generation increases with every rebuild
    * @param facetsOfAll facet key → value → count over every entity, filled on first use (facets without a filter
-   *     are what portals ask most, and a snapshot never changes)
+   *     are what portals ask most, and a snapshot never changes); also facet key + NUL + visibility key → counts
+   *     over what callers with that key see ({@link EntityVisibility.Viewer#key})
    * @param postings search key → lower-case value → the indexes of the entities that have it (an inverted index,
    *     filled per key on first use; {@link CatalogQuery#EXISTS} maps to the entities that have the key at all)
    */

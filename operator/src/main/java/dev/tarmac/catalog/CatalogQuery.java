@@ -215,10 +215,27 @@ public final class CatalogQuery {
   /** Facet counts: for each facet key, each value (as written in the entities) and how many entities have it. */
   static Map<String, List<Map<String, Object>>> facets(CatalogIndex.Snapshot s, List<Integer> selected,
       List<String> facets) {
+    return facets(s, selected, facets, null);
+  }
+
+  /** Most visibility keys whose facet counts one snapshot keeps (one per set of callers who see the same). */
+  private static final int SHARED_FACETS = 4096;
+
+  /**
+   * Facet counts; with {@code visibleKey} (see {@link EntityVisibility.Viewer#key}) and no filter, {@code selected}
+   * is everything that key's callers see, and the counts are kept with the snapshot for the next caller alike.
+   */
+  static Map<String, List<Map<String, Object>>> facets(CatalogIndex.Snapshot s, List<Integer> selected,
+      List<String> facets, String visibleKey) {
     Map<String, List<Map<String, Object>>> out = new TreeMap<>();
     for (String facet : facets) {
-      Map<String, Integer> counts = selected.size() == s.entities().size()
-          ? s.facetsOfAll().computeIfAbsent(facet, f -> count(s, selected, f)) : count(s, selected, facet);
+      Map<String, Integer> counts;
+      if (visibleKey != null && s.facetsOfAll().size() < SHARED_FACETS) {
+        counts = s.facetsOfAll().computeIfAbsent(facet + "\u0000" + visibleKey, f -> count(s, selected, facet));
+      } else {
+        counts = selected.size() == s.entities().size()
+            ? s.facetsOfAll().computeIfAbsent(facet, f -> count(s, selected, f)) : count(s, selected, facet);
+      }
       List<Map<String, Object>> list = new ArrayList<>();
       counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
           .thenComparing(Map.Entry.comparingByKey()))

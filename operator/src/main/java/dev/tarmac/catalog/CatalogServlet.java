@@ -84,10 +84,11 @@ public final class CatalogServlet extends HttpServlet {
         }
         json(resp, 200, viewer.redact(e, s));
       } else if (path.equals("/entity-facets")) {
-        List<Integer> selected = CatalogQuery.select(s, CatalogQuery.parseFilters(params(req, "filter")), null, null,
-            viewer.visible(s));
+        var filters = CatalogQuery.parseFilters(params(req, "filter"));
+        List<Integer> selected = CatalogQuery.select(s, filters, null, null, viewer.visible(s));
         ObjectNode out = Serialization.JSON.createObjectNode();
-        out.set("facets", Serialization.JSON.valueToTree(CatalogQuery.facets(s, selected, params(req, "facet"))));
+        out.set("facets", Serialization.JSON.valueToTree(CatalogQuery.facets(s, selected, params(req, "facet"),
+            filters.isEmpty() ? viewer.key(s) : null)));
         json(resp, 200, out);
       } else if (path.equals("/entities") || path.equals("/entities/")) {
         json(resp, 200, legacyList(s, req, viewer));

@@ -120,18 +120,32 @@ public final class EntityVisibility {
       return may == null || sees(sourceOf(entity));
     }
 
-    /** The indexes of the entities of {@code s} the caller may see; null when it sees all of them. */
-    public BitSet visible(CatalogIndex.Snapshot s) {
-      if (may == null) {
-        return null;
-      }
-      Classes c = classes(s);
+    /**
+     * What this caller may see of {@code s}, as a short key: callers with the same key see the same entities, so
+     * per-snapshot results (facet counts over everything visible) can be shared between them. Null when the caller
+     * sees everything.
+     */
+    public String key(CatalogIndex.Snapshot s) {
+      return may == null ? null : allowedClasses(classes(s)).toString();
+    }
+
+    private BitSet allowedClasses(Classes c) {
       BitSet allowedClasses = new BitSet(c.sources().size());
       for (int k = 0; k < c.sources().size(); k++) {
         if (sees(c.sources().get(k))) {
           allowedClasses.set(k);
         }
       }
+      return allowedClasses;
+    }
+
+    /** The indexes of the entities of {@code s} the caller may see; null when it sees all of them. */
+    public BitSet visible(CatalogIndex.Snapshot s) {
+      if (may == null) {
+        return null;
+      }
+      Classes c = classes(s);
+      BitSet allowedClasses = allowedClasses(c);
       BitSet out = new BitSet(c.classOf().length);
       if (allowedClasses.cardinality() == c.sources().size()) {
         out.set(0, c.classOf().length);
