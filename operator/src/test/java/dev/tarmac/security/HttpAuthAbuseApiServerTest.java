@@ -453,6 +453,23 @@ class HttpAuthAbuseApiServerTest {
     assertThat(yaml).contains("secret-" + nsA).doesNotContain("secret-" + nsB).doesNotContain("namespace: " + nsB);
   }
 
+  @Test
+  void aRemovedRoleBindingHidesTheEntitiesWithinTheDecisionCacheTime() throws Exception {
+    String token = TestCluster.get().token(nsB, "leaving");
+    String binding = TestAccess.allowIn(admin, nsB, nsB, "leaving", TestAccess.rule("platform.tarmac.dev",
+        "components", List.of(), "get"));
+    String path = "/api/catalog/entities/by-name/component/" + nsB + "/secret-" + nsB;
+    // RBAC takes effect once the API server's informers saw the binding (a denial meanwhile is cached for a while).
+    await().atMost(Duration.ofSeconds(20)).until(() -> get(path, bearer(token)).statusCode() == 200);
+    admin.rbac().roleBindings().inNamespace(nsB).withName(binding).delete();
+    long removed = System.nanoTime();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> get(path, bearer(token)).statusCode() == 404);
+    double seconds = (System.nanoTime() - removed) / 1e9;
+    assertThat(seconds).as("SubjectAccessReview answers are kept %s", dev.tarmac.http.KubernetesAuth.DECISION_TTL)
+        .isLessThan(dev.tarmac.http.KubernetesAuth.DECISION_TTL.toSeconds() + 3);
+  }
+
   // ---- metrics and the switch
 
   @Test

@@ -102,6 +102,11 @@ class StateStoreApiServerTest {
       TestAccess.allowClusterWide(client, ns, "store-reader",
           TestAccess.rule("platform.tarmac.dev", "gitstatestores", List.of(ns), "get"));
       String url = plain.replace("http://", "http://reader:" + token + "@");
+      // RBAC takes effect once the API server's informers saw the binding; a denial meanwhile is cached briefly.
+      var http = java.net.http.HttpClient.newHttpClient();
+      await().atMost(Duration.ofSeconds(20)).until(() -> http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(plain + "/info/refs?service=git-upload-pack")).header("Authorization", "Bearer " + token)
+          .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
       Path clone = tmp.resolve("clone");
       git(tmp, "clone", "-q", url, clone.toString());
       assertThat(clone.resolve("clusters/dev/resources/" + ns + "/Redis/r1/redis.yaml")).exists();

@@ -27,8 +27,12 @@ public final class TestAccess {
     return new PolicyRuleBuilder().withNonResourceURLs(path).withVerbs("get").build();
   }
 
-  /** Grants {@code rule} to ServiceAccount {@code saNamespace/sa} in {@code namespace} only (Role + RoleBinding). */
-  public static void allowIn(KubernetesClient admin, String namespace, String saNamespace, String sa,
+  /**
+   * Grants {@code rule} to ServiceAccount {@code saNamespace/sa} in {@code namespace} only (Role + RoleBinding).
+   *
+   * @return the name of the Role and of the RoleBinding
+   */
+  public static String allowIn(KubernetesClient admin, String namespace, String saNamespace, String sa,
       PolicyRule rule) {
     String name = "test-" + UUID.randomUUID().toString().substring(0, 8);
     admin.resource(new RoleBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
@@ -37,6 +41,7 @@ public final class TestAccess {
         .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
         .addNewSubject().withKind("ServiceAccount").withName(sa).withNamespace(saNamespace).endSubject().build())
         .create();
+    return name;
   }
 
   /** Grants {@code rule} to ServiceAccount {@code saNamespace/sa} cluster-wide (ClusterRole + binding). */
