@@ -102,7 +102,7 @@ public final class TarmacOperator implements AutoCloseable {
   public TarmacOperator(KubernetesClient client, Settings settings) {
     this.client = client;
     this.settings = settings;
-    this.secretAccess = dev.tarmac.secrets.SecretAccess.unrestricted(settings.namespace());
+    this.secretAccess = dev.tarmac.secrets.SecretAccess.outsideChart(settings.namespace());
   }
 
   /**

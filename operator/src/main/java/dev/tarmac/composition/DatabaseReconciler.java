@@ -82,7 +82,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
    */
   public DatabaseReconciler(KubernetesClient client, Events events) {
     this(client, events, new dev.tarmac.secrets.ConnectionSecretAccess(client,
-        dev.tarmac.secrets.SecretAccess.unrestricted("")));
+        dev.tarmac.secrets.SecretAccess.outsideChart("")));
   }
 
   /**

@@ -29,7 +29,7 @@ public record SecretAccess(String operatorNamespace, Set<String> secretNamespace
     String connectionSecretClusterRole, String serviceAccount) {
 
   /** Access as an operator run outside the chart has it: its namespace only for Git credentials, no bindings. */
-  public static SecretAccess unrestricted(String operatorNamespace) {
+  public static SecretAccess outsideChart(String operatorNamespace) {
     return new SecretAccess(operatorNamespace, Set.of(), null, null);
   }
 

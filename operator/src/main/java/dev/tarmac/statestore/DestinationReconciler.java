@@ -4,6 +4,7 @@ import dev.tarmac.Events;
 import dev.tarmac.StatusChange;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Destination;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -13,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A Destination is {@code Ready} when its state store exists and is Ready: reachable and writable, proven by the
@@ -72,7 +74,7 @@ public final class DestinationReconciler implements Reconciler<Destination> {
       Conditions.setTrue(status, Conditions.READY, "StateStoreReady", "writes go to GitStateStore " + storeName
           + " under " + StateStores.destinationDir(store.get(), destination), generation);
     } else {
-      var storeReady = store.get().getStatus() == null ? java.util.Optional.<io.fabric8.kubernetes.api.model.Condition>empty()
+      Optional<Condition> storeReady = store.get().getStatus() == null ? Optional.empty()
           : Conditions.find(store.get().getStatus().conditions, Conditions.READY);
       String why = storeReady.map(c -> c.getMessage()).orElse("not reconciled yet");
       String storeReason = storeReady.map(c -> c.getReason()).orElse(null);

@@ -4,8 +4,10 @@ import dev.tarmac.Events;
 import dev.tarmac.StatusChange;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.GitStateStore;
+import dev.tarmac.secrets.SecretAccess;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -16,15 +18,13 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
-import dev.tarmac.secrets.SecretAccess;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /**
  * Reconciles a GitStateStore into a running {@link GitWriter} and reports the store's state: {@code Ready} (the
@@ -56,17 +56,6 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
   private final SecretAccess access;
   private volatile InformerEventSource<Secret, GitStateStore> secrets;
   private final SimpleInboundEventSource<GitStateStore> storeEvents = new SimpleInboundEventSource<>("store-state");
-
-  /**
-   * @param client the client (reads Secrets)
-   * @param stores the writers
-   * @param events where Events go
-   * @param operatorNamespace where Secrets without a namespace are looked up
-   */
-  public GitStateStoreReconciler(KubernetesClient client, StateStores stores, Events events,
-      String operatorNamespace) {
-    this(client, stores, events, SecretAccess.unrestricted(operatorNamespace));
-  }
 
   /**
    * @param client the client

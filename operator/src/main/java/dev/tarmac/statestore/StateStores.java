@@ -197,8 +197,8 @@ public final class StateStores implements AutoCloseable {
       if (existing != null) {
         // New URL, branch or credentials (a rotated Secret): the changes the old writer still held are written by
         // the new one, so no Work waits for its next reconcile.
-        LOG.info("store {}: replacing its writer ({})", name, existing.config().credentials() == config.credentials()
-            ? "target changed" : "credentials or target changed");
+        LOG.info("store {}: replacing its writer ({} changed)", name, existing.config().credentials().fingerprint()
+            .equals(config.credentials().fingerprint()) ? "URL, branch or author" : "credentials");
         existing.handOver().thenAccept(fresh::adopt);
       }
       return fresh;

@@ -39,7 +39,7 @@ class SecretAccessTest {
   void bindingsOnlyWithARoleAServiceAccountAndNoNamedNamespaces() {
     assertThat(chartDefault.bindsPerNamespace()).isTrue();
     assertThat(narrowed.bindsPerNamespace()).isFalse();
-    assertThat(SecretAccess.unrestricted("x").bindsPerNamespace()).isFalse();
+    assertThat(SecretAccess.outsideChart("x").bindsPerNamespace()).isFalse();
     assertThat(new SecretAccess("x", Set.of(), "role", "").bindsPerNamespace()).isFalse();
     assertThat(SecretAccess.parse(" a, b ,,")).containsExactly("a", "b");
     assertThat(SecretAccess.parse("")).isEmpty();
