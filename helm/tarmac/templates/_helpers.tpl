@@ -48,3 +48,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "http://%s.%s.svc:%d/git" (include "tarmac.fullname" .) .Release.Namespace (int .Values.service.port) -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The ClusterRole granting Secrets that the operator binds in a claim's namespace (rbac.secretNamespaces empty). */}}
+{{- define "tarmac.connectionSecretsRole" -}}
+{{- printf "%s-connection-secrets" (include "tarmac.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}

@@ -107,6 +107,7 @@ public final class TarmacOperator implements AutoCloseable {
   private final AtomicReference<String> fatal = new AtomicReference<>();
   private volatile boolean closing;
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private dev.tarmac.secrets.SecretAccess secretAccess;
   private Operator operator;
   private HttpServer http;
   private Events events;
@@ -123,6 +124,22 @@ public final class TarmacOperator implements AutoCloseable {
   public TarmacOperator(KubernetesClient client, Settings settings) {
     this.client = client;
     this.settings = settings;
+    this.secretAccess = dev.tarmac.secrets.SecretAccess.outsideChart(settings.namespace());
+  }
+
+  /**
+   * Where the operator may read and write Secrets (Git credentials, connection secrets); by default only the
+   * operator's namespace holds Git credentials and no RoleBindings are made. Call before {@link #start()}.
+   *
+   * @throws IllegalArgumentException when {@code access} names another operator namespace than the settings
+   */
+  public TarmacOperator withSecretAccess(dev.tarmac.secrets.SecretAccess access) {
+    if (!access.operatorNamespace().equals(settings.namespace())) {
+      throw new IllegalArgumentException("secret access is for namespace " + access.operatorNamespace()
+          + ", the operator runs in " + settings.namespace());
+    }
+    this.secretAccess = access;
+    return this;
   }
 
   /**
@@ -204,7 +221,7 @@ public final class TarmacOperator implements AutoCloseable {
     if (settings.defaultStateStore()) {
       stateStores.ensureDefaults();
     }
-    register(new GitStateStoreReconciler(client, stateStores, events, settings.namespace()));
+    register(new GitStateStoreReconciler(client, stateStores, events, secretAccess));
     register(new DestinationReconciler(stateStores, events));
     register(new WorkReconciler(stateStores, events));
     PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
@@ -231,7 +248,8 @@ public final class TarmacOperator implements AutoCloseable {
     register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
     register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     register(new Validation.CompositionReconciler(events));
-    register(new DatabaseReconciler(client, events));
+    register(new DatabaseReconciler(client, events,
+        new dev.tarmac.secrets.ConnectionSecretAccess(client, secretAccess)));
     register(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
         this::gitBaseUrl));
     register(new Validation.TemplateReconciler(events));

@@ -50,7 +50,9 @@ public class GitStateStore extends CustomResource<GitStateStore.Spec, GitStateSt
   public static class SecretRef {
     @JsonPropertyDescription("Name of the Secret.")
     public String name;
-    @JsonPropertyDescription("Namespace of the Secret; default the operator's namespace.")
+    @JsonPropertyDescription("Namespace of the Secret; default the operator's namespace. Only the operator's"
+        + " namespace and the namespaces the operator is told to read Secrets in (Helm rbac.secretNamespaces) are"
+        + " accepted.")
     public String namespace;
   }
 
@@ -74,5 +76,19 @@ public class GitStateStore extends CustomResource<GitStateStore.Spec, GitStateSt
     public String lastError;
     @JsonPropertyDescription("When the next attempt after an error is due (RFC 3339).")
     public String nextRetryTime;
+    @JsonPropertyDescription("The credentials the writer uses now: the Secret and its resourceVersion (no secret"
+        + " material). Changes within seconds of an edit of that Secret.")
+    public CredentialsInUse credentials;
+  }
+
+  /** Which version of the store's Secret the writer was built from. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class CredentialsInUse {
+    @JsonPropertyDescription("namespace/name of the Secret.")
+    public String secret;
+    @JsonPropertyDescription("The Secret's metadata.resourceVersion the writer's credentials were read from.")
+    public String resourceVersion;
+    @JsonPropertyDescription("basic (username/password or token) or ssh.")
+    public String type;
   }
 }

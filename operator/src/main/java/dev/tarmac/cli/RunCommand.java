@@ -59,6 +59,21 @@ public final class RunCommand implements Callable<Integer> {
       description = "The operator's image, run as the collector of every pipeline Job (default: ${DEFAULT-VALUE}).")
   String pipelineImage;
 
+  @Option(names = "--secret-namespaces", defaultValue = "${env:TARMAC_SECRET_NAMESPACES:-}",
+      description = "Comma-separated namespaces, besides the operator's, where GitStateStores' Secrets may live and"
+          + " where connection secrets may be written; empty: Git credentials only in the operator's namespace,"
+          + " connection secrets in any claim's namespace (Helm: rbac.secretNamespaces).")
+  String secretNamespaces;
+
+  @Option(names = "--connection-secret-cluster-role", defaultValue = "${env:TARMAC_CONNECTION_SECRET_CLUSTER_ROLE:-}",
+      description = "A ClusterRole granting Secrets that the operator binds to its ServiceAccount in a claim's"
+          + " namespace when the claim needs a connection secret there (the chart sets it); empty: no bindings.")
+  String connectionSecretClusterRole;
+
+  @Option(names = "--service-account", defaultValue = "${env:POD_SERVICE_ACCOUNT:-}",
+      description = "The operator's ServiceAccount (subject of the connection-secret RoleBindings).")
+  String serviceAccount;
+
   @Option(names = "--log-format", defaultValue = "${env:TARMAC_LOG_FORMAT:-text}",
       description = "text or json (default: ${DEFAULT-VALUE}).")
   Logging.Format logFormat;
@@ -79,7 +94,9 @@ public final class RunCommand implements Callable<Integer> {
         installCrds, reconcileThreads, defaultStateStore, pipelineImage, anonymousRead);
     TarmacOperator operator;
     try {
-      operator = new TarmacOperator(client, settings).start();
+      operator = new TarmacOperator(client, settings).withSecretAccess(new dev.tarmac.secrets.SecretAccess(namespace,
+          dev.tarmac.secrets.SecretAccess.parse(secretNamespaces), connectionSecretClusterRole, serviceAccount))
+          .start();
     } catch (IllegalStateException e) {
       client.close();
       System.err.println("tarmac: " + e.getMessage());

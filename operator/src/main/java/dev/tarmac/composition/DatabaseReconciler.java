@@ -73,6 +73,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
 
   private final KubernetesClient client;
   private final Events events;
+  private final dev.tarmac.secrets.ConnectionSecretAccess secrets;
   private final Map<String, String> servedVersions = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
@@ -80,8 +81,19 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
    * @param events where Events go
    */
   public DatabaseReconciler(KubernetesClient client, Events events) {
+    this(client, events, new dev.tarmac.secrets.ConnectionSecretAccess(client,
+        dev.tarmac.secrets.SecretAccess.outsideChart("")));
+  }
+
+  /**
+   * @param client the client
+   * @param events where Events go
+   * @param secrets where connection secrets may be read and written, and the per-namespace RoleBinding that allows it
+   */
+  public DatabaseReconciler(KubernetesClient client, Events events, dev.tarmac.secrets.ConnectionSecretAccess secrets) {
     this.client = client;
     this.events = events;
+    this.secrets = secrets;
   }
 
   @Override
@@ -144,6 +156,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       var first = CompositionEngine.compose(claim, spec, Map.of(), Map.of());
       Map<String, JsonNode> observed = new HashMap<>();
       Map<String, Map<String, String>> observedConnection = new HashMap<>();
+      secretAccess(db, toGit ? List.of() : first.resources());
       for (var c : toGit ? List.<CompositionEngine.Composed>of() : first.resources()) {
         name(db, c);
         observe(ns, c).ifPresent(live -> observed.put(c.name(), live));
@@ -228,7 +241,8 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     if (name.isEmpty()) {
       return java.util.Optional.empty();
     }
-    Secret secret = client.secrets().inNamespace(ref.path("namespace").asText(ns)).withName(name).get();
+    // secretAccess(...) refused any other namespace before this is reached.
+    Secret secret = client.secrets().inNamespace(ns).withName(name).get();
     if (secret == null || secret.getData() == null) {
       return java.util.Optional.empty();
     }
@@ -372,6 +386,41 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     return db.getMetadata().getName() + "-composed";
   }
 
+  /**
+   * Checks, before any Secret is read or written, that the claim's and its composed resources' connection secrets
+   * ({@code composed}: those applied to the cluster, whose Secrets the operator reads) are in the claim's own
+   * namespace (and one the operator may use), and binds the operator's Secret access there.
+   *
+   * @throws CompositionException {@code SecretNamespaceNotAllowed} naming the field and what to change
+   */
+  private void secretAccess(Database db, List<CompositionEngine.Composed> composed) throws CompositionException {
+    String ns = db.getMetadata().getNamespace();
+    boolean any = false;
+    var own = db.getSpec().writeConnectionSecretToRef;
+    if (own != null && own.name != null) {
+      String why = secrets.access().refuseConnectionSecret(ns, ns, "spec.writeConnectionSecretToRef");
+      if (why != null) {
+        throw new CompositionException("SecretNamespaceNotAllowed", why);
+      }
+      any = true;
+    }
+    for (var c : composed) {
+      JsonNode ref = c.resource().path("spec").path("writeConnectionSecretToRef");
+      if (ref.path("name").asText("").isEmpty()) {
+        continue;
+      }
+      String why = secrets.access().refuseConnectionSecret(ns, ref.path("namespace").asText(null),
+          "composed resource " + c.name() + " spec.writeConnectionSecretToRef");
+      if (why != null) {
+        throw new CompositionException("SecretNamespaceNotAllowed", why);
+      }
+      any = true;
+    }
+    if (any) {
+      secrets.ensure(ns);
+    }
+  }
+
   /** Writes the connection Secret; returns its data, or null when the claim asks for none. */
   private Map<String, String> connectionSecret(Database db, CompositionEngine.Result result) {
     var ref = db.getSpec().writeConnectionSecretToRef;
@@ -429,6 +478,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       // The retained StatefulSet reads its password from the connection Secret, which the claim owns too. Status
       // names it only once written: a Secret the operator may not read (rbac.secretNamespaces) is not asked for.
       if (db.getStatus() != null && db.getStatus().connectionSecret != null) {
+        secrets.ensure(ns);
         retain(client.secrets().inNamespace(ns).withName(db.getStatus().connectionSecret), db);
       }
       // With target Destinations the Work is the composed resources: owned by the claim, the garbage collector

@@ -89,12 +89,9 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions().withName(crdName)
           .get();
       if (existing != null) {
-        String owner = existing.getMetadata().getLabels() == null ? null
-            : existing.getMetadata().getLabels().get(Labels.PROMISE);
-        if (!name.equals(owner)) {
-          throw new PromiseException("APIConflict", "CRD " + crdName + " already exists and is not managed by this"
-              + " Promise" + (owner == null ? "" : " (it belongs to Promise " + owner + ")")
-              + ": choose another group or kind in spec.api");
+        String notOwned = RequestCrdBuilder.notOwned(crdName, existing.getMetadata().getLabels(), name);
+        if (notOwned != null) {
+          throw new PromiseException("CrdNotOwned", notOwned);
         }
         RequestCrdBuilder.checkRename(Serialization.JSON.valueToTree(existing), crd);
       }
@@ -332,7 +329,15 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     runtime.stop(name);
     client.resources(Work.class).inNamespace(operatorNamespace).withName(name + "-dependencies").delete();
     if (crdName != null) {
-      client.apiextensions().v1().customResourceDefinitions().withName(crdName).delete();
+      // Only a CRD this Promise created: status.crdName alone does not prove it (a CRD of the same name may have
+      // been replaced by someone else's since).
+      var crd = client.apiextensions().v1().customResourceDefinitions().withName(crdName).get();
+      if (crd != null && RequestCrdBuilder.notOwned(crdName, crd.getMetadata().getLabels(), name) == null) {
+        client.apiextensions().v1().customResourceDefinitions().withName(crdName).delete();
+      } else if (crd != null) {
+        events.warning(promise, "CrdNotOwned", "CRD " + crdName + " was left in place: it is not labelled as"
+            + " created by Tarmac for Promise " + name);
+      }
     }
     return DeleteControl.defaultDelete();
   }

@@ -134,6 +134,29 @@ public final class RequestCrdBuilder {
     }
   }
 
+  /**
+   * Why Promise {@code promise} may not update or delete the existing CRD {@code crdName} with {@code labels}; null
+   * when it may. Tarmac changes only CRDs it created for that Promise: labelled {@code app.kubernetes.io/managed-by:
+   * tarmac} and {@code platform.tarmac.dev/promise: <promise>} (set by {@link #build}). This is the operator's own
+   * check, with no admission webhook: the chart's RBAC cannot name CRDs a Promise will generate.
+   *
+   * @param labels the existing CRD's labels (null for none)
+   */
+  public static String notOwned(String crdName, java.util.Map<String, String> labels, String promise) {
+    java.util.Map<String, String> l = labels == null ? java.util.Map.of() : labels;
+    String owner = l.get(Labels.PROMISE);
+    if ("tarmac".equals(l.get(Labels.MANAGED_BY)) && promise.equals(owner)) {
+      return null;
+    }
+    if ("tarmac".equals(l.get(Labels.MANAGED_BY)) && owner != null) {
+      return "CRD " + crdName + " belongs to Promise " + owner + ", not to " + promise
+          + ": choose another group or kind in spec.api";
+    }
+    return "CRD " + crdName + " already exists and was not created by Tarmac (no labels " + Labels.MANAGED_BY
+        + "=tarmac and " + Labels.PROMISE + "=" + promise + "); Tarmac leaves it untouched: choose another group or"
+        + " kind in spec.api";
+  }
+
   /** What the request controller needs: group, the storage version, plural, kind, scope. */
   public static ResourceDefinitionContext kind(JsonNode crd) {
     JsonNode spec = crd.path("spec");

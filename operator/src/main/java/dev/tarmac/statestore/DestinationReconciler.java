@@ -4,6 +4,7 @@ import dev.tarmac.Events;
 import dev.tarmac.StatusChange;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Destination;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -13,10 +14,20 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.util.List;
+import java.util.Optional;
 
-/** A Destination is {@code Ready} when its state store exists and is Ready (reachable and writable). */
+/**
+ * A Destination is {@code Ready} when its state store exists and is Ready: reachable and writable, proven by the
+ * store's write probe ({@link GitWriter#PROBE_REF_PREFIX}). When the store is not Ready because of its credentials,
+ * the Destination carries the store's own reason ({@link #CREDENTIAL_REASONS}) and a Warning Event, so whoever
+ * looks at the Destination learns what to change.
+ */
 @ControllerConfiguration(name = "destination")
 public final class DestinationReconciler implements Reconciler<Destination> {
+
+  /** Store reasons a Destination repeats as its own: each says the store's credentials must change. */
+  static final java.util.Set<String> CREDENTIAL_REASONS = java.util.Set.of("CredentialsReadOnly",
+      "AuthenticationFailed", "HostKeyNotTrusted", "SecretNotFound", "SecretKeyMissing", "SecretNamespaceNotAllowed");
 
   private final StateStores stores;
   private final Events events;
@@ -63,16 +74,19 @@ public final class DestinationReconciler implements Reconciler<Destination> {
       Conditions.setTrue(status, Conditions.READY, "StateStoreReady", "writes go to GitStateStore " + storeName
           + " under " + StateStores.destinationDir(store.get(), destination), generation);
     } else {
-      String why = store.get().getStatus() == null ? "not reconciled yet"
-          : Conditions.find(store.get().getStatus().conditions, Conditions.READY).map(c -> c.getMessage())
-              .orElse("not reconciled yet");
-      Conditions.setFalse(status, Conditions.READY, "StateStoreNotReady", "GitStateStore " + storeName
+      Optional<Condition> storeReady = store.get().getStatus() == null ? Optional.empty()
+          : Conditions.find(store.get().getStatus().conditions, Conditions.READY);
+      String why = storeReady.map(c -> c.getMessage()).orElse("not reconciled yet");
+      String storeReason = storeReady.map(c -> c.getReason()).orElse(null);
+      String reason = CREDENTIAL_REASONS.contains(storeReason) ? storeReason : "StateStoreNotReady";
+      Conditions.setFalse(status, Conditions.READY, reason, "GitStateStore " + storeName
           + " is not Ready: " + why, generation);
     }
     var control = StatusChange.control(before, destination);
+    String reason = Conditions.reason(status, Conditions.READY);
     if (control.isPatchStatus() && !Conditions.isTrue(status, Conditions.READY)
-        && "StateStoreNotFound".equals(Conditions.reason(status, Conditions.READY))) {
-      events.warning(destination, "StateStoreNotFound", Conditions.find(status.conditions, Conditions.READY)
+        && ("StateStoreNotFound".equals(reason) || CREDENTIAL_REASONS.contains(reason))) {
+      events.warning(destination, reason, Conditions.find(status.conditions, Conditions.READY)
           .orElseThrow().getMessage());
     }
     return control;

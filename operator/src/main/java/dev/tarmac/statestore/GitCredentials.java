@@ -94,6 +94,25 @@ public final class GitCredentials {
     return message.replaceAll("(https?://)[^/@\\s]+@", "$1***@");
   }
 
+  /**
+   * A SHA-256 over every credential field (hex, 64 characters): two credentials with the same fingerprint are the
+   * same secret. Used to decide whether a store's writer must be replaced; never shown (status shows the Secret's
+   * resourceVersion instead), since a hash of a short password can be guessed offline.
+   */
+  String fingerprint() {
+    try {
+      var digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (String field : new String[] {username, password, sshPrivateKey, knownHosts}) {
+        byte[] bytes = field == null ? new byte[] {0} : ("=" + field).getBytes(StandardCharsets.UTF_8);
+        digest.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+        digest.update(bytes);
+      }
+      return java.util.HexFormat.of().formatHex(digest.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
   @Override
   public String toString() {
     return password != null ? "basic" : sshPrivateKey != null ? "ssh" : "none";

@@ -4,8 +4,10 @@ import dev.tarmac.Events;
 import dev.tarmac.StatusChange;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.GitStateStore;
+import dev.tarmac.secrets.SecretAccess;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -16,17 +18,27 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * Reconciles a GitStateStore into a running {@link GitWriter} and reports the store's state: {@code Ready} (the
  * remote answered; reason {@code HistoryRewritten} for {@link #HISTORY_REWRITTEN_SHOWN_MS} after the writer found its
  * commits dropped from the remote and re-published the Works, with a Warning Event), last commit SHA and time, last
  * error and next retry. Credentials come from the Secret named by {@code spec.secretRef} (keys {@code username}/
- * {@code password}, or {@code sshPrivateKey}/{@code knownHosts}); they are never logged or put in status.
+ * {@code password}, or {@code sshPrivateKey}/{@code knownHosts}); they are never logged or put in status, which names
+ * only the Secret and the resourceVersion in use.
+ *
+ * <p>Secrets are watched, not polled (the Keycloak operator's watched-secrets pattern): an informer on Secrets in the
+ * namespaces Git credentials may live in ({@link SecretAccess#storeSecretNamespaces()}) wakes every store that names
+ * a changed, created or deleted Secret, and a changed credential replaces the store's writer, which hands over the
+ * changes it had not written. A Secret in any other namespace is refused ({@code SecretNamespaceNotAllowed}) without
+ * being read.
  */
 @ControllerConfiguration(name = "gitstatestore")
 public final class GitStateStoreReconciler implements Reconciler<GitStateStore>, Cleaner<GitStateStore> {
@@ -41,16 +53,19 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
   private final StateStores stores;
   private final Events events;
   private final String operatorNamespace;
+  private final SecretAccess access;
+  private volatile InformerEventSource<Secret, GitStateStore> secrets;
   private final SimpleInboundEventSource<GitStateStore> storeEvents = new SimpleInboundEventSource<>("store-state");
 
   /**
-   * @param client the client (reads Secrets)
+   * @param client the client
    * @param stores the writers
    * @param events where Events go
-   * @param operatorNamespace where Secrets without a namespace are looked up
+   * @param access which namespaces may hold Git credentials (the operator's own is the default for a secretRef)
    */
-  public GitStateStoreReconciler(KubernetesClient client, StateStores stores, Events events,
-      String operatorNamespace) {
+  public GitStateStoreReconciler(KubernetesClient client, StateStores stores, Events events, SecretAccess access) {
+    String operatorNamespace = access.operatorNamespace();
+    this.access = access;
     this.client = client;
     this.stores = stores;
     this.events = events;
@@ -60,7 +75,24 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
 
   @Override
   public List<EventSource<?, GitStateStore>> prepareEventSources(EventSourceContext<GitStateStore> context) {
-    return List.of(storeEvents);
+    var config = InformerEventSourceConfiguration.from(Secret.class, GitStateStore.class)
+        .withName("store-secrets")
+        .withNamespaces(access.storeSecretNamespaces())
+        .withFollowControllerNamespacesChanges(false)
+        // Only what a credential is made of wakes a store: not label or annotation edits.
+        .withOnUpdateFilter((now, old) -> !Objects.equals(now.getData(), old.getData())
+            || !Objects.equals(now.getStringData(), old.getStringData()))
+        .withSecondaryToPrimaryMapper(secret -> context.getPrimaryCache()
+            .list(store -> names(store, secret)).map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    secrets = new InformerEventSource<>(config, context);
+    return List.of(storeEvents, secrets);
+  }
+
+  private boolean names(GitStateStore store, Secret secret) {
+    var ref = store.getSpec() == null ? null : store.getSpec().secretRef;
+    return ref != null && secret.getMetadata().getName().equals(ref.name)
+        && secret.getMetadata().getNamespace().equals(ref.namespace == null ? operatorNamespace : ref.namespace);
   }
 
   @Override
@@ -74,13 +106,17 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
     status.observedGeneration = generation;
     GitCredentials credentials;
     try {
-      credentials = credentials(store);
-    } catch (IllegalArgumentException e) {
-      Conditions.setFalse(status, Conditions.READY, "SecretNotFound", e.getMessage(), generation);
-      Conditions.setFalse(status, Conditions.SYNCED, "SecretNotFound", e.getMessage(), generation);
+      Secret secret = secret(store);
+      credentials = credentials(store, secret);
+      status.credentials = inUse(secret, credentials);
+    } catch (CredentialsException e) {
+      // The writer keeps its last good credentials (queued changes wait in it) until the Secret is fixed.
+      status.credentials = null;
+      Conditions.setFalse(status, Conditions.READY, e.reason, e.getMessage(), generation);
+      Conditions.setFalse(status, Conditions.SYNCED, e.reason, e.getMessage(), generation);
       var control = StatusChange.control(before, store);
       if (control.isPatchStatus()) {
-        events.warning(store, "SecretNotFound", e.getMessage());
+        events.warning(store, e.reason, e.getMessage());
       }
       return control;
     }
@@ -103,7 +139,9 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
       Conditions.setTrue(status, Conditions.READY, "Reachable", "the remote answered; branch "
           + writer.config().branch(), generation);
     } else if (state.lastError() != null) {
-      Conditions.setFalse(status, Conditions.READY, state.reason(), state.lastError()
+      String secret = status.credentials == null ? "" : " (credentials from Secret " + status.credentials.secret
+          + ")";
+      Conditions.setFalse(status, Conditions.READY, state.reason(), state.lastError() + secret
           + "; pending changes are kept and retried", generation);
     } else {
       Conditions.set(status, Conditions.READY, null, "Connecting", "reaching the remote", generation);
@@ -156,25 +194,95 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
         ? "the embedded repository /git/" + store.getMetadata().getName() + ".git" : store.getSpec().url;
   }
 
-  private GitCredentials credentials(GitStateStore store) {
+  /** A store's Secret that cannot be used: the condition reason and a message saying what to change. */
+  static final class CredentialsException extends Exception {
+    final String reason;
+
+    CredentialsException(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+  }
+
+  /**
+   * The Secret {@code spec.secretRef} names, from the informer; null when the store names none.
+   *
+   * @throws CredentialsException {@code SecretNamespaceNotAllowed} for a namespace Git credentials may not live in
+   *     (nothing is read), {@code SecretNotFound} when it does not exist
+   */
+  private Secret secret(GitStateStore store) throws CredentialsException {
     var ref = store.getSpec().secretRef;
-    if (ref == null || ref.name == null) {
+    if (ref == null || ref.name == null || ref.name.isBlank()) {
+      return null;
+    }
+    String ns = ref.namespace == null || ref.namespace.isBlank() ? operatorNamespace : ref.namespace;
+    String refused = access.refuseStoreSecret(ns);
+    if (refused != null) {
+      throw new CredentialsException("SecretNamespaceNotAllowed", refused);
+    }
+    Secret secret = secrets == null ? client.secrets().inNamespace(ns).withName(ref.name).get()
+        : secrets.get(new ResourceID(ref.name, ns)).orElse(null);
+    if (secret == null) {
+      throw new CredentialsException("SecretNotFound", "Secret " + ns + "/" + ref.name + " named by spec.secretRef"
+          + " does not exist: create it with keys username and password, or sshPrivateKey and knownHosts");
+    }
+    return secret;
+  }
+
+  /**
+   * The credentials in {@code secret} (null: none).
+   *
+   * @throws CredentialsException {@code SecretKeyMissing} naming the key that is missing or empty
+   */
+  static GitCredentials credentials(GitStateStore store, Secret secret) throws CredentialsException {
+    if (secret == null) {
       return GitCredentials.NONE;
     }
-    String ns = ref.namespace == null ? operatorNamespace : ref.namespace;
-    Secret secret = client.secrets().inNamespace(ns).withName(ref.name).get();
-    if (secret == null) {
-      throw new IllegalArgumentException("Secret " + ns + "/" + ref.name + " named by spec.secretRef does not exist:"
-          + " create it with username/password or sshPrivateKey/knownHosts");
+    String id = secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName();
+    Map<String, String> data = new java.util.HashMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((k, v) -> data.put(k, decode(v)));
     }
-    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    if (secret.getStringData() != null) {
+      data.putAll(secret.getStringData());
+    }
     if (data.containsKey("sshPrivateKey")) {
-      return GitCredentials.ssh(decode(data.get("sshPrivateKey")), decode(data.get("knownHosts")));
+      if (blank(data.get("sshPrivateKey"))) {
+        throw new CredentialsException("SecretKeyMissing", "key sshPrivateKey of Secret " + id + " is empty: put"
+            + " the OpenSSH private key there");
+      }
+      if (blank(data.get("knownHosts"))) {
+        throw new CredentialsException("SecretKeyMissing", "Secret " + id + " has sshPrivateKey but no key"
+            + " knownHosts: add the server's known_hosts line(s) (ssh-keyscan <host>) under knownHosts");
+      }
+      return GitCredentials.ssh(data.get("sshPrivateKey"), data.get("knownHosts"));
     }
     if (data.containsKey("password")) {
-      return GitCredentials.basic(decode(data.get("username")), decode(data.get("password")));
+      if (blank(data.get("password"))) {
+        throw new CredentialsException("SecretKeyMissing", "key password of Secret " + id + " is empty: put the"
+            + " password or token there");
+      }
+      return GitCredentials.basic(data.get("username"), data.get("password"));
     }
-    throw new IllegalArgumentException("Secret " + ns + "/" + ref.name + " has neither password nor sshPrivateKey");
+    throw new CredentialsException("SecretKeyMissing", "Secret " + id + " has no key password (HTTPS: username and"
+        + " password or token) and no key sshPrivateKey (SSH: sshPrivateKey and knownHosts); it has "
+        + (data.isEmpty() ? "no keys" : "only " + String.join(", ", new java.util.TreeSet<>(data.keySet())))
+        + ": rename or add the key");
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static GitStateStore.CredentialsInUse inUse(Secret secret, GitCredentials credentials) {
+    if (secret == null) {
+      return null;
+    }
+    var in = new GitStateStore.CredentialsInUse();
+    in.secret = secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName();
+    in.resourceVersion = secret.getMetadata().getResourceVersion();
+    in.type = credentials.toString();
+    return in;
   }
 
   private static String decode(String b64) {

@@ -144,7 +144,7 @@ public final class GitWriter implements AutoCloseable {
   public record Config(String name, String url, String branch, GitCredentials credentials, PersonIdent author) {
   }
 
-  private record Pending(Change change, CompletableFuture<CommitResult> future) {
+  record Pending(Change change, CompletableFuture<CommitResult> future) {
   }
 
   /** A commit built for a batch ({@code commit} null when the tree did not change) and the Works it re-published. */
@@ -163,8 +163,21 @@ public final class GitWriter implements AutoCloseable {
    */
   public static final Duration HISTORY_CHECK_INTERVAL = Duration.ofMinutes(1);
 
+  /**
+   * Prefix of the ref a writer pushes once, then deletes, to prove its credentials may write before it says the store
+   * is Ready: {@code refs/tarmac/probe/<store>}. Outside {@code refs/heads/} and {@code refs/tags/}, so no branch a
+   * GitOps tool syncs ever shows it, and Git servers that accept a push accept it (git http-backend, git daemon with
+   * receive-pack, SSH, JGit, GitHub, GitLab, Gitea).
+   */
+  public static final String PROBE_REF_PREFIX = "refs/tarmac/probe/";
+
   private final Config config;
   private final Path local;
+  /** Whether the write probe succeeded with this writer's credentials (always true for the embedded store). */
+  private boolean writeVerified;
+  /** Completed by the writer thread when it stops: the changes it had not written, for {@link #handOver()}. */
+  private final CompletableFuture<List<Pending>> leftovers = new CompletableFuture<>();
+  private volatile boolean handingOver;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final AtomicBoolean running = new AtomicBoolean(true);
@@ -206,6 +219,7 @@ public final class GitWriter implements AutoCloseable {
     Path target = localBareRepository(config.url());
     this.direct = target != null;
     this.local = direct ? target : cacheDir.resolve(config.name() + ".git");
+    this.writeVerified = direct;
     this.thread = new Thread(this::loop, "git-writer-" + config.name());
     thread.setDaemon(true);
     thread.start();
@@ -289,14 +303,45 @@ public final class GitWriter implements AutoCloseable {
         Thread.currentThread().interrupt();
         break;
       } catch (RuntimeException e) {
+        if (!running.get()) {
+          break;
+        }
         // A bug, not a remote problem: fail these changes so their Works say so, keep serving the others.
         LOG.error("writing to store {} failed unexpectedly", config.name(), e);
         batch.forEach(p -> p.future().completeExceptionally(e));
         batch.clear();
       }
     }
+    if (handingOver) {
+      List<Pending> left = new ArrayList<>(batch);
+      queue.drainTo(left);
+      left.removeIf(p -> p.change() == null && p.future().isDone());
+      leftovers.complete(left);
+      return;
+    }
     batch.forEach(p -> p.future().completeExceptionally(new IllegalStateException("writer closed")));
     queue.forEach(p -> p.future().completeExceptionally(new IllegalStateException("writer closed")));
+    leftovers.complete(List.of());
+  }
+
+  /**
+   * Stops this writer (as {@link #close()}) but keeps the changes it had not yet written, for the writer that
+   * replaces it (new credentials): the future completes, once the writer thread has stopped, with those changes,
+   * their futures still pending. Pass it to {@link #adopt}.
+   */
+  CompletableFuture<List<Pending>> handOver() {
+    handingOver = true;
+    close();
+    return leftovers;
+  }
+
+  /** Queues changes handed over by the writer this one replaces; their futures complete when this one writes them. */
+  void adopt(List<Pending> changes) {
+    if (!running.get()) {
+      changes.forEach(p -> p.future().completeExceptionally(new IllegalStateException("writer closed")));
+      return;
+    }
+    queue.addAll(changes);
   }
 
   private void setState(boolean ready, String commit, Instant time, String error, String reason, Instant next,
@@ -342,6 +387,9 @@ public final class GitWriter implements AutoCloseable {
           fetch();
         }
         ObjectId base = remoteTip();
+        if (!writeVerified) {
+          verifyWrite(base);
+        }
         ObjectId dropped = droppedCommit(base);
         if (dropped == null && batch.stream().allMatch(p -> p.change() == null)) {
           // Only probes: nothing to build.
@@ -541,6 +589,70 @@ public final class GitWriter implements AutoCloseable {
     u.setNewObjectId(commit);
     u.setForceUpdate(true);
     u.update();
+  }
+
+  /**
+   * The write probe: pushes {@code tip} (or, for an empty branch, a commit with an empty tree that no branch will
+   * hold) to {@value #PROBE_REF_PREFIX}{@code <store>}, then deletes that ref. A fetch has just succeeded, so a
+   * refusal means the credentials (or the server) allow reading only.
+   *
+   * @throws GitFailure {@code CredentialsReadOnly} when the remote refuses the push, {@code StateStoreUnreachable}
+   *     when the connection fails
+   */
+  private void verifyWrite(ObjectId tip) throws GitFailure, IOException {
+    String probeRef = PROBE_REF_PREFIX + config.name();
+    ObjectId commit = tip != null ? tip : emptyCommit();
+    pushProbe(new RefSpec("+" + commit.name() + ":" + probeRef), probeRef);
+    pushProbe(new RefSpec(":" + probeRef), probeRef);
+    writeVerified = true;
+    LOG.info("write probe succeeded: pushed and deleted {}", probeRef);
+  }
+
+  private void pushProbe(RefSpec spec, String probeRef) throws GitFailure {
+    String refused;
+    try (Git git = new Git(repo)) {
+      var push = git.push().setRemote(config.url()).setRefSpecs(spec).setTimeout(30);
+      config.credentials().configure(push);
+      refused = null;
+      for (PushResult result : push.call()) {
+        for (RemoteRefUpdate update : result.getRemoteUpdates()) {
+          switch (update.getStatus()) {
+            case OK, UP_TO_DATE, NON_EXISTING -> {
+            }
+            default -> refused = update.getStatus() + (update.getMessage() == null ? "" : " " + update.getMessage());
+          }
+        }
+      }
+    } catch (GitAPIException e) {
+      String message = GitCredentials.redact(String.valueOf(e.getMessage()), config.url());
+      String lower = message.toLowerCase(java.util.Locale.ROOT);
+      if (lower.contains("connection refused") || lower.contains("timed out") || lower.contains("timeout")
+          || lower.contains("unknownhost") || lower.contains("unknown host") || lower.contains("no route")) {
+        throw new GitFailure("StateStoreUnreachable", message, e);
+      }
+      refused = message;
+    }
+    if (refused != null) {
+      throw new GitFailure("CredentialsReadOnly", "the remote lets these credentials read but refused the write"
+          + " probe (a push of " + probeRef + "): " + refused + "; give the credentials write access to the"
+          + " repository (a token with write scope, a deploy key with write access, receive-pack enabled on the"
+          + " server)", null);
+    }
+  }
+
+  /** A commit with an empty tree and no parent, written to the local repository only. */
+  private ObjectId emptyCommit() throws IOException {
+    try (ObjectInserter inserter = repo.newObjectInserter()) {
+      ObjectId tree = inserter.insert(new org.eclipse.jgit.lib.TreeFormatter());
+      CommitBuilder cb = new CommitBuilder();
+      cb.setTreeId(tree);
+      cb.setAuthor(config.author());
+      cb.setCommitter(config.author());
+      cb.setMessage("Tarmac write probe (never on a branch)\n");
+      ObjectId id = inserter.insert(cb);
+      inserter.flush();
+      return id;
+    }
   }
 
   private boolean push(ObjectId commit) throws GitFailure {

@@ -185,11 +185,8 @@ public final class StateStores implements AutoCloseable {
       if (existing != null && sameTarget(existing.config(), config)) {
         return existing;
       }
-      if (existing != null) {
-        existing.close();
-      }
       var rewritesSeen = new java.util.concurrent.atomic.AtomicLong();
-      return new GitWriter(config, cacheDir, s -> {
+      GitWriter fresh = new GitWriter(config, cacheDir, s -> {
         storeListeners.forEach(l -> l.accept(name));
         // The remote history was rewritten: Works place themselves again so their status names a commit on the new
         // history (and any Work the writer could not put back is written).
@@ -197,12 +194,21 @@ public final class StateStores implements AutoCloseable {
           destinationListeners.forEach(Runnable::run);
         }
       });
+      if (existing != null) {
+        // New URL, branch or credentials (a rotated Secret): the changes the old writer still held are written by
+        // the new one, so no Work waits for its next reconcile.
+        LOG.info("store {}: replacing its writer ({} changed)", name, existing.config().credentials().fingerprint()
+            .equals(config.credentials().fingerprint()) ? "URL, branch or author" : "credentials");
+        existing.handOver().thenAccept(fresh::adopt);
+      }
+      return fresh;
     });
   }
 
   private static boolean sameTarget(GitWriter.Config a, GitWriter.Config b) {
     return a.url().equals(b.url()) && a.branch().equals(b.branch())
-        && a.credentials().toString().equals(b.credentials().toString())
+        // Every credential field, not only its kind: a rotated password or key replaces the writer.
+        && a.credentials().fingerprint().equals(b.credentials().fingerprint())
         // PersonIdent.equals compares the time it was made too; only the name and e-mail are configuration.
         && a.author().getName().equals(b.author().getName())
         && a.author().getEmailAddress().equals(b.author().getEmailAddress());

@@ -128,6 +128,10 @@ class HelmChartTest {
         && "payments".equals(d.path("metadata").path("namespace").asText())).findFirst().orElseThrow();
     assertThat(payments.path("rules").toString()).contains("\"secrets\"");
     assertThat(rules(docs, "Role", "tarmac")).anyMatch(r -> r.path("resources").toString().contains("\"secrets\""));
+    assertThat(Chart.find(docs, "ClusterRole", "tarmac-connection-secrets")).as("no bindings in narrowed mode")
+        .isEmpty();
+    assertThat(rules(docs, "ClusterRole", "tarmac")).noneMatch(r -> r.path("verbs").toString().contains("bind"));
+    assertThat(env(docs, "TARMAC_SECRET_NAMESPACES")).isEqualTo("payments");
 
     JsonNode store = Chart.find(docs, "GitStateStore", "default-git").orElseThrow();
     assertThat(store.path("spec").path("url").asText()).isEqualTo("https://git.example.com/p.git");
@@ -168,14 +172,45 @@ class HelmChartTest {
     assertThat(all).hasSizeGreaterThan(10);
     for (JsonNode rule : all) {
       assertThat(rule.path("verbs").toString()).as("rule %s", rule).doesNotContain("\"*\"")
-          .doesNotContain("escalate").doesNotContain("bind").doesNotContain("impersonate");
+          .doesNotContain("escalate").doesNotContain("impersonate");
+      if (rule.path("verbs").toString().contains("bind")) {
+        // One exception: bind on the connection-secrets ClusterRole alone, so the operator can grant itself
+        // Secrets in a claim's namespace and nowhere else.
+        assertThat(rule.path("verbs").toString()).isEqualTo("[\"bind\"]");
+        assertThat(rule.path("resources").toString()).isEqualTo("[\"clusterroles\"]");
+        assertThat(rule.path("resourceNames").toString()).isEqualTo("[\"tarmac-connection-secrets\"]");
+      }
       assertThat(rule.path("resources").toString()).as("rule %s", rule).doesNotContain("*");
       assertThat(rule.path("apiGroups").toString()).as("rule %s", rule).doesNotContain("*");
     }
     // Namespaces are only read; RBAC objects only in namespaces (pipeline Roles), never cluster-wide.
     assertThat(all).filteredOn(r -> r.path("resources").toString().contains("\"namespaces\""))
         .allMatch(r -> r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\"]"));
-    assertThat(all).noneMatch(r -> r.path("resources").toString().contains("clusterrole"));
+    assertThat(all).filteredOn(r -> r.path("resources").toString().contains("clusterrole"))
+        .allMatch(r -> r.path("verbs").toString().equals("[\"bind\"]"));
+    // Secrets: none in the bound ClusterRole; the connection-secrets ClusterRole is bound by nobody in the chart.
+    assertThat(rules(docs, "ClusterRole", "tarmac")).noneMatch(r -> r.path("resources").toString()
+        .contains("\"secrets\""));
+    assertThat(docs).filteredOn(d -> d.path("kind").asText().endsWith("Binding"))
+        .noneMatch(d -> d.path("roleRef").path("name").asText().equals("tarmac-connection-secrets"));
+    assertThat(rules(docs, "ClusterRole", "tarmac-connection-secrets")).singleElement().satisfies(r -> {
+      assertThat(r.path("resources").toString()).isEqualTo("[\"secrets\"]");
+      assertThat(r.path("verbs").toString()).doesNotContain("list").doesNotContain("watch");
+    });
+    assertThat(env(docs, "TARMAC_CONNECTION_SECRET_CLUSTER_ROLE")).isEqualTo("tarmac-connection-secrets");
+    // CRDs: anything beyond read and create only by name: Tarmac's own and those of the promiseApis.
+    List<JsonNode> crdRules = rules(docs, "ClusterRole", "tarmac").stream()
+        .filter(r -> r.path("resources").toString().contains("customresourcedefinitions")).toList();
+    assertThat(crdRules).allMatch(r -> r.has("resourceNames")
+        || r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\",\"create\"]"));
+    assertThat(crdRules).filteredOn(r -> r.path("verbs").toString().contains("delete")).singleElement()
+        .satisfies(r -> assertThat(r.path("resourceNames").toString()).contains("\"redis.marketplace.tarmac.dev\"")
+            .contains("\"postgresqls.marketplace.tarmac.dev\"").doesNotContain("platform.tarmac.dev"));
+    assertThat(crdRules).filteredOn(r -> r.path("resourceNames").toString().contains("works.platform.tarmac.dev"))
+        .singleElement().satisfies(r -> {
+          assertThat(r.path("verbs").toString()).isEqualTo("[\"update\",\"patch\"]");
+          assertThat(r.path("resourceNames")).hasSize(10);
+        });
     // Every group the default promiseApis names is granted, with status and finalizers.
     assertThat(rules(docs, "ClusterRole", "tarmac")).anyMatch(r -> r.path("apiGroups").toString()
         .equals("[\"marketplace.tarmac.dev\"]") && r.path("resources").toString()

@@ -13,6 +13,7 @@ import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Database;
 import dev.tarmac.api.Promise;
 import dev.tarmac.api.Serialization;
+import dev.tarmac.secrets.SecretAccess;
 import dev.tarmac.testing.RepoPaths;
 import dev.tarmac.testing.TestCluster;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -41,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Least privilege proven, not claimed: the chart is installed with helm-java into the real API server (RBAC on),
  * the operator runs in-process with a token of the chart's ServiceAccount, the main flows work with that identity
  * (a Promise and a request, a Database with its connection Secret, a Component scaffolded from a golden path, the
- * catalog, leader election), and the same identity is refused what it must not do.
+ * catalog, leader election), and the same identity is refused what it must not do. The chart's defaults for
+ * Secrets: none cluster-wide; a claim's namespace gets a RoleBinding to the connection-secrets ClusterRole when a
+ * claim there needs a connection secret.
  */
 @Tag("apiserver")
 class HelmRbacApiServerTest {
@@ -71,9 +74,9 @@ class HelmRbacApiServerTest {
 
     Release installed = new Helm(Chart.DIR).install().withName(release).withNamespace(system)
         .withKubeConfig(kubeconfig)
-        .set("rbac.secretNamespaces[0]", payments)
         // One Promise API group of the test's own (helm --set replaces the default list).
         .set("promiseApis[0].group", group).set("promiseApis[0].resources[0]", "caches")
+        .set("promiseApis[0].resources[1]", "widgets")
         // Cluster-scoped defaults other tests in this cluster may own already.
         .set("defaultScorecard.enabled", false)
         .call();
@@ -94,9 +97,11 @@ class HelmRbacApiServerTest {
         metadata: {name: %1$s, labels: {rbac-test: %1$s}}
         spec: {stateStoreRef: {name: %1$s}, path: clusters/dev}
         """.formatted(release));
-    // Authenticated HTTP: the chart's identity reviews callers' tokens (TokenReview, SubjectAccessReview).
+    // Authenticated HTTP: the chart's identity reviews callers' tokens (TokenReview, SubjectAccessReview); as the
+    // chart's Deployment configures it (env TARMAC_CONNECTION_SECRET_CLUSTER_ROLE, POD_SERVICE_ACCOUNT).
     operator = new TarmacOperator(operatorIdentity, new TarmacOperator.Settings("127.0.0.1", 0, true, system,
-        "rbac-test", tmp.resolve("data"), false, 4, true, "tarmac:test", false)).start();
+        "rbac-test", tmp.resolve("data"), false, 4, true, "tarmac:test", false))
+        .withSecretAccess(new SecretAccess(system, java.util.Set.of(), connectionRole(), sa)).start();
     // A caller who may read Components in payments only.
     catalogReader = TestCluster.get().token(payments, "catalog-reader");
     dev.tarmac.testing.TestAccess.allowIn(admin, payments, payments, "catalog-reader",
@@ -117,6 +122,10 @@ class HelmRbacApiServerTest {
   }
 
   private static String catalogReader;
+
+  private static String connectionRole() {
+    return release + "-tarmac-connection-secrets";
+  }
 
   private static String http(String path) throws Exception {
     var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
@@ -206,14 +215,23 @@ class HelmRbacApiServerTest {
     assertThat(admin.persistentVolumeClaims().inNamespace(payments).list().getItems()).isNotEmpty();
     assertThat(admin.secrets().inNamespace(payments).withName("orders-db-credentials").get().getData())
         .containsKeys("host", "port", "username", "password");
+    // Through a RoleBinding in payments only, to the chart's connection-secrets ClusterRole.
+    var binding = admin.rbac().roleBindings().inNamespace(payments).withName(connectionRole()).get();
+    assertThat(binding.getRoleRef().getName()).isEqualTo(connectionRole());
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+      assertThat(s.getName()).isEqualTo(release + "-tarmac");
+      assertThat(s.getNamespace()).isEqualTo(system);
+    });
   }
 
   @Test
-  void aConnectionSecretOutsideSecretNamespacesIsAConditionNotACrash() {
+  void aClaimInANewNamespaceGetsItsConnectionSecretAndCannotReachAnotherNamespacesSecrets() {
+    String fresh = TestCluster.get().newNamespace("fresh-team");
+    assertForbidden(() -> operatorIdentity.secrets().inNamespace(fresh).withName("anything").get());
     apply("""
         apiVersion: platform.tarmac.dev/v1alpha1
         kind: Composition
-        metadata: {name: %s-service-only}
+        metadata: {name: %1$s-service-only}
         spec:
           compositeTypeRef: {apiVersion: platform.tarmac.dev/v1alpha1, kind: Database}
           target: Cluster
@@ -223,24 +241,89 @@ class HelmRbacApiServerTest {
               readinessChecks: [{type: None}]
               connectionDetails:
                 - {name: host, type: FromValue, value: db.example}
-        """.formatted(release));
+        ---
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Composition
+        metadata: {name: %1$s-reads-operator-secrets}
+        spec:
+          compositeTypeRef: {apiVersion: platform.tarmac.dev/v1alpha1, kind: Database}
+          target: Cluster
+          resources:
+            - name: service
+              base:
+                apiVersion: v1
+                kind: Service
+                spec:
+                  ports: [{port: 5432, protocol: TCP}]
+                  writeConnectionSecretToRef: {name: git-credentials, namespace: %2$s}
+              readinessChecks: [{type: None}]
+              connectionDetails:
+                - {name: password, type: FromConnectionSecretKey, fromConnectionSecretKey: password}
+        """.formatted(release, system));
     apply("""
         apiVersion: platform.tarmac.dev/v1alpha1
         kind: Database
-        metadata: {name: stray-db, namespace: %s}
+        metadata: {name: fresh-db, namespace: %s}
         spec:
           engine: postgresql
           compositionRef: {name: %s-service-only}
-          writeConnectionSecretToRef: {name: stray-db-credentials}
-        """.formatted(unrelated, release));
-    Database db = await().atMost(Duration.ofSeconds(60)).until(
-        () -> admin.resources(Database.class).inNamespace(unrelated).withName("stray-db").get(),
-        d -> d.getStatus() != null && Conditions.find(d.getStatus().conditions, Conditions.READY)
-            .filter(c -> "False".equals(c.getStatus()) && !"Creating".equals(c.getReason())).isPresent());
-    var ready = Conditions.find(db.getStatus().conditions, Conditions.READY).orElseThrow();
-    assertThat(ready.getReason()).as(ready.getMessage()).isEqualTo("Forbidden");
-    assertThat(ready.getMessage()).contains("secrets").contains("rbac.secretNamespaces");
-    assertThat(admin.secrets().inNamespace(unrelated).withName("stray-db-credentials").get()).isNull();
+          writeConnectionSecretToRef: {name: fresh-db-credentials}
+        """.formatted(fresh, release));
+    await().atMost(Duration.ofSeconds(60)).until(() -> admin.resources(Database.class).inNamespace(fresh)
+        .withName("fresh-db").get(), d -> d.getStatus() != null && Conditions.isTrue(d.getStatus(), Conditions.READY));
+    assertThat(admin.secrets().inNamespace(fresh).withName("fresh-db-credentials").get().getData())
+        .containsKey("host");
+    assertThat(admin.rbac().roleBindings().inNamespace(fresh).withName(connectionRole()).get()).isNotNull();
+
+    // The operator may read Secrets in its own namespace (Git credentials): a composed resource that names one there
+    // is refused before anything is read or applied.
+    apply("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Database
+        metadata: {name: sneaky-db, namespace: %s}
+        spec:
+          engine: postgresql
+          compositionRef: {name: %s-reads-operator-secrets}
+          writeConnectionSecretToRef: {name: sneaky-db-credentials}
+        """.formatted(fresh, release));
+    Database refused = await().atMost(Duration.ofSeconds(60)).until(
+        () -> admin.resources(Database.class).inNamespace(fresh).withName("sneaky-db").get(),
+        d -> d.getStatus() != null && "SecretNamespaceNotAllowed".equals(Conditions.reason(d.getStatus(),
+            Conditions.READY)));
+    assertThat(Conditions.find(refused.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+        .contains("namespace " + system).contains("claim's own namespace " + fresh);
+    assertThat(admin.secrets().inNamespace(fresh).withName("sneaky-db-credentials").get()).isNull();
+  }
+
+  @Test
+  void aPromiseWhoseCrdExistsAndIsNotTarmacsIsRefusedAndTheCrdIsUntouched() {
+    String crdName = "widgets." + group;
+    admin.load(new java.io.ByteArrayInputStream("""
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: %s}
+        spec:
+          group: %s
+          names: {kind: Widget, plural: widgets, singular: widget}
+          scope: Namespaced
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+        """.formatted(crdName, group).getBytes(StandardCharsets.UTF_8))).create();
+    String before = admin.apiextensions().v1().customResourceDefinitions().withName(crdName)
+        .waitUntilCondition(TestCluster::established, 30, java.util.concurrent.TimeUnit.SECONDS).getMetadata()
+        .getResourceVersion();
+    String name = release + "-widgets";
+    apply(dev.tarmac.testing.TestPromises.templatePromise(name, group, "Widget", "rbac-test", release));
+    Promise refused = await().atMost(Duration.ofSeconds(60)).until(
+        () -> admin.resources(Promise.class).withName(name).get(),
+        p -> p.getStatus() != null && "CrdNotOwned".equals(Conditions.reason(p.getStatus(), Conditions.READY)));
+    assertThat(Conditions.find(refused.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+        .contains(crdName).contains("not created by Tarmac");
+    assertThat(admin.apiextensions().v1().customResourceDefinitions().withName(crdName).get().getMetadata()
+        .getResourceVersion()).isEqualTo(before);
   }
 
   @Test
@@ -294,8 +377,43 @@ class HelmRbacApiServerTest {
             .endSubject().build()).create());
     // Workloads it does not compose.
     assertForbidden(() -> operatorIdentity.apps().deployments().inNamespace(payments).list());
+    // CRDs: created freely, but changed or deleted only by name (Tarmac's own and the promiseApis' CRDs).
+    String foreign = "gadgets.foreign-" + release + ".example.com";
+    admin.load(new java.io.ByteArrayInputStream("""
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: %s}
+        spec:
+          group: foreign-%s.example.com
+          names: {kind: Gadget, plural: gadgets, singular: gadget}
+          scope: Cluster
+          versions:
+            - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+        """.formatted(foreign, release).getBytes(StandardCharsets.UTF_8))).create();
+    assertForbidden(() -> operatorIdentity.apiextensions().v1().customResourceDefinitions().withName(foreign)
+        .edit(c -> {
+          c.getMetadata().setLabels(Map.of("app.kubernetes.io/managed-by", "tarmac"));
+          return c;
+        }));
+    assertForbidden(() -> operatorIdentity.apiextensions().v1().customResourceDefinitions().withName(foreign)
+        .delete());
+    assertThat(admin.apiextensions().v1().customResourceDefinitions().withName(foreign).get()).isNotNull();
+    // Secrets cannot be bound through any other ClusterRole than the connection-secrets one. (Not the aggregated
+    // "admin": without the aggregation controller it has no rules, and binding an empty role is no escalation.)
+    String reader = release + "-secret-reader";
+    admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(reader).endMetadata()
+        .addNewRule().withApiGroups("").withResources("secrets").withVerbs("get", "list").endRule().build())
+        .create();
+    assertForbidden(() -> operatorIdentity.rbac().roleBindings().inNamespace(unrelated).resource(
+        new RoleBindingBuilder().withNewMetadata().withName("secret-reader-for-tarmac").endMetadata()
+            .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+            .withName(reader).endRoleRef()
+            .addNewSubject().withKind("ServiceAccount").withName(release + "-tarmac").withNamespace(system)
+            .endSubject().build()).create());
     // The allowed counterpart, so the refusals above are about RBAC and not a broken client.
-    assertThat(operatorIdentity.secrets().inNamespace(payments).withName("nothing-here").get()).isNull();
+    assertThat(operatorIdentity.secrets().inNamespace(system).withName("nothing-here").get()).isNull();
+    assertThat(operatorIdentity.apiextensions().v1().customResourceDefinitions().withName(foreign).get())
+        .isNotNull();
   }
 
   private static void assertForbidden(Runnable call) {

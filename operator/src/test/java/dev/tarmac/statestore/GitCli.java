@@ -43,10 +43,17 @@ final class GitCli {
   static final class Daemon implements AutoCloseable {
     final int port;
     private final Path base;
+    private final boolean receivePack;
     private Process process;
 
     Daemon(Path base) throws IOException {
+      this(base, true);
+    }
+
+    /** A daemon that refuses every push when {@code receivePack} is false (git daemon's default). */
+    Daemon(Path base, boolean receivePack) throws IOException {
       this.base = base;
+      this.receivePack = receivePack;
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();
       }
@@ -54,7 +61,8 @@ final class GitCli {
     }
 
     void start() throws IOException {
-      process = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
+      process = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all",
+          receivePack ? "--enable=receive-pack" : "--disable=receive-pack",
           "--listen=127.0.0.1", "--port=" + port, "--base-path=" + base, base.toString())
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       long deadline = System.currentTimeMillis() + 10_000;
