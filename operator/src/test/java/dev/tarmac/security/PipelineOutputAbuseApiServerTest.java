@@ -57,8 +57,7 @@ class PipelineOutputAbuseApiServerTest {
   private static final String API_VERSION = GROUP + "/v1";
   private static final String KIND = "AbuseBucket";
 
-  @TempDir
-  Path tmp;
+  private Path tmp;
 
   private KubernetesClient client;
   private TarmacOperator op;
@@ -69,7 +68,8 @@ class PipelineOutputAbuseApiServerTest {
   private KubernetesClient pipeline;
 
   @BeforeAll
-  void start() throws Exception {
+  void start(@TempDir Path dir) throws Exception {
+    tmp = dir;
     client = TestCluster.get().client();
     String operatorNs = TestCluster.get().newNamespace("abuse-op");
     prodStore = operatorNs + "-prod";
