@@ -169,6 +169,25 @@ class PipelineOutputTest {
         + " YAML").hasMessageContaining("aliases");
   }
 
+  @Test
+  void theCollectorFailsClearlyWhenTheOutputDoesNotFitAConfigMap(@org.junit.jupiter.api.io.TempDir java.nio.file.Path
+      root) throws Exception {
+    java.util.Random random = new java.util.Random(15);
+    java.nio.file.Files.createDirectories(root.resolve("output"));
+    for (int f = 0; f < 2; f++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < 900 * 1024; i++) {
+        text.append((char) ('a' + random.nextInt(26)));
+      }
+      java.nio.file.Files.writeString(root.resolve("output/noise-" + f + ".txt"), text);
+    }
+    // No client is needed: the size is known before anything is written.
+    assertThatThrownBy(() -> PipelineCommand.collect(null, root, Map.of("TARMAC_WORK_NAMESPACE", "ns",
+        "TARMAC_OUTPUT_CONFIGMAP", "j-output"))).isInstanceOf(PipelineException.class)
+        .hasMessageContaining("bytes compressed, over the " + PipelineOutput.MAX_COMPRESSED_BYTES
+            + " bytes a ConfigMap holds");
+  }
+
   private static WorkflowRunner.Owner owner() {
     return new WorkflowRunner.Owner(Serialization.JSON.createObjectNode(), "x.io/v1", "Thing", "ns", "t", "uid",
         "promise", "resource", "ns", "sa", List.of());
