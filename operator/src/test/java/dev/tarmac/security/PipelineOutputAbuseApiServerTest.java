@@ -178,6 +178,13 @@ class PipelineOutputAbuseApiServerTest {
   @Test
   void aPathThatEscapesItsFolderIsRefused() {
     refused("traversal", files(Map.of("../../../other-team/x.yaml", "a: 1\n")), "escapes its folder");
+    // While the retry waits for its backoff, a reconcile keeps the reason (it is recorded in status.pipelines).
+    client.genericKubernetesResources(API_VERSION, KIND).inNamespace(ns).withName("traversal")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"" + Labels.TTL
+            + "\":\"240h\"}}}");
+    await().atMost(Duration.ofSeconds(30)).until(() -> status("traversal").has("expiresAt"));
+    assertThat(condition("traversal", "PipelineCompleted", "reason")).isEqualTo("InvalidOutput");
+    assertThat(status("traversal").path("pipelines").get(0).path("reason").asText()).isEqualTo("InvalidOutput");
   }
 
   @Test
