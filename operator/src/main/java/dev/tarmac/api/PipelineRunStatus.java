@@ -24,4 +24,7 @@ public class PipelineRunStatus {
   public String workName;
   @JsonPropertyDescription("Why the last run failed.")
   public String message;
+  @JsonPropertyDescription("The reason of the last failure (PipelineFailed, InvalidOutput), kept while the next attempt"
+      + " waits.")
+  public String reason;
 }

@@ -20,7 +20,9 @@ import java.util.stream.Stream;
  * reading the folders.
  *
  * <p>Refused, with a message naming the file: symlinks (they could point outside the folder), files over the size
- * limits, YAML that does not parse, a {@code status.yaml} that is not a map.
+ * limits, YAML that does not parse or breaks {@link dev.tarmac.api.BoundedYaml}'s bounds, a {@code status.yaml} that
+ * is not a map. These checks only give the pipeline's author an early message: the operator checks the handed-over
+ * output again ({@link PipelineOutput#decode}) and trusts none of them.
  */
 public final class OutputCollector {
 
@@ -95,7 +97,7 @@ public final class OutputCollector {
 
   private static JsonNode readYaml(Path file, String name) throws IOException {
     try {
-      return Serialization.YAML.readTree(Files.readString(file, StandardCharsets.UTF_8));
+      return dev.tarmac.api.BoundedYaml.read(Files.readString(file, StandardCharsets.UTF_8));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new PipelineException(name + " is not valid YAML: " + e.getOriginalMessage());
     }

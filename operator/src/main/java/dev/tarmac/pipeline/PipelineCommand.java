@@ -1,17 +1,17 @@
 package dev.tarmac.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.api.Serialization;
-import dev.tarmac.api.Work;
 import dev.tarmac.statestore.StateStoreLayout;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import dev.tarmac.statestore.WorkRejectedException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,15 +19,19 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tarmac pipeline collect}: the last container of every pipeline Job. Reads {@code /tarmac/output} and
- * {@code /tarmac/metadata} ({@link OutputCollector}), writes one Work, and merges {@code status.yaml} into the owner's
- * status. What it writes to is named by the environment the Job builder sets ({@code TARMAC_WORK_NAMESPACE},
- * {@code TARMAC_WORK_NAME}, {@code TARMAC_OWNER_*}, {@code TARMAC_PROMISE_NAME}, {@code TARMAC_PIPELINE_NAME},
- * {@code TARMAC_SPEC_HASH}, {@code TARMAC_WORKFLOW_TYPE}, {@code TARMAC_WORKFLOW_ACTION}). Exit code 1 with a
- * message on bad output; Kubernetes shows the message as the container's termination message.
+ * {@code /tarmac/metadata} ({@link OutputCollector}) and hands them over, gzip'd ({@link PipelineOutput#encode}), in
+ * the run's output ConfigMap named by {@code TARMAC_OUTPUT_CONFIGMAP} in {@code TARMAC_WORK_NAMESPACE}. That
+ * ConfigMap is the only object the pipeline ServiceAccount may write; the operator reads it when the Job completes,
+ * checks it and writes the Work and the request's status itself. Exit code 1 with a message on bad output (an output
+ * over {@link PipelineOutput#MAX_COMPRESSED_BYTES} compressed included); Kubernetes shows the message as the
+ * container's termination message.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "Tools that run inside pipeline Jobs.",
     subcommands = PipelineCommand.Collect.class)
 public final class PipelineCommand implements Runnable {
+
+  /** How long the collector waits for its ConfigMap and the right to write it (the operator makes both). */
+  static final Duration HAND_OVER_WAIT = Duration.ofSeconds(60);
 
   @Override
   public void run() {
@@ -36,7 +40,7 @@ public final class PipelineCommand implements Runnable {
 
   /** {@code tarmac pipeline collect}. */
   @Command(name = "collect", mixinStandardHelpOptions = true,
-      description = "Turn /tarmac/output and /tarmac/metadata into a Work and a status patch.")
+      description = "Hand /tarmac/output and /tarmac/metadata over to the operator in the run's output ConfigMap.")
   public static final class Collect implements Callable<Integer> {
 
     @Option(names = "--root", defaultValue = "/tarmac", description = "Folder with output/ and metadata/.")
@@ -56,44 +60,48 @@ public final class PipelineCommand implements Runnable {
   }
 
   /**
-   * Does the collector's work: reads {@code root}, writes the Work and patches the owner's status.
+   * Does the collector's work: reads {@code root} and writes the output into the run's ConfigMap (a JSON merge
+   * patch of its {@code binaryData}), retrying for up to {@link #HAND_OVER_WAIT} while the ConfigMap or the right to
+   * write it is not there yet (403, 404).
    *
    * @param env the environment the Job builder set
-   * @throws PipelineException when the output breaks a rule
+   * @return the output handed over
+   * @throws PipelineException when the output breaks a rule or is over {@link PipelineOutput#MAX_COMPRESSED_BYTES}
+   *     compressed
    */
-  public static Work collect(KubernetesClient client, Path root, Map<String, String> env) throws Exception {
+  public static StepOutput collect(KubernetesClient client, Path root, Map<String, String> env) throws Exception {
     StepOutput out = OutputCollector.collect(root, StateStoreLayout.Limits.DEFAULT);
-    String ownerNamespace = env.getOrDefault("TARMAC_OWNER_NAMESPACE", "");
-    String apiVersion = env.get("TARMAC_OWNER_API_VERSION");
-    String kind = env.get("TARMAC_OWNER_KIND");
-    String name = env.get("TARMAC_OWNER_NAME");
-    WorkflowRunner.Owner owner = new WorkflowRunner.Owner(Serialization.JSON.createObjectNode(), apiVersion, kind,
-        ownerNamespace.isEmpty() ? null : ownerNamespace, name, env.get("TARMAC_OWNER_UID"),
-        env.get("TARMAC_PROMISE_NAME"), env.getOrDefault("TARMAC_WORKFLOW_TYPE", "resource"),
-        env.get("TARMAC_WORK_NAMESPACE"), null, List.of());
-    Work work = WorkflowRunner.work(owner, env.get("TARMAC_PIPELINE_NAME"), env.get("TARMAC_WORK_NAME"),
-        env.getOrDefault("TARMAC_SPEC_HASH", ""), out);
+    // The same checks the operator makes, so the author reads the reason in the Job too.
+    byte[] gz = PipelineOutput.encode(out);
     try {
-      StateStoreLayout.validate(work, StateStoreLayout.Limits.DEFAULT);
-    } catch (dev.tarmac.statestore.WorkRejectedException e) {
+      PipelineOutput.decode(gz, StateStoreLayout.Limits.DEFAULT);
+    } catch (WorkRejectedException e) {
       throw new PipelineException(e.getMessage());
     }
-    if ("configure".equals(env.getOrDefault("TARMAC_WORKFLOW_ACTION", "configure"))) {
-      client.resource(work).fieldManager("tarmac-collect").forceConflicts().serverSideApply();
+    if (gz.length > PipelineOutput.MAX_COMPRESSED_BYTES) {
+      throw new PipelineException("the output is " + gz.length + " bytes compressed, over the "
+          + PipelineOutput.MAX_COMPRESSED_BYTES + " bytes a ConfigMap holds: produce fewer or smaller documents");
     }
-    if (!out.status().isEmpty()) {
-      var op = client.genericKubernetesResources(apiVersion, kind);
-      var resource = ownerNamespace.isEmpty() ? op.withName(name) : op.inNamespace(ownerNamespace).withName(name);
-      GenericKubernetesResource current = resource.get();
-      if (current != null) {
-        JsonNode now = Serialization.JSON.valueToTree(current).path("status");
-        ObjectNode merged = now.isObject() ? (ObjectNode) now.deepCopy() : Serialization.JSON.createObjectNode();
-        StatusMerge.merge(merged, out.status());
-        ObjectNode body = Serialization.JSON.createObjectNode();
-        body.set("status", merged);
-        resource.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
+    String namespace = env.get("TARMAC_WORK_NAMESPACE");
+    String name = env.get("TARMAC_OUTPUT_CONFIGMAP");
+    if (namespace == null || name == null) {
+      throw new PipelineException("TARMAC_WORK_NAMESPACE and TARMAC_OUTPUT_CONFIGMAP are not set: run the collector"
+          + " in a pipeline Job made by Tarmac");
+    }
+    ObjectNode body = Serialization.JSON.createObjectNode();
+    body.putObject("binaryData").put(PipelineOutput.KEY, Base64.getEncoder().encodeToString(gz));
+    long deadline = System.nanoTime() + HAND_OVER_WAIT.toNanos();
+    while (true) {
+      try {
+        client.configMaps().inNamespace(namespace).withName(name)
+            .patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
+        return out;
+      } catch (KubernetesClientException e) {
+        if ((e.getCode() != 403 && e.getCode() != 404) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(1000);
       }
     }
-    return work;
   }
 }

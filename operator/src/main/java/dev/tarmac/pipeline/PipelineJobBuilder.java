@@ -30,8 +30,9 @@ import java.util.Map;
  * <p>Shape (shared/DESIGN.md, "Pipelines as Jobs"; Kratix's file contract): every step is an init container, so they
  * run in order; they share {@code /tarmac/input} (a ConfigMap holding {@code object.yaml}, read-only),
  * {@code /tarmac/output} and {@code /tarmac/metadata} (emptyDirs), mounted again at {@code /kratix/...}. The main
- * container is the operator's image running {@code tarmac pipeline collect}, which turns the output and metadata
- * folders into one Work and a status patch. Every container runs with the restricted Pod Security profile
+ * container is the operator's image running {@code tarmac pipeline collect}, which hands the output and metadata
+ * folders over in the run's output ConfigMap ({@code TARMAC_OUTPUT_CONFIGMAP}); the operator turns that into the Work
+ * and the status patch. Every container runs with the restricted Pod Security profile
  * (non-root, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp) and default resources.
  * Kratix's environment variables are set ({@code KRATIX_WORKFLOW_ACTION}, {@code KRATIX_WORKFLOW_TYPE},
  * {@code KRATIX_PROMISE_NAME}, {@code KRATIX_PIPELINE_NAME}) with {@code TARMAC_} twins.
@@ -61,7 +62,7 @@ public final class PipelineJobBuilder {
    * @param ownerUid its UID
    * @param specHash the spec hash of this run
    * @param namespace where the Job runs
-   * @param serviceAccount the ServiceAccount the Job runs as (may create Works and patch the owner's status)
+   * @param serviceAccount the ServiceAccount the Job runs as (may write only the run's output ConfigMap)
    * @param inputConfigMap the ConfigMap holding {@code object.yaml}
    * @param workName the Work the collector writes
    */
@@ -262,6 +263,8 @@ public final class PipelineJobBuilder {
     env.add(new EnvVarBuilder().withName("TARMAC_SPEC_HASH").withValue(run.specHash()).build());
     env.add(new EnvVarBuilder().withName("TARMAC_WORK_NAMESPACE").withValue(run.namespace()).build());
     env.add(new EnvVarBuilder().withName("TARMAC_WORK_NAME").withValue(run.workName()).build());
+    env.add(new EnvVarBuilder().withName("TARMAC_OUTPUT_CONFIGMAP")
+        .withValue(PipelineOutput.configMapName(jobName(run))).build());
     return env;
   }
 }

@@ -8,10 +8,14 @@ import dev.tarmac.api.Selector;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.api.Work;
 import dev.tarmac.statestore.WorkRejectedException;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,10 +32,17 @@ import java.util.function.BiFunction;
  * returns while it runs (the Job's events bring the object back). A Pipeline is run again only when the spec hash
  * changes (spec, Pipelines or the rerun annotation), or after a failure once its backoff has passed.
  *
- * <p>Each Pipeline's output becomes one Work named {@code <owner>-<pipeline>}, owned by the object, carrying the
- * Promise's and the Pipeline's destination selectors.
+ * <p>Each Pipeline's output becomes one Work named {@code <owner>-<kind>-<pipeline>}, owned by the object, carrying
+ * the Promise's and the Pipeline's destination selectors. Only the operator writes Works: a container run's collector
+ * hands its output over in the run's own ConfigMap ({@link PipelineOutput}), which the operator reads when the Job
+ * completes, checks, and turns into the Work through {@link #applyWork}, the one place where any run's output (built-in
+ * or container) becomes a Work. A refused output fails the run with reason {@link #INVALID_OUTPUT}, and nothing of it
+ * is written.
  */
 public final class WorkflowRunner {
+
+  /** The reason of a run whose output was refused. */
+  public static final String INVALID_OUTPUT = "InvalidOutput";
 
   /**
    * Where the workflow stands after a call.
@@ -125,7 +136,7 @@ public final class WorkflowRunner {
       if (retrying && prev.nextAttemptTime != null && now.isBefore(Instant.parse(prev.nextAttemptTime))) {
         runs.add(prev);
         failure = prev.message;
-        failureReason = "PipelineFailed";
+        failureReason = prev.reason != null ? prev.reason : "PipelineFailed";
         requeue = Duration.between(now, Instant.parse(prev.nextAttemptTime)).plusMillis(100);
         continue;
       }
@@ -147,9 +158,9 @@ public final class WorkflowRunner {
           StatusMerge.merge(statusPatch, out.status());
           run.phase = "Succeeded";
         } catch (PipelineException | WorkRejectedException e) {
-          fail(run, attempts, now, e.getMessage());
+          failureReason = e instanceof WorkRejectedException ? INVALID_OUTPUT : "PipelineFailed";
+          fail(run, attempts, now, e.getMessage(), failureReason);
           failure = "Pipeline " + pipeline.name() + ": " + e.getMessage();
-          failureReason = e instanceof WorkRejectedException ? "InvalidOutput" : "PipelineFailed";
           requeue = Backoff.after(attempts);
         }
         runs.add(run);
@@ -169,11 +180,24 @@ public final class WorkflowRunner {
         run.lastRunTime = now.truncatedTo(ChronoUnit.SECONDS).toString();
         completed = false;
       } else if (condition(job, "Complete")) {
-        run.phase = "Succeeded";
-        works.add(workName);
+        try {
+          if ("configure".equals(action)) {
+            // The collector only handed the output over; the operator checks it and writes the Work itself.
+            StepOutput out = readOutput(jobRun, job);
+            applyWork(owner, pipeline, workName, jobRun.specHash(), out);
+            StatusMerge.merge(statusPatch, out.status());
+            works.add(workName);
+          }
+          run.phase = "Succeeded";
+        } catch (WorkRejectedException e) {
+          fail(run, attempts, now, e.getMessage(), INVALID_OUTPUT);
+          failure = "Pipeline " + pipeline.name() + ": " + e.getMessage();
+          failureReason = INVALID_OUTPUT;
+          requeue = Backoff.after(attempts);
+        }
       } else if (condition(job, "Failed")) {
         String why = terminationMessage(job);
-        fail(run, attempts, now, why);
+        fail(run, attempts, now, why, "PipelineFailed");
         failure = "Pipeline " + pipeline.name() + ": " + why;
         failureReason = "PipelineFailed";
         requeue = Backoff.after(attempts);
@@ -196,9 +220,10 @@ public final class WorkflowRunner {
     return p;
   }
 
-  private static void fail(PipelineRunStatus run, int attempts, Instant now, String message) {
+  private static void fail(PipelineRunStatus run, int attempts, Instant now, String message, String reason) {
     run.phase = "Failed";
     run.message = message;
+    run.reason = reason;
     run.nextAttemptTime = now.plus(Backoff.after(attempts)).truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
@@ -231,7 +256,12 @@ public final class WorkflowRunner {
     return out;
   }
 
-  /** The Work for a Pipeline's output. Pure. */
+  /**
+   * The Work for a Pipeline's output. Pure. Namespace, owner and the Promise's selectors come from {@code owner}
+   * (the request and its Promise); the output adds files and may add selectors that narrow placement.
+   *
+   * @throws WorkRejectedException when the output's selectors contradict the Promise's
+   */
   public static Work work(Owner owner, String pipeline, String workName, String hash, StepOutput out) {
     Work w = new Work();
     w.setMetadata(new ObjectMetaBuilder()
@@ -260,18 +290,69 @@ public final class WorkflowRunner {
     spec.owner.namespace = owner.namespace();
     spec.owner.name = owner.name();
     spec.owner.uid = owner.uid();
-    List<Selector> selectors = new ArrayList<>(owner.selectors());
-    selectors.addAll(out.selectors());
-    spec.destinationSelectors = selectors;
+    spec.destinationSelectors = PipelineOutput.selectors(owner.selectors(), out.selectors());
     out.files().forEach((path, content) -> spec.files.add(new Work.WorkFile(path, content)));
     w.setSpec(spec);
     return w;
   }
 
+  /**
+   * The one place where a run's output becomes a Work (built-in and container runs alike): builds it, checks it,
+   * applies it. Throws before anything is written.
+   */
   private void applyWork(Owner owner, Pipeline pipeline, String workName, String hash, StepOutput out) {
     Work w = work(owner, pipeline.name(), workName, hash, out);
     dev.tarmac.statestore.StateStoreLayout.validate(w, dev.tarmac.statestore.StateStoreLayout.Limits.DEFAULT);
     client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
+  }
+
+  /** A container run's output: its ConfigMap read with a GET (never a cache another writer may be ahead of). */
+  private StepOutput readOutput(PipelineJobBuilder.Run run, Job job) {
+    String name = PipelineOutput.configMapName(job.getMetadata().getName());
+    ConfigMap cm = client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName(name).get();
+    return PipelineOutput.fromConfigMap(cm, name, job.getMetadata().getName(), job.getMetadata().getUid(),
+        PipelineJobBuilder.labels(run), dev.tarmac.statestore.StateStoreLayout.Limits.DEFAULT);
+  }
+
+  /**
+   * The run's empty output ConfigMap and a Role + RoleBinding letting the pipeline ServiceAccount get, update and
+   * patch that one ConfigMap, all controlled by the Job so that garbage collection removes them with it. A ConfigMap
+   * of that name that the Job does not control (made ahead by someone who guessed the name) is replaced.
+   */
+  private void handOver(Owner owner, PipelineJobBuilder.Run run, Job created) {
+    String ns = created.getMetadata().getNamespace();
+    String name = PipelineOutput.configMapName(created.getMetadata().getName());
+    var ownerRef = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
+        .withName(created.getMetadata().getName()).withUid(created.getMetadata().getUid())
+        .withBlockOwnerDeletion(false).withController(true).build();
+    ConfigMap output = new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(ns)
+        .withLabels(PipelineJobBuilder.labels(run)).withOwnerReferences(ownerRef).endMetadata().build();
+    var resource = client.configMaps().inNamespace(ns).withName(name);
+    try {
+      resource.create(output);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      ConfigMap existing = resource.get();
+      boolean ours = existing != null && existing.getMetadata().getOwnerReferences() != null
+          && existing.getMetadata().getOwnerReferences().stream()
+              .anyMatch(o -> created.getMetadata().getUid().equals(o.getUid()));
+      if (existing != null && !ours) {
+        output.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+        client.configMaps().inNamespace(ns).resource(output).update();
+      }
+    }
+    client.resource(new RoleBuilder().withNewMetadata().withName(name).withNamespace(ns)
+        .withLabels(PipelineJobBuilder.labels(run)).withOwnerReferences(ownerRef).endMetadata()
+        .addToRules(new PolicyRuleBuilder().withApiGroups("").withResources("configmaps").withResourceNames(name)
+            .withVerbs("get", "update", "patch").build())
+        .build()).fieldManager("tarmac").forceConflicts().serverSideApply();
+    client.resource(new RoleBindingBuilder().withNewMetadata().withName(name).withNamespace(ns)
+        .withLabels(PipelineJobBuilder.labels(run)).withOwnerReferences(ownerRef).endMetadata()
+        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(name).endRoleRef()
+        .addNewSubject().withKind("ServiceAccount").withName(owner.serviceAccount()).withNamespace(ns).endSubject()
+        .build()).fieldManager("tarmac").forceConflicts().serverSideApply();
   }
 
   private void startJob(Owner owner, PipelineJobBuilder.Run run, String jobName) {
@@ -294,6 +375,9 @@ public final class WorkflowRunner {
       }
       created = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
           .withName(job.getMetadata().getName()).get();
+    }
+    if (created != null && created.getMetadata().getUid() != null) {
+      handOver(owner, run, created);
     }
     // The input belongs to its Job: it goes when the Job does (ttlSecondsAfterFinished, or with its request), instead
     // of one ConfigMap per run staying forever. The pod waits for the volume until it exists.

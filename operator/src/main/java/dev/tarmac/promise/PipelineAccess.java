@@ -1,6 +1,5 @@
 package dev.tarmac.promise;
 
-import dev.tarmac.api.Api;
 import dev.tarmac.api.Labels;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
@@ -12,8 +11,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The ServiceAccount pipeline Jobs of a Promise run as, per namespace, with no rights beyond what the collector
- * needs: create and patch Works in that namespace, and read the Promise's requests there and patch their status.
+ * The ServiceAccount pipeline Jobs of a Promise run as, per namespace. Its Role only lets a pipeline read the
+ * Promise's requests there (as Kratix pipelines may); it may not touch Works or any status. Each run adds the right
+ * to write that run's output ConfigMap alone (a Role owned by the Job, made by {@code WorkflowRunner}), so a Pod
+ * running as this ServiceAccount can address nothing but the output of a run in flight in its own namespace.
  */
 public final class PipelineAccess {
 
@@ -41,13 +42,10 @@ public final class PipelineAccess {
         .fieldManager("tarmac").forceConflicts().serverSideApply();
     client.resource(new RoleBuilder().withNewMetadata().withName(name).withNamespace(namespace)
         .addToLabels(Labels.MANAGED_BY, "tarmac").addToLabels(Labels.PROMISE, promise).endMetadata()
-        .addToRules(new PolicyRuleBuilder().withApiGroups(Api.GROUP).withResources("works")
-            .withVerbs("get", "create", "update", "patch").build())
-        // The collector reads the request (to merge status.yaml into its current status) and patches its status.
+        // Read-only: a pipeline may look its request up (its input is in /kratix/input/object.yaml anyway). Works and
+        // the request's status are the operator's alone (shared/DESIGN.md; docs/promises.md, "Pipeline output").
         .addToRules(new PolicyRuleBuilder().withApiGroups(kind.getGroup()).withResources(kind.getPlural())
             .withVerbs("get").build())
-        .addToRules(new PolicyRuleBuilder().withApiGroups(kind.getGroup()).withResources(kind.getPlural() + "/status")
-            .withVerbs("get", "patch").build())
         .build()).fieldManager("tarmac").forceConflicts().serverSideApply();
     client.resource(new RoleBindingBuilder().withNewMetadata().withName(name).withNamespace(namespace)
         .addToLabels(Labels.MANAGED_BY, "tarmac").endMetadata()

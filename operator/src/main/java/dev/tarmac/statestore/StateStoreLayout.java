@@ -1,8 +1,7 @@
 package dev.tarmac.statestore;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import dev.tarmac.api.Serialization;
+import dev.tarmac.api.BoundedYaml;
 import dev.tarmac.api.Work;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -118,8 +117,15 @@ public final class StateStoreLayout {
     }
   }
 
+  /** Longest file or folder name in a path, bytes (NAME_MAX of Linux file systems, where Git checks files out). */
+  public static final int MAX_NAME_BYTES = 255;
+  /** Longest path, characters. */
+  public static final int MAX_PATH_CHARS = 1024;
+
   /**
-   * A file path as written in a Work, checked: relative, forward slashes, no empty, {@code .} or {@code ..} segment.
+   * A file path as written in a Work, checked: relative, forward slashes, no empty, {@code .} or {@code ..} segment,
+   * no NUL or other control character, each name at most {@link #MAX_NAME_BYTES} bytes (UTF-8) and the whole at
+   * most {@link #MAX_PATH_CHARS} characters.
    *
    * @return the path unchanged
    * @throws WorkRejectedException saying why the path may not be used
@@ -127,6 +133,14 @@ public final class StateStoreLayout {
   public static String checkPath(String path) {
     if (path == null || path.isBlank()) {
       throw new WorkRejectedException("a file has no path");
+    }
+    if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new WorkRejectedException("file " + path.replaceAll("\\p{Cntrl}", "?") + " has a NUL or control"
+          + " character in its path: use printable names");
+    }
+    if (path.length() > MAX_PATH_CHARS) {
+      throw new WorkRejectedException("file " + path.substring(0, 60) + "... has a path of " + path.length()
+          + " characters, over the limit of " + MAX_PATH_CHARS + ": use shorter folder and file names");
     }
     if (path.startsWith("/") || path.contains("\\") || path.matches("^[A-Za-z]:.*")) {
       throw new WorkRejectedException("file " + path + " has an absolute path: use a path relative to the output"
@@ -136,6 +150,12 @@ public final class StateStoreLayout {
       if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
         throw new WorkRejectedException("file " + path + " escapes its folder or has an empty segment: use a plain"
             + " relative path such as deployment.yaml or manifests/service.yaml");
+      }
+      int bytes = segment.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > MAX_NAME_BYTES) {
+        throw new WorkRejectedException("file " + (path.length() > 60 ? path.substring(0, 60) + "..." : path)
+            + " has a name of " + bytes + " bytes, over the limit of " + MAX_NAME_BYTES + " bytes per file or folder"
+            + " name: use a shorter name");
       }
     }
     if (path.startsWith(".tarmac/") || path.equals("kustomization.yaml")) {
@@ -150,10 +170,10 @@ public final class StateStoreLayout {
   }
 
   private static void checkYaml(String path, String content) {
-    try (MappingIterator<JsonNode> docs = Serialization.YAML.readerFor(JsonNode.class).readValues(content)) {
+    // Bounded: the content comes from pipelines, and GitOps tools parse it again (BoundedYaml says why).
+    try {
       int index = 0;
-      while (docs.hasNextValue()) {
-        JsonNode doc = docs.nextValue();
+      for (JsonNode doc : BoundedYaml.readAll(content)) {
         if (doc != null && plainSecret(doc)) {
           throw new WorkRejectedException("file " + path + " (document " + index + ") is a plain Secret: secrets are"
               + " never written to Git; use a SealedSecret, an ExternalSecret or a SOPS-encrypted file");

@@ -416,6 +416,22 @@ class HelmRbacApiServerTest {
         .isNotNull();
   }
 
+  @Test
+  void theSameIdentityMayGrantARunItsOutputConfigMapAndNothingMore() {
+    // RBAC lets a subject grant only what it holds (escalation check): the per-run Role a pipeline Job gets
+    // (WorkflowRunner) must pass it with the chart's ClusterRole.
+    String name = "abc-bucket-make-12345678-output";
+    operatorIdentity.rbac().roles().inNamespace(payments).resource(new io.fabric8.kubernetes.api.model.rbac
+        .RoleBuilder().withNewMetadata().withName(name).endMetadata().addNewRule().withApiGroups("")
+        .withResources("configmaps").withResourceNames(name).withVerbs("get", "update", "patch").endRule().build())
+        .create();
+    operatorIdentity.rbac().roleBindings().inNamespace(payments).resource(new RoleBindingBuilder().withNewMetadata()
+        .withName(name).endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role")
+        .withName(name).endRoleRef().addNewSubject().withKind("ServiceAccount").withName("tarmac-pipeline-x")
+        .withNamespace(payments).endSubject().build()).create();
+    assertThat(admin.rbac().roleBindings().inNamespace(payments).withName(name).get()).isNotNull();
+  }
+
   private static void assertForbidden(Runnable call) {
     assertThatThrownBy(call::run).isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));

@@ -105,14 +105,24 @@ class KratixCompatibilityApiServerTest {
       Files.writeString(root.resolve("output/redis/redis.yaml"), "apiVersion: databases.spotahome.com/v1\n"
           + "kind: RedisFailover\nmetadata: {name: example}\nspec: {redis: {replicas: 1}}\n");
       Files.writeString(root.resolve("metadata/status.yaml"), "message: redis example is provisioned\n");
-      // Play the collector container with the environment the Job gives it, as the Job's ServiceAccount: the
-      // Promise's pipeline Role must allow what the collector does (read the request, write the Work and status).
+      // Play the collector container with the environment the Job gives it, as the Job's ServiceAccount: the run's
+      // Role must let it hand the output over in the run's ConfigMap, and nothing more.
       Map<String, String> env = new HashMap<>();
       pod.getContainers().get(0).getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
       assertThat(pod.getServiceAccountName()).isEqualTo(dev.tarmac.promise.PipelineAccess.serviceAccountName("redis"));
+      String outputName = env.get("TARMAC_OUTPUT_CONFIGMAP");
+      assertThat(outputName).isEqualTo(job.getMetadata().getName() + "-output");
+      var outputMap = client.configMaps().inNamespace(ns).withName(outputName).get();
+      assertThat(outputMap.getMetadata().getOwnerReferences()).singleElement()
+          .satisfies(o -> assertThat(o.getUid()).isEqualTo(job.getMetadata().getUid()));
       try (KubernetesClient pipeline = TestCluster.get().clientAs(ns, pod.getServiceAccountName())) {
         PipelineCommand.collect(pipeline, root, env);
       }
+      // The collector wrote no Work and no status: the operator does, once the Job is complete.
+      assertThat(client.resources(Work.class).inNamespace(ns).withName("example-redis-instance-configure").get())
+          .isNull();
+      assertThat(Serialization.JSON.valueToTree(requests.withName("example").get()).path("status").has("message"))
+          .isFalse();
       // Play the Job controller: the pod succeeded.
       job.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().withSucceeded(1)
           .withConditions(new JobConditionBuilder().withType("Complete").withStatus("True").build()).build());

@@ -15,8 +15,15 @@ public final class RepoPaths {
     return (dir != null ? Path.of(dir) : Path.of("..")).toAbsolutePath().normalize();
   }
 
-  /** {@code shared/corpus}, beside the repository as CI lays it out. */
+  /**
+   * {@code shared/corpus}, beside the repository as CI lays it out, or where {@code TARMAC_CORPUS_DIR} says (a git
+   * worktree elsewhere).
+   */
   public static Path corpus() {
+    String env = System.getenv("TARMAC_CORPUS_DIR");
+    if (env != null && Files.isDirectory(Path.of(env))) {
+      return Path.of(env);
+    }
     Path beside = repo().resolve("../shared/corpus").normalize();
     if (Files.isDirectory(beside)) {
       return beside;
