@@ -18,6 +18,8 @@ import io.pebbletemplates.pebble.node.RenderableNode;
 import io.pebbletemplates.pebble.node.SetNode;
 import io.pebbletemplates.pebble.node.expression.BinaryExpression;
 import io.pebbletemplates.pebble.node.expression.Expression;
+import io.pebbletemplates.pebble.node.expression.RenderableNodeExpression;
+import io.pebbletemplates.pebble.node.expression.UnaryExpression;
 import io.pebbletemplates.pebble.operator.Associativity;
 import io.pebbletemplates.pebble.operator.BinaryOperator;
 import io.pebbletemplates.pebble.operator.BinaryOperatorImpl;
@@ -373,7 +375,20 @@ final class Sandbox {
     @Override
     public void visit(PrintNode node) {
       super.visit(node);
+      descend(node.getExpression());
       node.setExpression(new CheckedValue(node.getExpression()));
+    }
+
+    /** Pebble's visitor stops at expressions; a {@code {% filter %}} tag's body hides in one, so is reached here. */
+    private void descend(Expression<?> expression) {
+      if (expression instanceof RenderableNodeExpression r) {
+        r.getNode().accept(this);
+      } else if (expression instanceof BinaryExpression<?> b) {
+        descend(b.getLeftExpression());
+        descend(b.getRightExpression());
+      } else if (expression instanceof UnaryExpression u) {
+        descend(u.getChildExpression());
+      }
     }
   }
 
