@@ -222,8 +222,8 @@ public final class ComponentReconciler implements Reconciler<Component> {
         result.message = e.getMessage();
         results.add(result);
         status.steps = results;
-        throw new ScaffoldException(e instanceof InvalidSkeletonException ? "InvalidSkeleton" : "TemplateLimitExceeded",
-            "step " + id + " (" + action + ") failed: " + e.getMessage(), false);
+        String reason = e instanceof InvalidSkeletonException ? "InvalidSkeleton" : "TemplateLimitExceeded";
+        throw new ScaffoldException(reason, "step " + id + " (" + action + ") failed: " + e.getMessage(), false);
       } catch (IllegalArgumentException | IllegalStateException | WorkRejectedException e) {
         result.phase = "Failed";
         result.message = e.getMessage();
