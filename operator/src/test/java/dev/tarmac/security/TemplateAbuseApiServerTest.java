@@ -9,6 +9,9 @@ import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.api.Template;
 import dev.tarmac.testing.TestCluster;
+import dev.tarmac.testing.TestPromises;
+import dev.tarmac.testing.TestStores;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
@@ -43,13 +46,16 @@ class TemplateAbuseApiServerTest {
   static KubernetesClient client;
   static TarmacOperator operator;
   static String ns;
+  static String suite;
   static String canaryVersion;
   static Path skeletons;
 
   @BeforeAll
   static void start() throws Exception {
     client = TestCluster.get().client();
-    operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
+    suite = TestCluster.get().newNamespace("abuse-store");
+    TestStores.create(client, suite, null, Map.of("suite", suite), null);
+    operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, suite, "test",
         tmp.resolve("data"), false, 4, false, "tarmac:test")).start();
     ns = TestCluster.get().newNamespace("abuse");
     skeletons = gitSkeletons();
@@ -274,5 +280,50 @@ class TemplateAbuseApiServerTest {
         .containsPattern("100644 blob \\w+\tREADME.md");
     assertThat(Files.readString(clone.resolve("run.sh"))).isEqualTo("#!/bin/sh\necho good-" + ns + "\n");
     assertThat(clone.resolve("run.sh").toFile().canExecute()).isTrue();
+  }
+
+  static String ready(GenericKubernetesResource r, String field) {
+    for (var c : Serialization.JSON.valueToTree(r).path("status").path("conditions")) {
+      if ("Ready".equals(c.path("type").asText())) {
+        return c.path(field).asText();
+      }
+    }
+    return "";
+  }
+
+  @Test
+  void aRangeBombInAPromisesTemplateStepFailsOnlyThatRequest() throws Exception {
+    String group = suite + ".example.dev";
+    // Requests of size large hit the bomb; small ones render as usual, through the same Promise and step.
+    String promise = TestPromises.templatePromise("bomb-" + suite, group, "Cache", "suite", suite).replace(
+        "data: {size: \"{{ spec.size }}\"}", "data: {size: \"{% if spec.size == 'large' %}{% for i in range(1,"
+            + " 2000000000) %}x{% endfor %}{% endif %}{{ spec.size }}\"}");
+    assertThat(promise).contains("range(1, 2000000000)");
+    client.resource(Serialization.YAML.readValue(promise, dev.tarmac.api.Promise.class)).create();
+    await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.resources(dev.tarmac.api.Promise.class).withName("bomb-" + suite).get(),
+        p -> p.getStatus() != null && Conditions.isTrue(p.getStatus(), Conditions.AVAILABLE));
+    var requests = client.genericKubernetesResources(group + "/v1", "Cache");
+    for (String size : List.of("large", "small")) {
+      requests.inNamespace(ns).resource(Serialization.YAML.readValue("""
+          apiVersion: %s/v1
+          kind: Cache
+          metadata: {name: %s, namespace: %s}
+          spec: {size: %s}
+          """.formatted(group, size, ns, size), GenericKubernetesResource.class)).create();
+    }
+    GenericKubernetesResource small = await().atMost(Duration.ofSeconds(30)).until(
+        () -> requests.inNamespace(ns).withName("small").get(), r -> "True".equals(ready(r, "status")));
+    assertThat(small).isNotNull();
+    GenericKubernetesResource large = await().atMost(Duration.ofSeconds(30)).until(
+        () -> requests.inNamespace(ns).withName("large").get(), r -> "PipelineFailed".equals(ready(r, "reason")));
+    assertThat(ready(large, "status")).isEqualTo("False");
+    assertThat(ready(large, "message")).contains("tarmac/template: file cache.yaml: range(1, 2000000000) has"
+        + " 2000000000 items, over the limit of 10000 per range");
+    // The small request's Work exists; the large one has none: nothing of the failed run was handed to Git.
+    assertThat(client.resources(dev.tarmac.api.Work.class).inNamespace(ns).withName("small-cache-render").get())
+        .isNotNull();
+    assertThat(client.resources(dev.tarmac.api.Work.class).inNamespace(ns).withName("large-cache-render").get())
+        .isNull();
   }
 }
