@@ -80,6 +80,7 @@ public final class BoundedRenderer {
     RenderState previous = RenderState.CURRENT.get();
     RenderState state = new RenderState(limits, budget);
     RenderState.CURRENT.set(state);
+    long started = System.nanoTime();
     try {
       state.tick();
       PebbleTemplate compiled = engine.getLiteralTemplate(template);
@@ -107,6 +108,9 @@ public final class BoundedRenderer {
       }
       throw new PebbleException(e, e.getMessage());
     } finally {
+      if (budget != null) {
+        budget.spent(System.nanoTime() - started);
+      }
       if (previous == null) {
         RenderState.CURRENT.remove();
       } else {

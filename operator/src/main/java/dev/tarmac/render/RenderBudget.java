@@ -2,7 +2,8 @@ package dev.tarmac.render;
 
 /**
  * The shared bounds of a set of renders on one thread, e.g. every template of one Component's scaffold: their total
- * output ({@link RenderLimits#maxTotalChars()}) and total time ({@link RenderLimits#totalDeadline()}). Opened with
+ * output ({@link RenderLimits#maxTotalChars()}) and total time spent rendering ({@link RenderLimits#totalDeadline()};
+ * time between renders, such as cloning a skeleton or publishing, does not count). Opened with
  * try-with-resources around the renders; {@link BoundedRenderer} finds it on the current thread. Renders outside an
  * open budget are bounded one by one only.
  */
@@ -11,14 +12,23 @@ public final class RenderBudget implements AutoCloseable {
   private static final ThreadLocal<RenderBudget> CURRENT = new ThreadLocal<>();
 
   final RenderLimits limits;
-  final long deadlineNanos;
   private final RenderBudget previous;
   private long chars;
+  private long spentNanos;
 
   private RenderBudget(RenderLimits limits) {
     this.limits = limits;
-    this.deadlineNanos = System.nanoTime() + limits.totalDeadline().toNanos();
     this.previous = CURRENT.get();
+  }
+
+  /** Rendering time left, nanoseconds (may be zero or less). */
+  long leftNanos() {
+    return limits.totalDeadline().toNanos() - spentNanos;
+  }
+
+  /** Counts one render's time against the total. */
+  void spent(long nanos) {
+    spentNanos += nanos;
   }
 
   /** Starts a budget on this thread; close it when the set of renders is done. */

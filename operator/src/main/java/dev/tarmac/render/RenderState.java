@@ -23,9 +23,9 @@ final class RenderState {
 
   RenderState(RenderLimits limits, RenderBudget budget) {
     this.limits = limits;
-    long own = System.nanoTime() + limits.deadline().toNanos();
-    this.scaffoldDeadline = budget != null && budget.deadlineNanos - own < 0;
-    this.deadlineNanos = scaffoldDeadline ? budget.deadlineNanos : own;
+    long now = System.nanoTime();
+    this.scaffoldDeadline = budget != null && budget.leftNanos() < limits.deadline().toNanos();
+    this.deadlineNanos = now + (scaffoldDeadline ? budget.leftNanos() : limits.deadline().toNanos());
     this.deadlineMillis = scaffoldDeadline ? budget.limits.totalDeadline().toMillis() : limits.deadline().toMillis();
   }
 

@@ -93,6 +93,21 @@ class BoundedRendererTest {
   }
 
   @Test
+  void renderingTimeIsCappedPerBudgetButTimeBetweenRendersIsNot() throws Exception {
+    RenderLimits limits = new RenderLimits(10_000, 30_000, Duration.ofMillis(300), Duration.ofMillis(500), 10_000, 64);
+    BoundedRenderer renderer = new BoundedRenderer(limits, null, false, Map.of());
+    String slow = "{% for i in range(1, 10000) %}{% for j in range(1, 10000) %}{% endfor %}{% endfor %}";
+    try (RenderBudget budget = RenderBudget.open(limits)) {
+      // Cloning a skeleton or publishing between renders takes time that is not rendering.
+      Thread.sleep(600);
+      assertThat(renderer.render("{{ 1 + 1 }}", Map.of(), "a")).isEqualTo("2");
+      assertThatThrownBy(() -> renderer.render(slow, Map.of(), "b")).hasMessageContaining("the limit per render");
+      assertThatThrownBy(() -> renderer.render(slow, Map.of(), "file c")).isInstanceOf(TemplateLimitException.class)
+          .hasMessageStartingWith("file c: rendering all templates took longer than 500 ms, the limit per scaffold");
+    }
+  }
+
+  @Test
   void macroRecursionIsStoppedByDepth() {
     assertThatThrownBy(() -> render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(1) }}"))
         .isInstanceOf(TemplateLimitException.class)
