@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
  * The Pebble pieces that bound a render (see {@link RenderLimits}): a lazy, capped {@code range} (also behind
  * {@code a..b}); a concatenation ({@code ~}) that checks its operands first; every filter wrapped to check the
  * deadline, its input and its output ({@code join}, {@code replace}, {@code format} are checked before they build
- * their result); every rendered body (loop iteration, condition, macro call) counted for depth and the deadline; every
+ * their result, {@code split}'s regular expression checks the deadline as it reads); every rendered body (loop iteration, condition, macro call) counted for depth and the deadline; every
  * printed value and every {@code set} value checked for size. Tags that load or run other templates ({@code include},
  * {@code import}, {@code from}, {@code extends}, {@code embed}, {@code block}, {@code parallel}, {@code cache}) and
  * the {@code i18n} function (reads resource bundles from the operator's class path) are refused.
@@ -306,6 +306,17 @@ final class Sandbox {
             return replace(input.toString(), pairs, max, where);
           }
         }
+        case "split" -> {
+          if (input instanceof String text && args.get("delimiter") instanceof String delimiter) {
+            // A regular expression can backtrack for minutes on a short input; the input checks the deadline as the
+            // matcher reads it. Same result as String.split.
+            Object limit = args.get("limit");
+            Object out = Pattern.compile(delimiter).split(new DeadlineChars(text, state),
+                limit instanceof Number n ? n.intValue() : 0);
+            state.checkValue(out, "the output of " + where);
+            return out;
+          }
+        }
         case "format" -> {
           Matcher m = FORMAT_SPEC.matcher(input == null ? "" : input.toString());
           while (m.find()) {
@@ -345,6 +356,41 @@ final class Sandbox {
         data = data.replace(target, replacement);
       }
       return data;
+    }
+  }
+
+  /** Text that checks the render's deadline every 4,096 characters read, so a backtracking regex stops in time. */
+  static final class DeadlineChars implements CharSequence {
+    private final String text;
+    private final RenderState state;
+    private int reads;
+
+    DeadlineChars(String text, RenderState state) {
+      this.text = text;
+      this.state = state;
+    }
+
+    @Override
+    public int length() {
+      return text.length();
+    }
+
+    @Override
+    public char charAt(int index) {
+      if ((++reads & 4095) == 0) {
+        state.tick();
+      }
+      return text.charAt(index);
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return text.substring(start, end);
+    }
+
+    @Override
+    public String toString() {
+      return text;
     }
   }
 

@@ -143,6 +143,12 @@ class BoundedRendererTest {
         .hasMessageContaining("the output of filter replace on line 1 would be over 10000 characters");
     assertThatThrownBy(() -> render(k + "{{ (1..100) | join(s) }}")).isInstanceOf(TemplateLimitException.class)
         .hasMessageContaining("the output of filter join on line 1 would be over 10000 characters");
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> render("{{ ('" + "a".repeat(32) + "' | split('(a+)+\\1b')) | length }}"))
+        .isInstanceOf(TemplateLimitException.class).hasMessageContaining("rendering took longer than 300 ms");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    assertThat(render("{{ ('a,b,c' | split(',')) | join('+') }}|{{ ('a,b,c' | split(',', 2)) | last }}"))
+        .isEqualTo("a+b+c|b,c");
     assertThatThrownBy(() -> render("{{ '%0999999999d' | format(1) }}")).isInstanceOf(TemplateLimitException.class)
         .hasMessageContaining("a width or precision in filter format on line 1 is over 10000");
     assertThatThrownBy(() -> render("{% set s = 'abcdefghij' %}{% for i in range(1, 60) %}{% set s = s"
