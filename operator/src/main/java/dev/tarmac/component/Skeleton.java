@@ -1,6 +1,7 @@
 package dev.tarmac.component;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.api.Serialization;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -16,7 +17,7 @@ import java.util.Map;
  * {@code .} or {@code ..} or empty segment, no {@code .git} segment, no control character (NUL included), at most
  * 1,024 characters and 255 per segment. Symbolic links and submodules are refused (Git skeletons).
  */
-final class Skeleton {
+public final class Skeleton {
 
   /** Longest file name, characters. */
   static final int MAX_PATH = 1024;
@@ -55,6 +56,29 @@ final class Skeleton {
       }
     }
     return out;
+  }
+
+  /**
+   * What is wrong with inline skeleton files as written (names and shapes), for the Template's own status; names that
+   * are templated are checked again once rendered.
+   *
+   * @param files {@code spec.skeleton.files}, may be null
+   * @return one message per bad file, empty when all are fine
+   */
+  public static java.util.List<String> problems(JsonNode files) {
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    if (files == null || !files.isObject()) {
+      return problems;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext();) {
+      var e = it.next();
+      try {
+        inline(Serialization.JSON.createObjectNode().set(e.getKey(), e.getValue()));
+      } catch (InvalidSkeletonException ex) {
+        problems.add(ex.getMessage());
+      }
+    }
+    return problems;
   }
 
   /**

@@ -62,6 +62,13 @@ class SkeletonTest {
         .hasMessageContaining("skeleton file a must be text, or {content: text, executable: true|false}");
     assertThatThrownBy(() -> Skeleton.inline(Serialization.YAML.readTree("{../a: x}")))
         .isInstanceOf(InvalidSkeletonException.class);
+    // The Template's own status lists every bad inline file; templated names wait until they are rendered.
+    assertThat(Skeleton.problems(Serialization.YAML.readTree("{../a: x, /b: y, ok.txt: z, \"${{ values.d }}/c\": w,"
+        + " d: {content: 1}}"))).containsExactly(
+            "skeleton file '../a' leaves the skeleton or has an empty segment: use a plain relative path such as"
+                + " src/main.go",
+            "skeleton file '/b' is an absolute path: use a path relative to the skeleton such as src/main.go",
+            "skeleton file d must be text, or {content: text, executable: true|false}");
   }
 
   private Path repo(String name) throws Exception {

@@ -250,6 +250,14 @@ class TemplateAbuseApiServerTest {
       assertThat(e.getReason()).isEqualTo(reason);
       assertThat(e.getMessage()).contains(expected);
     });
+    // A bad name written in the Template itself also makes the Template say so (Invalid), before any Component uses it.
+    if (expected.startsWith("skeleton file '")) {
+      Template t = await().atMost(Duration.ofSeconds(30)).until(
+          () -> client.resources(Template.class).withName("abuse-" + id).get(),
+          x -> x.getStatus() != null && "Invalid".equals(Conditions.reason(x.getStatus(), Conditions.READY)));
+      assertThat(Conditions.find(t.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+          .contains(expected);
+    }
     // Nothing else changed: no repository created, none written, the scaffolded canary untouched.
     assertThat(repositories()).isEqualTo(before).doesNotContainKey(repo + ".git");
     assertThat(client.resources(Component.class).inNamespace(ns).withName("canary").get().getMetadata()
