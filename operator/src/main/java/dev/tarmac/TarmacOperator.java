@@ -293,7 +293,7 @@ public final class TarmacOperator implements AutoCloseable {
   /** The built-in pipeline steps, by image name. */
   private Map<String, BuiltInStep> builtIns() {
     Map<String, BuiltInStep> steps = new HashMap<>();
-    steps.put(Pipeline.TEMPLATE, new TemplateStep(1024 * 1024));
+    steps.put(Pipeline.TEMPLATE, new TemplateStep(dev.tarmac.render.RenderLimits.DEFAULT));
     steps.put(Pipeline.COMPOSE, new ComposeStep(name -> client.resources(Composition.class).withName(name).get()));
     return steps;
   }

@@ -42,7 +42,7 @@ public final class Validation {
     return problems;
   }
 
-  /** A Template has steps, each with an action. */
+  /** A Template has steps, each with an action, and inline skeleton files whose names stay inside the skeleton. */
   public static List<String> template(Template t) {
     List<String> problems = new ArrayList<>();
     var spec = t.getSpec();
@@ -57,6 +57,9 @@ public final class Validation {
           problems.add("spec.steps[" + i + "] has no action");
         }
       }
+    }
+    if (spec.skeleton != null) {
+      problems.addAll(dev.tarmac.component.Skeleton.problems(spec.skeleton.get("files")));
     }
     return problems;
   }

@@ -47,7 +47,9 @@ public class Template extends CustomResource<Template.Spec, Template.Status> {
     @JsonPropertyDescription("Output: links and text.")
     @io.fabric8.crd.generator.annotation.PreserveUnknownFields
     public JsonNode output;
-    @JsonPropertyDescription("Skeleton: inline files, or a path in a Git repository.")
+    @JsonPropertyDescription("Skeleton: inline files (files: {path: text} or {path: {content: text, executable:"
+        + " true}}), or a folder of a Git repository (git: {url, ref, path}; mode 100755 stays executable). Symbolic"
+        + " links and names outside the skeleton are refused.")
     @io.fabric8.crd.generator.annotation.PreserveUnknownFields
     public JsonNode skeleton;
   }

@@ -10,7 +10,9 @@ import dev.tarmac.api.Database;
 import dev.tarmac.api.Labels;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.api.Template;
-import dev.tarmac.statestore.StateStoreLayout;
+import dev.tarmac.render.RenderBudget;
+import dev.tarmac.render.RenderLimits;
+import dev.tarmac.render.TemplateLimitException;
 import dev.tarmac.statestore.WorkRejectedException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -60,7 +62,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
   private final RepositoryPublisher publisher;
   private final Events events;
   private final java.util.function.Supplier<String> gitBaseUrl;
-  private final Expressions expressions = new Expressions(1024 * 1024);
+  private final Expressions expressions = new Expressions(RenderLimits.DEFAULT);
 
   /**
    * @param client the client
@@ -122,7 +124,9 @@ public final class ComponentReconciler implements Reconciler<Component> {
           generation);
       return StatusChange.control(before, component);
     }
-    try {
+    // Every render of one scaffold shares a budget (total output and time, RenderLimits.DEFAULT); a template that
+    // breaks it fails this Component (TemplateLimitExceeded), never the operator.
+    try (RenderBudget budget = RenderBudget.open(RenderLimits.DEFAULT)) {
       scaffold(component, status, generation);
       Conditions.setTrue(status, "Scaffolded", "Scaffolded", "scaffolded from Template "
           + component.getSpec().template.name + "; later Template changes do not rewrite it until annotation "
@@ -185,7 +189,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
     Map<String, Object> stepOutputs = new LinkedHashMap<>();
     context.put("steps", stepOutputs);
     context.put("component", Expressions.plain(Serialization.JSON.valueToTree(component.getMetadata())));
-    Map<String, String> workspace = new TreeMap<>();
+    Map<String, RepositoryPublisher.File> workspace = new TreeMap<>();
     // A commit recorded by an earlier scaffold makes this a rescaffold: the Template's gitCommitMessage is meant for
     // the initial commit, so a commit on top says why it was made instead.
     String rescaffoldMessage = status.commit == null ? null : "Rescaffolded from Template " + templateName + " ("
@@ -213,6 +217,13 @@ public final class ComponentReconciler implements Reconciler<Component> {
           result.output = run(action, input, component, template, workspace, context, rescaffoldMessage);
           result.phase = "Succeeded";
         }
+      } catch (TemplateLimitException | InvalidSkeletonException e) {
+        result.phase = "Failed";
+        result.message = e.getMessage();
+        results.add(result);
+        status.steps = results;
+        String reason = e instanceof InvalidSkeletonException ? "InvalidSkeleton" : "TemplateLimitExceeded";
+        throw new ScaffoldException(reason, "step " + id + " (" + action + ") failed: " + e.getMessage(), false);
       } catch (IllegalArgumentException | IllegalStateException | WorkRejectedException e) {
         result.phase = "Failed";
         result.message = e.getMessage();
@@ -237,8 +248,14 @@ public final class ComponentReconciler implements Reconciler<Component> {
     }
     status.steps = results;
     status.links = new ArrayList<>();
-    JsonNode output = template.getSpec().output == null ? null : expressions.render(template.getSpec().output,
-        context);
+    JsonNode output;
+    try {
+      output = template.getSpec().output == null ? null : expressions.render(template.getSpec().output, context);
+    } catch (TemplateLimitException e) {
+      throw new ScaffoldException("TemplateLimitExceeded", "output: " + e.getMessage(), false);
+    } catch (IllegalArgumentException e) {
+      throw new ScaffoldException("InvalidTemplate", "output: " + e.getMessage(), false);
+    }
     if (output != null) {
       for (JsonNode l : output.path("links")) {
         Component.Link link = new Component.Link();
@@ -255,25 +272,30 @@ public final class ComponentReconciler implements Reconciler<Component> {
   }
 
   private Map<String, String> run(String action, JsonNode input, Component component, Template template,
-      Map<String, String> workspace, Map<String, Object> context, String rescaffoldMessage)
+      Map<String, RepositoryPublisher.File> workspace, Map<String, Object> context, String rescaffoldMessage)
       throws java.io.IOException {
     Map<String, String> out = new LinkedHashMap<>();
     switch (action) {
       case "fetch:template" -> {
         Map<String, Object> values = new LinkedHashMap<>(context);
         values.put("values", Expressions.plain(input.path("values")));
-        JsonNode skeleton = template.getSpec().skeleton == null ? null : template.getSpec().skeleton.path("files");
-        if ((skeleton == null || !skeleton.isObject() || skeleton.isEmpty()) && template.getSpec().skeleton != null
-            && template.getSpec().skeleton.has("git")) {
-          skeleton = GitSkeleton.read(template.getSpec().skeleton.get("git"));
-        }
-        if (skeleton == null || !skeleton.isObject()) {
+        JsonNode spec = template.getSpec().skeleton;
+        JsonNode inline = spec == null ? null : spec.path("files");
+        Map<String, RepositoryPublisher.File> skeleton;
+        if (inline != null && inline.isObject() && !inline.isEmpty()) {
+          skeleton = Skeleton.inline(inline);
+        } else if (spec != null && spec.has("git")) {
+          skeleton = GitSkeleton.read(spec.get("git"));
+        } else {
           throw new IllegalArgumentException("the Template has no skeleton.files (or skeleton.git) to render");
         }
-        skeleton.fields().forEachRemaining(f -> {
-          String path = StateStoreLayout.checkPath(expressions.renderString(f.getKey(), values));
-          workspace.put(path, expressions.renderString(f.getValue().asText(), values));
-        });
+        for (Map.Entry<String, RepositoryPublisher.File> f : skeleton.entrySet()) {
+          String name = Skeleton.printable(f.getKey());
+          String path = Skeleton.checkPath(expressions.renderString(f.getKey(), values, "the name of skeleton file "
+              + name), "skeleton file " + name + " renders to the name");
+          workspace.put(path, new RepositoryPublisher.File(expressions.renderString(f.getValue().content(), values,
+              "skeleton file " + name), f.getValue().executable()));
+        }
         out.put("files", String.valueOf(workspace.size()));
       }
       case "publish:git" -> {

@@ -5,16 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.api.Serialization;
-import io.pebbletemplates.pebble.PebbleEngine;
+import dev.tarmac.render.BoundedRenderer;
+import dev.tarmac.render.RenderLimits;
+import dev.tarmac.render.TemplateLimitException;
 import io.pebbletemplates.pebble.error.PebbleException;
-import io.pebbletemplates.pebble.extension.AbstractExtension;
 import io.pebbletemplates.pebble.extension.Filter;
 import io.pebbletemplates.pebble.lexer.Syntax;
-import io.pebbletemplates.pebble.loader.StringLoader;
 import io.pebbletemplates.pebble.template.EvaluationContext;
 import io.pebbletemplates.pebble.template.PebbleTemplate;
-import java.io.IOException;
-import java.io.StringWriter;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,43 +23,35 @@ import java.util.regex.Pattern;
 /**
  * Backstage scaffolder expressions, {@code ${{ parameters.name }}}, {@code ${{ steps['id'].output.x }}},
  * {@code ${{ values.x }}} with the filters {@code parseRepoUrl}, {@code pick}, {@code projectSlug}, {@code lower},
- * {@code upper}; rendered by Pebble with Backstage's delimiters. Sandboxed: templates come only from the Template
- * (string loader), method calls on Java objects are refused, output is capped per string (default 1 MiB).
+ * {@code upper}; rendered by Pebble with Backstage's delimiters through {@link BoundedRenderer}: templates come only
+ * from the Template (string loader), method calls on Java objects are refused, and each string renders within
+ * {@link RenderLimits} (time, output, value sizes, ranges, nesting).
  * A value that is exactly one expression keeps its type, as in Backstage; a value containing {@code ${{ }}} is
  * rendered once, never evaluated again.
  */
 public final class Expressions {
 
   private static final Pattern SINGLE = Pattern.compile("^\\$\\{\\{\\s*(.+?)\\s*}}$", Pattern.DOTALL);
-  private final PebbleEngine engine;
-  private final int maxChars;
+  private final BoundedRenderer renderer;
 
-  /** @param maxChars the longest rendered string, characters */
+  /** @param maxChars the longest rendered string, characters; the other limits are {@link RenderLimits#DEFAULT} */
   public Expressions(int maxChars) {
-    this.maxChars = maxChars;
-    this.engine = new PebbleEngine.Builder()
-        .loader(new StringLoader())
-        .syntax(new Syntax.Builder().setPrintOpenDelimiter("${{").setPrintCloseDelimiter("}}")
-            .setExecuteOpenDelimiter("${%").setExecuteCloseDelimiter("%}")
-            .setCommentOpenDelimiter("${#").setCommentCloseDelimiter("#}").setEnableNewLineTrimming(false).build())
-        .autoEscaping(false)
-        .newLineTrimming(false)
-        .strictVariables(false)
-        .methodAccessValidator((object, method) -> false)
-        .cacheActive(false)
-        .extension(new AbstractExtension() {
-          @Override
-          public Map<String, Filter> getFilters() {
-            return Map.of("parseRepoUrl", new ParseRepoUrl(), "projectSlug", new ProjectSlug(), "pick", new Pick());
-          }
-        })
-        .build();
+    this(RenderLimits.DEFAULT.withMaxChars(maxChars));
+  }
+
+  /** @param limits the bounds of each rendered string */
+  public Expressions(RenderLimits limits) {
+    this.renderer = new BoundedRenderer(limits, new Syntax.Builder().setPrintOpenDelimiter("${{")
+        .setPrintCloseDelimiter("}}").setExecuteOpenDelimiter("${%").setExecuteCloseDelimiter("%}")
+        .setCommentOpenDelimiter("${#").setCommentCloseDelimiter("#}").setEnableNewLineTrimming(false).build(),
+        false, Map.of("parseRepoUrl", new ParseRepoUrl(), "projectSlug", new ProjectSlug(), "pick", new Pick()));
   }
 
   /**
    * Renders every string in {@code input} (objects and arrays are walked) with {@code context}.
    *
    * @throws IllegalArgumentException when an expression does not render; the message names it
+   * @throws TemplateLimitException when an expression breaks a {@link RenderLimits} limit
    */
   public JsonNode render(JsonNode input, Map<String, Object> context) {
     if (input == null) {
@@ -91,22 +81,31 @@ public final class Expressions {
     return input;
   }
 
-  /** Renders {@code template} to a string. */
+  /**
+   * Renders {@code template} to a string.
+   *
+   * @throws IllegalArgumentException when it does not render
+   * @throws TemplateLimitException when it breaks a {@link RenderLimits} limit
+   */
   public String renderString(String template, Map<String, Object> context) {
+    return renderString(template, context, "expression '" + abbreviate(template) + "'");
+  }
+
+  /**
+   * Renders {@code template} to a string; {@code what} names it in messages (e.g. {@code skeleton file README.md}).
+   *
+   * @throws IllegalArgumentException when it does not render
+   * @throws TemplateLimitException when it breaks a {@link RenderLimits} limit
+   */
+  public String renderString(String template, Map<String, Object> context, String what) {
     if (!template.contains("${{") && !template.contains("${%")) {
       return template;
     }
     try {
-      PebbleTemplate t = engine.getLiteralTemplate(template);
-      StringWriter out = new StringWriter();
-      t.evaluate(out, context);
-      if (out.getBuffer().length() > maxChars) {
-        throw new IllegalArgumentException("rendered text is over the limit of " + maxChars + " characters");
-      }
-      return out.toString();
-    } catch (PebbleException | IOException e) {
-      throw new IllegalArgumentException("expression in '" + abbreviate(template) + "' does not render: "
-          + e.getMessage().replace('\n', ' '));
+      return renderer.render(template, context, what);
+    } catch (PebbleException e) {
+      throw new IllegalArgumentException(what + " does not render: " + String.valueOf(e.getMessage())
+          .replace('\n', ' '));
     }
   }
 

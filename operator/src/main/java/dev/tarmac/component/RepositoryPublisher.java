@@ -38,6 +38,19 @@ public final class RepositoryPublisher {
   public record Published(String repo, String commit, boolean committed) {
   }
 
+  /**
+   * One file of a repository.
+   *
+   * @param content the text (written as UTF-8)
+   * @param executable whether it gets Git mode 100755 (else 100644)
+   */
+  public record File(String content, boolean executable) {
+    /** A file that is not executable. */
+    public static File text(String content) {
+      return new File(content, false);
+    }
+  }
+
   private final EmbeddedGitServer server;
 
   /** @param server the embedded Git server whose repositories are written */
@@ -53,14 +66,14 @@ public final class RepositoryPublisher {
    *
    * @param repo the repository name
    * @param branch the branch, e.g. {@code main}
-   * @param files path to content (UTF-8); paths ending in {@code .sh} are executable
+   * @param files path to file (content and mode)
    * @param message the commit message; a {@code Component-UID} trailer is appended
    * @param owner the Component's UID
    * @return the branch tip and whether a commit was made
    * @throws IllegalStateException when the repository exists and was not scaffolded for {@code owner}
    * @throws IOException when the repository cannot be read or written, or the branch moved while publishing
    */
-  public Published publish(String repo, String branch, Map<String, String> files, String message, String owner)
+  public Published publish(String repo, String branch, Map<String, File> files, String message, String owner)
       throws IOException {
     boolean existed = server.exists(repo);
     var dir = server.ensureRepository(repo);
@@ -82,10 +95,10 @@ public final class RepositoryPublisher {
       try (ObjectInserter ins = r.newObjectInserter()) {
         DirCache dc = DirCache.newInCore();
         DirCacheBuilder b = dc.builder();
-        for (Map.Entry<String, String> f : new TreeMap<>(files).entrySet()) {
+        for (Map.Entry<String, File> f : new TreeMap<>(files).entrySet()) {
           DirCacheEntry e = new DirCacheEntry(f.getKey());
-          e.setFileMode(f.getKey().endsWith(".sh") ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
-          e.setObjectId(ins.insert(Constants.OBJ_BLOB, f.getValue().getBytes(StandardCharsets.UTF_8)));
+          e.setFileMode(f.getValue().executable() ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
+          e.setObjectId(ins.insert(Constants.OBJ_BLOB, f.getValue().content().getBytes(StandardCharsets.UTF_8)));
           b.add(e);
         }
         b.finish();

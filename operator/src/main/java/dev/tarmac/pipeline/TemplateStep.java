@@ -3,12 +3,11 @@ package dev.tarmac.pipeline;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.api.Serialization;
-import io.pebbletemplates.pebble.PebbleEngine;
+import dev.tarmac.render.BoundedRenderer;
+import dev.tarmac.render.RenderBudget;
+import dev.tarmac.render.RenderLimits;
+import dev.tarmac.render.TemplateLimitException;
 import io.pebbletemplates.pebble.error.PebbleException;
-import io.pebbletemplates.pebble.loader.StringLoader;
-import io.pebbletemplates.pebble.template.PebbleTemplate;
-import java.io.IOException;
-import java.io.Writer;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -27,25 +26,23 @@ import java.util.Map;
  *         metadata: {name: "{{ spec.namespaceName }}"}
  * </pre>
  * Values: {@code request} (the whole object), and its {@code metadata}, {@code spec} and {@code status}; also
- * {@code name} and {@code namespace}. Sandboxed: templates come only from the configuration (no file or URL loader),
- * method calls on Java objects are refused, and a file's rendered size is capped (default 1 MiB).
+ * {@code name} and {@code namespace}. Sandboxed ({@link BoundedRenderer}): templates come only from the configuration
+ * (no file or URL loader), method calls on Java objects are refused, each file renders within {@link RenderLimits}
+ * (default 1 MiB, 2 s, ranges of 10,000 items) and all files of one run within the totals (16 MiB, 10 s). A breach
+ * fails the step ({@link PipelineException} naming the file and the limit), never the operator.
  */
 public final class TemplateStep implements BuiltInStep {
 
-  private final PebbleEngine engine;
-  private final int maxBytes;
+  private final BoundedRenderer renderer;
 
-  /** @param maxBytes largest rendered file, bytes */
+  /** @param maxBytes largest rendered file, characters; the other limits are {@link RenderLimits#DEFAULT} */
   public TemplateStep(int maxBytes) {
-    this.maxBytes = maxBytes;
-    this.engine = new PebbleEngine.Builder()
-        .loader(new StringLoader())
-        .autoEscaping(false)
-        .newLineTrimming(false)
-        .strictVariables(true)
-        .methodAccessValidator((object, method) -> false)
-        .cacheActive(false)
-        .build();
+    this(RenderLimits.DEFAULT.withMaxChars(maxBytes));
+  }
+
+  /** @param limits the bounds of each file's render and of one run's files together */
+  public TemplateStep(RenderLimits limits) {
+    this.renderer = new BoundedRenderer(limits, null, true, Map.of());
   }
 
   @Override
@@ -56,9 +53,12 @@ public final class TemplateStep implements BuiltInStep {
     }
     Map<String, Object> values = values(request);
     StepOutput out = new StepOutput();
-    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext();) {
-      var e = it.next();
-      out.file(render(e.getKey(), e.getKey(), values), render(e.getKey(), e.getValue().asText(), values));
+    try (RenderBudget budget = RenderBudget.open(renderer.limits())) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext();) {
+        var e = it.next();
+        out.file(render(e.getKey(), "the name of file " + e.getKey(), e.getKey(), values),
+            render(e.getKey(), "file " + e.getKey(), e.getValue().asText(), values));
+      }
     }
     return out;
   }
@@ -76,48 +76,14 @@ public final class TemplateStep implements BuiltInStep {
     return values;
   }
 
-  private String render(String file, String template, Map<String, Object> values) {
+  private String render(String file, String what, String template, Map<String, Object> values) {
     try {
-      PebbleTemplate compiled = engine.getLiteralTemplate(template);
-      BoundedWriter out = new BoundedWriter(maxBytes, file);
-      compiled.evaluate(out, values);
-      return out.toString();
-    } catch (PebbleException | IOException e) {
-      throw new PipelineException("tarmac/template: file " + file + " does not render: " + e.getMessage()
-          .replace('\n', ' '), e);
-    }
-  }
-
-  /** A writer that refuses to grow past a limit, so a runaway template cannot exhaust memory. */
-  private static final class BoundedWriter extends Writer {
-    private final StringBuilder sb = new StringBuilder();
-    private final int max;
-    private final String file;
-
-    BoundedWriter(int max, String file) {
-      this.max = max;
-      this.file = file;
-    }
-
-    @Override
-    public void write(char[] cbuf, int off, int len) throws IOException {
-      if (sb.length() + len > max) {
-        throw new IOException("rendered output of " + file + " is over the limit of " + max + " bytes");
-      }
-      sb.append(cbuf, off, len);
-    }
-
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void close() {
-    }
-
-    @Override
-    public String toString() {
-      return sb.toString();
+      return renderer.render(template, values, what);
+    } catch (TemplateLimitException e) {
+      throw new PipelineException("tarmac/template: " + e.getMessage(), e);
+    } catch (PebbleException e) {
+      throw new PipelineException("tarmac/template: file " + file + " does not render: " + String.valueOf(
+          e.getMessage()).replace('\n', ' '), e);
     }
   }
 }

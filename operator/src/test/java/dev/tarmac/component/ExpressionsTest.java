@@ -31,7 +31,7 @@ class ExpressionsTest {
     assertThatThrownBy(() -> e.renderString("${{ parameters.name.getClass() }}", ctx))
         .hasMessageContaining("does not render");
     assertThatThrownBy(() -> e.renderString("${% for i in range(1, 500) %}xxxxx${% endfor %}", ctx))
-        .hasMessageContaining("over the limit");
+        .hasMessageContaining("over 1000 characters, the limit per render");
   }
 
   @Test

@@ -27,8 +27,8 @@ class GitSkeletonTest {
       git.commit().setMessage("skeleton").setAuthor("t", "t@t").setCommitter("t", "t@t").call();
     }
     var files = GitSkeleton.read(Serialization.YAML.readTree("{url: " + repo.toUri() + ", path: java/skeleton}"));
-    assertThat(files.fieldNames()).toIterable().containsExactlyInAnyOrder("README.md", "docs/index.md");
-    assertThat(files.path("README.md").asText()).isEqualTo("# ${{ values.name }}\n");
+    assertThat(files.keySet()).containsExactlyInAnyOrder("README.md", "docs/index.md");
+    assertThat(files.get("README.md").content()).isEqualTo("# ${{ values.name }}\n");
     assertThatThrownBy(() -> GitSkeleton.read(Serialization.YAML.readTree("{url: " + repo.toUri()
         + ", path: ../../etc}"))).hasMessageContaining("is not a folder");
   }

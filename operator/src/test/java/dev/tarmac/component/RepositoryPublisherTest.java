@@ -31,15 +31,17 @@ class RepositoryPublisherTest {
   void theSameFilesMakeNoCommitAndChangedFilesACommitOnTop() throws Exception {
     EmbeddedGitServer server = new EmbeddedGitServer(tmp);
     RepositoryPublisher publisher = new RepositoryPublisher(server);
-    var first = publisher.publish("svc", "main", Map.of("README.md", "v1\n"), "initial", "uid-1");
+    var v1 = Map.of("README.md", RepositoryPublisher.File.text("v1\n"));
+    var first = publisher.publish("svc", "main", v1, "initial", "uid-1");
     assertThat(first.committed()).isTrue();
 
-    var same = publisher.publish("svc", "main", Map.of("README.md", "v1\n"), "again", "uid-1");
+    var same = publisher.publish("svc", "main", v1, "again", "uid-1");
     assertThat(same.committed()).isFalse();
     assertThat(same.commit()).isEqualTo(first.commit());
     assertThat(commits(server.ensureRepository("svc"))).isEqualTo(1);
 
-    var changed = publisher.publish("svc", "main", Map.of("README.md", "v2\n", "run.sh", "echo\n"), "rescaffold",
+    var changed = publisher.publish("svc", "main", Map.of("README.md", RepositoryPublisher.File.text("v2\n"), "run.sh",
+        new RepositoryPublisher.File("echo\n", true)), "rescaffold",
         "uid-1");
     assertThat(changed.committed()).isTrue();
     try (Git git = Git.open(server.ensureRepository("svc").toFile())) {
@@ -54,8 +56,10 @@ class RepositoryPublisherTest {
   @Test
   void aRepositoryScaffoldedForAnotherComponentIsRefused() throws Exception {
     RepositoryPublisher publisher = new RepositoryPublisher(new EmbeddedGitServer(tmp));
-    publisher.publish("svc", "main", Map.of("README.md", "v1\n"), "initial", "uid-1");
-    assertThatThrownBy(() -> publisher.publish("svc", "main", Map.of("README.md", "v2\n"), "mine", "uid-2"))
+    publisher.publish("svc", "main", Map.of("README.md", RepositoryPublisher.File.text("v1\n")), "initial",
+        "uid-1");
+    assertThatThrownBy(() -> publisher.publish("svc", "main", Map.of("README.md",
+        RepositoryPublisher.File.text("v2\n")), "mine", "uid-2"))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("choose another name");
   }
 }

@@ -184,7 +184,7 @@ class PipelineUnitTest {
         .isInstanceOf(PipelineException.class).hasMessageContaining("x.yaml does not render");
     assertThatThrownBy(() -> new TemplateStep(100).run(request, yaml(
         "files: {big.yaml: \"{% for i in range(1, 1000) %}xxxxxxxxxx{% endfor %}\"}")))
-        .hasMessageContaining("over the limit of 100 bytes");
+        .hasMessageContaining("file big.yaml: the rendered text is over 100 characters");
     assertThatThrownBy(() -> new TemplateStep(1024).run(request, yaml("{}")))
         .hasMessageContaining("needs with.files");
   }
