@@ -72,6 +72,13 @@ public final class WorkflowRunner {
   private final PipelineJobBuilder jobs;
   private final BiFunction<String, String, Job> jobCache;
   private final Clock clock;
+  private final dev.tarmac.policy.OutputGuard guard;
+
+  /** As the full constructor, with no output guard. */
+  public WorkflowRunner(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobs,
+      BiFunction<String, String, Job> jobCache, Clock clock) {
+    this(client, builtIns, jobs, jobCache, clock, dev.tarmac.policy.OutputGuard.NONE);
+  }
 
   /**
    * @param client the client (writes Works, ConfigMaps, Jobs)
@@ -79,9 +86,11 @@ public final class WorkflowRunner {
    * @param jobs builds Jobs for container Pipelines
    * @param jobCache looks a Job up by namespace and name (an informer cache)
    * @param clock the time, for backoff
+   * @param guard checks every output before it becomes a Work (the Promise's outputPolicy)
    */
   public WorkflowRunner(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobs,
-      BiFunction<String, String, Job> jobCache, Clock clock) {
+      BiFunction<String, String, Job> jobCache, Clock clock, dev.tarmac.policy.OutputGuard guard) {
+    this.guard = guard;
     this.client = client;
     this.builtIns = builtIns;
     this.jobs = jobs;
@@ -146,10 +155,12 @@ public final class WorkflowRunner {
           }
           StatusMerge.merge(statusPatch, out.status());
           run.phase = "Succeeded";
-        } catch (PipelineException | WorkRejectedException e) {
+        } catch (PipelineException | WorkRejectedException | dev.tarmac.policy.OutputNotAllowedException e) {
           fail(run, attempts, now, e.getMessage());
           failure = "Pipeline " + pipeline.name() + ": " + e.getMessage();
-          failureReason = e instanceof WorkRejectedException ? "InvalidOutput" : "PipelineFailed";
+          failureReason = e instanceof WorkRejectedException ? "InvalidOutput"
+              : e instanceof dev.tarmac.policy.OutputNotAllowedException ? dev.tarmac.policy.OutputNotAllowedException
+              .REASON : "PipelineFailed";
           requeue = Backoff.after(attempts);
         }
         runs.add(run);
@@ -271,6 +282,7 @@ public final class WorkflowRunner {
   private void applyWork(Owner owner, Pipeline pipeline, String workName, String hash, StepOutput out) {
     Work w = work(owner, pipeline.name(), workName, hash, out);
     dev.tarmac.statestore.StateStoreLayout.validate(w, dev.tarmac.statestore.StateStoreLayout.Limits.DEFAULT);
+    guard.check(owner, workName, out.files());
     client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
   }
 

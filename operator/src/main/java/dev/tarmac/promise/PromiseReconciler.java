@@ -138,6 +138,11 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         Pipeline.parseAll(workflows.resource.configure, "workflows.resource.configure");
         Pipeline.parseAll(workflows.resource.delete, "workflows.resource.delete");
       }
+      // A policy that cannot be used is the Promise's error; requests already served refuse their outputs meanwhile.
+      List<String> policyProblems = dev.tarmac.policy.OutputPolicyChecker.problems(promise.getSpec().outputPolicy);
+      if (!policyProblems.isEmpty()) {
+        throw new PromiseException("InvalidOutputPolicy", "spec.outputPolicy: " + String.join("; ", policyProblems));
+      }
       runtime.serve(promise, kind);
       applyDependencies(promise);
       WorkflowRunner.Outcome outcome = promiseWorkflow(promise, status);
