@@ -40,18 +40,21 @@ public final class CelRules {
   /** Iterations of one comprehension (all, exists, map, filter). */
   public static final int MAX_ITERATIONS = 10_000;
 
-  private static final Cel CEL = CelFactory.standardCelBuilder()
-      .setOptions(CelOptions.current()
-          .comprehensionMaxIterations(MAX_ITERATIONS)
-          .maxExpressionCodePointSize(MAX_EXPRESSION_LENGTH)
-          .maxParseRecursionDepth(100)
-          .build())
-      .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-      .addVar("object", SimpleType.DYN)
-      .addVar("oldObject", SimpleType.DYN)
-      .addVar("request", SimpleType.DYN)
-      .addVar("params", SimpleType.DYN)
-      .build();
+  /** The CEL environment, built on first use (a few hundred milliseconds): a policy without rules never pays it. */
+  private static final class Env {
+    static final Cel CEL = CelFactory.standardCelBuilder()
+        .setOptions(CelOptions.current()
+            .comprehensionMaxIterations(MAX_ITERATIONS)
+            .maxExpressionCodePointSize(MAX_EXPRESSION_LENGTH)
+            .maxParseRecursionDepth(100)
+            .build())
+        .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+        .addVar("object", SimpleType.DYN)
+        .addVar("oldObject", SimpleType.DYN)
+        .addVar("request", SimpleType.DYN)
+        .addVar("params", SimpleType.DYN)
+        .build();
+  }
 
   /** One compiled rule: its program and its message program (either may be null when it did not compile). */
   record Compiled(OutputPolicy.Validation source, int index, CelRuntime.Program program,
@@ -87,7 +90,7 @@ public final class CelRules {
         CelRuntime.Program program = null;
         String error = null;
         try {
-          program = CEL.createProgram(CEL.compile(v.expression).getAst());
+          program = Env.CEL.createProgram(Env.CEL.compile(v.expression).getAst());
         } catch (CelValidationException | CelEvaluationException | RuntimeException e) {
           error = oneLine(e.getMessage());
           errors.add(where + ".expression does not compile: " + error);
@@ -95,7 +98,7 @@ public final class CelRules {
         CelRuntime.Program messageProgram = null;
         if (v.messageExpression != null && !v.messageExpression.isBlank()) {
           try {
-            messageProgram = CEL.createProgram(CEL.compile(v.messageExpression).getAst());
+            messageProgram = Env.CEL.createProgram(Env.CEL.compile(v.messageExpression).getAst());
           } catch (CelValidationException | CelEvaluationException | RuntimeException e) {
             errors.add(where + ".messageExpression does not compile: " + oneLine(e.getMessage()));
           }

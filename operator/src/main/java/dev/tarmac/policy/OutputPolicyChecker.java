@@ -35,6 +35,7 @@ public final class OutputPolicyChecker {
   private static final String KUSTOMIZE_GROUP = "kustomize.config.k8s.io";
   private static final int CACHE_SIZE = 256;
   private static final Map<String, CelRules> COMPILED = new ConcurrentHashMap<>();
+  private static final CelRules NO_RULES = CelRules.compile(List.of());
 
   /**
    * The request (or claim) whose run produced the output.
@@ -127,7 +128,7 @@ public final class OutputPolicyChecker {
     CelRules rules = rules(p);
     Map<String, JsonNode> old = rules.isEmpty() || previous == null || previous.isEmpty() ? Map.of()
         : index(previous);
-    Object params = CelRules.value(owner.object());
+    Object params = rules.isEmpty() ? null : CelRules.value(owner.object());
     List<Violation> violations = new ArrayList<>();
     for (var file : files.entrySet()) {
       String path = file.getKey();
@@ -390,7 +391,7 @@ public final class OutputPolicyChecker {
   /** The policy's CEL rules, compiled once per distinct list of validations. */
   private static CelRules rules(OutputPolicy policy) {
     if (policy.validations == null || policy.validations.isEmpty()) {
-      return CelRules.compile(List.of());
+      return NO_RULES;
     }
     String key;
     try {

@@ -268,6 +268,36 @@ class OutputPolicyAbuseApiServerTest {
     assertThat(bystanderVersion()).as("the other tenant's request").isEqualTo(bystander);
   }
 
+  @Test
+  void aClusterScopedCustomKindKnownOnlyFromDiscoveryIsRefused() throws Exception {
+    // Widget is in no built-in list and has no Cluster prefix: only the API server's discovery says it is
+    // cluster-scoped.
+    String crdGroup = suite + ".disc.dev";
+    client.resource(Serialization.YAML.readValue("""
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: widgets.%1$s}
+        spec:
+          group: %1$s
+          names: {kind: Widget, plural: widgets, singular: widget}
+          scope: Cluster
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+        """.formatted(crdGroup), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class))
+        .create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestCluster.established(client.apiextensions().v1()
+        .customResourceDefinitions().withName("widgets." + crdGroup).get()));
+    String ns = TestCluster.get().newNamespace("widget");
+    String tree = tree();
+    request("Open", ns, "w", "apiVersion: " + crdGroup + "/v1\nkind: Widget\nmetadata: {name: global}\n", "blue");
+    awaitRefused("Open", ns, "w", "Widget global", "allowClusterScoped");
+    assertThat(client.resources(Work.class).inNamespace(ns).list().getItems()).isEmpty();
+    assertThat(tree()).isEqualTo(tree);
+  }
+
   static Stream<Arguments> forbiddenByTheStrictPolicy() {
     return Stream.of(
         Arguments.of("a kind the policy does not allow", """
