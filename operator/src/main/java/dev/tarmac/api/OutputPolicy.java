@@ -33,7 +33,7 @@ public class OutputPolicy {
   /** A group of allowed kinds. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class KindRule {
-    @JsonPropertyDescription("API groups (\"\" is the core group, \"*\" any group).")
+    @JsonPropertyDescription("API groups (\"\" is the core group, \"*\" any group); absent or empty: the core group.")
     public List<String> apiGroups;
     @JsonPropertyDescription("Kinds (\"*\" any kind of these groups).")
     public List<String> kinds;

@@ -144,6 +144,11 @@ class OutputPolicyCheckerTest {
     assertThat(check(policy("allowedKinds: [{apiGroups: ['*'], kinds: [ConfigMap]}]"), "c.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")).isEmpty();
     assertThat(check(policy("allowedKinds: [{apiGroups: [apps], kinds: ['*']}]"), "d.yaml", DEPLOYMENT)).isEmpty();
+    // No apiGroups: the core group only.
+    OutputPolicy core = policy("allowedKinds: [{kinds: [ConfigMap]}]");
+    assertThat(check(core, "c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")).isEmpty();
+    assertThat(check(core, "c.yaml", "apiVersion: example.com/v1\nkind: ConfigMap\nmetadata: {name: c}\n"))
+        .hasSize(1);
   }
 
   @Test

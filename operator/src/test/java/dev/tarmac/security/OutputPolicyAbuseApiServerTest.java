@@ -99,7 +99,7 @@ class OutputPolicyAbuseApiServerTest {
 
   static final String STRICT_POLICY = """
       outputPolicy:
-        allowedKinds: [{apiGroups: [""], kinds: [ConfigMap, Service]}]
+        allowedKinds: [{kinds: [ConfigMap, Service]}]
         validations:
           - expression: "!has(object.data) || !object.data.exists(k, k.startsWith('password'))"
             message: ConfigMaps carry no passwords
