@@ -79,7 +79,7 @@ class OutputPolicyAbuseApiServerTest {
                         spec:
                           type: object
                           properties:
-                            manifest: {type: string, default: ""}
+                            manifest: {type: string}
                             team: {type: string, default: blue}
           workflows:
             resource:
@@ -123,8 +123,7 @@ class OutputPolicyAbuseApiServerTest {
     apply(promise("open-" + suite, "Open", ""));
     apply(promise("strict-" + suite, "Strict", STRICT_POLICY));
     for (String p : new String[] {"open-" + suite, "strict-" + suite}) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Promise.class).withName(p).get(),
-          x -> x.getStatus() != null && Conditions.isTrue(x.getStatus(), Conditions.READY));
+      awaitPromise(p, x -> Conditions.isTrue(x.getStatus(), Conditions.AVAILABLE));
     }
     // Another tenant's request, Ready before any abuse: every case checks it was not touched.
     bystanderNs = TestCluster.get().newNamespace("bystander");
@@ -133,6 +132,17 @@ class OutputPolicyAbuseApiServerTest {
     awaitReady("Open", bystanderNs, "good");
     // Its output is in Git: the tree every case compares exists.
     await().atMost(Duration.ofSeconds(30)).until(() -> !tree().equals("none"));
+  }
+
+  /** Waits for the Promise to satisfy {@code ready}; on a timeout, says what its status was. */
+  static Promise awaitPromise(String name, java.util.function.Predicate<Promise> ready) {
+    try {
+      return await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Promise.class).withName(name).get(),
+          x -> x.getStatus() != null && ready.test(x));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      Promise p = client.resources(Promise.class).withName(name).get();
+      throw new AssertionError("Promise " + name + " status: " + Serialization.JSON.valueToTree(p.getStatus()), e);
+    }
   }
 
   @AfterAll
@@ -378,8 +388,7 @@ class OutputPolicyAbuseApiServerTest {
   void celThatDoesNotCompileIsThePromisesConditionAndRefusesItsOutputs() throws Exception {
     String name = "broken-" + suite;
     apply(promise(name, "Broken", ""));
-    await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Promise.class).withName(name).get(),
-        x -> x.getStatus() != null && Conditions.isTrue(x.getStatus(), Conditions.READY));
+    awaitPromise(name, x -> Conditions.isTrue(x.getStatus(), Conditions.AVAILABLE));
     String ns = TestCluster.get().newNamespace("broken");
     request("Broken", ns, "b", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n", "blue");
     awaitReady("Broken", ns, "b");
@@ -387,9 +396,8 @@ class OutputPolicyAbuseApiServerTest {
     String tree = tree();
 
     apply(promise(name, "Broken", "outputPolicy:\n  validations: [{expression: \"object.kind ==\"}]\n"));
-    Promise invalid = await().atMost(Duration.ofSeconds(60)).until(
-        () -> client.resources(Promise.class).withName(name).get(),
-        x -> x.getStatus() != null && "InvalidOutputPolicy".equals(Conditions.reason(x.getStatus(), Conditions.READY)));
+    Promise invalid = awaitPromise(name, x -> "InvalidOutputPolicy".equals(Conditions.reason(x.getStatus(),
+        Conditions.READY)));
     assertThat(Conditions.find(invalid.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
         .contains("validations[0].expression does not compile");
     await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace("default").list().getItems()
