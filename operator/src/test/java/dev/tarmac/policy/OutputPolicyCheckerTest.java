@@ -324,6 +324,24 @@ class OutputPolicyCheckerTest {
   }
 
   @Test
+  void aCompositionWithAPolicyThatDoesNotCompileIsInvalid() {
+    var c = Serialization.JSON.convertValue(yaml("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Composition
+        metadata: {name: c}
+        spec:
+          compositeTypeRef: {apiVersion: platform.tarmac.dev/v1alpha1, kind: Database}
+          target: Destinations
+          resources: [{name: r, base: {apiVersion: v1, kind: ConfigMap}}]
+          outputPolicy: {validations: [{expression: "object.kind == "}]}
+        """), dev.tarmac.api.Composition.class);
+    assertThat(dev.tarmac.Validation.composition(c)).singleElement().asString()
+        .startsWith("spec.outputPolicy.validations[0].expression does not compile");
+    c.getSpec().outputPolicy = null;
+    assertThat(dev.tarmac.Validation.composition(c)).isEmpty();
+  }
+
+  @Test
   void tooLongExpressionDoesNotCompile() {
     String expr = "true" + " && true".repeat(1000);
     assertThat(OutputPolicyChecker.problems(policy("validations: [{expression: '" + expr + "'}]"))).hasSize(1);
