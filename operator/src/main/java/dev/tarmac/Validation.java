@@ -39,6 +39,8 @@ public final class Validation {
         }
       }
     }
+    dev.tarmac.policy.OutputPolicyChecker.problems(spec.outputPolicy)
+        .forEach(p -> problems.add("spec.outputPolicy." + p));
     return problems;
   }
 

@@ -61,6 +61,10 @@ public class Composition extends CustomResource<Composition.Spec, Composition.St
 
     @JsonPropertyDescription("With target Destinations: which Destinations receive the composed resources.")
     public List<Selector> destinationSelectors;
+
+    @JsonPropertyDescription("With target Destinations: what the composed resources written to Git may contain"
+        + " (docs/guardrails.md). Absent: any namespaced kind, only in the claim's namespace.")
+    public OutputPolicy outputPolicy;
   }
 
   /** apiVersion and kind of a composite. */

@@ -49,6 +49,10 @@ public class Promise extends CustomResource<Promise.Spec, Promise.Status> {
 
     @JsonPropertyDescription("Pipelines run for the Promise (promise) and for every request (resource).")
     public Workflows workflows;
+
+    @JsonPropertyDescription("What the resource workflows' outputs may contain: kinds, cluster scope, namespaces and"
+        + " CEL rules (docs/guardrails.md). Absent: any namespaced kind, only in the request's namespace.")
+    public OutputPolicy outputPolicy;
   }
 
   /** A Promise this one needs. */

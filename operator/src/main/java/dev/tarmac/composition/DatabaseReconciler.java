@@ -75,6 +75,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   private final Events events;
   private final dev.tarmac.secrets.ConnectionSecretAccess secrets;
   private final Map<String, String> servedVersions = new java.util.concurrent.ConcurrentHashMap<>();
+  private final dev.tarmac.policy.OutputPolicyChecker outputPolicy;
 
   /**
    * @param client the client
@@ -94,6 +95,8 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     this.client = client;
     this.events = events;
     this.secrets = secrets;
+    this.outputPolicy = new dev.tarmac.policy.OutputPolicyChecker(new dev.tarmac.policy.Scopes(
+        new dev.tarmac.policy.DiscoveryScopes(client)));
   }
 
   @Override
@@ -378,7 +381,32 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         composition.getSpec().destinationSelectors == null ? List.of() : composition.getSpec().destinationSelectors);
     Work w = WorkflowRunner.work(owner, "compose", workName(db),
         dev.tarmac.pipeline.SpecHash.ofValue(out.files()), out);
+    checkOutputPolicy(db, composition, out);
     return client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
+  }
+
+  /**
+   * Checks the composed resources against the Composition's {@code outputPolicy} before they go to Git.
+   *
+   * @throws CompositionException {@code OutputNotAllowed}, naming file, object and rule
+   */
+  private void checkOutputPolicy(Database db, Composition composition, StepOutput out) {
+    try {
+      dev.tarmac.policy.PromiseOutputGuard.check(outputPolicy, composition.getSpec().outputPolicy, "Composition "
+          + composition.getMetadata().getName(), new dev.tarmac.policy.OutputPolicyChecker.Owner(db.getApiVersion(),
+          db.getKind(), db.getMetadata().getNamespace(), db.getMetadata().getName(),
+          Serialization.JSON.valueToTree(db)), out.files(), () -> {
+            Work previous = client.resources(Work.class).inNamespace(db.getMetadata().getNamespace())
+                .withName(workName(db)).get();
+            Map<String, String> files = new LinkedHashMap<>();
+            if (previous != null && previous.getSpec() != null && previous.getSpec().files != null) {
+              previous.getSpec().files.forEach(f -> files.put(f.path, f.content == null ? "" : f.content));
+            }
+            return files;
+          });
+    } catch (dev.tarmac.policy.OutputNotAllowedException e) {
+      throw new CompositionException(dev.tarmac.policy.OutputNotAllowedException.REASON, e.getMessage());
+    }
   }
 
   /** The Work that carries a claim's composed resources with target Destinations. */

@@ -83,6 +83,13 @@ public final class WorkflowRunner {
   private final PipelineJobBuilder jobs;
   private final BiFunction<String, String, Job> jobCache;
   private final Clock clock;
+  private final dev.tarmac.policy.OutputGuard guard;
+
+  /** As the full constructor, with no output guard. */
+  public WorkflowRunner(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobs,
+      BiFunction<String, String, Job> jobCache, Clock clock) {
+    this(client, builtIns, jobs, jobCache, clock, dev.tarmac.policy.OutputGuard.NONE);
+  }
 
   /**
    * @param client the client (writes Works, ConfigMaps, Jobs)
@@ -90,9 +97,11 @@ public final class WorkflowRunner {
    * @param jobs builds Jobs for container Pipelines
    * @param jobCache looks a Job up by namespace and name (an informer cache)
    * @param clock the time, for backoff
+   * @param guard checks every output before it becomes a Work (the Promise's outputPolicy)
    */
   public WorkflowRunner(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobs,
-      BiFunction<String, String, Job> jobCache, Clock clock) {
+      BiFunction<String, String, Job> jobCache, Clock clock, dev.tarmac.policy.OutputGuard guard) {
+    this.guard = guard;
     this.client = client;
     this.builtIns = builtIns;
     this.jobs = jobs;
@@ -157,8 +166,8 @@ public final class WorkflowRunner {
           }
           StatusMerge.merge(statusPatch, out.status());
           run.phase = "Succeeded";
-        } catch (PipelineException | WorkRejectedException e) {
-          failureReason = e instanceof WorkRejectedException ? INVALID_OUTPUT : "PipelineFailed";
+        } catch (PipelineException | WorkRejectedException | dev.tarmac.policy.OutputNotAllowedException e) {
+          failureReason = reason(e);
           fail(run, attempts, now, e.getMessage(), failureReason);
           failure = "Pipeline " + pipeline.name() + ": " + e.getMessage();
           requeue = Backoff.after(attempts);
@@ -189,10 +198,10 @@ public final class WorkflowRunner {
             works.add(workName);
           }
           run.phase = "Succeeded";
-        } catch (WorkRejectedException e) {
-          fail(run, attempts, now, e.getMessage(), INVALID_OUTPUT);
+        } catch (WorkRejectedException | dev.tarmac.policy.OutputNotAllowedException e) {
+          failureReason = reason(e);
+          fail(run, attempts, now, e.getMessage(), failureReason);
           failure = "Pipeline " + pipeline.name() + ": " + e.getMessage();
-          failureReason = INVALID_OUTPUT;
           requeue = Backoff.after(attempts);
         }
       } else if (condition(job, "Failed")) {
@@ -209,6 +218,15 @@ public final class WorkflowRunner {
       runs.add(run);
     }
     return new Outcome(runs, completed && failure == null, failure, failureReason, statusPatch, requeue, works);
+  }
+
+  /** The condition reason of a refused run: its output broke a rule, broke the Promise's policy, or a step failed. */
+  private static String reason(RuntimeException e) {
+    if (e instanceof WorkRejectedException) {
+      return INVALID_OUTPUT;
+    }
+    return e instanceof dev.tarmac.policy.OutputNotAllowedException ? dev.tarmac.policy.OutputNotAllowedException.REASON
+        : "PipelineFailed";
   }
 
   private static PipelineRunStatus pending(Pipeline pipeline, String hash) {
@@ -303,6 +321,7 @@ public final class WorkflowRunner {
   private void applyWork(Owner owner, Pipeline pipeline, String workName, String hash, StepOutput out) {
     Work w = work(owner, pipeline.name(), workName, hash, out);
     dev.tarmac.statestore.StateStoreLayout.validate(w, dev.tarmac.statestore.StateStoreLayout.Limits.DEFAULT);
+    guard.check(owner, workName, out.files());
     client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
   }
 

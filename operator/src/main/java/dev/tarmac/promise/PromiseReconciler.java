@@ -136,6 +136,12 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         Pipeline.parseAll(workflows.resource.delete, "workflows.resource.delete");
       }
       runtime.serve(promise, kind);
+      // A policy that cannot be used is the Promise's error; its requests are served
+      // with it (so their outputs are refused, naming the problem) until it is fixed.
+      List<String> policyProblems = dev.tarmac.policy.OutputPolicyChecker.problems(promise.getSpec().outputPolicy);
+      if (!policyProblems.isEmpty()) {
+        throw new PromiseException("InvalidOutputPolicy", "spec.outputPolicy: " + String.join("; ", policyProblems));
+      }
       applyDependencies(promise);
       WorkflowRunner.Outcome outcome = promiseWorkflow(promise, status);
       Conditions.setTrue(status, Conditions.AVAILABLE, "Available", "serving " + status.kind + " (" + status.apiVersion

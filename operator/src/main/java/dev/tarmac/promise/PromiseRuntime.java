@@ -59,7 +59,9 @@ public final class PromiseRuntime implements AutoCloseable {
   public PromiseRuntime(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobBuilder,
       Events events, String operatorNamespace, int threads) {
     this.client = client;
-    this.runner = new WorkflowRunner(client, builtIns, jobBuilder, this::job, Clock.systemUTC());
+    this.runner = new WorkflowRunner(client, builtIns, jobBuilder, this::job, Clock.systemUTC(),
+        new dev.tarmac.policy.PromiseOutputGuard(this::promise, client,
+            new dev.tarmac.policy.Scopes(new dev.tarmac.policy.DiscoveryScopes(client))));
     this.events = events;
     this.operatorNamespace = operatorNamespace;
     this.threads = threads;
