@@ -163,8 +163,9 @@ class ExamplesApiServerTest {
         .anyMatch(s -> s.startsWith("examples/flux/")).anyMatch(s -> s.startsWith("docs/"))
         .anyMatch(s -> s.startsWith("examples/templates/"));
     // The fragments (a values.yaml excerpt, a pipeline's status.yaml) are listed, not silently skipped.
-    assertThat(fragments).containsExactlyInAnyOrder("docs/helm.md yaml block 1", "docs/helm.md yaml block 2",
-        "docs/http-auth.md yaml block 2", "docs/promises.md yaml block " + promisesFragmentBlock());
+    assertThat(fragments).containsExactlyInAnyOrder("docs/helm.md yaml block 1", "docs/gitops.md yaml block 2",
+        "docs/http-auth.md yaml block 2", "docs/templates.md yaml block 1",
+        "docs/promises.md yaml block " + promisesFragmentBlock());
   }
 
   private static int promisesFragmentBlock() throws IOException {

@@ -305,6 +305,17 @@ class PipelineOutputAbuseApiServerTest {
     assertThat(condition("baseline", "Ready", "status")).isEqualTo("True");
   }
 
+  @Test
+  void aContainerOutputWithAClusterScopedKindIsRefusedByTheDefaultPolicy() {
+    // The hand-off and the Promise's guardrails meet: a container's output goes through the same policy check as a
+    // built-in step's (the Promise sets no outputPolicy, so cluster-scoped kinds are refused).
+    refused("clusterscoped", PipelineOutput.encode(new StepOutput().file("rbac/crb.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: take-over}\n"
+            + "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n")),
+        "rbac/crb.yaml", cm -> { }, "OutputNotAllowed");
+    assertThat(condition("clusterscoped", "Ready", "message")).contains("ClusterRoleBinding");
+  }
+
   // --- helpers ---
 
   private void refused(String name, byte[] output, String text) {
@@ -316,6 +327,10 @@ class PipelineOutputAbuseApiServerTest {
    * token, lets {@code tamper} change the ConfigMap, marks the Job complete, and checks the refusal.
    */
   private void refused(String name, byte[] output, String text, Consumer<ConfigMap> tamper) {
+    refused(name, output, text, tamper, "InvalidOutput");
+  }
+
+  private void refused(String name, byte[] output, String text, Consumer<ConfigMap> tamper, String reason) {
     String prodBefore = head(prodStore);
     String devBefore = head(devStore);
     String baselineBefore = status("baseline").toString();
@@ -325,13 +340,13 @@ class PipelineOutputAbuseApiServerTest {
     tamper.accept(client.configMaps().inNamespace(ns).withName(cmName).get());
     complete(job);
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> "InvalidOutput".equals(condition(name, "PipelineCompleted",
+    await().atMost(Duration.ofSeconds(30)).until(() -> reason.equals(condition(name, "PipelineCompleted",
         "reason")));
     assertThat(condition(name, "PipelineCompleted", "message")).contains(text);
-    assertThat(condition(name, "Ready", "reason")).isEqualTo("InvalidOutput");
+    assertThat(condition(name, "Ready", "reason")).isEqualTo(reason);
     await().atMost(Duration.ofSeconds(10)).until(() -> client.v1().events().inNamespace(ns).list().getItems()
         .stream().anyMatch(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
-            && "InvalidOutput".equals(e.getReason()) && e.getMessage().contains(text)));
+            && reason.equals(e.getReason()) && e.getMessage().contains(text)));
     assertThat(client.resources(Work.class).inNamespace(ns).withLabel(Labels.OWNER_NAME, name).list().getItems())
         .isEmpty();
     assertThat(head(prodStore)).isEqualTo(prodBefore);

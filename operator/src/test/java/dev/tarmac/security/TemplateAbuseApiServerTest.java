@@ -55,8 +55,9 @@ class TemplateAbuseApiServerTest {
     client = TestCluster.get().client();
     suite = TestCluster.get().newNamespace("abuse-store");
     TestStores.create(client, suite, null, Map.of("suite", suite), null);
+    // Anonymous reads on loopback: the test clones scaffolded repositories with the git CLI.
     operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, suite, "test",
-        tmp.resolve("data"), false, 4, false, "tarmac:test")).start();
+        tmp.resolve("data"), false, 4, false, "tarmac:test", true)).start();
     ns = TestCluster.get().newNamespace("abuse");
     skeletons = gitSkeletons();
     template("abuse-canary", "files: {README.md: \"# ${{ values.name }}\\n\"}", "{name: \"${{ parameters.name }}\"}");
@@ -149,7 +150,11 @@ class TemplateAbuseApiServerTest {
             .filter(r -> r.getStatus().equals("True") || !r.getReason().equals("Reconciling")).isPresent());
   }
 
-  /** The embedded Git server's repositories and each one's branch tips: what must not change. */
+  /**
+   * This suite's repositories on the embedded Git server (its store, the scaffolded ones named after its namespace)
+   * and each one's branch tips: what must not change. Stores other tests left in the shared cluster are left out:
+   * this operator catches up on their Works while the suite runs.
+   */
   static Map<String, String> repositories() throws Exception {
     Map<String, String> out = new TreeMap<>();
     Path root = tmp.resolve("data/git");
@@ -158,6 +163,10 @@ class TemplateAbuseApiServerTest {
     }
     try (Stream<Path> dirs = Files.list(root)) {
       for (Path dir : dirs.toList()) {
+        String name = dir.getFileName().toString();
+        if (!name.equals(suite + ".git") && !name.contains(ns)) {
+          continue;
+        }
         try (Git g = Git.open(dir.toFile())) {
           StringBuilder tips = new StringBuilder();
           for (var ref : g.getRepository().getRefDatabase().getRefs()) {
