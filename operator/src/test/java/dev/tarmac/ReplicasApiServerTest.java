@@ -141,7 +141,7 @@ class ReplicasApiServerTest {
 
     // A first, so it leads; then B, which stands by.
     Replica a = new Replica("tarmac-a", kubeconfig, ns);
-    awaitReadiness(a, "leader", Duration.ofSeconds(90));
+    awaitReadiness(a, "leader; serving reconciles", Duration.ofSeconds(90));
     Replica b = new Replica("tarmac-b", kubeconfig, ns);
     awaitReadiness(b, "standby; leader is tarmac-a; serving catalog and metrics", Duration.ofSeconds(90));
 
@@ -183,7 +183,7 @@ class ReplicasApiServerTest {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
         .until(() -> requests.withName("c2").get(), r -> r.getAdditionalProperties().get("status") != null);
     double reconciled = (System.nanoTime() - killed) / 1e9;
-    awaitReadiness(b, "leader", Duration.ofSeconds(30));
+    awaitReadiness(b, "leader; serving reconciles", Duration.ofSeconds(30));
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
         .until(() -> requests.withName("c2").get(), r -> "True".equals(condition(r, "Ready")));
     double ready = (System.nanoTime() - killed) / 1e9;
