@@ -41,11 +41,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if or .Values.leaderElection.enabled (gt (int .Values.replicas) 1) -}}true{{- else -}}false{{- end -}}
 {{- end -}}
 
+{{/* The Service for /git: the leader's Pod only with leader election (it alone writes the embedded repositories). */}}
+{{- define "tarmac.gitServiceName" -}}
+{{- printf "%s-git" (include "tarmac.fullname" . | trunc 59 | trimSuffix "-") -}}
+{{- end -}}
+
 {{- define "tarmac.gitBaseUrl" -}}
 {{- if .Values.git.baseUrl -}}
 {{- .Values.git.baseUrl -}}
 {{- else -}}
-{{- printf "http://%s.%s.svc:%d/git" (include "tarmac.fullname" .) .Release.Namespace (int .Values.service.port) -}}
+{{- printf "http://%s.%s.svc:%d/git" (include "tarmac.gitServiceName" .) .Release.Namespace (int .Values.service.port) -}}
 {{- end -}}
 {{- end -}}
 

@@ -114,6 +114,8 @@ public final class TarmacOperator implements AutoCloseable {
   private StateStores stateStores;
   private PromiseRuntime promises;
   private CatalogInformers catalog;
+  private LeaseTimings leaseTimings = LeaseTimings.DEFAULT;
+  private LeaderLabel leaderLabel;
   private java.util.concurrent.CompletableFuture<Void> catalogStarted =
       java.util.concurrent.CompletableFuture.completedFuture(null);
 
@@ -142,6 +144,22 @@ public final class TarmacOperator implements AutoCloseable {
     return this;
   }
 
+  /** How the leader-election Lease is held (default {@link LeaseTimings#DEFAULT}). Call before {@link #start()}. */
+  public TarmacOperator withLeaseTimings(LeaseTimings timings) {
+    this.leaseTimings = timings;
+    return this;
+  }
+
+  /**
+   * With leader election, label Pod {@code pod} (in the operator's namespace) {@link LeaderLabel#LABEL} while this
+   * replica leads, for the chart's Git Service. Call before {@link #start()}; without it no Pod is labelled (outside a
+   * cluster).
+   */
+  public TarmacOperator withLeaderLabel(String pod) {
+    this.leaderLabel = pod == null || pod.isBlank() ? null : new LeaderLabel(client, settings.namespace(), pod);
+    return this;
+  }
+
   /**
    * Checks the cluster, starts the HTTP server, registers every reconciler and starts them; returns when the
    * informers are synced (or, with leader election, once this instance stands by or leads).
@@ -166,6 +184,10 @@ public final class TarmacOperator implements AutoCloseable {
     new ProcessorMetrics().bindTo(metrics);
     new UptimeMetrics().bindTo(metrics);
     events = new Events(client, settings.identity());
+    if (settings.leaderElection() && leaderLabel != null) {
+      // A former container of this Pod may have led and been killed without taking its label off.
+      leaderLabel.release();
+    }
 
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
@@ -177,10 +199,9 @@ public final class TarmacOperator implements AutoCloseable {
           .withResourceCloner(new TokenBufferCloner(client.getKubernetesSerialization()));
       if (settings.leaderElection()) {
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("tarmac", settings.namespace(),
-            LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
-            LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-            LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, settings.identity(),
-            new LeaderCallbacks(() -> leader.set(true), this::stoppedLeading, currentLeader::set), false));
+            leaseTimings.leaseDuration(), leaseTimings.renewDeadline(), leaseTimings.retryPeriod(),
+            settings.identity(), new LeaderCallbacks(this::startedLeading, this::stoppedLeading, currentLeader::set),
+            false));
       }
     });
     registerReconcilers();
@@ -192,6 +213,9 @@ public final class TarmacOperator implements AutoCloseable {
         HttpAuthenticator.Guard.require(KubernetesAuth.Access.nonResource("get", "/metrics"))));
     http.protect("/git/*", authenticator.filter(new GitAccess(this::repositoryOwner)));
     http.protect("/api/catalog/*", authenticator.filter(HttpAuthenticator.Guard.AUTHENTICATED));
+    if (settings.leaderElection()) {
+      http.protect("/git/*", new StandbyGitFilter());
+    }
     http.mount("/git/*", stateStores.embedded().servlet());
     ApiResources resources = new ApiResources(client);
     http.mount("/api/catalog/*", new CatalogServlet(catalog.index(), req -> {
@@ -241,7 +265,13 @@ public final class TarmacOperator implements AutoCloseable {
         PromiseRuntime::requestReconciles).description("Reconciles of Promise requests, all kinds").register(metrics);
     catalog = new CatalogInformers(client, new CatalogIndex());
     closeables.add(catalog);
-    promises.observeRequests(catalog::request);
+    if (settings.leaderElection()) {
+      // Request controllers run only on the leader: every replica's catalog watches the request kinds itself, so a
+      // standby answers the catalog API as the leader does; only the leader writes Scorecard results.
+      catalog.watchRequestKinds().writeScorecardsWhen(leader::get);
+    } else {
+      promises.observeRequests(catalog::request);
+    }
     // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
     // each takes seconds); /readyz waits for both.
     catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics));
@@ -336,6 +366,41 @@ public final class TarmacOperator implements AutoCloseable {
     fatal.compareAndSet(null, message);
   }
 
+  /** This replica took the Lease: label its Pod for the Git Service, publish what a standby does not write. */
+  private void startedLeading() {
+    leader.set(true);
+    LOG.info("leading: took Lease {}/tarmac as {}", settings.namespace(), settings.identity());
+    if (leaderLabel != null) {
+      leaderLabel.claim();
+    }
+    if (catalog != null) {
+      catalog.leading();
+    }
+  }
+
+  /**
+   * Answers {@code /git} on a standby with 503 and where to go: the embedded repositories are written by the leader
+   * only, and the chart's Git Service selects the leader's Pod ({@link LeaderLabel}).
+   */
+  private final class StandbyGitFilter implements jakarta.servlet.Filter {
+    @Override
+    public void doFilter(jakarta.servlet.ServletRequest request, jakarta.servlet.ServletResponse response,
+        jakarta.servlet.FilterChain chain) throws java.io.IOException, jakarta.servlet.ServletException {
+      if (leader.get()) {
+        chain.doFilter(request, response);
+        return;
+      }
+      var out = (jakarta.servlet.http.HttpServletResponse) response;
+      out.setStatus(503);
+      out.setHeader("Retry-After", "5");
+      out.setContentType("text/plain;charset=utf-8");
+      String who = currentLeader.get();
+      out.getWriter().println("this replica (" + settings.identity() + ") is a standby; the leader "
+          + (who == null ? "is not known yet" : who) + " serves /git: use the chart's Git Service"
+          + " (<release>-tarmac-git), which routes to the leader only");
+    }
+  }
+
   /**
    * Leadership lost while running (the Lease could not be renewed in time) is fatal: another replica may already
    * reconcile. JOSDK would {@code System.exit} here and on every orderly stop too; instead {@code /healthz} fails, so
@@ -343,6 +408,9 @@ public final class TarmacOperator implements AutoCloseable {
    */
   private void stoppedLeading() {
     leader.set(false);
+    if (leaderLabel != null) {
+      leaderLabel.release();
+    }
     if (!closing) {
       LOG.error("lost leadership of Lease {}/tarmac; /healthz now fails so the process is restarted",
           settings.namespace());
@@ -356,15 +424,15 @@ public final class TarmacOperator implements AutoCloseable {
     return cause == null ? new HttpServer.Readiness(true, "ok") : new HttpServer.Readiness(false, cause);
   }
 
-  /** Readiness for {@code /readyz}: started, informers healthy, and with leader election a known leader. */
+  /**
+   * Readiness for {@code /readyz}: started, the catalog's informers synced (every request kind included), informers
+   * healthy. A standby is Ready once its catalog is complete and it knows the leader: it serves the catalog API and
+   * {@code /metrics} (the chart's main Service selects every replica), not {@code /git} (the Git Service selects
+   * the leader's Pod); the detail says so.
+   */
   HttpServer.Readiness readiness() {
     if (operator == null || !operator.getRuntimeInfo().isStarted()) {
       return new HttpServer.Readiness(false, "starting");
-    }
-    if (settings.leaderElection() && !leader.get()) {
-      String who = currentLeader.get();
-      return who == null ? new HttpServer.Readiness(false, "waiting for a leader")
-          : new HttpServer.Readiness(true, "standby; leader is " + who);
     }
     if (!catalogStarted.isDone()) {
       return new HttpServer.Readiness(false, "catalog informers starting");
@@ -373,11 +441,20 @@ public final class TarmacOperator implements AutoCloseable {
       return new HttpServer.Readiness(false, "catalog informers failed: " + catalogStarted.handle((v, e) ->
           rootMessage(e)).join());
     }
+    if (!catalog.requestsSynced()) {
+      return new HttpServer.Readiness(false, "catalog request informers starting");
+    }
+    if (settings.leaderElection() && !leader.get()) {
+      String who = currentLeader.get();
+      return who == null ? new HttpServer.Readiness(false, "waiting for a leader")
+          : new HttpServer.Readiness(true, "standby; leader is " + who + "; serving catalog and metrics");
+    }
     if (!operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
       return new HttpServer.Readiness(false, "informers not healthy: "
           + operator.getRuntimeInfo().unhealthyEventSources().keySet());
     }
-    return new HttpServer.Readiness(true, "ok");
+    return new HttpServer.Readiness(true, settings.leaderElection()
+        ? "leader; serving reconciles, catalog, metrics and /git" : "ok");
   }
 
   private void checkCluster() {
@@ -442,6 +519,11 @@ public final class TarmacOperator implements AutoCloseable {
       t = t.getCause();
     }
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  /** True while this replica reconciles: it holds the leader-election Lease, or runs without leader election. */
+  public boolean leading() {
+    return !settings.leaderElection() || leader.get();
   }
 
   /** The JOSDK operator, for registering controllers at run time (Promise request kinds). */

@@ -49,6 +49,8 @@ public final class CatalogInformers implements AutoCloseable {
   private GaugeRows scorecardLevels;
   private GaugeRows coverage;
   private GaugeRows requests;
+  private RequestKindInformers requestKinds;
+  private volatile java.util.function.BooleanSupplier writer = () -> true;
 
   /**
    * @param client the client
@@ -59,6 +61,35 @@ public final class CatalogInformers implements AutoCloseable {
     this.index = index;
     this.rebuilder = new Thread(this::loop, "catalog-rebuild");
     rebuilder.setDaemon(true);
+  }
+
+  /**
+   * Makes the catalog watch every Available Promise's request kind itself ({@link RequestKindInformers}) instead of
+   * being told about requests through {@link #request} by the request controllers; with leader election those run
+   * only on the leader, these on every replica. Call before {@link #start}.
+   */
+  public CatalogInformers watchRequestKinds() {
+    requestKinds = new RequestKindInformers(client, this::request);
+    return this;
+  }
+
+  /**
+   * Whether this replica writes Scorecard results to Components' status: with leader election only the leader does
+   * (a standby serves the same catalog but writes nothing). Call {@link #leading} when it becomes true.
+   */
+  public CatalogInformers writeScorecardsWhen(java.util.function.BooleanSupplier mayWrite) {
+    this.writer = mayWrite;
+    return this;
+  }
+
+  /** This replica now leads: publish Scorecard results a standby left unwritten. */
+  public void leading() {
+    republishScorecards = true;
+  }
+
+  /** True when the catalog holds every request: no request informer is still listing. */
+  public boolean requestsSynced() {
+    return requestKinds == null || requestKinds.synced();
   }
 
   /** Starts the informers (waiting for their first lists), the rebuild loop, and registers metrics. */
@@ -87,8 +118,8 @@ public final class CatalogInformers implements AutoCloseable {
     });
     inform(components);
     inform(LeanItemStore.inform(client.resources(Database.class).inAnyNamespace(), handler(null)));
-    inform(LeanItemStore.inform(client.resources(Promise.class), handler(null)));
-    inform(LeanItemStore.inform(client.resources(KratixPromise.class), handler(null)));
+    inform(LeanItemStore.inform(client.resources(Promise.class), promiseHandler()));
+    inform(LeanItemStore.inform(client.resources(KratixPromise.class), promiseHandler()));
     inform(LeanItemStore.inform(client.resources(Template.class), handler(null)));
     inform(LeanItemStore.inform(client.namespaces(), handler(null)));
     inform(client.resources(Scorecard.class).inform(new ResourceEventHandler<>() {
@@ -140,6 +171,36 @@ public final class CatalogInformers implements AutoCloseable {
       @Override
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {
         index.remove(key(obj));
+      }
+    };
+  }
+
+  /** Indexes Promises, and with {@link #watchRequestKinds} starts and stops the informers on their request kinds. */
+  private <T extends Promise> ResourceEventHandler<T> promiseHandler() {
+    ResourceEventHandler<T> index = handler(null);
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T p) {
+        index.onAdd(p);
+        if (requestKinds != null) {
+          requestKinds.promise(p, false);
+        }
+      }
+
+      @Override
+      public void onUpdate(T old, T p) {
+        index.onUpdate(old, p);
+        if (requestKinds != null) {
+          requestKinds.promise(p, false);
+        }
+      }
+
+      @Override
+      public void onDelete(T p, boolean unknown) {
+        index.onDelete(p, unknown);
+        if (requestKinds != null) {
+          requestKinds.promise(p, true);
+        }
       }
     };
   }
@@ -233,6 +294,9 @@ public final class CatalogInformers implements AutoCloseable {
 
   /** Writes each Component's Scorecard results into its status, when they changed. */
   private void publishComponentScorecards(CatalogIndex.Snapshot s) {
+    if (!writer.getAsBoolean()) {
+      return;
+    }
     s.scorecards().forEach((ref, results) -> {
       if (!ref.startsWith("component:")) {
         return;
@@ -282,6 +346,9 @@ public final class CatalogInformers implements AutoCloseable {
   public void close() {
     running = false;
     rebuilder.interrupt();
+    if (requestKinds != null) {
+      requestKinds.close();
+    }
     informers.forEach(SharedIndexInformer::close);
   }
 }

@@ -39,6 +39,32 @@ public final class RunCommand implements Callable<Integer> {
           + " Default: on inside a cluster, off elsewhere.")
   Boolean leaderElection;
 
+  @Option(names = "--lease-duration", defaultValue = "${env:TARMAC_LEASE_DURATION:-8s}",
+      converter = DurationConverter.class,
+      description = "With leader election: how long the Lease holds without renewal; a standby takes over this long"
+          + " after the leader died (default: ${DEFAULT-VALUE}; e.g. 8s, 500ms, PT8S).")
+  java.time.Duration leaseDuration;
+
+  @Option(names = "--lease-renew-deadline", defaultValue = "${env:TARMAC_LEASE_RENEW_DEADLINE:-5s}",
+      converter = DurationConverter.class,
+      description = "With leader election: the leader stops (and restarts) when it could not renew the Lease for this"
+          + " long; shorter than --lease-duration (default: ${DEFAULT-VALUE}).")
+  java.time.Duration leaseRenewDeadline;
+
+  @Option(names = "--lease-retry-period", defaultValue = "${env:TARMAC_LEASE_RETRY_PERIOD:-1s}",
+      converter = DurationConverter.class,
+      description = "With leader election: between two attempts to take or renew the Lease (default:"
+          + " ${DEFAULT-VALUE}).")
+  java.time.Duration leaseRetryPeriod;
+
+  /** Reads 8s, 500ms, 1m or ISO-8601 durations ({@link dev.tarmac.LeaseTimings#parse}). */
+  static final class DurationConverter implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
+    @Override
+    public java.time.Duration convert(String value) {
+      return dev.tarmac.LeaseTimings.parse(value);
+    }
+  }
+
   @Option(names = "--namespace", defaultValue = "${env:POD_NAMESPACE:-tarmac-system}",
       description = "The operator's namespace: Lease, pipeline Jobs, Git credentials (default: ${DEFAULT-VALUE}).")
   String namespace;
@@ -88,6 +114,13 @@ public final class RunCommand implements Callable<Integer> {
     boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null;
     boolean election = leaderElection != null ? leaderElection : inCluster;
     String identity = System.getenv().getOrDefault("POD_NAME", InetAddress.getLocalHost().getHostName());
+    dev.tarmac.LeaseTimings timings;
+    try {
+      timings = new dev.tarmac.LeaseTimings(leaseDuration, leaseRenewDeadline, leaseRetryPeriod);
+    } catch (IllegalArgumentException e) {
+      System.err.println("tarmac: " + e.getMessage());
+      return 2;
+    }
     Files.createDirectories(dataDir);
     KubernetesClient client = new KubernetesClientBuilder().build();
     var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
@@ -96,7 +129,7 @@ public final class RunCommand implements Callable<Integer> {
     try {
       operator = new TarmacOperator(client, settings).withSecretAccess(new dev.tarmac.secrets.SecretAccess(namespace,
           dev.tarmac.secrets.SecretAccess.parse(secretNamespaces), connectionSecretClusterRole, serviceAccount))
-          .start();
+          .withLeaseTimings(timings).withLeaderLabel(System.getenv("POD_NAME")).start();
     } catch (IllegalStateException e) {
       client.close();
       System.err.println("tarmac: " + e.getMessage());

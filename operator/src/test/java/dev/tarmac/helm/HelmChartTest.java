@@ -79,7 +79,7 @@ class HelmChartTest {
         "--reconcile-threads=16");
     assertThat(c.path("image").asText()).isEqualTo("ghcr.io/tarmac-dev/tarmac:0.1.0");
     assertThat(env(docs, "TARMAC_LOG_FORMAT")).isEqualTo("text");
-    assertThat(env(docs, "TARMAC_GIT_BASE_URL")).isEqualTo("http://tarmac.tarmac-system.svc:8080/git");
+    assertThat(env(docs, "TARMAC_GIT_BASE_URL")).isEqualTo("http://tarmac-git.tarmac-system.svc:8080/git");
     assertThat(env(docs, "TARMAC_PIPELINE_IMAGE")).isEqualTo(c.path("image").asText());
 
     // The restricted Pod Security profile, field by field.
@@ -140,8 +140,95 @@ class HelmChartTest {
         .path("environment").asText()).isEqualTo("dev");
   }
 
+  /** True when Service {@code service}'s selector matches a Pod with {@code podLabels} (Kubernetes' rule). */
+  private static boolean selects(JsonNode service, Map<String, String> podLabels) {
+    JsonNode selector = service.path("spec").path("selector");
+    assertThat(selector.size()).as("Service %s selects something", service.path("metadata").path("name"))
+        .isPositive();
+    List<String> keys = new ArrayList<>();
+    selector.fieldNames().forEachRemaining(keys::add);
+    return keys.stream().allMatch(k -> selector.path(k).asText().equals(podLabels.get(k)));
+  }
+
+  private static Map<String, String> podLabels(List<JsonNode> docs) {
+    Map<String, String> labels = new TreeMap<>();
+    deployment(docs).path("spec").path("template").path("metadata").path("labels").fields()
+        .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    return labels;
+  }
+
+  private static String fieldRef(List<JsonNode> docs, String name) {
+    for (JsonNode e : container(docs).path("env")) {
+      if (name.equals(e.path("name").asText())) {
+        return e.path("valueFrom").path("fieldRef").path("fieldPath").asText();
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void replicasRouteGitToTheLeaderOnlyAndTheCatalogToEveryReplica() throws IOException {
+    List<JsonNode> docs = render(t -> t.set("replicas", 2).set("serviceMonitor.enabled", true));
+    JsonNode main = Chart.find(docs, "Service", "tarmac").orElseThrow();
+    JsonNode git = Chart.find(docs, "Service", "tarmac-git").orElseThrow();
+    Map<String, String> standby = podLabels(docs);
+    Map<String, String> leader = new TreeMap<>(standby);
+    leader.put(dev.tarmac.LeaderLabel.LABEL, "true");
+
+    // Catalog, metrics: every replica. /git: the Pod the leader labelled, and no other.
+    assertThat(selects(main, standby)).as("main Service selects a standby").isTrue();
+    assertThat(selects(main, leader)).as("main Service selects the leader").isTrue();
+    assertThat(selects(git, leader)).as("git Service selects the leader").isTrue();
+    assertThat(selects(git, standby)).as("git Service must not select a standby").isFalse();
+    assertThat(git.path("spec").path("ports").get(0).path("targetPort").asText()).isEqualTo("http");
+    assertThat(env(docs, "TARMAC_GIT_BASE_URL")).isEqualTo("http://tarmac-git.tarmac-system.svc:8080/git");
+
+    // The leader can label its own Pod: its name and namespace from the downward API, get/list/patch on pods in its
+    // namespace only (a Role, not the ClusterRole).
+    assertThat(fieldRef(docs, "POD_NAME")).isEqualTo("metadata.name");
+    assertThat(fieldRef(docs, "POD_NAMESPACE")).isEqualTo("metadata.namespace");
+    assertThat(rules(docs, "Role", "tarmac")).anyMatch(r -> r.path("resources").toString().equals("[\"pods\"]")
+        && r.path("verbs").toString().equals("[\"get\",\"list\",\"patch\"]"));
+    assertThat(rules(docs, "ClusterRole", "tarmac")).noneMatch(r -> r.path("resources").toString()
+        .contains("\"pods\"") && r.path("verbs").toString().contains("patch"));
+
+    // Lease timings: the documented defaults, passed as flags the CLI accepts and that make valid timings.
+    assertThat(args(docs)).contains("--lease-duration=8s", "--lease-renew-deadline=5s", "--lease-retry-period=1s");
+    CommandLine cli = new CommandLine(new Main());
+    cli.parseArgs(args(docs).toArray(String[]::new));
+    var run = cli.getSubcommands().get("run").getCommandSpec();
+    var timings = new dev.tarmac.LeaseTimings(run.findOption("--lease-duration").getValue(),
+        run.findOption("--lease-renew-deadline").getValue(), run.findOption("--lease-retry-period").getValue());
+    assertThat(timings).isEqualTo(dev.tarmac.LeaseTimings.DEFAULT);
+
+    // Prometheus scrapes every replica once: through the main Service, not the Git Service as well.
+    JsonNode monitor = Chart.find(docs, "ServiceMonitor", "tarmac").orElseThrow().path("spec").path("selector");
+    assertThat(monitor.path("matchExpressions").toString()).contains("app.kubernetes.io/component")
+        .contains("NotIn").contains("git");
+    assertThat(git.path("metadata").path("labels").path("app.kubernetes.io/component").asText()).isEqualTo("git");
+    assertThat(main.path("metadata").path("labels").has("app.kubernetes.io/component")).isFalse();
+
+    // Other timings reach the flags.
+    List<JsonNode> slow = render(t -> t.set("replicas", 3).set("leaderElection.leaseDuration", "15s")
+        .set("leaderElection.renewDeadline", "10s").set("leaderElection.retryPeriod", "2s"));
+    assertThat(args(slow)).contains("--lease-duration=15s", "--lease-renew-deadline=10s", "--lease-retry-period=2s");
+  }
+
+  @Test
+  void oneReplicaWithoutLeaderElectionServesGitThroughTheGitServiceWithoutPodRights() throws IOException {
+    List<JsonNode> docs = render(t -> t);
+    Map<String, String> pod = podLabels(docs);
+    assertThat(selects(Chart.find(docs, "Service", "tarmac").orElseThrow(), pod)).isTrue();
+    // No leader election, so nobody labels a Pod: the Git Service selects the one replica as it is.
+    assertThat(selects(Chart.find(docs, "Service", "tarmac-git").orElseThrow(), pod)).isTrue();
+    assertThat(rules(docs, "Role", "tarmac")).noneMatch(r -> r.path("resources").toString().contains("pods"));
+    assertThat(args(docs)).noneMatch(a -> a.startsWith("--lease-"));
+  }
+
   @Test
   void schemaRefusesBadValuesNamingTheKey() {
+    assertThatThrownBy(() -> render(t -> t.set("leaderElection.leaseDuration", "8")))
+        .as("a duration needs its unit").hasMessageContaining("leaseDuration");
     assertThatThrownBy(() -> render(t -> t.set("replicas", -1)))
         .hasMessageContaining("/replicas").hasMessageContaining("minimum");
     assertThatThrownBy(() -> render(t -> t.set("log.format", "xml")))

@@ -1,0 +1,251 @@
+package dev.tarmac;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.testing.TestCluster;
+import dev.tarmac.testing.TestPromises;
+import dev.tarmac.testing.TestStores;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real operator processes ({@code tarmac run --leader-election}, each a JVM of its own with its own data
+ * directory) against one API server, as two replicas of the chart: the leader reconciles and labels its Pod for the
+ * Git Service; the standby answers the catalog API exactly as the leader does (request entities included), answers
+ * {@code /git} with 503 naming the leader, and is Ready saying so; after a kill -9 of the leader the standby
+ * reconciles a new request within 15 s (the figure is printed).
+ */
+@Tag("apiserver")
+class ReplicasApiServerTest {
+
+  private static final Duration FAILOVER_GOAL = Duration.ofSeconds(15);
+
+  @TempDir
+  Path tmp;
+
+  private final List<Replica> replicas = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** One {@code tarmac run} process, its HTTP port, its log. */
+  private final class Replica {
+    final String pod;
+    final Process process;
+    final int port;
+    final Path log;
+
+    Replica(String pod, Path kubeconfig, String namespace) throws IOException {
+      this.pod = pod;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      log = tmp.resolve(pod + ".log");
+      Path data = Files.createDirectories(tmp.resolve(pod + "-data"));
+      // The test's own class path (Maven runs tests before it packages the jar): the same classes tarmac.jar holds.
+      List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-XX:+UseSerialGC", "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+          Main.class.getName(), "run", "--leader-election", "--namespace", namespace, "--http-host", "127.0.0.1",
+          "--http-port", String.valueOf(port), "--anonymous-read", "--data-dir", data.toString(),
+          "--no-default-state-store", "--reconcile-threads", "4");
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().put("KUBECONFIG", kubeconfig.toString());
+      // The Pod this replica runs as: its identity in the Lease and the Pod it labels while it leads.
+      pb.environment().put("POD_NAME", pod);
+      pb.environment().put("POD_NAMESPACE", namespace);
+      pb.environment().remove("KUBERNETES_SERVICE_HOST");
+      process = pb.start();
+      replicas.add(this);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code /readyz}: status and detail; 0 while the process does not listen yet. */
+    HttpResponse<String> readyz() throws InterruptedException {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(pod + " exited with " + process.exitValue() + ":\n" + tail());
+      }
+      try {
+        return get("/readyz");
+      } catch (IOException notYet) {
+        return null;
+      }
+    }
+
+    String tail() {
+      try {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+      } catch (IOException e) {
+        return "(no log: " + e.getMessage() + ")";
+      }
+    }
+  }
+
+  @AfterEach
+  void stopReplicas() throws InterruptedException {
+    for (Replica r : replicas) {
+      r.process.destroy();
+    }
+    for (Replica r : replicas) {
+      if (!r.process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+        r.process.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void bothReplicasServeTheSameCatalogOnlyTheLeaderServesGitAndTheStandbyTakesOverWithin15s() throws Exception {
+    KubernetesClient client = TestCluster.get().client();
+    String ns = TestCluster.get().newNamespace("replicas");
+    Path kubeconfig = tmp.resolve("kubeconfig");
+    Files.writeString(kubeconfig, TestCluster.get().kubeconfig());
+    // The two Pods the replicas run as (no kubelet here: they stay Pending, only their labels matter).
+    client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
+        .withName("default").endMetadata().build()).create();
+    for (String pod : List.of("tarmac-a", "tarmac-b")) {
+      client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(pod)
+          .withLabels(Map.of("app.kubernetes.io/name", "tarmac")).endMetadata().withNewSpec()
+          .withAutomountServiceAccountToken(false).addNewContainer().withName("tarmac").withImage("tarmac:test")
+          .endContainer().endSpec().build()).create();
+    }
+    TestStores.create(client, ns, null, Map.of("suite", ns), null);
+
+    // A first, so it leads; then B, which stands by.
+    Replica a = new Replica("tarmac-a", kubeconfig, ns);
+    awaitReadiness(a, "leader; serving reconciles", Duration.ofSeconds(90));
+    Replica b = new Replica("tarmac-b", kubeconfig, ns);
+    awaitReadiness(b, "standby; leader is tarmac-a; serving catalog and metrics", Duration.ofSeconds(90));
+
+    // The leader reconciles: a Promise becomes Available and its request Ready.
+    String group = ns + ".example.dev";
+    String promise = "cache-" + ns;
+    client.resource(Serialization.YAML.treeToValue(Serialization.YAML.readTree(
+        TestPromises.templatePromise(promise, group, "Cache", "suite", ns)), Promise.class)).create();
+    await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Promise.class).withName(promise).get(),
+        p -> p.getStatus() != null && Conditions.isTrue(p.getStatus(), Conditions.AVAILABLE));
+    var requests = client.genericKubernetesResources(group + "/v1", "Cache").inNamespace(ns);
+    requests.resource(request(group, ns, "c1")).create();
+    await().atMost(Duration.ofSeconds(60)).until(() -> requests.withName("c1").get(),
+        r -> "True".equals(condition(r, "Ready")));
+
+    // The catalog: the same request entities (Ready included) through either replica.
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      Map<String, JsonNode> onA = requestEntities(a, promise);
+      assertThat(onA).containsOnlyKeys("c1");
+      assertThat(onA.get("c1").toString()).contains("\"ready\"");
+      assertThat(requestEntities(b, promise)).isEqualTo(onA);
+    });
+
+    // /git: the leader serves it and labelled its Pod for the Git Service; the standby says where to go.
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(leaderLabel(client, ns, "tarmac-a")).isEqualTo("true");
+      assertThat(leaderLabel(client, ns, "tarmac-b")).isNull();
+    });
+    String refs = "/git/" + ns + ".git/info/refs?service=git-upload-pack";
+    assertThat(a.get(refs).statusCode()).isEqualTo(200);
+    HttpResponse<String> standbyGit = b.get(refs);
+    assertThat(standbyGit.statusCode()).isEqualTo(503);
+    assertThat(standbyGit.body()).contains("standby").contains("tarmac-a").contains("-git");
+
+    // kill -9 of the leader, then a new request: the standby must reconcile it within 15 s.
+    long killed = System.nanoTime();
+    a.process.destroyForcibly();
+    requests.resource(request(group, ns, "c2")).create();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> requests.withName("c2").get(), r -> r.getAdditionalProperties().get("status") != null);
+    double reconciled = (System.nanoTime() - killed) / 1e9;
+    awaitReadiness(b, "leader; serving reconciles", Duration.ofSeconds(30));
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> requests.withName("c2").get(), r -> "True".equals(condition(r, "Ready")));
+    double ready = (System.nanoTime() - killed) / 1e9;
+    System.out.printf("replicas: kill -9 of the leader -> standby reconciled a new request after %.1f s, Ready after"
+        + " %.1f s (Lease %s)%n", reconciled, ready, LeaseTimings.DEFAULT);
+    assertThat(reconciled).as("failover: seconds from kill -9 until the standby reconciled").isLessThanOrEqualTo(
+        FAILOVER_GOAL.toSeconds());
+
+    // The new leader took the label from the dead one and serves /git; its catalog has both requests.
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      assertThat(leaderLabel(client, ns, "tarmac-b")).isEqualTo("true");
+      assertThat(leaderLabel(client, ns, "tarmac-a")).isNull();
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(b.get(refs).statusCode()).isEqualTo(200));
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(requestEntities(b, promise))
+        .containsOnlyKeys("c1", "c2"));
+  }
+
+  private void awaitReadiness(Replica r, String detail, Duration timeout) {
+    try {
+      await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> {
+        HttpResponse<String> res = r.readyz();
+        return res != null && res.statusCode() == 200 && res.body().contains(detail);
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(r.pod + " did not report '" + detail + "' on /readyz within " + timeout + "; log:\n"
+          + r.tail(), e);
+    }
+  }
+
+  /** The catalog's Resource entities of Promise {@code promise} on replica {@code r}, by name. */
+  private static Map<String, JsonNode> requestEntities(Replica r, String promise) throws Exception {
+    HttpResponse<String> res = r.get("/api/catalog/entities/by-query?filter="
+        + URLEncoder.encode("kind=resource,spec.promise=" + promise, StandardCharsets.UTF_8));
+    assertThat(res.statusCode()).as("catalog on %s: %s", r.pod, res.body()).isEqualTo(200);
+    Map<String, JsonNode> out = new TreeMap<>();
+    for (JsonNode e : Serialization.JSON.readTree(res.body()).path("items")) {
+      out.put(e.path("metadata").path("name").asText(), e);
+    }
+    return out;
+  }
+
+  private static String leaderLabel(KubernetesClient client, String ns, String pod) {
+    Pod p = client.pods().inNamespace(ns).withName(pod).get();
+    return p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(LeaderLabel.LABEL);
+  }
+
+  private static GenericKubernetesResource request(String group, String ns, String name) throws IOException {
+    return Serialization.YAML.treeToValue(Serialization.YAML.readTree("""
+        apiVersion: %s/v1
+        kind: Cache
+        metadata: {name: %s, namespace: %s}
+        spec: {size: large}
+        """.formatted(group, name, ns)), GenericKubernetesResource.class);
+  }
+
+  private static String condition(GenericKubernetesResource r, String type) {
+    for (JsonNode c : Serialization.JSON.valueToTree(r).path("status").path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c.path("status").asText();
+      }
+    }
+    return null;
+  }
+}
