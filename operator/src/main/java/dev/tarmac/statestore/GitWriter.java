@@ -499,9 +499,9 @@ public final class GitWriter implements AutoCloseable {
     }
     lastTip = tip;
     if (recreating > 0) {
-      recreated = recreatingWhy + " while " + recreating + " Work(s) said they were published to it; Tarmac"
-          + " re-created it and re-published them " + (tip == null ? "(they had no files)" : "in one commit, "
-          + tip.abbreviate(7).name()) + "; the history before that commit is lost";
+      recreated = recreatingWhy + "; Tarmac re-created it and re-published the " + recreating + " Work(s) placed"
+          + " on it " + (tip == null ? "(they had no files)" : "in one commit, " + tip.abbreviate(7).name())
+          + "; the history before that commit is lost";
       recreatedAt = Instant.now();
       recreating = 0;
       LOG.warn("{}", recreated);

@@ -214,39 +214,47 @@ public final class StateStores implements AutoCloseable {
   /** What to re-publish into the missing embedded repository of {@code store}: Works listed from the API server. */
   private GitWriter.Recreation recreation(GitStateStore store, String branch) {
     List<Work> works = client.resources(Work.class).inAnyNamespace().list().getItems();
-    var recreation = recreation(store, destinations(), works);
+    var recreation = recreation(store, destinations(), works, limits);
     if (!recreation.works().isEmpty()) {
-      LOG.warn("store {}: the embedded repository has no branch {} but {} Work placement(s) say they were written"
-          + " to it; re-publishing them in one commit", store.getMetadata().getName(), branch,
+      LOG.warn("store {}: the embedded repository has no branch {} although the store was written before;"
+          + " re-publishing {} Work placement(s) in one commit", store.getMetadata().getName(), branch,
           recreation.works().size());
     }
     return recreation;
   }
 
   /**
-   * The Works to put back into the embedded repository of {@code store} when it is missing or empty: every placement
-   * a Work's status records as {@code Written} (or with a commit) on a Destination of this store, as the Work's
-   * current {@code spec.files}. Works being deleted and Works whose files can no longer be laid out are left out
-   * (they would not have been written).
+   * The Works to put back into the embedded repository of {@code store} when it is missing or empty. Only a store that
+   * had been written is re-created: its {@code status.lastCommit} names a commit, or a Work's status records a
+   * placement {@code Written} on one of its Destinations (a new store is simply created). What goes back is what the
+   * cluster says belongs there now: every Work (not being deleted, with files that can be laid out) whose selectors
+   * match a Destination of this store, as its current {@code spec.files}. Work status is not relied on for that list:
+   * a restarted operator may already have marked placements {@code Pending} while the store's writer did not exist.
    *
-   * @return {@link GitWriter.Recreation#NONE} when no Work says it was written to the store (a new store)
+   * @return {@link GitWriter.Recreation#NONE} when the store was never written or no Work belongs there
    */
-  static GitWriter.Recreation recreation(GitStateStore store, List<Destination> destinations, List<Work> works) {
+  static GitWriter.Recreation recreation(GitStateStore store, List<Destination> destinations, List<Work> works,
+      StateStoreLayout.Limits limits) {
     String name = store.getMetadata().getName();
-    Map<String, Destination> ours = new java.util.TreeMap<>();
-    destinations.stream().filter(d -> d.getSpec() != null && d.getSpec().stateStoreRef != null
-        && name.equals(d.getSpec().stateStoreRef.name)).forEach(d -> ours.put(d.getMetadata().getName(), d));
+    List<Destination> ours = destinations.stream().filter(d -> d.getSpec() != null && d.getSpec().stateStoreRef != null
+        && name.equals(d.getSpec().stateStoreRef.name)).toList();
+    java.util.Set<String> ourNames = new java.util.HashSet<>();
+    ours.forEach(d -> ourNames.add(d.getMetadata().getName()));
+    String lastCommit = store.getStatus() == null ? null : store.getStatus().lastCommit;
+    boolean written = lastCommit != null || works.stream().anyMatch(w -> w.getStatus() != null
+        && w.getStatus().placements != null && w.getStatus().placements.stream().anyMatch(p -> ourNames.contains(
+            p.destination) && ("Written".equals(p.state) || p.commit != null)));
+    if (!written) {
+      return GitWriter.Recreation.NONE;
+    }
     List<GitWriter.Put> puts = new java.util.ArrayList<>();
     for (Work w : works) {
-      if (w.isMarkedForDeletion() || w.getStatus() == null || w.getStatus().placements == null) {
+      if (w.isMarkedForDeletion()) {
         continue;
       }
-      for (Work.Placement p : w.getStatus().placements) {
-        Destination d = ours.get(p.destination);
-        if (d == null || !("Written".equals(p.state) || p.commit != null)) {
-          continue;
-        }
+      for (Destination d : WorkScheduler.select(w, ours)) {
         try {
+          StateStoreLayout.validate(w, limits);
           puts.add(WorkReconciler.put(w, destinationDir(store, d), StateStoreLayout.ownerDir(w)));
         } catch (RuntimeException e) {
           LOG.warn("store {}: Work {}/{} is not re-published: {}", name, w.getMetadata().getNamespace(),
@@ -258,7 +266,8 @@ public final class StateStores implements AutoCloseable {
       return GitWriter.Recreation.NONE;
     }
     return new GitWriter.Recreation(puts, "the embedded repository /git/" + name + ".git was missing or empty (a new"
-        + " or wiped data volume)");
+        + " or wiped data volume)" + (lastCommit == null ? "" : "; it had held commit "
+        + lastCommit.substring(0, Math.min(7, lastCommit.length()))));
   }
 
   private static boolean sameTarget(GitWriter.Config a, GitWriter.Config b) {

@@ -74,6 +74,11 @@ class RepositoryRecreationApiServerTest {
         .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
   }
 
+  /** The object's resourceVersion and status, so a failed comparison shows what was written. */
+  private static String status(io.fabric8.kubernetes.api.model.HasMetadata o) {
+    return o.getMetadata().getResourceVersion() + " " + Serialization.JSON.valueToTree(o).path("status");
+  }
+
   @Test
   void aWipedDataDirectoryIsRecreatedFromClusterStateAndReported() throws Exception {
     KubernetesClient client = TestCluster.get().client();
@@ -157,9 +162,8 @@ class RepositoryRecreationApiServerTest {
         assertThat(storeTree).contains("clusters/dev/resources/" + ns + "/Redis/" + name + "/redis.yaml");
       }
       assertThat(componentTree).contains("README.md").contains("k8s/service.yaml");
-      bystanderVersion = client.resources(Component.class).inNamespace(ns).withName("catalog-only").get()
-          .getMetadata().getResourceVersion();
-      destinationVersion = client.resources(Destination.class).withName(ns).get().getMetadata().getResourceVersion();
+      bystanderVersion = status(client.resources(Component.class).inNamespace(ns).withName("catalog-only").get());
+      destinationVersion = status(client.resources(Destination.class).withName(ns).get());
     }
     assertThat(events(client, ns, "RepositoryRecreated")).as("a first start re-creates nothing").isEmpty();
 
@@ -198,7 +202,7 @@ class RepositoryRecreationApiServerTest {
           .contains(repo);
 
       // The Works settle on the new commit with no further commit, and the unrelated objects kept their
-      // resourceVersion.
+      // resourceVersion and status.
       String tip = git(storeRepo, "rev-parse", "main").trim();
       for (String name : works) {
         await().atMost(Duration.ofSeconds(30)).until(
@@ -207,10 +211,9 @@ class RepositoryRecreationApiServerTest {
                 && tip.equals(w.getStatus().placements.get(0).commit));
       }
       assertThat(commits(storeRepo)).isEqualTo(1);
-      assertThat(client.resources(Component.class).inNamespace(ns).withName("catalog-only").get().getMetadata()
-          .getResourceVersion()).isEqualTo(bystanderVersion);
-      assertThat(client.resources(Destination.class).withName(ns).get().getMetadata().getResourceVersion())
-          .isEqualTo(destinationVersion);
+      assertThat(status(client.resources(Component.class).inNamespace(ns).withName("catalog-only").get()))
+          .isEqualTo(bystanderVersion);
+      assertThat(status(client.resources(Destination.class).withName(ns).get())).isEqualTo(destinationVersion);
     }
   }
 }

@@ -13,22 +13,26 @@ import org.junit.jupiter.api.Test;
 /** Which Works a missing embedded repository gets back: {@link StateStores#recreation}, no cluster. */
 class StateStoresTest {
 
-  private static GitStateStore store(String name) {
+  private static GitStateStore store(String name, String lastCommit) {
     GitStateStore s = new GitStateStore();
     s.setMetadata(new ObjectMetaBuilder().withName(name).build());
     s.setSpec(new GitStateStore.Spec());
+    s.setStatus(new GitStateStore.Status());
+    s.getStatus().lastCommit = lastCommit;
     return s;
   }
 
   private static Destination destination(String name, String store, String path) {
     Destination d = new Destination();
-    d.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    d.setMetadata(new ObjectMetaBuilder().withName(name).withLabels(Map.of("env", name)).build());
     d.setSpec(new Destination.Spec());
     d.getSpec().stateStoreRef = new Destination.StateStoreRef();
     d.getSpec().stateStoreRef.name = store;
     d.getSpec().path = path;
     return d;
   }
+
+  private static final StateStoreLayout.Limits LIMITS = StateStoreLayout.Limits.DEFAULT;
 
   private static Work work(String name, String destination, String state, String commit) {
     Work w = new Work();
@@ -38,6 +42,9 @@ class StateStoresTest {
     w.getSpec().owner.kind = "Redis";
     w.getSpec().owner.namespace = "ns";
     w.getSpec().owner.name = name;
+    dev.tarmac.api.Selector sel = new dev.tarmac.api.Selector();
+    sel.matchLabels = Map.of("env", destination);
+    w.getSpec().destinationSelectors = List.of(sel);
     w.getSpec().files.add(new Work.WorkFile("redis.yaml", "kind: ConfigMap # " + name + "\n"));
     w.setStatus(new Work.Status());
     Work.Placement p = new Work.Placement();
@@ -49,28 +56,34 @@ class StateStoresTest {
   }
 
   @Test
-  void onlyWorksWrittenToTheStoresDestinationsComeBackAsTheyAreNow() {
+  void theWorksThatSelectTheStoresDestinationsComeBackAsTheyAreNow() {
     var destinations = List.of(destination("dev", "s1", "clusters/dev"), destination("prod", "s2", "prod"));
     Work deleting = work("gone", "dev", "Written", "abc");
     deleting.getMetadata().setDeletionTimestamp("2026-01-01T00:00:00Z");
-    var recreation = StateStores.recreation(store("s1"), destinations, List.of(
+    // r3's status says Pending (a restarted operator wrote that before the store's writer existed): its selectors
+    // decide, not its status.
+    var recreation = StateStores.recreation(store("s1", null), destinations, List.of(
         work("r1", "dev", "Written", "abc"),
         work("r2", "prod", "Written", "abc"),
         work("r3", "dev", "Pending", null),
         work("r4", "nowhere", "Written", "abc"),
-        deleting));
-    assertThat(recreation.works()).singleElement().satisfies(put -> {
-      assertThat(put.destinationDir()).isEqualTo("clusters/dev");
-      assertThat(put.ownerDir()).isEqualTo("resources/ns/Redis/r1");
-      assertThat(put.files()).isEqualTo(Map.of("redis.yaml", "kind: ConfigMap # r1\n"));
-    });
+        deleting), LIMITS);
+    assertThat(recreation.works()).extracting(GitWriter.Put::ownerDir)
+        .containsExactly("resources/ns/Redis/r1", "resources/ns/Redis/r3");
+    assertThat(recreation.works().get(0).destinationDir()).isEqualTo("clusters/dev");
+    assertThat(recreation.works().get(0).files()).isEqualTo(Map.of("redis.yaml", "kind: ConfigMap # r1\n"));
     assertThat(recreation.why()).contains("/git/s1.git was missing");
   }
 
   @Test
-  void aStoreNoWorkWasWrittenToIsNotRecreated() {
-    var recreation = StateStores.recreation(store("s1"), List.of(destination("dev", "s1", null)),
-        List.of(work("r1", "dev", "Pending", null)));
-    assertThat(recreation).isSameAs(GitWriter.Recreation.NONE);
+  void aStoreThatWasNeverWrittenIsNotRecreated() {
+    var destinations = List.of(destination("dev", "s1", null));
+    List<Work> pending = List.of(work("r1", "dev", "Pending", null));
+    assertThat(StateStores.recreation(store("s1", null), destinations, pending, LIMITS))
+        .isSameAs(GitWriter.Recreation.NONE);
+    // Its own status naming a commit is proof enough, even when every Work already says Pending.
+    var recreation = StateStores.recreation(store("s1", "0123456789abcdef"), destinations, pending, LIMITS);
+    assertThat(recreation.works()).hasSize(1);
+    assertThat(recreation.why()).contains("it had held commit 0123456");
   }
 }
