@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.tarmac.TarmacOperator;
 import dev.tarmac.api.Component;
 import dev.tarmac.api.Conditions;
-import dev.tarmac.api.Destination;
 import dev.tarmac.api.GitStateStore;
 import dev.tarmac.api.Selector;
 import dev.tarmac.api.Serialization;
@@ -138,7 +137,6 @@ class RepositoryRecreationApiServerTest {
     String storeTree;
     String componentTree;
     String bystanderVersion;
-    String destinationVersion;
     try (TarmacOperator first = operator(client, data)) {
       for (int i = 0; i < works.size(); i++) {
         client.resource(work(ns, works.get(i), Map.of("suite", ns), "v" + i)).create();
@@ -163,7 +161,6 @@ class RepositoryRecreationApiServerTest {
       }
       assertThat(componentTree).contains("README.md").contains("k8s/service.yaml");
       bystanderVersion = status(client.resources(Component.class).inNamespace(ns).withName("catalog-only").get());
-      destinationVersion = status(client.resources(Destination.class).withName(ns).get());
     }
     assertThat(events(client, ns, "RepositoryRecreated")).as("a first start re-creates nothing").isEmpty();
 
@@ -201,8 +198,9 @@ class RepositoryRecreationApiServerTest {
       assertThat(events(client, "svc", "RepositoryRecreated").get(0).getMessage()).contains(template)
           .contains(repo);
 
-      // The Works settle on the new commit with no further commit, and the unrelated objects kept their
-      // resourceVersion and status.
+      // The Works settle on the new commit with no further commit, and an unrelated object kept its resourceVersion
+      // and status. (The store's Destination is not unrelated: it follows the store's Ready, which passes through
+      // Connecting while a restarted operator makes the store's writer; that is the restart's, not the re-creation's.)
       String tip = git(storeRepo, "rev-parse", "main").trim();
       for (String name : works) {
         await().atMost(Duration.ofSeconds(30)).until(
@@ -213,7 +211,6 @@ class RepositoryRecreationApiServerTest {
       assertThat(commits(storeRepo)).isEqualTo(1);
       assertThat(status(client.resources(Component.class).inNamespace(ns).withName("catalog-only").get()))
           .isEqualTo(bystanderVersion);
-      assertThat(status(client.resources(Destination.class).withName(ns).get())).isEqualTo(destinationVersion);
     }
   }
 }
