@@ -4,14 +4,49 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tarmac.api.Destination;
 import dev.tarmac.api.GitStateStore;
+import dev.tarmac.api.Serialization;
 import dev.tarmac.api.Work;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Which Works a missing embedded repository gets back: {@link StateStores#recreation}, no cluster. */
+/**
+ * The writers StateStores keeps per store, and which Works a missing embedded repository gets back
+ * ({@link StateStores#recreation}), without a cluster.
+ */
 class StateStoresTest {
+
+  @TempDir
+  Path dir;
+
+  /** A store on an external URL (nothing is fetched until a change): no embedded repository to check or re-create. */
+  private GitStateStore external(String name, String authorName) throws Exception {
+    return Serialization.YAML.readValue("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: GitStateStore
+        metadata: {name: %s}
+        spec: {url: %s, branch: main, author: {name: %s, email: platform@example.com}}
+        """.formatted(name, dir.resolve("remote.git").toUri(), authorName), GitStateStore.class);
+  }
+
+  @Test
+  void theSameStoreKeepsItsWriterAndAChangedAuthorGetsANewOne() throws Exception {
+    StateStores stores = new StateStores(null, dir, StateStoreLayout.Limits.DEFAULT);
+    try {
+      GitWriter first = stores.writer(external("s", "Platform"), GitCredentials.NONE);
+      Thread.sleep(1100); // a PersonIdent made a second later carries a later time: not a new configuration
+      GitWriter again = stores.writer(external("s", "Platform"), GitCredentials.NONE);
+      assertThat(again).isSameAs(first);
+      GitWriter renamed = stores.writer(external("s", "Platform Team"), GitCredentials.NONE);
+      assertThat(renamed).isNotSameAs(first);
+      assertThat(renamed.config().author().getName()).isEqualTo("Platform Team");
+    } finally {
+      stores.close();
+    }
+  }
 
   private static GitStateStore store(String name, String lastCommit) {
     GitStateStore s = new GitStateStore();
