@@ -37,6 +37,8 @@ wait_ready() { # kind name namespace
 }
 
 down
+# A demo starts from nothing: a fresh API server and an empty data folder. The operator keeps its repositories (the
+# embedded store's, each scaffolded Component's) in $state/data, left in place after the demo and `make demo-down`.
 rm -rf "$state"
 mkdir -p "$state"
 trap 'echo; echo "demo: stopping"; down; exit 130' INT TERM

@@ -6,6 +6,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 state=${TARMAC_RUN_DIR:-$repo/.demo/run}
 port=${TARMAC_HTTP_PORT:-8080}
+# The repositories live in $state/data (embedded stores, scaffolded Components): a second `make run` finds them
+# again, with the API server state in $state/cluster (docs/reliability.md, "Restarts and lost volumes").
 mkdir -p "$state"
 trap '"$here/cluster.sh" stop "$state/cluster"' EXIT
 kubeconfig=$("$here/cluster.sh" start "$state/cluster")

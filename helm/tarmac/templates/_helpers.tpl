@@ -58,3 +58,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "tarmac.connectionSecretsRole" -}}
 {{- printf "%s-connection-secrets" (include "tarmac.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+
+{{/*
+"true" when several replicas share one PersistentVolumeClaim that only one node may mount (no ReadWriteMany).
+*/}}
+{{- define "tarmac.sharedNodeVolume" -}}
+{{- if and .Values.persistence.enabled (gt (int .Values.replicas) 1) (not (has "ReadWriteMany" .Values.persistence.accessModes)) -}}true{{- else -}}false{{- end -}}
+{{- end -}}

@@ -84,6 +84,10 @@ public class Component extends CustomResource<Component.Spec, Component.Status> 
     public List<Link> links = new ArrayList<>();
     @JsonPropertyDescription("The rescaffold annotation value this scaffold was made for.")
     public String scaffoldToken;
+    @JsonPropertyDescription("When the scaffolded repository was last re-created (RFC 3339): it was missing from the"
+        + " embedded Git server (a new or wiped data volume) and was rendered again from the Template and"
+        + " spec.template.values; its earlier history is lost.")
+    public String recreatedAt;
   }
 
   /** One scaffolder step's result. */

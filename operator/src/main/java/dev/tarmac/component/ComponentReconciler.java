@@ -119,18 +119,46 @@ public final class ComponentReconciler implements Reconciler<Component> {
       status.steps = new ArrayList<>();
       status.scaffoldToken = token;
     }
+    String recreate = null;
     if (!rescaffold && Conditions.isTrue(status, "Scaffolded")) {
-      Conditions.setTrue(status, Conditions.READY, "Scaffolded", "scaffolded into " + status.repositoryUrl,
-          generation);
-      return StatusChange.control(before, component);
+      String missing = missingRepository(status);
+      if (missing == null) {
+        Conditions.setTrue(status, Conditions.READY, "Scaffolded", "scaffolded into " + status.repositoryUrl,
+            generation);
+        return StatusChange.control(before, component);
+      }
+      // The repository is gone (a new or wiped data volume): render it again from the Template and the recorded
+      // values, and publish it as a new repository; the steps with effects elsewhere stay done.
+      String templateName = component.getSpec().template.name;
+      if (client.resources(Template.class).withName(templateName).get() == null) {
+        String message = "repository " + missing + " is missing from the embedded Git server (a new or wiped data"
+            + " volume) and Template " + templateName + " no longer exists, so it cannot be re-created: apply"
+            + " Template " + templateName + " again and it is re-created within 30 s";
+        Conditions.setFalse(status, Conditions.READY, "RepositoryMissing", message, generation);
+        var control = StatusChange.control(before, component);
+        if (control.isPatchStatus()) {
+          events.warning(component, "RepositoryMissing", message);
+        }
+        return control.rescheduleAfter(30_000);
+      }
+      status.steps.removeIf(step -> "publish:git".equals(step.action));
+      recreate = "Re-created from Template " + templateName + " and spec.template.values: repository " + missing
+          + " was missing (a new or wiped data volume)";
     }
     // Every render of one scaffold shares a budget (total output and time, RenderLimits.DEFAULT); a template that
     // breaks it fails this Component (TemplateLimitExceeded), never the operator.
     try (RenderBudget budget = RenderBudget.open(RenderLimits.DEFAULT)) {
-      scaffold(component, status, generation);
-      Conditions.setTrue(status, "Scaffolded", "Scaffolded", "scaffolded from Template "
-          + component.getSpec().template.name + "; later Template changes do not rewrite it until annotation "
-          + RESCAFFOLD + " changes", generation);
+      scaffold(component, status, generation, recreate);
+      if (recreate != null) {
+        status.recreatedAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        Conditions.setTrue(status, "Scaffolded", "Recreated", recreate.replaceFirst("^Re-created", "re-created at "
+            + status.recreatedAt) + "; its history before commit " + abbreviate(status.commit) + " is lost",
+            generation);
+      } else {
+        Conditions.setTrue(status, "Scaffolded", "Scaffolded", "scaffolded from Template "
+            + component.getSpec().template.name + "; later Template changes do not rewrite it until annotation "
+            + RESCAFFOLD + " changes", generation);
+      }
       Conditions.setTrue(status, Conditions.READY, "Scaffolded", "scaffolded into " + status.repositoryUrl,
           generation);
     } catch (ScaffoldException e) {
@@ -143,12 +171,45 @@ public final class ComponentReconciler implements Reconciler<Component> {
       return e.retry ? control.rescheduleAfter(30_000) : control;
     }
     var control = StatusChange.control(before, component);
-    if (control.isPatchStatus()) {
+    if (control.isPatchStatus() && recreate != null) {
+      events.warning(component, "RepositoryRecreated", recreate + "; published again at "
+          + abbreviate(status.commit));
+    } else if (control.isPatchStatus()) {
       events.normal(component, "Scaffolded", "scaffolded into " + status.repositoryUrl
           + (status.commit == null ? "" : " at " + status.commit) + (token.isEmpty() ? "" : " (" + RESCAFFOLD + "="
           + token + ")"));
     }
     return control;
+  }
+
+  private static String abbreviate(String commit) {
+    return commit == null ? "(none)" : commit.substring(0, Math.min(7, commit.length()));
+  }
+
+  /**
+   * The first repository a succeeded {@code publish:git} step wrote that the embedded Git server no longer has, as
+   * its name; null when all are there.
+   */
+  private String missingRepository(Component.Status status) {
+    for (Component.StepResult step : status.steps) {
+      String url = step.output == null ? null : step.output.get("remoteUrl");
+      if (!"publish:git".equals(step.action) || !"Succeeded".equals(step.phase) || url == null) {
+        continue;
+      }
+      String repo = repositoryName(url);
+      if (repo != null && !publisher.exists(repo)) {
+        return repo;
+      }
+    }
+    return null;
+  }
+
+  /** The repository name in a {@code publish:git} remote URL, {@code <base>/<name>.git}; null when it has none. */
+  static String repositoryName(String remoteUrl) {
+    int slash = remoteUrl.lastIndexOf('/');
+    String last = remoteUrl.substring(slash + 1);
+    String name = last.endsWith(".git") ? last.substring(0, last.length() - 4) : last;
+    return name.isEmpty() ? null : name;
   }
 
   /** A scaffold that cannot finish now: reason, message, and whether a retry may help. */
@@ -163,7 +224,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
     }
   }
 
-  private void scaffold(Component component, Component.Status status, Long generation) {
+  private void scaffold(Component component, Component.Status status, Long generation, String recreate) {
     String templateName = component.getSpec().template.name;
     Template template = client.resources(Template.class).withName(templateName).get();
     if (template == null) {
@@ -192,7 +253,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
     Map<String, RepositoryPublisher.File> workspace = new TreeMap<>();
     // A commit recorded by an earlier scaffold makes this a rescaffold: the Template's gitCommitMessage is meant for
     // the initial commit, so a commit on top says why it was made instead.
-    String rescaffoldMessage = status.commit == null ? null : "Rescaffolded from Template " + templateName + " ("
+    String rescaffoldMessage = recreate != null ? recreate : status.commit == null ? null : "Rescaffolded from Template " + templateName + " ("
         + (status.scaffoldToken == null || status.scaffoldToken.isEmpty() ? "annotation " + RESCAFFOLD + " removed"
         : RESCAFFOLD + ": " + status.scaffoldToken) + ")";
     Map<String, Component.StepResult> previous = new LinkedHashMap<>();

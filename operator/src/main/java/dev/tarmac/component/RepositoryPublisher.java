@@ -58,6 +58,11 @@ public final class RepositoryPublisher {
     this.server = server;
   }
 
+  /** True when repository {@code repo} exists on the embedded Git server. */
+  public boolean exists(String repo) {
+    return server.exists(repo);
+  }
+
   /**
    * Makes branch {@code branch} of repository {@code repo} hold exactly {@code files}. A new repository gets them as
    * its first commit. A repository scaffolded for {@code owner} before (its branch tip names the UID) gets a new

@@ -53,6 +53,22 @@ public final class EmbeddedGitServer {
     return dir;
   }
 
+  /**
+   * True when repository {@code name} exists and its branch {@code branch} has a commit: false for a repository that
+   * is missing (a new or wiped data volume) or was created but never written.
+   */
+  public boolean hasBranch(String name, String branch) {
+    if (!exists(name)) {
+      return false;
+    }
+    try (Repository r = new FileRepositoryBuilder().setGitDir(root.resolve(name + ".git").toFile())
+        .setMustExist(true).build()) {
+      return r.resolve("refs/heads/" + branch) != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** True when repository {@code name} exists. */
   public boolean exists(String name) {
     return NAME.matcher(name).matches() && Files.isDirectory(root.resolve(name + ".git"));

@@ -29,7 +29,9 @@ import java.util.stream.Collectors;
 /**
  * Reconciles a GitStateStore into a running {@link GitWriter} and reports the store's state: {@code Ready} (the
  * remote answered; reason {@code HistoryRewritten} for {@link #HISTORY_REWRITTEN_SHOWN_MS} after the writer found its
- * commits dropped from the remote and re-published the Works, with a Warning Event), last commit SHA and time, last
+ * commits dropped from the remote and re-published the Works, and {@code RepositoryRecreated} for as long after an
+ * embedded repository found missing or empty at start was re-created with the Works that said they were in it, each
+ * with a Warning Event), last commit SHA and time, last
  * error and next retry. Credentials come from the Secret named by {@code spec.secretRef} (keys {@code username}/
  * {@code password}, or {@code sshPrivateKey}/{@code knownHosts}); they are never logged or put in status, which names
  * only the Secret and the resourceVersion in use.
@@ -133,7 +135,11 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
         generation);
     long rewrittenShownFor = state.historyRewrittenAt() == null ? 0
         : state.historyRewrittenAt().toEpochMilli() + HISTORY_REWRITTEN_SHOWN_MS - System.currentTimeMillis();
-    if (state.ready() && rewrittenShownFor > 0) {
+    long recreatedShownFor = state.recreatedAt() == null ? 0
+        : state.recreatedAt().toEpochMilli() + HISTORY_REWRITTEN_SHOWN_MS - System.currentTimeMillis();
+    if (state.ready() && recreatedShownFor > 0) {
+      Conditions.setTrue(status, Conditions.READY, "RepositoryRecreated", state.recreated(), generation);
+    } else if (state.ready() && rewrittenShownFor > 0) {
       Conditions.setTrue(status, Conditions.READY, "HistoryRewritten", state.historyRewritten(), generation);
     } else if (state.ready()) {
       Conditions.setTrue(status, Conditions.READY, "Reachable", "the remote answered; branch "
@@ -164,12 +170,16 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
         && !state.lastError().equals(before.path("lastError").asText(null))) {
       events.warning(store, state.reason(), state.lastError());
     }
-    if (control.isPatchStatus() && rewrittenShownFor > 0 && state.ready()
+    if (control.isPatchStatus() && recreatedShownFor > 0 && state.ready()
+        && !state.recreated().equals(readyMessage(before))) {
+      events.warning(store, "RepositoryRecreated", state.recreated());
+    } else if (control.isPatchStatus() && rewrittenShownFor > 0 && state.ready()
         && !state.historyRewritten().equals(readyMessage(before))) {
       events.warning(store, "HistoryRewritten", state.historyRewritten());
     }
     // Back to Reachable once the notice has been shown long enough, even if the writer stays quiet.
-    return rewrittenShownFor > 0 ? control.rescheduleAfter(rewrittenShownFor) : control;
+    long shownFor = Math.max(rewrittenShownFor, recreatedShownFor);
+    return shownFor > 0 ? control.rescheduleAfter(shownFor) : control;
   }
 
   private static String readyMessage(com.fasterxml.jackson.databind.JsonNode status) {

@@ -126,10 +126,26 @@ public final class GitWriter implements AutoCloseable {
    * @param historyRewritten what happened at the last rewrite and what the writer re-published, for a person; null
    *     when none was seen
    * @param historyRewrittenAt when the last rewrite was found; null when none was seen
+   * @param recreated what this writer found missing at start and re-published, for a person; null when it did not
+   *     re-create the repository
+   * @param recreatedAt when the commit that re-created the repository was made; null when none was
    */
   public record State(boolean ready, String lastCommit, Instant lastCommitTime, String lastError, String reason,
       Instant nextRetry, int pending, long commits, long historyRewrites, String historyRewritten,
-      Instant historyRewrittenAt) {
+      Instant historyRewrittenAt, String recreated, Instant recreatedAt) {
+  }
+
+  /**
+   * Works to write back into a repository found missing (or empty) at start while Works say they were published to
+   * it: they are the writer's first batch, so they go into one commit, made through the same batch path as every
+   * other write (and reported like a history rewrite: {@link State#recreated()}).
+   *
+   * @param works one {@link Put} per placement to re-publish
+   * @param why what was found, for the report, e.g. "repository /git/default.git was missing"
+   */
+  public record Recreation(List<Put> works, String why) {
+    /** Nothing to re-create. */
+    public static final Recreation NONE = new Recreation(List.of(), null);
   }
 
   /**
@@ -182,7 +198,12 @@ public final class GitWriter implements AutoCloseable {
   private final Thread thread;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Consumer<State> onState;
-  private volatile State state = new State(false, null, null, null, null, null, 0, 0, 0, null, null);
+  private volatile State state = new State(false, null, null, null, null, null, 0, 0, 0, null, null, null, null);
+  /** Works still to re-publish into a re-created repository (the first batch), and why; 0 once committed. */
+  private int recreating;
+  private final String recreatingWhy;
+  private String recreated;
+  private Instant recreatedAt;
   private Repository repo;
   private boolean tipKnown;
   private long lastCommitNanos = System.nanoTime() - COMMIT_INTERVAL.toNanos();
@@ -208,11 +229,27 @@ public final class GitWriter implements AutoCloseable {
    * @param onState called on the writer thread after every attempt, for status (may be a no-op)
    */
   public GitWriter(Config config, Path cacheDir, Consumer<State> onState) {
-    this(config, cacheDir, onState, HISTORY_CHECK_INTERVAL);
+    this(config, cacheDir, onState, HISTORY_CHECK_INTERVAL, Recreation.NONE);
+  }
+
+  /**
+   * As {@link #GitWriter(Config, Path, Consumer)}, first re-publishing {@code recreation}'s Works in one commit (the
+   * writer's first batch; queued before its thread starts, so nothing else can be committed before them).
+   */
+  public GitWriter(Config config, Path cacheDir, Consumer<State> onState, Recreation recreation) {
+    this(config, cacheDir, onState, HISTORY_CHECK_INTERVAL, recreation);
   }
 
   /** As {@link #GitWriter(Config, Path, Consumer)}, checking the remote's history every {@code historyCheck} idle. */
   GitWriter(Config config, Path cacheDir, Consumer<State> onState, Duration historyCheck) {
+    this(config, cacheDir, onState, historyCheck, Recreation.NONE);
+  }
+
+  private GitWriter(Config config, Path cacheDir, Consumer<State> onState, Duration historyCheck,
+      Recreation recreation) {
+    this.recreating = recreation.works().size();
+    this.recreatingWhy = recreation.why();
+    recreation.works().forEach(put -> queue.add(new Pending(put, new CompletableFuture<>())));
     this.config = config;
     this.onState = onState;
     this.historyCheckInterval = historyCheck;
@@ -347,7 +384,7 @@ public final class GitWriter implements AutoCloseable {
   private void setState(boolean ready, String commit, Instant time, String error, String reason, Instant next,
       long commits) {
     State now = new State(ready, commit, time, error, reason, next, queue.size(), commits, historyRewrites,
-        historyRewritten, historyRewrittenAt);
+        historyRewritten, historyRewrittenAt, recreated, recreatedAt);
     if (now.equals(state)) {
       // An idle history check that found nothing new wakes no listener (each would reconcile the store).
       return;
@@ -461,6 +498,14 @@ public final class GitWriter implements AutoCloseable {
       }
     }
     lastTip = tip;
+    if (recreating > 0) {
+      recreated = recreatingWhy + "; Tarmac re-created it and re-published the " + recreating + " Work(s) placed"
+          + " on it " + (tip == null ? "(they had no files)" : "in one commit, " + tip.abbreviate(7).name())
+          + "; the history before that commit is lost";
+      recreatedAt = Instant.now();
+      recreating = 0;
+      LOG.warn("{}", recreated);
+    }
     if (pushed || dropped != null) {
       // After a rewrite the new tip holds everything this writer wrote, so it is what the remote must keep next.
       lastPushed = tip;
@@ -747,7 +792,7 @@ public final class GitWriter implements AutoCloseable {
       PersonIdent who = new PersonIdent(config.author(), Instant.now(), java.time.ZoneOffset.UTC);
       commit.setAuthor(who);
       commit.setCommitter(who);
-      commit.setMessage(message(changed, batch.size(), republished));
+      commit.setMessage(message(changed, batch.size(), republished, recreating));
       ObjectId id = inserter.insert(commit);
       inserter.flush();
       return new Built(id, republished);
@@ -780,9 +825,11 @@ public final class GitWriter implements AutoCloseable {
     }
   }
 
-  private static String message(Set<String> changed, int changes, int republished) {
+  private static String message(Set<String> changed, int changes, int republished, int recreating) {
     StringBuilder m = new StringBuilder("tarmac: ");
-    if (republished > 0) {
+    if (recreating > 0) {
+      m.append("re-publish ").append(recreating).append(" Work(s) into the re-created repository");
+    } else if (republished > 0) {
       m.append("re-publish ").append(republished).append(" Work(s) after the branch's history was rewritten");
     } else if (changed.size() == 1) {
       m.append(changed.iterator().next());

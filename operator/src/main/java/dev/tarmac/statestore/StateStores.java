@@ -2,6 +2,7 @@ package dev.tarmac.statestore;
 
 import dev.tarmac.api.Destination;
 import dev.tarmac.api.GitStateStore;
+import dev.tarmac.api.Work;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -176,10 +177,15 @@ public final class StateStores implements AutoCloseable {
   public GitWriter writer(GitStateStore store, GitCredentials credentials) {
     String name = store.getMetadata().getName();
     var spec = store.getSpec();
-    String url = spec.url == null || spec.url.isBlank() ? embedded.writerUrl(name) : spec.url;
     String branch = spec.branch == null || spec.branch.isBlank() ? "main" : spec.branch;
     PersonIdent author = new PersonIdent(spec.author != null && spec.author.name != null ? spec.author.name : "Tarmac",
         spec.author != null && spec.author.email != null ? spec.author.email : "tarmac@tarmac.dev");
+    // Checked before writerUrl creates the repository: an embedded repository that is missing or empty while Works
+    // say they were published to it (a new or wiped data volume) gets them back in the new writer's first commit.
+    GitWriter current = writers.get(name);
+    GitWriter.Recreation recreation = (spec.url == null || spec.url.isBlank()) && current == null
+        && !embedded.hasBranch(name, branch) ? recreation(store, branch) : GitWriter.Recreation.NONE;
+    String url = spec.url == null || spec.url.isBlank() ? embedded.writerUrl(name) : spec.url;
     GitWriter.Config config = new GitWriter.Config(name, url, branch, credentials, author);
     return writers.compute(name, (k, existing) -> {
       if (existing != null && sameTarget(existing.config(), config)) {
@@ -193,7 +199,7 @@ public final class StateStores implements AutoCloseable {
         if (s.historyRewrites() > rewritesSeen.getAndSet(s.historyRewrites())) {
           destinationListeners.forEach(Runnable::run);
         }
-      });
+      }, existing == null ? recreation : GitWriter.Recreation.NONE);
       if (existing != null) {
         // New URL, branch or credentials (a rotated Secret): the changes the old writer still held are written by
         // the new one, so no Work waits for its next reconcile.
@@ -203,6 +209,65 @@ public final class StateStores implements AutoCloseable {
       }
       return fresh;
     });
+  }
+
+  /** What to re-publish into the missing embedded repository of {@code store}: Works listed from the API server. */
+  private GitWriter.Recreation recreation(GitStateStore store, String branch) {
+    List<Work> works = client.resources(Work.class).inAnyNamespace().list().getItems();
+    var recreation = recreation(store, destinations(), works, limits);
+    if (!recreation.works().isEmpty()) {
+      LOG.warn("store {}: the embedded repository has no branch {} although the store was written before;"
+          + " re-publishing {} Work placement(s) in one commit", store.getMetadata().getName(), branch,
+          recreation.works().size());
+    }
+    return recreation;
+  }
+
+  /**
+   * The Works to put back into the embedded repository of {@code store} when it is missing or empty. Only a store that
+   * had been written is re-created: its {@code status.lastCommit} names a commit, or a Work's status records a
+   * placement {@code Written} on one of its Destinations (a new store is simply created). What goes back is what the
+   * cluster says belongs there now: every Work (not being deleted, with files that can be laid out) whose selectors
+   * match a Destination of this store, as its current {@code spec.files}. Work status is not relied on for that list:
+   * a restarted operator may already have marked placements {@code Pending} while the store's writer did not exist.
+   *
+   * @return {@link GitWriter.Recreation#NONE} when the store was never written or no Work belongs there
+   */
+  static GitWriter.Recreation recreation(GitStateStore store, List<Destination> destinations, List<Work> works,
+      StateStoreLayout.Limits limits) {
+    String name = store.getMetadata().getName();
+    List<Destination> ours = destinations.stream().filter(d -> d.getSpec() != null && d.getSpec().stateStoreRef != null
+        && name.equals(d.getSpec().stateStoreRef.name)).toList();
+    java.util.Set<String> ourNames = new java.util.HashSet<>();
+    ours.forEach(d -> ourNames.add(d.getMetadata().getName()));
+    String lastCommit = store.getStatus() == null ? null : store.getStatus().lastCommit;
+    boolean written = lastCommit != null || works.stream().anyMatch(w -> w.getStatus() != null
+        && w.getStatus().placements != null && w.getStatus().placements.stream().anyMatch(p -> ourNames.contains(
+            p.destination) && ("Written".equals(p.state) || p.commit != null)));
+    if (!written) {
+      return GitWriter.Recreation.NONE;
+    }
+    List<GitWriter.Put> puts = new java.util.ArrayList<>();
+    for (Work w : works) {
+      if (w.isMarkedForDeletion()) {
+        continue;
+      }
+      for (Destination d : WorkScheduler.select(w, ours)) {
+        try {
+          StateStoreLayout.validate(w, limits);
+          puts.add(WorkReconciler.put(w, destinationDir(store, d), StateStoreLayout.ownerDir(w)));
+        } catch (RuntimeException e) {
+          LOG.warn("store {}: Work {}/{} is not re-published: {}", name, w.getMetadata().getNamespace(),
+              w.getMetadata().getName(), e.getMessage());
+        }
+      }
+    }
+    if (puts.isEmpty()) {
+      return GitWriter.Recreation.NONE;
+    }
+    return new GitWriter.Recreation(puts, "the embedded repository /git/" + name + ".git was missing or empty (a new"
+        + " or wiped data volume)" + (lastCommit == null ? "" : "; it had held commit "
+        + lastCommit.substring(0, Math.min(7, lastCommit.length()))));
   }
 
   private static boolean sameTarget(GitWriter.Config a, GitWriter.Config b) {

@@ -103,9 +103,6 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
     List<Work.Placement> placements = new ArrayList<>();
     List<String> waiting = new ArrayList<>();
     String storeProblem = null;
-    Map<String, String> files = new LinkedHashMap<>();
-    work.getSpec().files.forEach(f -> files.put(f.path, f.content == null ? "" : f.content));
-    String key = StateStoreLayout.indexKey(work);
 
     for (Destination d : targets) {
       String name = d.getMetadata().getName();
@@ -123,7 +120,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       }
       String destDir = StateStores.destinationDir(store, d);
       p.path = destDir + "/" + ownerDir;
-      InFlight f = placement(work, name, writer, new GitWriter.Put(destDir, ownerDir, key, files));
+      InFlight f = placement(work, name, writer, put(work, destDir, ownerDir));
       if (f.future().isDone() && !f.future().isCompletedExceptionally()) {
         p.commit = f.future().join().commit();
         p.state = "Written";
@@ -186,6 +183,16 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
           generation);
     }
     return StatusChange.control(before, work);
+  }
+
+  /**
+   * The change that makes the Work's files in Destination folder {@code destDir} be its {@code spec.files}: what a
+   * reconcile writes, and what a re-created repository gets back ({@link StateStores}).
+   */
+  static GitWriter.Put put(Work work, String destDir, String ownerDir) {
+    Map<String, String> files = new LinkedHashMap<>();
+    work.getSpec().files.forEach(f -> files.put(f.path, f.content == null ? "" : f.content));
+    return new GitWriter.Put(destDir, ownerDir, StateStoreLayout.indexKey(work), files);
   }
 
   /**

@@ -93,12 +93,19 @@ class HelmChartTest {
     assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
     assertThat(c.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/healthz");
     assertThat(c.path("resources").path("limits").path("memory").asText()).isEqualTo("1Gi");
-    assertThat(pod.path("volumes").toString()).contains("\"emptyDir\"");
+    // The repositories are persisted by default, on a claim `helm uninstall` keeps.
+    JsonNode claim = Chart.find(docs, "PersistentVolumeClaim", "tarmac-data").orElseThrow();
+    assertThat(claim.path("spec").path("accessModes").toString()).isEqualTo("[\"ReadWriteOnce\"]");
+    assertThat(claim.path("spec").path("resources").path("requests").path("storage").asText()).isEqualTo("5Gi");
+    assertThat(claim.path("spec").has("storageClassName")).as("the cluster's default StorageClass").isFalse();
+    assertThat(claim.path("metadata").path("annotations").path("helm.sh/resource-policy").asText()).isEqualTo("keep");
+    assertThat(pod.path("volumes").toString()).contains("\"claimName\":\"tarmac-data\"")
+        .doesNotContain("\"name\":\"data\",\"emptyDir\"");
+    assertThat(pod.has("affinity")).as("one replica needs no co-location").isFalse();
 
     assertThat(Chart.find(docs, "Service", "tarmac")).isPresent();
     assertThat(Chart.find(docs, "ServiceMonitor", "")).isEmpty();
     assertThat(Chart.find(docs, "PodDisruptionBudget", "")).isEmpty();
-    assertThat(Chart.find(docs, "PersistentVolumeClaim", "")).isEmpty();
     assertThat(Chart.find(docs, "Scorecard", "service-maturity")).isPresent();
     assertThat(Chart.find(docs, "GitStateStore", "")).as("no external store unless git.defaultStore.url").isEmpty();
   }
@@ -223,6 +230,40 @@ class HelmChartTest {
     assertThat(selects(Chart.find(docs, "Service", "tarmac-git").orElseThrow(), pod)).isTrue();
     assertThat(rules(docs, "Role", "tarmac")).noneMatch(r -> r.path("resources").toString().contains("pods"));
     assertThat(args(docs)).noneMatch(a -> a.startsWith("--lease-"));
+  }
+
+  @Test
+  void persistenceCanBeTurnedOffAndFollowsTheReplicasAndAccessMode() throws IOException {
+    // Opt-out: an emptyDir, no claim, and NOTES say what that costs.
+    List<JsonNode> off = render(t -> t.set("persistence.enabled", false));
+    assertThat(Chart.find(off, "PersistentVolumeClaim", "")).isEmpty();
+    assertThat(deployment(off).path("spec").path("template").path("spec").path("volumes").toString())
+        .contains("{\"name\":\"data\",\"emptyDir\":{}}");
+    assertThat(deployment(off).path("spec").path("strategy").path("type").asText()).isEqualTo("Recreate");
+
+    // Size and StorageClass reach the claim.
+    JsonNode claim = Chart.find(render(t -> t.set("persistence.size", "20Gi").set("persistence.storageClass", "fast")),
+        "PersistentVolumeClaim", "tarmac-data").orElseThrow();
+    assertThat(claim.path("spec").path("resources").path("requests").path("storage").asText()).isEqualTo("20Gi");
+    assertThat(claim.path("spec").path("storageClassName").asText()).isEqualTo("fast");
+
+    // One replica with leader election on still replaces the pod (Recreate): an RWO volume cannot move while held.
+    assertThat(deployment(render(t -> t.set("leaderElection.enabled", true))).path("spec").path("strategy")
+        .path("type").asText()).isEqualTo("Recreate");
+
+    // Two replicas on one ReadWriteOnce claim: both must run on the node that mounts it.
+    JsonNode rwo = deployment(render(t -> t.set("replicas", 2).set("affinity.nodeAffinity.x", "y")))
+        .path("spec").path("template").path("spec").path("affinity");
+    JsonNode term = rwo.path("podAffinity").path("requiredDuringSchedulingIgnoredDuringExecution").get(0);
+    assertThat(term.path("topologyKey").asText()).isEqualTo("kubernetes.io/hostname");
+    assertThat(term.path("labelSelector").path("matchLabels").path("app.kubernetes.io/name").asText())
+        .isEqualTo("tarmac");
+    assertThat(rwo.path("nodeAffinity").path("x").asText()).as("the user's affinity is kept").isEqualTo("y");
+
+    // ReadWriteMany: replicas may spread over nodes, no co-location.
+    JsonNode rwx = deployment(render(t -> t.set("replicas", 2).set("persistence.accessModes[0]", "ReadWriteMany")))
+        .path("spec").path("template").path("spec");
+    assertThat(rwx.has("affinity")).isFalse();
   }
 
   @Test

@@ -48,6 +48,33 @@ class GitWriterTest {
   }
 
   @Test
+  void aRecreationIsTheFirstCommitAndHoldsEveryWorkAndIsReported() throws Exception {
+    Path bare = GitCli.bareRepo(tmp, "embedded");
+    List<GitWriter.Put> works = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      works.add(put("clusters/dev", i, "x"));
+    }
+    try (GitWriter w = new GitWriter(new GitWriter.Config("store", bare.toUri().toString(), "main",
+        GitCredentials.NONE, new PersonIdent("Tarmac", "tarmac@tarmac.dev")), tmp.resolve("cache"), s -> { },
+        new GitWriter.Recreation(works, "repository x was missing"))) {
+      w.probe().get(30, TimeUnit.SECONDS);
+      assertThat(git(bare, "rev-list", "--count", "main").trim()).isEqualTo("1");
+      assertThat(git(bare, "log", "-1", "--format=%s", "main").trim())
+          .isEqualTo("tarmac: re-publish 30 Work(s) into the re-created repository");
+      assertThat(git(bare, "ls-tree", "-r", "--name-only", "main")).contains(
+          "clusters/dev/resources/default/Redis/r29/nested/service.yaml");
+      assertThat(w.state().recreated()).startsWith("repository x was missing; Tarmac re-created it and re-published the 30 Work(s)")
+          .contains("in one commit, " + git(bare, "rev-parse", "--short=7", "main").trim());
+      assertThat(w.state().recreatedAt()).isNotNull();
+      // Later writes are ordinary commits and do not report a re-creation again.
+      var at = w.state().recreatedAt();
+      w.submit(put("clusters/dev", 99, "y")).get(30, TimeUnit.SECONDS);
+      assertThat(git(bare, "log", "-1", "--format=%s", "main").trim()).doesNotContain("re-created");
+      assertThat(w.state().recreatedAt()).isEqualTo(at);
+    }
+  }
+
+  @Test
   void fiftyConcurrentWorksLandOnceInFewCommitsAndFsckIsClean() throws Exception {
     Path bare = GitCli.bareRepo(tmp, "remote");
     try (GitWriter w = writer(bare.toUri().toString())) {
