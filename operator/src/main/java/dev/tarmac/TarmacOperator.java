@@ -223,7 +223,11 @@ public final class TarmacOperator implements AutoCloseable {
     }
     register(new GitStateStoreReconciler(client, stateStores, events, secretAccess));
     register(new DestinationReconciler(stateStores, events));
-    register(new WorkReconciler(stateStores, events));
+    WorkReconciler works = new WorkReconciler(stateStores, events);
+    register(works);
+    io.micrometer.core.instrument.FunctionCounter.builder("tarmac.work.confirmations", works,
+        WorkReconciler::confirmations).description("Work reconciles that found every placement committed")
+        .register(metrics);
     PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
         Math.max(4, settings.reconcileThreads()));

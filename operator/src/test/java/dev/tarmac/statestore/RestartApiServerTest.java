@@ -1,0 +1,230 @@
+package dev.tarmac.statestore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.TarmacOperator;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.GitStateStore;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.Work;
+import dev.tarmac.testing.TestCluster;
+import dev.tarmac.testing.TestPromises;
+import dev.tarmac.testing.TestStores;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 16 part 3: a restarted operator is invisible from outside. 100 Ready requests of a built-in-step Promise
+ * publish their Works to a real {@code git daemon} on 127.0.0.1; the operator is closed and a new one started on the
+ * same data directory. Counted by the API server ({@code apiserver_request_total}) and the Git remote, not by our own
+ * counters: zero status writes, zero writes of any kind to Tarmac's objects, zero commits, and a watch started before
+ * the restart never sees a request leave {@code Ready=True}.
+ */
+@Tag("apiserver")
+class RestartApiServerTest {
+
+  static final int REQUESTS = 100;
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void aRestartedOperatorMakesNoWritesNoCommitsAndNoReadyFlip() throws Exception {
+    KubernetesClient client = TestCluster.get().client();
+    String suite = TestCluster.get().newNamespace("restart");
+    String group = suite + ".example.dev";
+    Path served = Files.createDirectories(tmp.resolve("served"));
+    Path bare = GitCli.bareRepo(served, "remote");
+    try (GitCli.Daemon daemon = new GitCli.Daemon(served)) {
+      TestStores.create(client, suite, daemon.url("remote.git"), Map.of("suite", suite), "dev");
+      var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, suite, "test", tmp.resolve("data"), false,
+          4, false, "tarmac:test", true);
+      TarmacOperator first = new TarmacOperator(client, settings).start();
+      TarmacOperator second = null;
+      Watch watch = null;
+      try {
+        client.resource(Serialization.YAML.treeToValue(Serialization.YAML.readTree(
+            TestPromises.templatePromise("cache-" + suite, group, "Cache", "suite", suite)), Promise.class)).create();
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Promise.class).withName("cache-" + suite)
+            .get(), p -> p.getStatus() != null && Conditions.isTrue(p.getStatus(), Conditions.AVAILABLE));
+        var requests = client.genericKubernetesResources(group + "/v1", "Cache").inNamespace(suite);
+        IntStream.range(0, REQUESTS).forEach(i -> requests.resource(request(group, suite, "c" + i)).create());
+
+        // Steady state: every request Ready, every Work Published, the store's status names the remote's tip.
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> requests.list()
+            .getItems().stream().filter(r -> "True".equals(ready(r))).count() == REQUESTS);
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Work.class).inNamespace(suite).list()
+            .getItems().stream().filter(w -> w.getStatus() != null
+                && Conditions.isTrue(w.getStatus(), Conditions.PUBLISHED)).count() == REQUESTS);
+        String tip = GitCli.git(bare, "rev-parse", "main").trim();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          GitStateStore s = client.resources(GitStateStore.class).withName(suite).get();
+          return s.getStatus() != null && tip.equals(s.getStatus().lastCommit);
+        });
+        String commitsBefore = GitCli.git(bare, "rev-list", "--count", "main").trim();
+        String tipBefore = GitCli.git(bare, "rev-parse", "main").trim();
+        Map<String, String> versions = versions(client, suite, group);
+
+        // Every status the restart window shows, seen by a watch started before it.
+        List<String> leftReady = new CopyOnWriteArrayList<>();
+        Map<String, String> modified = new ConcurrentHashMap<>();
+        watch = requests.watch(new Watcher<>() {
+          @Override
+          public void eventReceived(Action action, GenericKubernetesResource r) {
+            if (action == Action.MODIFIED) {
+              modified.put(r.getMetadata().getName(), r.getMetadata().getResourceVersion());
+            }
+            if (!"True".equals(ready(r))) {
+              leftReady.add(r.getMetadata().getName() + " " + action + " " + Serialization.JSON.valueToTree(r)
+                  .path("status").path("conditions"));
+            }
+          }
+
+          @Override
+          public void onClose(WatcherException cause) {
+          }
+        });
+        Map<String, Double> writesBefore = writes(client);
+
+        first.close();
+        second = new TarmacOperator(client, settings).start();
+        TarmacOperator restarted = second;
+        // Proof that the new operator has done its work: every request reconciled, every Work re-confirmed against
+        // the remote (a write that found its files in place), and nothing left to commit.
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(
+            () -> counter(restarted, "tarmac.request.reconciles") >= REQUESTS
+                && counter(restarted, "tarmac.work.confirmations") >= REQUESTS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> restarted.metrics().get("tarmac.git.pending.changes")
+            .gauge().value() == 0);
+        double reconciles = counter(restarted, "tarmac.request.reconciles");
+        double confirmations = counter(restarted, "tarmac.work.confirmations");
+        Map<String, Double> writesAfter = writes(client);
+        Map<String, Double> delta = new TreeMap<>();
+        writesAfter.forEach((k, v) -> {
+          double d = v - writesBefore.getOrDefault(k, 0.0);
+          if (d > 0) {
+            delta.put(k, d);
+          }
+        });
+        System.out.printf("restart: %d requests, %.0f request reconciles, %.0f Work confirmations; API writes %s;"
+            + " remote commits %s -> %s%n", REQUESTS, reconciles, confirmations, delta, commitsBefore,
+            GitCli.git(bare, "rev-list", "--count", "main").trim());
+
+        assertThat(delta).as("writes answered by the API server during the restart (verb resource/subresource)")
+            .isEmpty();
+        assertThat(modified).as("requests modified during the restart").isEmpty();
+        assertThat(leftReady).as("request statuses other than Ready=True seen during the restart").isEmpty();
+        assertThat(versions(client, suite, group)).as("resourceVersions of every request, Work, store, Destination")
+            .isEqualTo(versions);
+        assertThat(GitCli.git(bare, "rev-parse", "main").trim()).as("remote tip").isEqualTo(tipBefore);
+        assertThat(GitCli.git(bare, "rev-list", "--count", "main").trim()).as("remote commits")
+            .isEqualTo(commitsBefore);
+        assertThat(counter(restarted, "tarmac.git.commits")).as("commits by the new operator").isZero();
+      } finally {
+        if (watch != null) {
+          watch.close();
+        }
+        if (second != null) {
+          second.close();
+        } else {
+          first.close();
+        }
+      }
+    }
+  }
+
+  static GenericKubernetesResource request(String group, String ns, String name) {
+    GenericKubernetesResource r = new GenericKubernetesResource();
+    r.setApiVersion(group + "/v1");
+    r.setKind("Cache");
+    r.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+    r.setAdditionalProperty("spec", Map.of("size", "large"));
+    return r;
+  }
+
+  static String ready(GenericKubernetesResource r) {
+    for (JsonNode c : Serialization.JSON.valueToTree(r).path("status").path("conditions")) {
+      if ("Ready".equals(c.path("type").asText())) {
+        return c.path("status").asText();
+      }
+    }
+    return null;
+  }
+
+  static double counter(TarmacOperator op, String name) {
+    return op.metrics().get(name).functionCounter().count();
+  }
+
+  /** resourceVersion of every object the restart could write, by kind/name. */
+  static Map<String, String> versions(KubernetesClient client, String ns, String group) {
+    Map<String, String> v = new TreeMap<>();
+    client.genericKubernetesResources(group + "/v1", "Cache").inNamespace(ns).list().getItems()
+        .forEach(r -> v.put("Cache/" + r.getMetadata().getName(), r.getMetadata().getResourceVersion()));
+    client.resources(Work.class).inNamespace(ns).list().getItems()
+        .forEach(r -> v.put("Work/" + r.getMetadata().getName(), r.getMetadata().getResourceVersion()));
+    v.put("GitStateStore", client.resources(GitStateStore.class).withName(ns).get().getMetadata()
+        .getResourceVersion());
+    v.put("Destination", client.resources(dev.tarmac.api.Destination.class).withName(ns).get().getMetadata()
+        .getResourceVersion());
+    v.put("Promise", client.resources(Promise.class).withName("cache-" + ns).get().getMetadata()
+        .getResourceVersion());
+    return v;
+  }
+
+  /**
+   * Writes the API server has answered so far, from its own {@code apiserver_request_total}: "VERB resource" or
+   * "VERB resource/subresource" to count. Events and Leases are left out (an Event is not a change to an object; the
+   * test runs without leader election).
+   */
+  static Map<String, Double> writes(KubernetesClient client) {
+    Map<String, Double> total = new TreeMap<>();
+    for (String line : client.raw("/metrics").split("\n")) {
+      if (!line.startsWith("apiserver_request_total{")) {
+        continue;
+      }
+      String verb = label(line, "verb");
+      if (!List.of("PATCH", "UPDATE", "POST", "CREATE", "DELETE", "APPLY").contains(verb)) {
+        continue;
+      }
+      String resource = label(line, "resource");
+      if (List.of("events", "leases", "tokenreviews", "subjectaccessreviews", "selfsubjectaccessreviews")
+          .contains(resource)) {
+        continue;
+      }
+      String sub = label(line, "subresource");
+      String key = verb + " " + resource + (sub.isEmpty() ? "" : "/" + sub);
+      total.merge(key, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
+    }
+    return total;
+  }
+
+  private static String label(String line, String name) {
+    int i = line.indexOf("," + name + "=\"");
+    if (i < 0) {
+      i = line.indexOf("{" + name + "=\"");
+    }
+    if (i < 0) {
+      return "";
+    }
+    int start = i + name.length() + 3;
+    return line.substring(start, line.indexOf('"', start));
+  }
+}
