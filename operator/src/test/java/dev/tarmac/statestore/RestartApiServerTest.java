@@ -79,6 +79,10 @@ class RestartApiServerTest {
           GitStateStore s = client.resources(GitStateStore.class).withName(suite).get();
           return s.getStatus() != null && tip.equals(s.getStatus().lastCommit);
         });
+        // The Promise's request counts are refreshed on its periodic reconcile (every 30 s): steady means they
+        // show every request Ready too.
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Promise.class).withName("cache-" + suite)
+            .get(), p -> p.getStatus().requests != null && p.getStatus().requests.ready == REQUESTS);
         String commitsBefore = GitCli.git(bare, "rev-list", "--count", "main").trim();
         String tipBefore = GitCli.git(bare, "rev-parse", "main").trim();
         Map<String, String> versions = versions(client, suite, group);
