@@ -118,6 +118,10 @@ class RestartApiServerTest {
                 && counter(restarted, "tarmac.work.confirmations") >= REQUESTS);
         await().atMost(Duration.ofSeconds(30)).until(() -> restarted.metrics().get("tarmac.git.pending.changes")
             .gauge().value() == 0);
+        // The store is reconciled when its new writer is made and again when the writer's first answer comes back;
+        // the Destination and the Promise at least once.
+        await().atMost(Duration.ofSeconds(30)).until(() -> reconciled(restarted, "GitStateStore") >= 2
+            && reconciled(restarted, "Destination") >= 1 && reconciled(restarted, "Promise") >= 1);
         double reconciles = counter(restarted, "tarmac.request.reconciles");
         double confirmations = counter(restarted, "tarmac.work.confirmations");
         Map<String, Double> writesAfter = writes(client);
@@ -128,8 +132,10 @@ class RestartApiServerTest {
             delta.put(k, d);
           }
         });
-        System.out.printf("restart: %d requests, %.0f request reconciles, %.0f Work confirmations; API writes %s;"
-            + " remote commits %s -> %s%n", REQUESTS, reconciles, confirmations, delta, commitsBefore,
+        System.out.printf("restart: %d requests, %.0f request reconciles, %.0f Work confirmations, %.0f store, %.0f"
+            + " Destination and %.0f Promise reconciles; API writes %s; remote commits %s -> %s%n", REQUESTS,
+            reconciles, confirmations, reconciled(restarted, "GitStateStore"), reconciled(restarted, "Destination"),
+            reconciled(restarted, "Promise"), delta, commitsBefore,
             GitCli.git(bare, "rev-list", "--count", "main").trim());
 
         assertThat(delta).as("writes answered by the API server during the restart (verb resource/subresource)")
@@ -175,6 +181,12 @@ class RestartApiServerTest {
 
   static double counter(TarmacOperator op, String name) {
     return op.metrics().get(name).functionCounter().count();
+  }
+
+  /** Reconciles of {@code kind} the operator's controllers finished since it started (JOSDK's own metric). */
+  static double reconciled(TarmacOperator op, String kind) {
+    return op.metrics().find("operator.sdk.reconciliations.success").tag("kind", kind).counters().stream()
+        .mapToDouble(c -> c.count()).sum();
   }
 
   /** resourceVersion of every object the restart could write, by kind/name. */
