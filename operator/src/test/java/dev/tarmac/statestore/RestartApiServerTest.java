@@ -33,15 +33,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 16 part 3: a restarted operator is invisible from outside. 100 Ready requests of a built-in-step Promise
- * publish their Works to a real {@code git daemon} on 127.0.0.1; the operator is closed and a new one started on the
- * same data directory. Counted by the API server ({@code apiserver_request_total}) and the Git remote, not by our own
- * counters: zero status writes, zero writes of any kind to Tarmac's objects, zero commits, and a watch started before
+ * (and a few Works made directly) publish to a real {@code git daemon} on 127.0.0.1 and to the embedded store; the
+ * operator is closed and a new one started on the same data directory. Counted by the API server
+ * ({@code apiserver_request_total}) and the Git repositories, not by our own counters: zero status writes, zero writes of any kind to Tarmac's objects, zero commits, and a watch started before
  * the restart never sees a request leave {@code Ready=True}.
  */
 @Tag("apiserver")
 class RestartApiServerTest {
 
   static final int REQUESTS = 100;
+  /** Works made directly (not by a request), placed like the requests' Works. */
+  static final int WORKS = 3;
 
   @TempDir
   Path tmp;
@@ -55,6 +57,10 @@ class RestartApiServerTest {
     Path bare = GitCli.bareRepo(served, "remote");
     try (GitCli.Daemon daemon = new GitCli.Daemon(served)) {
       TestStores.create(client, suite, daemon.url("remote.git"), Map.of("suite", suite), "dev");
+      // A second Destination, on the embedded store: every Work is placed on both.
+      String embedded = suite + "-e";
+      TestStores.create(client, embedded, null, Map.of("suite", suite), "dev");
+      Path embeddedRepo = tmp.resolve("data/git/" + embedded + ".git");
       var settings = new TarmacOperator.Settings("127.0.0.1", 0, false, suite, "test", tmp.resolve("data"), false,
           4, false, "tarmac:test", true);
       TarmacOperator first = new TarmacOperator(client, settings).start();
@@ -67,17 +73,23 @@ class RestartApiServerTest {
             .get(), p -> p.getStatus() != null && Conditions.isTrue(p.getStatus(), Conditions.AVAILABLE));
         var requests = client.genericKubernetesResources(group + "/v1", "Cache").inNamespace(suite);
         IntStream.range(0, REQUESTS).forEach(i -> requests.resource(request(group, suite, "c" + i)).create());
+        IntStream.range(0, WORKS).forEach(i -> client.resource(work(suite, "w" + i, Map.of("suite", suite)))
+            .create());
 
         // Steady state: every request Ready, every Work Published, the store's status names the remote's tip.
         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> requests.list()
             .getItems().stream().filter(r -> "True".equals(ready(r))).count() == REQUESTS);
         await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Work.class).inNamespace(suite).list()
             .getItems().stream().filter(w -> w.getStatus() != null
-                && Conditions.isTrue(w.getStatus(), Conditions.PUBLISHED)).count() == REQUESTS);
+                && Conditions.isTrue(w.getStatus(), Conditions.PUBLISHED)
+                && w.getStatus().placements.size() == 2).count() == REQUESTS + WORKS);
         String tip = GitCli.git(bare, "rev-parse", "main").trim();
+        String embeddedTip = GitCli.git(embeddedRepo, "rev-parse", "main").trim();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
           GitStateStore s = client.resources(GitStateStore.class).withName(suite).get();
-          return s.getStatus() != null && tip.equals(s.getStatus().lastCommit);
+          GitStateStore e = client.resources(GitStateStore.class).withName(embedded).get();
+          return s.getStatus() != null && tip.equals(s.getStatus().lastCommit)
+              && e.getStatus() != null && embeddedTip.equals(e.getStatus().lastCommit);
         });
         // The Promise's request counts are refreshed on its periodic reconcile (every 30 s): steady means they
         // show every request Ready too.
@@ -85,6 +97,7 @@ class RestartApiServerTest {
             .get(), p -> p.getStatus().requests != null && p.getStatus().requests.ready == REQUESTS);
         String commitsBefore = GitCli.git(bare, "rev-list", "--count", "main").trim();
         String tipBefore = GitCli.git(bare, "rev-parse", "main").trim();
+        String embeddedCommitsBefore = GitCli.git(embeddedRepo, "rev-list", "--count", "main").trim();
         Map<String, String> versions = versions(client, suite, group);
 
         // Every status the restart window shows, seen by a watch started before it.
@@ -115,13 +128,13 @@ class RestartApiServerTest {
         // the remote (a write that found its files in place), and nothing left to commit.
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(
             () -> counter(restarted, "tarmac.request.reconciles") >= REQUESTS
-                && counter(restarted, "tarmac.work.confirmations") >= REQUESTS);
+                && counter(restarted, "tarmac.work.confirmations") >= REQUESTS + WORKS);
         await().atMost(Duration.ofSeconds(30)).until(() -> restarted.metrics().get("tarmac.git.pending.changes")
             .gauge().value() == 0);
         // The store is reconciled when its new writer is made and again when the writer's first answer comes back;
         // the Destination and the Promise at least once.
-        await().atMost(Duration.ofSeconds(30)).until(() -> reconciled(restarted, "GitStateStore") >= 2
-            && reconciled(restarted, "Destination") >= 1 && reconciled(restarted, "Promise") >= 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> reconciled(restarted, "GitStateStore") >= 4
+            && reconciled(restarted, "Destination") >= 2 && reconciled(restarted, "Promise") >= 1);
         double reconciles = counter(restarted, "tarmac.request.reconciles");
         double confirmations = counter(restarted, "tarmac.work.confirmations");
         Map<String, Double> writesAfter = writes(client);
@@ -133,10 +146,12 @@ class RestartApiServerTest {
           }
         });
         System.out.printf("restart: %d requests, %.0f request reconciles, %.0f Work confirmations, %.0f store, %.0f"
-            + " Destination and %.0f Promise reconciles; API writes %s; remote commits %s -> %s%n", REQUESTS,
+            + " Destination and %.0f Promise reconciles; API writes %s; remote commits %s -> %s; embedded store"
+            + " commits %s -> %s%n", REQUESTS,
             reconciles, confirmations, reconciled(restarted, "GitStateStore"), reconciled(restarted, "Destination"),
             reconciled(restarted, "Promise"), delta, commitsBefore,
-            GitCli.git(bare, "rev-list", "--count", "main").trim());
+            GitCli.git(bare, "rev-list", "--count", "main").trim(), embeddedCommitsBefore,
+            GitCli.git(embeddedRepo, "rev-list", "--count", "main").trim());
 
         assertThat(delta).as("writes answered by the API server during the restart (verb resource/subresource)")
             .isEmpty();
@@ -147,6 +162,8 @@ class RestartApiServerTest {
         assertThat(GitCli.git(bare, "rev-parse", "main").trim()).as("remote tip").isEqualTo(tipBefore);
         assertThat(GitCli.git(bare, "rev-list", "--count", "main").trim()).as("remote commits")
             .isEqualTo(commitsBefore);
+        assertThat(GitCli.git(embeddedRepo, "rev-list", "--count", "main").trim()).as("embedded store commits")
+            .isEqualTo(embeddedCommitsBefore);
         assertThat(counter(restarted, "tarmac.git.commits")).as("commits by the new operator").isZero();
       } finally {
         if (watch != null) {
@@ -168,6 +185,22 @@ class RestartApiServerTest {
     r.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     r.setAdditionalProperty("spec", Map.of("size", "large"));
     return r;
+  }
+
+  static Work work(String ns, String name, Map<String, String> selector) {
+    Work w = new Work();
+    w.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+    w.setSpec(new Work.Spec());
+    w.getSpec().owner = new Work.OwnerRef();
+    w.getSpec().owner.kind = "Redis";
+    w.getSpec().owner.namespace = ns;
+    w.getSpec().owner.name = name;
+    dev.tarmac.api.Selector s = new dev.tarmac.api.Selector();
+    s.matchLabels = selector;
+    w.getSpec().destinationSelectors = List.of(s);
+    w.getSpec().files.add(new Work.WorkFile("redis.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "
+        + name + "}\n"));
+    return w;
   }
 
   static String ready(GenericKubernetesResource r) {
@@ -196,10 +229,12 @@ class RestartApiServerTest {
         .forEach(r -> v.put("Cache/" + r.getMetadata().getName(), r.getMetadata().getResourceVersion()));
     client.resources(Work.class).inNamespace(ns).list().getItems()
         .forEach(r -> v.put("Work/" + r.getMetadata().getName(), r.getMetadata().getResourceVersion()));
-    v.put("GitStateStore", client.resources(GitStateStore.class).withName(ns).get().getMetadata()
-        .getResourceVersion());
-    v.put("Destination", client.resources(dev.tarmac.api.Destination.class).withName(ns).get().getMetadata()
-        .getResourceVersion());
+    for (String store : List.of(ns, ns + "-e")) {
+      v.put("GitStateStore/" + store, client.resources(GitStateStore.class).withName(store).get().getMetadata()
+          .getResourceVersion());
+      v.put("Destination/" + store, client.resources(dev.tarmac.api.Destination.class).withName(store).get()
+          .getMetadata().getResourceVersion());
+    }
     v.put("Promise", client.resources(Promise.class).withName("cache-" + ns).get().getMetadata()
         .getResourceVersion());
     return v;
