@@ -50,6 +50,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
   private final SimpleInboundEventSource<Work> written = new SimpleInboundEventSource<>("git-written");
   private final java.util.concurrent.atomic.LongAdder confirmations = new java.util.concurrent.atomic.LongAdder();
   private volatile EventSourceContext<Work> context;
+  private final long startedAt = System.nanoTime();
 
   /**
    * @param stores the state stores
@@ -123,10 +124,12 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       GitWriter writer = store == null ? null : stores.writer(store.getMetadata().getName()).orElse(null);
       Work.Placement p = new Work.Placement();
       p.destination = name;
-      if (writer == null && store != null && placedHere(before, generation, recorded.get(name),
-          StateStores.destinationDir(store, d) + "/" + ownerDir)) {
+      if (writer == null && store != null && System.nanoTime() - startedAt < WRITER_GRACE_NANOS
+          && placedHere(before, generation, recorded.get(name),
+              StateStores.destinationDir(store, d) + "/" + ownerDir)) {
         // The store exists but its writer is not made yet (the operator has just started): the Work was Published
-        // here for this generation, so its status stays until the writer can re-confirm it.
+        // here for this generation, so its status stays until the writer can re-confirm it. Only in the first
+        // 30 s after start: a store whose writer cannot be made (its Secret is gone) is reported after that.
         return UpdateControl.<Work>noUpdate().rescheduleAfter(WRITER_WAIT_MS);
       }
       if (writer == null) {
@@ -214,6 +217,8 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
 
   /** How long a Work whose store has no writer yet waits before it is reconciled again (milliseconds). */
   static final long WRITER_WAIT_MS = 1000;
+  /** How long after start a missing writer is taken for one still being made (nanoseconds). */
+  static final long WRITER_GRACE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
   /** True when the Work was Published for {@code generation} with {@code was} Written at {@code path}. */
   private static boolean placedHere(com.fasterxml.jackson.databind.JsonNode before, Long generation,

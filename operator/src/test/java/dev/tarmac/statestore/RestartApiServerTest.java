@@ -35,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 16 part 3: a restarted operator is invisible from outside. 100 Ready requests of a built-in-step Promise
  * (and a few Works made directly) publish to a real {@code git daemon} on 127.0.0.1 and to the embedded store; the
  * operator is closed and a new one started on the same data directory. Counted by the API server
- * ({@code apiserver_request_total}) and the Git repositories, not by our own counters: zero status writes, zero writes of any kind to Tarmac's objects, zero commits, and a watch started before
- * the restart never sees a request leave {@code Ready=True}.
+ * ({@code apiserver_request_total}) and the Git repositories, not by our own counters: zero status writes, zero
+ * writes of any kind to Tarmac's objects, zero commits, and a watch started before the restart never sees a request
+ * leave {@code Ready=True}.
  */
 @Tag("apiserver")
 class RestartApiServerTest {
