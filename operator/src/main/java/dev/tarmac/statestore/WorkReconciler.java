@@ -49,6 +49,8 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
   private final Map<String, Long> validGeneration = new ConcurrentHashMap<>();
   private final SimpleInboundEventSource<Work> written = new SimpleInboundEventSource<>("git-written");
   private final java.util.concurrent.atomic.LongAdder confirmations = new java.util.concurrent.atomic.LongAdder();
+  private final Map<String, java.util.concurrent.atomic.LongAdder> confirmationsByNamespace =
+      new ConcurrentHashMap<>();
   private volatile EventSourceContext<Work> context;
   private final long startedAt = System.nanoTime();
 
@@ -74,6 +76,12 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
    */
   public double confirmations() {
     return confirmations.sum();
+  }
+
+  /** {@link #confirmations()} of the Works in {@code namespace} only. */
+  public long confirmations(String namespace) {
+    var n = confirmationsByNamespace.get(namespace);
+    return n == null ? 0 : n.sum();
   }
 
   @Override
@@ -187,6 +195,8 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
     }
     if (waiting.isEmpty()) {
       confirmations.increment();
+      confirmationsByNamespace.computeIfAbsent(String.valueOf(work.getMetadata().getNamespace()),
+          k -> new java.util.concurrent.atomic.LongAdder()).increment();
       String where = placements.stream().filter(p -> "Written".equals(p.state))
           .map(p -> p.destination + " (" + (p.commit == null ? "empty" : p.commit.substring(0, 7)) + ")")
           .reduce((a, b) -> a + ", " + b).orElse("");
