@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.api.Serialization;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import java.util.Objects;
 
 /**
  * Writes status only when it changed. An operator that rewrites status on every reconcile wakes itself and every
@@ -23,7 +22,8 @@ public final class StatusChange {
 
   /** True when {@code resource}'s status differs from {@code before}. */
   public static boolean changed(JsonNode before, CustomResource<?, ?> resource) {
-    return !Objects.equals(before, snapshot(resource));
+    // By value: a number read back from the API server (an int) equals the same number set as a long.
+    return !Serialization.sameJson(before, snapshot(resource));
   }
 
   /** {@code patchStatus} when status changed since {@code before}, else {@code noUpdate}. */

@@ -113,6 +113,7 @@ public final class TarmacOperator implements AutoCloseable {
   private Events events;
   private StateStores stateStores;
   private PromiseRuntime promises;
+  private volatile WorkReconciler workReconciler;
   private CatalogInformers catalog;
   private LeaseTimings leaseTimings = LeaseTimings.DEFAULT;
   private LeaderLabel leaderLabel;
@@ -247,7 +248,12 @@ public final class TarmacOperator implements AutoCloseable {
     }
     register(new GitStateStoreReconciler(client, stateStores, events, secretAccess));
     register(new DestinationReconciler(stateStores, events));
-    register(new WorkReconciler(stateStores, events));
+    WorkReconciler works = new WorkReconciler(stateStores, events);
+    workReconciler = works;
+    register(works);
+    io.micrometer.core.instrument.FunctionCounter.builder("tarmac.work.confirmations", works,
+        WorkReconciler::confirmations).description("Work reconciles that found every placement committed")
+        .register(metrics);
     PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
         Math.max(4, settings.reconcileThreads()));
@@ -529,6 +535,21 @@ public final class TarmacOperator implements AutoCloseable {
   /** The JOSDK operator, for registering controllers at run time (Promise request kinds). */
   public Operator operator() {
     return operator;
+  }
+
+  /** Reconciles since start of Promise {@code promise}'s requests; 0 before the operator started. */
+  public long requestReconciles(String promise) {
+    PromiseRuntime p = promises;
+    return p == null ? 0 : p.requestReconciles(promise);
+  }
+
+  /**
+   * Work reconciles since start that found every placement of a Work in {@code namespace} committed (see
+   * {@code tarmac_work_confirmations_total}, which counts all namespaces); 0 before the operator started.
+   */
+  public long workConfirmations(String namespace) {
+    WorkReconciler w = workReconciler;
+    return w == null ? 0 : w.confirmations(namespace);
   }
 
   /** The registry {@code /metrics} serves. */

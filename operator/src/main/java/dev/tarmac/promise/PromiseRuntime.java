@@ -41,6 +41,8 @@ public final class PromiseRuntime implements AutoCloseable {
   private final int threads;
   private final Map<String, Served> served = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.LongAdder requestReconciles = new java.util.concurrent.atomic.LongAdder();
+  private final Map<String, java.util.concurrent.atomic.LongAdder> reconcilesByPromise =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Promise> promises = new ConcurrentHashMap<>();
   private final SharedIndexInformer<Work> works;
   private final PipelineAccess access;
@@ -160,6 +162,7 @@ public final class PromiseRuntime implements AutoCloseable {
           operatorNamespace);
       RequestController.Reconciler counted = request -> {
         requestReconciles.increment();
+        reconcilesByPromise.computeIfAbsent(name, k -> new java.util.concurrent.atomic.LongAdder()).increment();
         return reconciler.reconcile(request);
       };
       served.put(name, new Served(kind, new RequestController(client, kind, threads, counted,
@@ -206,6 +209,12 @@ public final class PromiseRuntime implements AutoCloseable {
    */
   public double requestReconciles() {
     return requestReconciles.sum();
+  }
+
+  /** {@link #requestReconciles()} of Promise {@code name}'s requests only. */
+  public long requestReconciles(String name) {
+    var n = reconcilesByPromise.get(name);
+    return n == null ? 0 : n.sum();
   }
 
   /** The Works a request produced (by owner UID), from the informer. */

@@ -126,6 +126,13 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
     GitWriter.State state = writer.state();
     if (state.lastCommit() == null && state.lastError() == null && !state.ready()) {
       writer.probe();
+      if (Conditions.forGeneration(status.conditions, Conditions.READY, generation)
+          .map(c -> "True".equals(c.getStatus())).orElse(false)) {
+        // A new writer (after a restart) that has not reached the remote yet: the store was Ready for this
+        // generation, so its status stays as it is until the probe answers (the answer reconciles it again) rather
+        // than flapping to Connecting and back, with every Destination on it.
+        return UpdateControl.noUpdate();
+      }
     }
     status.lastCommit = state.lastCommit();
     status.lastCommitTime = state.lastCommitTime() == null ? status.lastCommitTime : state.lastCommitTime().toString();

@@ -48,7 +48,11 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final Map<String, Long> validGeneration = new ConcurrentHashMap<>();
   private final SimpleInboundEventSource<Work> written = new SimpleInboundEventSource<>("git-written");
+  private final java.util.concurrent.atomic.LongAdder confirmations = new java.util.concurrent.atomic.LongAdder();
+  private final Map<String, java.util.concurrent.atomic.LongAdder> confirmationsByNamespace =
+      new ConcurrentHashMap<>();
   private volatile EventSourceContext<Work> context;
+  private final long startedAt = System.nanoTime();
 
   /**
    * @param stores the state stores
@@ -63,6 +67,21 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
         c.getPrimaryCache().list().forEach(w -> written.propagateEvent(ResourceID.fromResource(w)));
       }
     });
+  }
+
+  /**
+   * Reconciles since start that found every placement of a Work committed (metric
+   * {@code tarmac_work_confirmations_total}): after a restart, this reaching the number of Works proves each was
+   * re-confirmed against its store.
+   */
+  public double confirmations() {
+    return confirmations.sum();
+  }
+
+  /** {@link #confirmations()} of the Works in {@code namespace} only. */
+  public long confirmations(String namespace) {
+    var n = confirmationsByNamespace.get(namespace);
+    return n == null ? 0 : n.sum();
   }
 
   @Override
@@ -110,6 +129,14 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       GitWriter writer = store == null ? null : stores.writer(store.getMetadata().getName()).orElse(null);
       Work.Placement p = new Work.Placement();
       p.destination = name;
+      if (writer == null && store != null && System.nanoTime() - startedAt < WRITER_GRACE_NANOS
+          && placedHere(before, generation, recorded.get(name),
+              StateStores.destinationDir(store, d) + "/" + ownerDir)) {
+        // The store exists but its writer is not made yet (the operator has just started): the Work was Published
+        // here for this generation, so its status stays until the writer can re-confirm it. Only in the first
+        // 30 s after start: a store whose writer cannot be made (its Secret is gone) is reported after that.
+        return UpdateControl.<Work>noUpdate().rescheduleAfter(WRITER_WAIT_MS);
+      }
       if (writer == null) {
         storeProblem = "Destination " + name + " names GitStateStore " + d.getSpec().stateStoreRef.name
             + (store == null ? ", which does not exist" : ", which is not ready yet");
@@ -122,7 +149,14 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       p.path = destDir + "/" + ownerDir;
       InFlight f = placement(work, name, writer, put(work, destDir, ownerDir));
       if (f.future().isDone() && !f.future().isCompletedExceptionally()) {
-        p.commit = f.future().join().commit();
+        GitWriter.CommitResult result = f.future().join();
+        Work.Placement was = recorded.get(name);
+        // A write that changed nothing (the files were in place, e.g. re-confirmed after a restart) keeps the commit
+        // that put them there, so an unchanged Work's status is not rewritten to name the branch's newest commit.
+        // After a history rewrite the recorded commit may be gone, so the new tip is named then.
+        boolean keep = !result.changed() && was != null && "Written".equals(was.state) && was.commit != null
+            && Objects.equals(was.path, p.path) && writer.state().historyRewrites() == 0;
+        p.commit = keep ? was.commit : result.commit();
         p.state = "Written";
       } else {
         p.state = f.future().isCompletedExceptionally() ? "Failed" : "Writing";
@@ -157,6 +191,9 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       return warnOnChange(before, work, "NoMatchingDestination");
     }
     if (waiting.isEmpty()) {
+      confirmations.increment();
+      confirmationsByNamespace.computeIfAbsent(String.valueOf(work.getMetadata().getNamespace()),
+          k -> new java.util.concurrent.atomic.LongAdder()).increment();
       String where = placements.stream().filter(p -> "Written".equals(p.state))
           .map(p -> p.destination + " (" + (p.commit == null ? "empty" : p.commit.substring(0, 7)) + ")")
           .reduce((a, b) -> a + ", " + b).orElse("");
@@ -183,6 +220,19 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
           generation);
     }
     return StatusChange.control(before, work);
+  }
+
+  /** How long a Work whose store has no writer yet waits before it is reconciled again (milliseconds). */
+  static final long WRITER_WAIT_MS = 1000;
+  /** How long after start a missing writer is taken for one still being made (nanoseconds). */
+  static final long WRITER_GRACE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
+  /** True when the Work was Published for {@code generation} with {@code was} Written at {@code path}. */
+  private static boolean placedHere(com.fasterxml.jackson.databind.JsonNode before, Long generation,
+      Work.Placement was, String path) {
+    boolean published = Conditions.find(before, Conditions.PUBLISHED).map(c -> "True".equals(c.path("status")
+        .asText()) && generation != null && generation == c.path("observedGeneration").asLong(-1)).orElse(false);
+    return published && was != null && "Written".equals(was.state) && Objects.equals(was.path, path);
   }
 
   /**
