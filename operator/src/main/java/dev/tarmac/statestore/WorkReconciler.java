@@ -153,9 +153,11 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
         Work.Placement was = recorded.get(name);
         // A write that changed nothing (the files were in place, e.g. re-confirmed after a restart) keeps the commit
         // that put them there, so an unchanged Work's status is not rewritten to name the branch's newest commit.
-        // After a history rewrite the recorded commit may be gone, so the new tip is named then.
+        // After a history rewrite, or in a repository this writer re-created, the recorded commit is gone, so the
+        // new tip is named then.
         boolean keep = !result.changed() && was != null && "Written".equals(was.state) && was.commit != null
-            && Objects.equals(was.path, p.path) && writer.state().historyRewrites() == 0;
+            && Objects.equals(was.path, p.path) && writer.state().historyRewrites() == 0
+            && writer.state().recreatedAt() == null;
         p.commit = keep ? was.commit : result.commit();
         p.state = "Written";
       } else {
