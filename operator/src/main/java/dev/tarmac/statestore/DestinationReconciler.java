@@ -78,7 +78,9 @@ public final class DestinationReconciler implements Reconciler<Destination> {
           : Conditions.find(store.get().getStatus().conditions, Conditions.READY);
       String why = storeReady.map(c -> c.getMessage()).orElse("not reconciled yet");
       String storeReason = storeReady.map(c -> c.getReason()).orElse(null);
-      String reason = CREDENTIAL_REASONS.contains(storeReason) ? storeReason : "StateStoreNotReady";
+      // Set.of(...).contains(null) throws: a store not reconciled yet has no reason.
+      String reason = storeReason != null && CREDENTIAL_REASONS.contains(storeReason) ? storeReason
+          : "StateStoreNotReady";
       Conditions.setFalse(status, Conditions.READY, reason, "GitStateStore " + storeName
           + " is not Ready: " + why, generation);
     }
