@@ -17,7 +17,7 @@ import dev.tarmac.promise.PromiseReconciler;
 import dev.tarmac.promise.PromiseRuntime;
 import java.util.HashMap;
 import java.util.Map;
-import dev.tarmac.http.ApiResources;
+import dev.tarmac.api.ApiResources;
 import dev.tarmac.http.Caller;
 import dev.tarmac.http.HttpAuthenticator;
 import dev.tarmac.http.KubernetesAuth;
@@ -112,6 +112,8 @@ public final class TarmacOperator implements AutoCloseable {
   private HttpServer http;
   private Events events;
   private StateStores stateStores;
+  /** Discovery, cached once for the process: the catalog's authorizer and the output guardrails both read it. */
+  private ApiResources apiResources;
   private PromiseRuntime promises;
   private volatile WorkReconciler workReconciler;
   private CatalogInformers catalog;
@@ -218,13 +220,12 @@ public final class TarmacOperator implements AutoCloseable {
       http.protect("/git/*", new StandbyGitFilter());
     }
     http.mount("/git/*", stateStores.embedded().servlet());
-    ApiResources resources = new ApiResources(client);
     http.mount("/api/catalog/*", new CatalogServlet(catalog.index(), req -> {
       Caller caller = Caller.of(req);
       if (caller.unrestricted()) {
         return null;
       }
-      return source -> resources.plural(source.apiVersion(), source.kind()).map(plural -> caller.may(
+      return source -> apiResources.plural(source.apiVersion(), source.kind()).map(plural -> caller.may(
           KubernetesAuth.Access.resource("get", source.group(), plural, source.namespace(), null))).orElse(false);
     }));
     http.start();
@@ -255,8 +256,9 @@ public final class TarmacOperator implements AutoCloseable {
         WorkReconciler::confirmations).description("Work reconciles that found every placement committed")
         .register(metrics);
     PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
+    apiResources = new ApiResources(client);
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
-        Math.max(4, settings.reconcileThreads()));
+        Math.max(4, settings.reconcileThreads()), apiResources);
     closeables.add(0, promises);
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.git.commits", stateStores,
         s -> s.writers().stream().mapToLong(w -> w.state().commits()).sum())
@@ -285,7 +287,7 @@ public final class TarmacOperator implements AutoCloseable {
     register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     register(new Validation.CompositionReconciler(events));
     register(new DatabaseReconciler(client, events,
-        new dev.tarmac.secrets.ConnectionSecretAccess(client, secretAccess)));
+        new dev.tarmac.secrets.ConnectionSecretAccess(client, secretAccess), apiResources));
     register(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
         this::gitBaseUrl));
     register(new Validation.TemplateReconciler(events));

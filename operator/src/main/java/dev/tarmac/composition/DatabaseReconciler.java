@@ -80,23 +80,16 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   /**
    * @param client the client
    * @param events where Events go
-   */
-  public DatabaseReconciler(KubernetesClient client, Events events) {
-    this(client, events, new dev.tarmac.secrets.ConnectionSecretAccess(client,
-        dev.tarmac.secrets.SecretAccess.outsideChart("")));
-  }
-
-  /**
-   * @param client the client
-   * @param events where Events go
    * @param secrets where connection secrets may be read and written, and the per-namespace RoleBinding that allows it
+   * @param apiResources discovery, for the output guardrails' kind scopes of Destinations-target Compositions
    */
-  public DatabaseReconciler(KubernetesClient client, Events events, dev.tarmac.secrets.ConnectionSecretAccess secrets) {
+  public DatabaseReconciler(KubernetesClient client, Events events, dev.tarmac.secrets.ConnectionSecretAccess secrets,
+      dev.tarmac.api.ApiResources apiResources) {
     this.client = client;
     this.events = events;
     this.secrets = secrets;
     this.outputPolicy = new dev.tarmac.policy.OutputPolicyChecker(new dev.tarmac.policy.Scopes(
-        new dev.tarmac.policy.DiscoveryScopes(client)));
+        new dev.tarmac.policy.DiscoveryScopes(apiResources)));
   }
 
   @Override

@@ -57,13 +57,14 @@ public final class PromiseRuntime implements AutoCloseable {
    * @param events where Events go
    * @param operatorNamespace where cluster-scoped requests' Works and Jobs go
    * @param threads concurrent reconciles per request kind
+   * @param apiResources discovery, for the output guardrails' kind scopes
    */
   public PromiseRuntime(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobBuilder,
-      Events events, String operatorNamespace, int threads) {
+      Events events, String operatorNamespace, int threads, dev.tarmac.api.ApiResources apiResources) {
     this.client = client;
     this.runner = new WorkflowRunner(client, builtIns, jobBuilder, this::job, Clock.systemUTC(),
         new dev.tarmac.policy.PromiseOutputGuard(this::promise, client,
-            new dev.tarmac.policy.Scopes(new dev.tarmac.policy.DiscoveryScopes(client))));
+            new dev.tarmac.policy.Scopes(new dev.tarmac.policy.DiscoveryScopes(apiResources))));
     this.events = events;
     this.operatorNamespace = operatorNamespace;
     this.threads = threads;
