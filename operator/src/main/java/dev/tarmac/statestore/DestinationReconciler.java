@@ -33,9 +33,6 @@ import java.util.Optional;
 @ControllerConfiguration(name = "destination")
 public final class DestinationReconciler implements Reconciler<Destination> {
 
-  /** Store reasons that say the store's credentials must change (a subset of what a Destination repeats). */
-  static final java.util.Set<String> CREDENTIAL_REASONS = java.util.Set.of("CredentialsReadOnly",
-      "AuthenticationFailed", "HostKeyNotTrusted", "SecretNotFound", "SecretKeyMissing", "SecretNamespaceNotAllowed");
   /** Reasons of a Ready store that repaired something, shown on its Destinations too. */
   static final java.util.Set<String> NOTICE_REASONS = java.util.Set.of("HistoryRewritten", "BranchRecreated",
       "RepositoryRecreated");

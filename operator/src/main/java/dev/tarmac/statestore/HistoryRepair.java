@@ -14,10 +14,11 @@ import org.eclipse.jgit.lib.ObjectId;
  * the same way, after each fetch: the remote's tip no longer contains that commit.
  *
  * <p>The repair is a {@link TreeBuilder.Republication} in the same commit as the next batch: the Works this writer
- * put (and did not remove) get their files back as the last tip it saw had them. A writer that has written nothing
- * since it started copies every Work indexed in the commit it must keep, when its local repository still has that
- * commit (the data volume survived); otherwise nothing can be copied and each Work is written again when it is next
- * reconciled (every Work is, after a start and after a rewrite). Each finding is reported once, for a person:
+ * put (and did not remove) get their files back as the last tip it saw had them. While it still guards the recorded
+ * commit (it has pushed nothing since it started), it copies every Work indexed in the last tip it saw, or in the
+ * recorded commit itself when its local repository still has it (the data volume survived); otherwise nothing can be
+ * copied and each Work is written again when it is next reconciled (every Work is, after a start and after a
+ * rewrite). Each finding is reported once, for a person:
  * {@link #historyRewritten()} or {@link #branchRecreated()}.
  *
  * <p>Plain bookkeeping over commit ids: the writer asks the repository (ancestry, files) and passes the answers in,

@@ -244,9 +244,11 @@ public final class StateStores implements AutoCloseable {
         return existing;
       }
       var rewritesSeen = new java.util.concurrent.atomic.AtomicLong();
-      // A replaced writer (rotated credentials) hands on what it last saw, which may be newer than the status.
-      String keep = existing != null && existing.state().lastCommit() != null ? existing.state().lastCommit()
-          : recorded;
+      // A writer replaced for new credentials or author hands on what it last saw (newer than the status); one
+      // replaced for another URL or branch has nothing the new remote must contain.
+      boolean sameBranch = existing != null && existing.config().url().equals(config.url())
+          && existing.config().branch().equals(config.branch());
+      String keep = existing == null ? recorded : sameBranch ? existing.state().lastCommit() : null;
       GitWriter fresh = new GitWriter(config, cacheDir, s -> {
         storeListeners.forEach(l -> l.accept(name));
         // The remote dropped commits (history rewritten, branch deleted): Works place themselves again so their
