@@ -111,8 +111,11 @@ public final class DestinationReconciler implements Reconciler<Destination> {
     }
     var control = StatusChange.control(before, destination);
     String reason = Conditions.reason(status, Conditions.READY);
+    String reasonBefore = Conditions.find(before, Conditions.READY).map(c -> c.path("reason").asText(null))
+        .orElse(null);
+    // One Event per fault, not one per retry (the message follows the store's next attempt time).
     if (control.isPatchStatus() && !Conditions.isTrue(status, Conditions.READY)
-        && !"StateStoreNotReady".equals(reason)) {
+        && !"StateStoreNotReady".equals(reason) && !java.util.Objects.equals(reason, reasonBefore)) {
       events.warning(destination, reason, Conditions.find(status.conditions, Conditions.READY)
           .orElseThrow().getMessage());
     }

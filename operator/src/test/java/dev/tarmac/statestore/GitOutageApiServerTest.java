@@ -188,6 +188,9 @@ class GitOutageApiServerTest {
         String firstNext = store().getStatus().nextRetryTime;
         await().atMost(ONE_INTERVAL).until(() -> !firstNext.equals(store().getStatus().nextRetryTime)
             && ready(destination().getStatus()).getMessage().contains(store().getStatus().nextRetryTime));
+        // One Warning Event per fault and object, not one per retry.
+        assertThat(events("GitStateStore", "StateStoreUnreachable")).hasSize(1);
+        assertThat(events("Destination", "StateStoreUnreachable")).hasSize(1);
         figures.add(String.format("remote stopped -> store StateStoreUnreachable %.1f s, Destination %.1f s",
             toCondition, toDestination));
 
