@@ -118,6 +118,7 @@ public final class TarmacOperator implements AutoCloseable {
   private volatile WorkReconciler workReconciler;
   private CatalogInformers catalog;
   private LeaseTimings leaseTimings = LeaseTimings.DEFAULT;
+  private dev.tarmac.statestore.GitWriter.Timing gitTiming = dev.tarmac.statestore.GitWriter.Timing.DEFAULT;
   private LeaderLabel leaderLabel;
   private java.util.concurrent.CompletableFuture<Void> catalogStarted =
       java.util.concurrent.CompletableFuture.completedFuture(null);
@@ -150,6 +151,15 @@ public final class TarmacOperator implements AutoCloseable {
   /** How the leader-election Lease is held (default {@link LeaseTimings#DEFAULT}). Call before {@link #start()}. */
   public TarmacOperator withLeaseTimings(LeaseTimings timings) {
     this.leaseTimings = timings;
+    return this;
+  }
+
+  /**
+   * Backoff and idle history-check intervals of the Git state store writers (default
+   * {@link dev.tarmac.statestore.GitWriter.Timing#DEFAULT}; tests shorten them). Call before {@link #start()}.
+   */
+  public TarmacOperator withGitTiming(dev.tarmac.statestore.GitWriter.Timing timing) {
+    this.gitTiming = timing;
     return this;
   }
 
@@ -242,7 +252,8 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   private void registerReconcilers() {
-    stateStores = new StateStores(client, settings.dataDir(), StateStoreLayout.Limits.DEFAULT).start();
+    stateStores = new StateStores(client, settings.dataDir(), StateStoreLayout.Limits.DEFAULT).withTiming(gitTiming)
+        .start();
     closeables.add(stateStores);
     if (settings.defaultStateStore()) {
       stateStores.ensureDefaults();

@@ -18,16 +18,26 @@ import java.util.Optional;
 
 /**
  * A Destination is {@code Ready} when its state store exists and is Ready: reachable and writable, proven by the
- * store's write probe ({@link GitWriter#PROBE_REF_PREFIX}). When the store is not Ready because of its credentials,
- * the Destination carries the store's own reason ({@link #CREDENTIAL_REASONS}) and a Warning Event, so whoever
- * looks at the Destination learns what to change.
+ * store's write probe ({@link GitWriter#PROBE_REF_PREFIX}). The Destination repeats its store's condition so that
+ * whoever looks at the Destination learns what is wrong and what to change:
+ * <ul>
+ *   <li>store not Ready for a known fault (credentials refused or read-only, remote unreachable, push refused, ...):
+ *       {@code Ready=False} with the store's own reason, a message naming the store, and a Warning Event;</li>
+ *   <li>store Ready after a repair it reports ({@link #NOTICE_REASONS}: history rewritten, branch or repository
+ *       re-created): {@code Ready=True} with that reason and the store's message, for as long as the store shows
+ *       it;</li>
+ *   <li>store not reconciled yet or still connecting: {@code Ready=False}, {@code StateStoreNotReady}.</li>
+ * </ul>
+ * Destinations are reconciled when their store's {@code Ready} status or reason changes ({@link StateStores}).
  */
 @ControllerConfiguration(name = "destination")
 public final class DestinationReconciler implements Reconciler<Destination> {
 
-  /** Store reasons a Destination repeats as its own: each says the store's credentials must change. */
-  static final java.util.Set<String> CREDENTIAL_REASONS = java.util.Set.of("CredentialsReadOnly",
-      "AuthenticationFailed", "HostKeyNotTrusted", "SecretNotFound", "SecretKeyMissing", "SecretNamespaceNotAllowed");
+  /** Reasons of a Ready store that repaired something, shown on its Destinations too. */
+  static final java.util.Set<String> NOTICE_REASONS = java.util.Set.of("HistoryRewritten", "BranchRecreated",
+      "RepositoryRecreated");
+  /** The store's reasons that mean no fault, only that it is not Ready yet. */
+  private static final java.util.Set<String> NOT_YET = java.util.Set.of("Connecting", "StateStoreNotReady");
 
   private final StateStores stores;
   private final Events events;
@@ -45,6 +55,15 @@ public final class DestinationReconciler implements Reconciler<Destination> {
       var c = context;
       if (c != null) {
         c.getPrimaryCache().list().forEach(d -> storeChanges.propagateEvent(ResourceID.fromResource(d)));
+      }
+    });
+    // A store whose message or next attempt changed (each retry while its remote fails): its Destinations repeat it.
+    stores.onStoreStatus(storeName -> {
+      var c = context;
+      if (c != null) {
+        c.getPrimaryCache().list(d -> d.getSpec() != null && d.getSpec().stateStoreRef != null
+            && storeName.equals(d.getSpec().stateStoreRef.name))
+            .forEach(d -> storeChanges.propagateEvent(ResourceID.fromResource(d)));
       }
     });
   }
@@ -70,24 +89,33 @@ public final class DestinationReconciler implements Reconciler<Destination> {
     if (store.isEmpty()) {
       Conditions.setFalse(status, Conditions.READY, "StateStoreNotFound", "GitStateStore " + storeName
           + " does not exist: create it or change spec.stateStoreRef.name", generation);
-    } else if (Conditions.isTrue(store.get().getStatus(), Conditions.READY)) {
-      Conditions.setTrue(status, Conditions.READY, "StateStoreReady", "writes go to GitStateStore " + storeName
-          + " under " + StateStores.destinationDir(store.get(), destination), generation);
     } else {
       Optional<Condition> storeReady = store.get().getStatus() == null ? Optional.empty()
           : Conditions.find(store.get().getStatus().conditions, Conditions.READY);
-      String why = storeReady.map(c -> c.getMessage()).orElse("not reconciled yet");
-      String storeReason = storeReady.map(c -> c.getReason()).orElse(null);
-      // Set.of(...).contains(null) throws: a store not reconciled yet has no reason.
-      String reason = storeReason != null && CREDENTIAL_REASONS.contains(storeReason) ? storeReason
-          : "StateStoreNotReady";
-      Conditions.setFalse(status, Conditions.READY, reason, "GitStateStore " + storeName
-          + " is not Ready: " + why, generation);
+      String storeReason = storeReady.map(Condition::getReason).orElse(null);
+      String where = "writes go to GitStateStore " + storeName + " under "
+          + StateStores.destinationDir(store.get(), destination);
+      if (Conditions.isTrue(store.get().getStatus(), Conditions.READY)) {
+        if (storeReason != null && NOTICE_REASONS.contains(storeReason)) {
+          Conditions.setTrue(status, Conditions.READY, storeReason, where + "; the store reports " + storeReason
+              + ": " + storeReady.get().getMessage(), generation);
+        } else {
+          Conditions.setTrue(status, Conditions.READY, "StateStoreReady", where, generation);
+        }
+      } else {
+        String why = storeReady.map(Condition::getMessage).orElse("not reconciled yet");
+        boolean fault = storeReason != null && !NOT_YET.contains(storeReason);
+        Conditions.setFalse(status, Conditions.READY, fault ? storeReason : "StateStoreNotReady", "GitStateStore "
+            + storeName + " is not Ready" + (fault ? " (" + storeReason + ")" : "") + ": " + why, generation);
+      }
     }
     var control = StatusChange.control(before, destination);
     String reason = Conditions.reason(status, Conditions.READY);
+    String reasonBefore = Conditions.find(before, Conditions.READY).map(c -> c.path("reason").asText(null))
+        .orElse(null);
+    // One Event per fault, not one per retry (the message follows the store's next attempt time).
     if (control.isPatchStatus() && !Conditions.isTrue(status, Conditions.READY)
-        && ("StateStoreNotFound".equals(reason) || CREDENTIAL_REASONS.contains(reason))) {
+        && !"StateStoreNotReady".equals(reason) && !java.util.Objects.equals(reason, reasonBefore)) {
       events.warning(destination, reason, Conditions.find(status.conditions, Conditions.READY)
           .orElseThrow().getMessage());
     }

@@ -28,11 +28,12 @@ import java.util.stream.Collectors;
 
 /**
  * Reconciles a GitStateStore into a running {@link GitWriter} and reports the store's state: {@code Ready} (the
- * remote answered; reason {@code HistoryRewritten} for {@link #HISTORY_REWRITTEN_SHOWN_MS} after the writer found its
- * commits dropped from the remote and re-published the Works, and {@code RepositoryRecreated} for as long after an
- * embedded repository found missing or empty at start was re-created with the Works that said they were in it, each
- * with a Warning Event), last commit SHA and time, last
- * error and next retry. Credentials come from the Secret named by {@code spec.secretRef} (keys {@code username}/
+ * remote answered; for {@link #HISTORY_REWRITTEN_SHOWN_MS} after the writer repaired something, the reason says what,
+ * with a Warning Event: {@code HistoryRewritten} when it found its commits dropped from the remote by a force-push,
+ * {@code BranchRecreated} when it found the branch deleted, both also when that happened while the operator was
+ * down, and {@code RepositoryRecreated} when an embedded repository was missing or empty at start; each time the
+ * Works are re-published), last commit SHA and time, and, while the remote fails, {@code Ready=False} with the
+ * writer's reason ({@link GitFailure}), {@code status.lastError}, {@code status.nextRetryTime} and a Warning Event. Credentials come from the Secret named by {@code spec.secretRef} (keys {@code username}/
  * {@code password}, or {@code sshPrivateKey}/{@code knownHosts}); they are never logged or put in status, which names
  * only the Secret and the resourceVersion in use.
  *
@@ -47,7 +48,10 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
 
   /** Shortest time between two status writes that only move {@code lastCommit} (milliseconds). */
   static final long COMMIT_STATUS_INTERVAL_MS = 10_000;
-  /** How long Ready's reason says {@code HistoryRewritten} after the writer found the remote rewritten (10 min). */
+  /**
+   * How long Ready's reason says {@code HistoryRewritten}, {@code BranchRecreated} or {@code RepositoryRecreated}
+   * after the writer found and repaired it (10 min).
+   */
   static final long HISTORY_REWRITTEN_SHOWN_MS = 10 * 60_000;
 
   private final java.util.Map<String, Long> lastStatusWrite = new java.util.concurrent.ConcurrentHashMap<>();
@@ -140,14 +144,9 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
     status.nextRetryTime = state.nextRetry() == null ? null : state.nextRetry().toString();
     Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "writer configured for " + describe(store),
         generation);
-    long rewrittenShownFor = state.historyRewrittenAt() == null ? 0
-        : state.historyRewrittenAt().toEpochMilli() + HISTORY_REWRITTEN_SHOWN_MS - System.currentTimeMillis();
-    long recreatedShownFor = state.recreatedAt() == null ? 0
-        : state.recreatedAt().toEpochMilli() + HISTORY_REWRITTEN_SHOWN_MS - System.currentTimeMillis();
-    if (state.ready() && recreatedShownFor > 0) {
-      Conditions.setTrue(status, Conditions.READY, "RepositoryRecreated", state.recreated(), generation);
-    } else if (state.ready() && rewrittenShownFor > 0) {
-      Conditions.setTrue(status, Conditions.READY, "HistoryRewritten", state.historyRewritten(), generation);
+    Notice notice = Notice.latest(state, System.currentTimeMillis());
+    if (state.ready() && notice != null) {
+      Conditions.setTrue(status, Conditions.READY, notice.reason(), notice.message(), generation);
     } else if (state.ready()) {
       Conditions.setTrue(status, Conditions.READY, "Reachable", "the remote answered; branch "
           + writer.config().branch(), generation);
@@ -155,7 +154,8 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
       String secret = status.credentials == null ? "" : " (credentials from Secret " + status.credentials.secret
           + ")";
       Conditions.setFalse(status, Conditions.READY, state.reason(), state.lastError() + secret
-          + "; pending changes are kept and retried", generation);
+          + "; changes wait in the operator and are retried with backoff"
+          + (state.nextRetry() == null ? "" : ", next attempt at " + status.nextRetryTime), generation);
     } else {
       Conditions.set(status, Conditions.READY, null, "Connecting", "reaching the remote", generation);
     }
@@ -177,16 +177,43 @@ public final class GitStateStoreReconciler implements Reconciler<GitStateStore>,
         && !state.lastError().equals(before.path("lastError").asText(null))) {
       events.warning(store, state.reason(), state.lastError());
     }
-    if (control.isPatchStatus() && recreatedShownFor > 0 && state.ready()
-        && !state.recreated().equals(readyMessage(before))) {
-      events.warning(store, "RepositoryRecreated", state.recreated());
-    } else if (control.isPatchStatus() && rewrittenShownFor > 0 && state.ready()
-        && !state.historyRewritten().equals(readyMessage(before))) {
-      events.warning(store, "HistoryRewritten", state.historyRewritten());
+    if (control.isPatchStatus() && notice != null && state.ready()
+        && !notice.message().equals(readyMessage(before))) {
+      events.warning(store, notice.reason(), notice.message());
     }
     // Back to Reachable once the notice has been shown long enough, even if the writer stays quiet.
-    long shownFor = Math.max(rewrittenShownFor, recreatedShownFor);
-    return shownFor > 0 ? control.rescheduleAfter(shownFor) : control;
+    return notice != null ? control.rescheduleAfter(notice.shownForMs()) : control;
+  }
+
+  /**
+   * Something the writer repaired, which {@code Ready} (still {@code True}) shows for
+   * {@link #HISTORY_REWRITTEN_SHOWN_MS} after it was found, with a Warning Event: {@code RepositoryRecreated},
+   * {@code HistoryRewritten} or {@code BranchRecreated}; the newest wins.
+   *
+   * @param shownForMs how much longer it is shown (milliseconds, positive)
+   */
+  record Notice(String reason, String message, long shownForMs) {
+
+    /** The newest notice of {@code state} still shown at {@code nowMs} (epoch milliseconds); null when none is. */
+    static Notice latest(GitWriter.State state, long nowMs) {
+      Notice latest = null;
+      long latestAt = Long.MIN_VALUE;
+      String[] reasons = {"RepositoryRecreated", "HistoryRewritten", "BranchRecreated"};
+      String[] messages = {state.recreated(), state.historyRewritten(), state.branchRecreated()};
+      java.time.Instant[] times = {state.recreatedAt(), state.historyRewrittenAt(), state.branchRecreatedAt()};
+      for (int i = 0; i < reasons.length; i++) {
+        if (times[i] == null || messages[i] == null) {
+          continue;
+        }
+        long at = times[i].toEpochMilli();
+        long shownFor = at + HISTORY_REWRITTEN_SHOWN_MS - nowMs;
+        if (shownFor > 0 && at >= latestAt) {
+          latest = new Notice(reasons[i], messages[i], shownFor);
+          latestAt = at;
+        }
+      }
+      return latest;
+    }
   }
 
   private static String readyMessage(com.fasterxml.jackson.databind.JsonNode status) {

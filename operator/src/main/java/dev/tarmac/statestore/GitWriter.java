@@ -2,48 +2,21 @@ package dev.tarmac.statestore;
 
 import dev.tarmac.LogContext;
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.api.errors.TransportException;
-import org.eclipse.jgit.dircache.DirCache;
-import org.eclipse.jgit.dircache.DirCacheBuilder;
-import org.eclipse.jgit.dircache.DirCacheEntry;
-import org.eclipse.jgit.errors.MissingObjectException;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.Ref;
-import org.eclipse.jgit.lib.RefUpdate;
-import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.transport.PushResult;
-import org.eclipse.jgit.transport.RefSpec;
-import org.eclipse.jgit.transport.RemoteRefUpdate;
-import org.eclipse.jgit.transport.URIish;
-import org.eclipse.jgit.treewalk.TreeWalk;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,21 +25,23 @@ import org.slf4j.LoggerFactory;
  * commit is being made and pushed goes into the next commit, so a thousand concurrent writes make a handful of
  * commits (Kratix makes one per placement).
  *
- * <p>How: a bare local repository per store (under the cache folder) fetches the remote branch; each batch builds the
- * new tree in memory from the branch tip (no working tree, no checkout), applies every pending change, regenerates
- * each touched Destination's {@code kustomization.yaml}, and commits only when the tree changed. A push rejected
- * because the remote moved (another writer, rewritten history) is fetched and the same changes are re-applied on the
- * new tip. When the remote cannot be reached, changes stay pending and are retried with exponential backoff (1 s,
- * doubling, capped at 60 s); nothing is lost or written twice, because every change is "make this Work's files be
- * exactly these".
- *
- * <p>A push that is rejected is not always another writer: someone may have rewritten the remote branch (a
- * force-push) and dropped Tarmac's commits. Re-applying the batch in flight would then lose every Work written before
- * it, while those Works still say Published. So after each fetch the writer checks that the remote branch still
- * contains the commit it last pushed; when it does not, it puts back the files of every Work it wrote (and has not
- * removed) as they were in the tip it last saw, in the same commit as the batch, and records the rewrite in its
- * {@link State}. While idle it fetches every {@link #HISTORY_CHECK_INTERVAL} so a rewrite is repaired even when no
- * write follows it.
+ * <p>This class is the batching loop; each step is a part of its own:
+ * <ul>
+ *   <li>{@link GitTransport} talks to the repository: fetches the branch tip into a local bare repository (no working
+ *       tree, no checkout), pushes (or, for a bare repository on this machine such as the embedded store, moves the
+ *       ref with a compare-and-set), runs the write probe, and classifies failures into condition reasons;</li>
+ *   <li>{@link TreeBuilder} (pure) computes the next tree from the tip's files and the batch: every Work's files, its
+ *       index, each touched Destination's {@code kustomization.yaml}, and the commit message;</li>
+ *   <li>{@link HistoryRepair} notices, after each fetch, that the remote dropped what Tarmac wrote (history rewritten
+ *       by a force-push, or the branch deleted; also while the operator was down, from the store's recorded
+ *       {@code status.lastCommit}) and says what to put back, in the same commit as the batch.</li>
+ * </ul>
+ * A commit is made only when the tree changed. A push rejected because the remote moved (another writer, rewritten
+ * history) is fetched and the same changes are re-applied on the new tip. When the remote cannot be reached, changes
+ * stay pending and are retried with exponential backoff ({@link Timing}: 1 s, doubling, capped at 30 s); nothing is
+ * lost or written twice, because every change is "make this Work's files be exactly these". While idle, the writer
+ * fetches every {@link #HISTORY_CHECK_INTERVAL} so a rewrite, a deleted branch or an unreachable remote is found
+ * even when no write follows.
  *
  * <p>Commits are paced: a change that arrives when the last commit is at least {@link #COMMIT_INTERVAL} old is
  * committed at once; changes that arrive sooner wait for the rest of that interval and go into one commit. A single
@@ -117,22 +92,31 @@ public final class GitWriter implements AutoCloseable {
    * @param lastCommit SHA of the last commit pushed (or found)
    * @param lastCommitTime when it was pushed
    * @param lastError the last error, without credentials; null when the last attempt succeeded
-   * @param reason a CamelCase reason for the last error (StateStoreUnreachable, AuthenticationFailed,
-   *     HostKeyNotTrusted, PushFailed)
+   * @param reason a CamelCase reason for the last error ({@link GitFailure}: StateStoreUnreachable,
+   *     AuthenticationFailed, HostKeyNotTrusted, CredentialsReadOnly, PushFailed, LocalRepositoryFailed)
    * @param nextRetry when the next attempt is due, while an error lasts
    * @param pending changes waiting
    * @param commits commits made by this writer
-   * @param historyRewrites how many times this writer found the remote branch rewritten (its last commit dropped)
+   * @param historyRewrites how many times this writer found its commits dropped from the remote branch (history
+   *     rewritten, or the branch deleted): every Work's recorded commit may be gone then
    * @param historyRewritten what happened at the last rewrite and what the writer re-published, for a person; null
    *     when none was seen
    * @param historyRewrittenAt when the last rewrite was found; null when none was seen
    * @param recreated what this writer found missing at start and re-published, for a person; null when it did not
    *     re-create the repository
    * @param recreatedAt when the commit that re-created the repository was made; null when none was
+   * @param branchRecreated what happened when the writer last found its branch deleted on the remote and what it put
+   *     back, for a person; null when it never did
+   * @param branchRecreatedAt when that was found; null when never
    */
   public record State(boolean ready, String lastCommit, Instant lastCommitTime, String lastError, String reason,
       Instant nextRetry, int pending, long commits, long historyRewrites, String historyRewritten,
-      Instant historyRewrittenAt, String recreated, Instant recreatedAt) {
+      Instant historyRewrittenAt, String recreated, Instant recreatedAt, String branchRecreated,
+      Instant branchRecreatedAt) {
+
+    /** The state of a writer that has not reached its remote yet. */
+    static final State INITIAL = new State(false, null, null, null, null, null, 0, 0, 0, null, null, null, null, null,
+        null);
   }
 
   /**
@@ -160,18 +144,42 @@ public final class GitWriter implements AutoCloseable {
   public record Config(String name, String url, String branch, GitCredentials credentials, PersonIdent author) {
   }
 
+  /**
+   * How long the writer waits.
+   *
+   * @param minBackoff the delay after the first failed attempt
+   * @param maxBackoff the longest delay between two attempts while the remote fails (it bounds how long after a fault
+   *     ends the writer notices)
+   * @param historyCheck how long an idle writer waits before it fetches to check that the remote still holds its
+   *     commits (and is reachable)
+   */
+  public record Timing(Duration minBackoff, Duration maxBackoff, Duration historyCheck) {
+
+    /**
+     * 1 s doubling to 30 s, and a history check every minute. The cap is half a minute so a store is written again at
+     * most 30 s after its remote comes back (the recovery goal of docs/reliability.md, "Outages").
+     */
+    public static final Timing DEFAULT = new Timing(Duration.ofSeconds(1), Duration.ofSeconds(30),
+        HISTORY_CHECK_INTERVAL);
+
+    /** The delay after {@code failures} failed attempts in a row (1 or more): {@code minBackoff} doubled, capped. */
+    public Duration backoff(int failures) {
+      int shift = Math.max(0, Math.min(failures - 1, 30));
+      Duration d = minBackoff.multipliedBy(1L << shift);
+      return d.compareTo(maxBackoff) > 0 || d.isNegative() ? maxBackoff : d;
+    }
+  }
+
   record Pending(Change change, CompletableFuture<CommitResult> future) {
   }
 
-  /** A commit built for a batch ({@code commit} null when the tree did not change) and the Works it re-published. */
-  private record Built(ObjectId commit, int republished) {
+  /** A batch that reached the remote: the tip now, whether this writer committed it, each Pending's result. */
+  private record Written(ObjectId tip, boolean committed, List<CommitResult> results) {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(GitWriter.class);
   /** The shortest time between two commits of one store (1 s): the batching window under load. */
   public static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
-  private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
   private static final int PUSH_ATTEMPTS = 10;
   /**
    * How long an idle writer waits before it fetches to check that the remote still holds its commits (1 min, the
@@ -188,9 +196,9 @@ public final class GitWriter implements AutoCloseable {
   public static final String PROBE_REF_PREFIX = "refs/tarmac/probe/";
 
   private final Config config;
-  private final Path local;
-  /** Whether the write probe succeeded with this writer's credentials (always true for the embedded store). */
-  private boolean writeVerified;
+  private final Timing timing;
+  private final GitTransport transport;
+  private final HistoryRepair repair;
   /** Completed by the writer thread when it stops: the changes it had not written, for {@link #handOver()}. */
   private final CompletableFuture<List<Pending>> leftovers = new CompletableFuture<>();
   private volatile boolean handingOver;
@@ -198,28 +206,16 @@ public final class GitWriter implements AutoCloseable {
   private final Thread thread;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Consumer<State> onState;
-  private volatile State state = new State(false, null, null, null, null, null, 0, 0, 0, null, null, null, null);
+  private volatile State state = State.INITIAL;
   /** Works still to re-publish into a re-created repository (the first batch), and why; 0 once committed. */
   private int recreating;
   private final String recreatingWhy;
   private String recreated;
   private Instant recreatedAt;
-  private Repository repo;
-  private boolean tipKnown;
-  private long lastCommitNanos = System.nanoTime() - COMMIT_INTERVAL.toNanos();
-  private final Duration historyCheckInterval;
-  private long lastContactNanos = System.nanoTime();
-  /** The commit this writer pushed last (null until it pushes): the remote branch must go on containing it. */
-  private ObjectId lastPushed;
-  /** The branch tip after the last successful batch: its tree holds the files of every Work in {@link #owned}. */
-  private ObjectId lastTip;
-  /** The Works this writer has put and not removed since it started: destination folder → index keys. */
-  private final Map<String, Set<String>> owned = new TreeMap<>();
-  private long historyRewrites;
-  private String historyRewritten;
   private Instant historyRewrittenAt;
-  /** The store is a bare repository on this machine (the embedded store): commit into it, no clone, no push. */
-  private final boolean direct;
+  private Instant branchRecreatedAt;
+  private long lastCommitNanos = System.nanoTime() - COMMIT_INTERVAL.toNanos();
+  private long lastContactNanos = System.nanoTime();
 
   /**
    * Starts the writer thread; nothing is fetched until the first change.
@@ -229,7 +225,7 @@ public final class GitWriter implements AutoCloseable {
    * @param onState called on the writer thread after every attempt, for status (may be a no-op)
    */
   public GitWriter(Config config, Path cacheDir, Consumer<State> onState) {
-    this(config, cacheDir, onState, HISTORY_CHECK_INTERVAL, Recreation.NONE);
+    this(config, cacheDir, onState, Timing.DEFAULT, Recreation.NONE, null);
   }
 
   /**
@@ -237,26 +233,37 @@ public final class GitWriter implements AutoCloseable {
    * writer's first batch; queued before its thread starts, so nothing else can be committed before them).
    */
   public GitWriter(Config config, Path cacheDir, Consumer<State> onState, Recreation recreation) {
-    this(config, cacheDir, onState, HISTORY_CHECK_INTERVAL, recreation);
+    this(config, cacheDir, onState, Timing.DEFAULT, recreation, null);
   }
 
   /** As {@link #GitWriter(Config, Path, Consumer)}, checking the remote's history every {@code historyCheck} idle. */
   GitWriter(Config config, Path cacheDir, Consumer<State> onState, Duration historyCheck) {
-    this(config, cacheDir, onState, historyCheck, Recreation.NONE);
+    this(config, cacheDir, onState, new Timing(Timing.DEFAULT.minBackoff(), Timing.DEFAULT.maxBackoff(),
+        historyCheck), Recreation.NONE, null);
   }
 
-  private GitWriter(Config config, Path cacheDir, Consumer<State> onState, Duration historyCheck,
-      Recreation recreation) {
+  /**
+   * The full form.
+   *
+   * @param config the store
+   * @param cacheDir folder for the local repository (created if missing)
+   * @param onState called on the writer thread after every attempt, for status (may be a no-op)
+   * @param timing backoff and history-check intervals
+   * @param recreation Works to re-publish first, in one commit ({@link Recreation#NONE}: none)
+   * @param recordedCommit the commit the store's status recorded before this writer was made
+   *     ({@code status.lastCommit}; null: none): the remote must still contain it, else its history was rewritten or
+   *     its branch deleted while no writer watched, which the first fetch reports and repairs
+   */
+  public GitWriter(Config config, Path cacheDir, Consumer<State> onState, Timing timing, Recreation recreation,
+      String recordedCommit) {
     this.recreating = recreation.works().size();
     this.recreatingWhy = recreation.why();
     recreation.works().forEach(put -> queue.add(new Pending(put, new CompletableFuture<>())));
     this.config = config;
     this.onState = onState;
-    this.historyCheckInterval = historyCheck;
-    Path target = localBareRepository(config.url());
-    this.direct = target != null;
-    this.local = direct ? target : cacheDir.resolve(config.name() + ".git");
-    this.writeVerified = direct;
+    this.timing = timing;
+    this.transport = new GitTransport(config, cacheDir);
+    this.repair = new HistoryRepair(config.branch(), recordedCommit);
     this.thread = new Thread(this::loop, "git-writer-" + config.name());
     thread.setDaemon(true);
     thread.start();
@@ -294,7 +301,7 @@ public final class GitWriter implements AutoCloseable {
   }
 
   private void loop() {
-    Duration backoff = MIN_BACKOFF;
+    int failures = 0;
     List<Pending> batch = new ArrayList<>();
     while (running.get()) {
       try {
@@ -304,8 +311,9 @@ public final class GitWriter implements AutoCloseable {
             continue;
           }
           if (first == null) {
-            // Idle: fetch once so a rewrite that dropped this writer's commits is repaired without waiting for a write.
-            tipKnown = false;
+            // Idle: fetch once so a rewrite, a deleted branch or a remote gone away is found without waiting for a
+            // write.
+            transport.forgetTip();
             first = new Pending(null, new CompletableFuture<>());
           }
           batch.add(first);
@@ -316,25 +324,29 @@ public final class GitWriter implements AutoCloseable {
         }
         queue.drainTo(batch);
         try (LogContext ignored = LogContext.of("GitStateStore", null, config.name())) {
-          CommitResult result = writeBatch(batch);
+          Written written = writeBatch(batch);
           lastContactNanos = System.nanoTime();
-          if (result.changed()) {
+          if (written.committed()) {
             lastCommitNanos = System.nanoTime();
           }
-          backoff = MIN_BACKOFF;
-          setState(true, result.commit(), result.changed() ? Instant.now() : state.lastCommitTime(), null, null,
-              null, result.changed() ? state.commits() + 1 : state.commits());
-          batch.forEach(p -> p.future().complete(result));
+          failures = 0;
+          setState(true, written.tip() == null ? null : written.tip().name(),
+              written.committed() ? Instant.now() : state.lastCommitTime(), null, null, null,
+              written.committed() ? state.commits() + 1 : state.commits());
+          for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).future().complete(written.results().get(i));
+          }
           batch.clear();
         } catch (GitFailure e) {
-          Instant next = Instant.now().plus(backoff);
+          failures++;
+          Duration delay = timing.backoff(failures);
+          Instant next = Instant.now().plus(delay);
           LOG.warn("writing {} change(s) failed ({}): {}; retrying at {}", batch.size(), e.reason, e.getMessage(),
               next);
           setState(false, state.lastCommit(), state.lastCommitTime(), e.getMessage(), e.reason, next,
               state.commits());
-          tipKnown = false;
-          sleep(backoff);
-          backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+          transport.forgetTip();
+          Thread.sleep(delay.toMillis());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -383,8 +395,9 @@ public final class GitWriter implements AutoCloseable {
 
   private void setState(boolean ready, String commit, Instant time, String error, String reason, Instant next,
       long commits) {
-    State now = new State(ready, commit, time, error, reason, next, queue.size(), commits, historyRewrites,
-        historyRewritten, historyRewrittenAt, recreated, recreatedAt);
+    State now = new State(ready, commit, time, error, reason, next, queue.size(), commits, repair.findings(),
+        repair.historyRewritten(), historyRewrittenAt, recreated, recreatedAt, repair.branchRecreated(),
+        branchRecreatedAt);
     if (now.equals(state)) {
       // An idle history check that found nothing new wakes no listener (each would reconcile the store).
       return;
@@ -397,107 +410,68 @@ public final class GitWriter implements AutoCloseable {
     }
   }
 
-  /** Whether an idle writer should fetch to check the remote's history: only once it has pushed something to keep. */
+  /** Whether an idle writer should fetch to check the remote: only once there is a commit it must keep there. */
   private boolean historyCheckDue() {
-    return lastPushed != null && System.nanoTime() - lastContactNanos >= historyCheckInterval.toNanos();
-  }
-
-  private static void sleep(Duration d) throws InterruptedException {
-    Thread.sleep(d.toMillis());
-  }
-
-  /** A failure to reach or update the remote; the message carries no credentials. */
-  static final class GitFailure extends Exception {
-    final String reason;
-
-    GitFailure(String reason, String message, Throwable cause) {
-      super(message, cause);
-      this.reason = reason;
-    }
-  }
-
-  private CommitResult writeBatch(List<Pending> batch) throws GitFailure {
-    try {
-      openRepository();
-      for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
-        if (!tipKnown) {
-          fetch();
-        }
-        ObjectId base = remoteTip();
-        if (!writeVerified) {
-          verifyWrite(base);
-        }
-        ObjectId dropped = droppedCommit(base);
-        if (dropped == null && batch.stream().allMatch(p -> p.change() == null)) {
-          // Only probes: nothing to build.
-          written(batch, base, false, null, 0);
-          return new CommitResult(base == null ? null : base.name(), false);
-        }
-        Built built = buildCommit(base, batch, dropped == null ? null : lastTip);
-        ObjectId commit = built.commit();
-        if (commit == null) {
-          written(batch, base, false, dropped, 0);
-          return new CommitResult(base == null ? null : base.name(), false);
-        }
-        if (direct ? compareAndSet(base, commit) : push(commit)) {
-          if (!direct) {
-            updateRemoteRef(commit);
-          }
-          tipKnown = true;
-          written(batch, commit, true, dropped, built.republished());
-          return new CommitResult(commit.name(), true);
-        }
-        // The remote moved: fetch its tip and apply the same changes on top of it.
-        tipKnown = false;
-        LOG.info("push to {} rejected (the branch moved); re-applying {} change(s) on the new tip", config.branch(),
-            batch.size());
-      }
-      throw new GitFailure("PushFailed", "push to branch " + config.branch() + " was rejected " + PUSH_ATTEMPTS
-          + " times in a row", null);
-    } catch (IOException e) {
-      throw new GitFailure("StateStoreUnreachable", "local repository " + local + ": " + e.getMessage(), e);
-    }
+    return repair.keep() != null && System.nanoTime() - lastContactNanos >= timing.historyCheck().toNanos();
   }
 
   /**
-   * The commit this writer last pushed when {@code tip} (null: the branch is gone) no longer contains it, that is, the
-   * remote history was rewritten; null when it still does or nothing was pushed yet.
+   * Fetches the tip (when not known), checks it still holds what this writer wrote, builds the batch's tree on it and
+   * pushes; a push rejected because the branch moved starts over on the new tip, up to {@value #PUSH_ATTEMPTS} times.
    */
-  private ObjectId droppedCommit(ObjectId tip) throws IOException {
-    if (lastPushed == null || lastPushed.equals(tip)) {
-      return null;
+  private Written writeBatch(List<Pending> batch) throws GitFailure {
+    List<Change> changes = batch.stream().map(Pending::change).filter(Objects::nonNull).toList();
+    for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
+      ObjectId base = transport.tip();
+      transport.verifyWrite(base);
+      HistoryRepair.Finding finding = repair.check(base, transport::contains, transport::filesIfPresent);
+      if (finding == null && changes.isEmpty()) {
+        // Only probes: nothing to build.
+        return written(batch, changes, base, false, null, null);
+      }
+      TreeBuilder.Result built;
+      ObjectId commit = null;
+      try (GitTransport.ObjectWriter objects = transport.objects()) {
+        built = TreeBuilder.build(transport.files(base), changes, finding == null ? null : finding.republication(),
+            recreating > 0 ? "re-publish " + recreating + " Work(s) into the re-created repository" : null, objects);
+        if (!built.unchanged()) {
+          commit = objects.commit(base, built.files(), built.message());
+        }
+      } catch (IOException | UncheckedIOException e) {
+        throw new GitFailure("LocalRepositoryFailed", "writing a commit into the operator's local repository "
+            + transport.localRepository() + " failed: " + e.getMessage() + "; check the operator's data volume"
+            + " (space, permissions)", e);
+      }
+      if (commit == null) {
+        return written(batch, changes, base, false, finding, built);
+      }
+      if (transport.publish(base, commit)) {
+        return written(batch, changes, commit, true, finding, built);
+      }
+      // The remote moved: fetch its tip and apply the same changes on top of it.
+      LOG.info("push to {} rejected (the branch moved); re-applying {} change(s) on the new tip", config.branch(),
+          changes.size());
     }
-    if (tip == null) {
-      return lastPushed;
-    }
-    try (RevWalk walk = new RevWalk(repo)) {
-      return walk.isMergedInto(walk.parseCommit(lastPushed), walk.parseCommit(tip)) ? null : lastPushed;
-    } catch (MissingObjectException e) {
-      // The commit is gone from the local repository too, so nobody can tell; re-publishing writes nothing when
-      // the files are all there.
-      return lastPushed;
-    }
+    throw new GitFailure("PushFailed", "push to branch " + config.branch() + " was rejected " + PUSH_ATTEMPTS
+        + " times in a row because the branch kept moving; changes are kept and retried", null);
   }
 
   /**
-   * Records a batch that reached the remote: which Works this writer now owns, the tip whose tree holds them
-   * ({@code pushed}: a commit of this writer's), and the rewrite it repaired ({@code dropped} non-null).
+   * Records a batch that reached the remote ({@code tip}, committed by this writer or not) and what it repaired, and
+   * gives each Pending its result: the tip, and whether its own change altered the tree.
    */
-  private void written(List<Pending> batch, ObjectId tip, boolean pushed, ObjectId dropped, int republished) {
-    for (Pending p : batch) {
-      if (p.change() instanceof Put put) {
-        owned.computeIfAbsent(put.destinationDir(), d -> new TreeSet<>()).add(put.workKey());
-      } else if (p.change() instanceof Remove remove) {
-        Set<String> keys = owned.get(remove.destinationDir());
-        if (keys != null) {
-          keys.remove(remove.workKey());
-          if (keys.isEmpty()) {
-            owned.remove(remove.destinationDir());
-          }
-        }
+  private Written written(List<Pending> batch, List<Change> changes, ObjectId tip, boolean committed,
+      HistoryRepair.Finding finding, TreeBuilder.Result built) {
+    String report = repair.written(changes, tip, committed, finding, built == null ? 0 : built.republished());
+    if (report != null) {
+      if (finding.branchDeleted()) {
+        branchRecreatedAt = Instant.now();
+      } else {
+        historyRewrittenAt = Instant.now();
       }
+      // The writer thread's LogContext names the store on this line.
+      LOG.warn("{}", report);
     }
-    lastTip = tip;
     if (recreating > 0) {
       recreated = recreatingWhy + "; Tarmac re-created it and re-published the " + recreating + " Work(s) placed"
           + " on it " + (tip == null ? "(they had no files)" : "in one commit, " + tip.abbreviate(7).name())
@@ -506,472 +480,41 @@ public final class GitWriter implements AutoCloseable {
       recreating = 0;
       LOG.warn("{}", recreated);
     }
-    if (pushed || dropped != null) {
-      // After a rewrite the new tip holds everything this writer wrote, so it is what the remote must keep next.
-      lastPushed = tip;
-    }
-    if (dropped == null) {
-      return;
-    }
-    historyRewrites++;
-    historyRewrittenAt = Instant.now();
-    historyRewritten = "the history of branch " + config.branch() + " was rewritten on the remote: commit "
-        + dropped.abbreviate(7).name() + ", the last one Tarmac pushed, is no longer on it; "
-        + (republished > 0 ? "Tarmac re-published the files of " + republished + " Work(s) in commit "
-            + tip.abbreviate(7).name()
-            : "the files of every Work Tarmac wrote were still there, nothing had to be re-published");
-    // The writer thread's LogContext names the store on this line.
-    LOG.warn("{}", historyRewritten);
-  }
-
-  /** The folder of a {@code file:} URL that is a bare repository on this machine, else null. */
-  private static Path localBareRepository(String url) {
-    if (!url.startsWith("file:")) {
-      return null;
-    }
-    try {
-      Path p = Path.of(java.net.URI.create(url));
-      return Files.isDirectory(p.resolve("objects")) && Files.isRegularFile(p.resolve("HEAD")) ? p : null;
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-  }
-
-  private void openRepository() throws IOException, GitFailure {
-    if (repo != null) {
-      return;
-    }
-    if (direct) {
-      repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(local.toFile()).setMustExist(true)
-          .build();
-      return;
-    }
-    try {
-      Files.createDirectories(local.getParent());
-      Git git = Files.isDirectory(local) ? Git.open(local.toFile())
-          : Git.init().setBare(true).setDirectory(local.toFile()).setInitialBranch(config.branch()).call();
-      repo = git.getRepository();
-      var cfg = repo.getConfig();
-      cfg.setString("remote", "origin", "url", config.url());
-      cfg.save();
-    } catch (GitAPIException e) {
-      throw new GitFailure("StateStoreUnreachable", "cannot create local repository: " + e.getMessage(), e);
-    }
-  }
-
-  private String trackingRef() {
-    return direct ? "refs/heads/" + config.branch() : "refs/remotes/origin/" + config.branch();
-  }
-
-  private void fetch() throws GitFailure {
-    if (direct) {
-      return;
-    }
-    try (Git git = new Git(repo)) {
-      var fetch = git.fetch().setRemote(config.url())
-          .setRefSpecs(new RefSpec("+refs/heads/" + config.branch() + ":" + trackingRef()))
-          .setRemoveDeletedRefs(true)
-          .setTimeout(30);
-      config.credentials().configure(fetch);
-      fetch.call();
-      if (repo.exactRef(trackingRef()) == null) {
-        LOG.info("branch {} does not exist on the remote yet; the first commit creates it", config.branch());
+    String name = tip == null ? null : tip.name();
+    List<CommitResult> results = new ArrayList<>(batch.size());
+    int change = 0;
+    for (Pending p : batch) {
+      boolean changed = false;
+      if (p.change() != null) {
+        // Per change, not per batch: a Work re-confirmed beside one that changed did not change.
+        changed = committed && built.changed().get(change);
+        change++;
       }
-    } catch (org.eclipse.jgit.api.errors.InvalidRemoteException e) {
-      throw classify(e);
-    } catch (TransportException e) {
-      if (String.valueOf(e.getMessage()).contains("Remote does not have")) {
-        deleteTrackingRef();
-        return;
-      }
-      throw classify(e);
-    } catch (GitAPIException | IOException e) {
-      throw classify(e);
+      results.add(new CommitResult(name, changed));
     }
-  }
-
-  private void deleteTrackingRef() {
-    try {
-      if (repo.exactRef(trackingRef()) != null) {
-        RefUpdate u = repo.updateRef(trackingRef());
-        u.setForceUpdate(true);
-        u.delete();
-      }
-    } catch (IOException e) {
-      LOG.warn("could not drop stale ref {}: {}", trackingRef(), e.getMessage());
-    }
-  }
-
-  private GitFailure classify(Exception e) {
-    String message = GitCredentials.redact(String.valueOf(e.getMessage()), config.url());
-    String lower = message.toLowerCase(java.util.Locale.ROOT);
-    if (lower.contains("server key did not validate") || lower.contains("host key")) {
-      // JGit's SSH client checked the server's key against the store Secret's knownHosts and refused it.
-      return new GitFailure("HostKeyNotTrusted", message + ": the server's SSH host key is not in knownHosts of the"
-          + " store's Secret; add the server's line (ssh-keyscan) or fix the URL", e);
-    }
-    String reason = lower.contains("not authorized") || lower.contains("authentication") || lower.contains("auth fail")
-        || lower.contains("401") || lower.contains("403") ? "AuthenticationFailed" : "StateStoreUnreachable";
-    return new GitFailure(reason, message, e);
-  }
-
-  private ObjectId remoteTip() throws IOException {
-    Ref ref = repo.exactRef(trackingRef());
-    return ref == null ? null : ref.getObjectId();
-  }
-
-  /** Moves the branch from {@code base} to {@code commit} only if nobody moved it meanwhile. */
-  private boolean compareAndSet(ObjectId base, ObjectId commit) throws IOException {
-    RefUpdate u = repo.updateRef(trackingRef());
-    u.setNewObjectId(commit);
-    u.setExpectedOldObjectId(base == null ? ObjectId.zeroId() : base);
-    RefUpdate.Result r = u.update();
-    return r == RefUpdate.Result.NEW || r == RefUpdate.Result.FAST_FORWARD || r == RefUpdate.Result.FORCED;
-  }
-
-  private void updateRemoteRef(ObjectId commit) throws IOException {
-    RefUpdate u = repo.updateRef(trackingRef());
-    u.setNewObjectId(commit);
-    u.setForceUpdate(true);
-    u.update();
-  }
-
-  /**
-   * The write probe: pushes {@code tip} (or, for an empty branch, a commit with an empty tree that no branch will
-   * hold) to {@value #PROBE_REF_PREFIX}{@code <store>}, then deletes that ref. A fetch has just succeeded, so a
-   * refusal means the credentials (or the server) allow reading only.
-   *
-   * @throws GitFailure {@code CredentialsReadOnly} when the remote refuses the push, {@code StateStoreUnreachable}
-   *     when the connection fails
-   */
-  private void verifyWrite(ObjectId tip) throws GitFailure, IOException {
-    String probeRef = PROBE_REF_PREFIX + config.name();
-    ObjectId commit = tip != null ? tip : emptyCommit();
-    pushProbe(new RefSpec("+" + commit.name() + ":" + probeRef), probeRef);
-    pushProbe(new RefSpec(":" + probeRef), probeRef);
-    writeVerified = true;
-    LOG.info("write probe succeeded: pushed and deleted {}", probeRef);
-  }
-
-  private void pushProbe(RefSpec spec, String probeRef) throws GitFailure {
-    String refused;
-    try (Git git = new Git(repo)) {
-      var push = git.push().setRemote(config.url()).setRefSpecs(spec).setTimeout(30);
-      config.credentials().configure(push);
-      refused = null;
-      for (PushResult result : push.call()) {
-        for (RemoteRefUpdate update : result.getRemoteUpdates()) {
-          switch (update.getStatus()) {
-            case OK, UP_TO_DATE, NON_EXISTING -> {
-            }
-            default -> refused = update.getStatus() + (update.getMessage() == null ? "" : " " + update.getMessage());
-          }
-        }
-      }
-    } catch (GitAPIException e) {
-      String message = GitCredentials.redact(String.valueOf(e.getMessage()), config.url());
-      String lower = message.toLowerCase(java.util.Locale.ROOT);
-      if (lower.contains("connection refused") || lower.contains("timed out") || lower.contains("timeout")
-          || lower.contains("unknownhost") || lower.contains("unknown host") || lower.contains("no route")) {
-        throw new GitFailure("StateStoreUnreachable", message, e);
-      }
-      refused = message;
-    }
-    if (refused != null) {
-      throw new GitFailure("CredentialsReadOnly", "the remote lets these credentials read but refused the write"
-          + " probe (a push of " + probeRef + "): " + refused + "; give the credentials write access to the"
-          + " repository (a token with write scope, a deploy key with write access, receive-pack enabled on the"
-          + " server)", null);
-    }
-  }
-
-  /** A commit with an empty tree and no parent, written to the local repository only. */
-  private ObjectId emptyCommit() throws IOException {
-    try (ObjectInserter inserter = repo.newObjectInserter()) {
-      ObjectId tree = inserter.insert(new org.eclipse.jgit.lib.TreeFormatter());
-      CommitBuilder cb = new CommitBuilder();
-      cb.setTreeId(tree);
-      cb.setAuthor(config.author());
-      cb.setCommitter(config.author());
-      cb.setMessage("Tarmac write probe (never on a branch)\n");
-      ObjectId id = inserter.insert(cb);
-      inserter.flush();
-      return id;
-    }
-  }
-
-  private boolean push(ObjectId commit) throws GitFailure {
-    try (Git git = new Git(repo)) {
-      var push = git.push().setRemote(config.url())
-          .setRefSpecs(new RefSpec(commit.name() + ":refs/heads/" + config.branch()))
-          .setTimeout(30);
-      config.credentials().configure(push);
-      for (PushResult result : push.call()) {
-        for (RemoteRefUpdate update : result.getRemoteUpdates()) {
-          switch (update.getStatus()) {
-            case OK, UP_TO_DATE -> {
-            }
-            case REJECTED_NONFASTFORWARD, REJECTED_REMOTE_CHANGED -> {
-              return false;
-            }
-            default -> throw new GitFailure("PushFailed", "push to " + config.branch() + " failed: "
-                + update.getStatus() + (update.getMessage() == null ? "" : " (" + update.getMessage() + ")"), null);
-          }
-        }
-      }
-      return true;
-    } catch (GitAPIException e) {
-      throw classify(e);
-    }
-  }
-
-  /**
-   * Builds the commit for {@code batch} on {@code base} (null: an empty branch). With {@code republishFrom} (the tip
-   * the writer last saw, before a rewrite dropped it), first puts back every owned Work's files as they were there, so
-   * the re-publication and the batch share one commit. The commit is null when the tree did not change.
-   */
-  private Built buildCommit(ObjectId base, List<Pending> batch, ObjectId republishFrom) throws IOException {
-    try (ObjectInserter inserter = repo.newObjectInserter(); ObjectReader reader = repo.newObjectReader();
-        RevWalk walk = new RevWalk(reader)) {
-      ObjectId baseTree = base == null ? null : walk.parseCommit(base).getTree().getId();
-      TreeMap<String, ObjectId> files = baseTree == null ? new TreeMap<>() : readTree(reader, baseTree);
-      Set<String> touchedDestinations = new LinkedHashSet<>();
-      Set<String> changed = new TreeSet<>();
-      int republished = 0;
-      if (republishFrom != null) {
-        TreeMap<String, ObjectId> source = republishSource(walk, republishFrom);
-        for (Map.Entry<String, Set<String>> e : owned.entrySet()) {
-          for (String key : e.getValue()) {
-            if (republish(e.getKey(), key, source, files, reader)) {
-              changed.add("re-publish " + key + " in " + (e.getKey().isEmpty() ? "/" : e.getKey()));
-              republished++;
-            }
-          }
-          touchedDestinations.add(e.getKey());
-        }
-      }
-      for (Pending p : batch) {
-        if (p.change() == null) {
-          continue;
-        }
-        if (apply(p.change(), files, reader, inserter)) {
-          changed.add((p.change() instanceof Remove ? "remove " : "write ") + p.change().describe());
-        }
-        touchedDestinations.add(p.change().destinationDir());
-      }
-      for (String dest : touchedDestinations) {
-        String prefix = dest.isEmpty() ? "" : dest + "/";
-        List<String> inDest = files.keySet().stream().filter(f -> f.startsWith(prefix))
-            .map(f -> f.substring(prefix.length())).toList();
-        String kustomization = StateStoreLayout.kustomization(inDest);
-        String path = prefix + "kustomization.yaml";
-        if (kustomization == null) {
-          files.remove(path);
-        } else {
-          files.put(path, inserter.insert(Constants.OBJ_BLOB, kustomization.getBytes(StandardCharsets.UTF_8)));
-        }
-      }
-      DirCache dc = DirCache.newInCore();
-      DirCacheBuilder builder = dc.builder();
-      for (Map.Entry<String, ObjectId> e : files.entrySet()) {
-        DirCacheEntry entry = new DirCacheEntry(e.getKey());
-        entry.setFileMode(FileMode.REGULAR_FILE);
-        entry.setObjectId(e.getValue());
-        builder.add(entry);
-      }
-      builder.finish();
-      ObjectId tree = dc.writeTree(inserter);
-      if (tree.equals(baseTree) || (baseTree == null && files.isEmpty())) {
-        return new Built(null, 0);
-      }
-      CommitBuilder commit = new CommitBuilder();
-      commit.setTreeId(tree);
-      if (base != null) {
-        commit.setParentId(base);
-      }
-      PersonIdent who = new PersonIdent(config.author(), Instant.now(), java.time.ZoneOffset.UTC);
-      commit.setAuthor(who);
-      commit.setCommitter(who);
-      commit.setMessage(message(changed, batch.size(), republished, recreating));
-      ObjectId id = inserter.insert(commit);
-      inserter.flush();
-      return new Built(id, republished);
-    }
-  }
-
-  /** Every file of {@code tree}: path → blob. */
-  private static TreeMap<String, ObjectId> readTree(ObjectReader reader, ObjectId tree) throws IOException {
-    TreeMap<String, ObjectId> files = new TreeMap<>();
-    try (TreeWalk tw = new TreeWalk(reader)) {
-      tw.addTree(tree);
-      tw.setRecursive(true);
-      while (tw.next()) {
-        files.put(tw.getPathString(), tw.getObjectId(0));
-      }
-    }
-    return files;
-  }
-
-  /** The files of {@code commit} to re-publish from; none (with a warning) when the local repository lost it. */
-  private TreeMap<String, ObjectId> republishSource(RevWalk walk, ObjectId commit) throws IOException {
-    try {
-      return readTree(walk.getObjectReader(), walk.parseCommit(commit).getTree().getId());
-    } catch (MissingObjectException e) {
-      // Nothing to copy from; the Works are placed again (the rewrite count is part of their placement) and write
-      // their files themselves.
-      LOG.warn("commit {} to re-publish from is gone from the local repository; the Works are written again as they"
-          + " are reconciled", commit.abbreviate(7).name());
-      return new TreeMap<>();
-    }
-  }
-
-  private static String message(Set<String> changed, int changes, int republished, int recreating) {
-    StringBuilder m = new StringBuilder("tarmac: ");
-    if (recreating > 0) {
-      m.append("re-publish ").append(recreating).append(" Work(s) into the re-created repository");
-    } else if (republished > 0) {
-      m.append("re-publish ").append(republished).append(" Work(s) after the branch's history was rewritten");
-    } else if (changed.size() == 1) {
-      m.append(changed.iterator().next());
-    } else {
-      m.append(changed.size()).append(" objects changed");
-    }
-    m.append("\n\n");
-    int shown = 0;
-    for (String c : changed) {
-      if (shown++ == 50) {
-        m.append("... and ").append(changed.size() - 50).append(" more\n");
-        break;
-      }
-      m.append("- ").append(c).append('\n');
-    }
-    m.append("\n(").append(changes).append(" change(s) in this batch)\n");
-    return m.toString();
-  }
-
-  /** Applies one change to the file map; true when it changed anything. */
-  private static boolean apply(Change change, TreeMap<String, ObjectId> files, ObjectReader reader,
-      ObjectInserter inserter) throws IOException {
-    String dest = change.destinationDir().isEmpty() ? "" : change.destinationDir() + "/";
-    String owner = dest + change.ownerDir() + "/";
-    String indexPath = dest + StateStoreLayout.INDEX_DIR + "/" + change.workKey();
-    if (!(change instanceof Put put)) {
-      return replace(indexPath, Map.of(), null, files, reader);
-    }
-    Map<String, ObjectId> wanted = new TreeMap<>();
-    for (Map.Entry<String, String> f : new TreeMap<>(put.files()).entrySet()) {
-      wanted.put(owner + StateStoreLayout.checkPath(f.getKey()),
-          inserter.insert(Constants.OBJ_BLOB, f.getValue().getBytes(StandardCharsets.UTF_8)));
-    }
-    ObjectId index = inserter.insert(Constants.OBJ_BLOB,
-        (String.join("\n", wanted.keySet()) + "\n").getBytes(StandardCharsets.UTF_8));
-    return replace(indexPath, wanted, index, files, reader);
-  }
-
-  /**
-   * Puts back the files of the Work {@code workKey} in destination folder {@code destinationDir} as {@code source}
-   * has them (its index and every file the index names); true when that changed anything. A Work with no index in
-   * {@code source} is left alone.
-   */
-  private static boolean republish(String destinationDir, String workKey, TreeMap<String, ObjectId> source,
-      TreeMap<String, ObjectId> files, ObjectReader reader) throws IOException {
-    String indexPath = (destinationDir.isEmpty() ? "" : destinationDir + "/") + StateStoreLayout.INDEX_DIR + "/"
-        + workKey;
-    ObjectId index = source.get(indexPath);
-    if (index == null) {
-      return false;
-    }
-    Map<String, ObjectId> wanted = new TreeMap<>();
-    for (String path : listed(index, reader)) {
-      if (source.containsKey(path)) {
-        wanted.put(path, source.get(path));
-      }
-    }
-    return replace(indexPath, wanted, index, files, reader);
-  }
-
-  /**
-   * Makes the Work whose index is at {@code indexPath} own exactly {@code wanted} (path → blob): the files its current
-   * index names are dropped, then {@code wanted} and the index blob {@code index} are written (no index: the Work is
-   * removed). True when the file map changed.
-   */
-  private static boolean replace(String indexPath, Map<String, ObjectId> wanted, ObjectId index,
-      TreeMap<String, ObjectId> files, ObjectReader reader) throws IOException {
-    ObjectId previousIndex = files.get(indexPath);
-    Set<String> previous = previousIndex == null ? Set.of() : listed(previousIndex, reader);
-    Map<String, ObjectId> before = new TreeMap<>();
-    previous.forEach(p -> {
-      if (files.containsKey(p)) {
-        before.put(p, files.get(p));
-      }
-    });
-    before.put(indexPath, previousIndex);
-    previous.forEach(files::remove);
-    files.remove(indexPath);
-    Map<String, ObjectId> after = new TreeMap<>(wanted);
-    after.put(indexPath, index);
-    files.putAll(wanted);
-    if (index != null) {
-      files.put(indexPath, index);
-    }
-    return !before.equals(after);
-  }
-
-  /** The paths an index blob names, one a line. */
-  private static Set<String> listed(ObjectId index, ObjectReader reader) throws IOException {
-    Set<String> paths = new TreeSet<>();
-    new String(reader.open(index).getBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank())
-        .forEach(paths::add);
-    return paths;
+    return new Written(tip, committed, results);
   }
 
   /** The local repository (tests read commits from it). */
   Path localRepository() {
-    return local;
+    return transport.localRepository();
   }
 
-  /** Reads the commit log of the last pushed tip, newest first, at most {@code max} entries; for trace and tests. */
+  /** Reads the commit log of the last known tip, newest first, at most {@code max} entries; for trace and tests. */
   public List<String> log(int max) throws IOException {
-    List<String> out = new ArrayList<>();
-    if (repo == null) {
-      return out;
-    }
-    ObjectId tip = remoteTip();
-    if (tip == null) {
-      return out;
-    }
-    try (RevWalk walk = new RevWalk(repo)) {
-      walk.markStart(walk.parseCommit(tip));
-      for (RevCommit c : walk) {
-        if (out.size() >= max) {
-          break;
-        }
-        out.add(c.getName() + " " + c.getShortMessage());
-      }
-    }
-    return out;
+    return transport.log(max);
   }
 
   @Override
   public void close() {
     running.set(false);
-    // The embedded repository is served by the Git server too; only close what this writer opened.
     thread.interrupt();
     try {
       thread.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (repo != null) {
-      repo.close();
-    }
-  }
-
-  static URIish uri(String url) {
-    try {
-      return new URIish(url);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("not a Git URL: " + url, e);
-    }
+    // The embedded repository is served by the Git server too; closing this handle leaves it to the server.
+    transport.close();
   }
 }

@@ -1,5 +1,6 @@
 package dev.tarmac.statestore;
 
+import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Destination;
 import dev.tarmac.api.GitStateStore;
 import dev.tarmac.api.Work;
@@ -37,9 +38,11 @@ public final class StateStores implements AutoCloseable {
   private final Map<String, GitWriter> writers = new ConcurrentHashMap<>();
   private final List<Consumer<String>> storeListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> destinationListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> storeStatusListeners = new CopyOnWriteArrayList<>();
   private SharedIndexInformer<Destination> destinations;
   private SharedIndexInformer<GitStateStore> stores;
   private final StateStoreLayout.Limits limits;
+  private volatile GitWriter.Timing timing = GitWriter.Timing.DEFAULT;
 
   /**
    * @param client the client
@@ -54,11 +57,55 @@ public final class StateStores implements AutoCloseable {
     this.limits = limits;
   }
 
+  /**
+   * Sets the backoff and history-check intervals of writers made from now on (tests shorten them); default
+   * {@link GitWriter.Timing#DEFAULT}.
+   */
+  public StateStores withTiming(GitWriter.Timing timing) {
+    this.timing = timing;
+    return this;
+  }
+
   /** Starts the informers on Destinations and GitStateStores and waits for their first list. */
   public StateStores start() {
     destinations = client.resources(Destination.class).inform(handler(() -> destinationListeners.forEach(Runnable::run)), 0);
     stores = client.resources(GitStateStore.class).inform(handler(() -> destinationListeners.forEach(Runnable::run)), 0);
+    stores.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(GitStateStore obj) {
+      }
+
+      @Override
+      public void onUpdate(GitStateStore oldObj, GitStateStore newObj) {
+        if (!readyView(oldObj).equals(readyView(newObj))) {
+          storeStatusListeners.forEach(l -> l.accept(newObj.getMetadata().getName()));
+        }
+      }
+
+      @Override
+      public void onDelete(GitStateStore obj, boolean deletedFinalStateUnknown) {
+      }
+    });
     return this;
+  }
+
+  /** What a Destination repeats of its store: the Ready condition (status, reason, message) and the next attempt. */
+  private static String readyView(GitStateStore store) {
+    if (store.getStatus() == null) {
+      return "";
+    }
+    return Conditions.find(store.getStatus().conditions, Conditions.READY)
+        .map(c -> c.getStatus() + "/" + c.getReason() + "/" + c.getMessage()).orElse("")
+        + "/" + store.getStatus().nextRetryTime;
+  }
+
+  /**
+   * Calls {@code listener} with a store's name whenever its {@code Ready} condition (message included) or
+   * {@code status.nextRetryTime} changes, so Destinations can repeat it (placement listeners hear only status and
+   * reason changes).
+   */
+  public void onStoreStatus(Consumer<String> listener) {
+    storeStatusListeners.add(listener);
   }
 
   private static <T> ResourceEventHandler<T> handler(Runnable onChange) {
@@ -183,8 +230,13 @@ public final class StateStores implements AutoCloseable {
     // Checked before writerUrl creates the repository: an embedded repository that is missing or empty while Works
     // say they were published to it (a new or wiped data volume) gets them back in the new writer's first commit.
     GitWriter current = writers.get(name);
-    GitWriter.Recreation recreation = (spec.url == null || spec.url.isBlank()) && current == null
-        && !embedded.hasBranch(name, branch) ? recreation(store, branch) : GitWriter.Recreation.NONE;
+    boolean embeddedStore = spec.url == null || spec.url.isBlank();
+    boolean missing = embeddedStore && current == null && !embedded.hasBranch(name, branch);
+    GitWriter.Recreation recreation = missing ? recreation(store, branch) : GitWriter.Recreation.NONE;
+    // The commit the remote must still hold (status.lastCommit, from before a restart): a force-push or a deleted
+    // branch while no writer watched is found at the new writer's first fetch. A missing embedded repository is
+    // reported as re-created instead.
+    String recorded = missing || store.getStatus() == null ? null : store.getStatus().lastCommit;
     String url = spec.url == null || spec.url.isBlank() ? embedded.writerUrl(name) : spec.url;
     GitWriter.Config config = new GitWriter.Config(name, url, branch, credentials, author);
     return writers.compute(name, (k, existing) -> {
@@ -192,14 +244,19 @@ public final class StateStores implements AutoCloseable {
         return existing;
       }
       var rewritesSeen = new java.util.concurrent.atomic.AtomicLong();
+      // A writer replaced for new credentials or author hands on what it last saw (newer than the status); one
+      // replaced for another URL or branch has nothing the new remote must contain.
+      boolean sameBranch = existing != null && existing.config().url().equals(config.url())
+          && existing.config().branch().equals(config.branch());
+      String keep = existing == null ? recorded : sameBranch ? existing.state().lastCommit() : null;
       GitWriter fresh = new GitWriter(config, cacheDir, s -> {
         storeListeners.forEach(l -> l.accept(name));
-        // The remote history was rewritten: Works place themselves again so their status names a commit on the new
-        // history (and any Work the writer could not put back is written).
+        // The remote dropped commits (history rewritten, branch deleted): Works place themselves again so their
+        // status names a commit on the new history (and any Work the writer could not put back is written).
         if (s.historyRewrites() > rewritesSeen.getAndSet(s.historyRewrites())) {
           destinationListeners.forEach(Runnable::run);
         }
-      }, existing == null ? recreation : GitWriter.Recreation.NONE);
+      }, timing, existing == null ? recreation : GitWriter.Recreation.NONE, keep);
       if (existing != null) {
         // New URL, branch or credentials (a rotated Secret): the changes the old writer still held are written by
         // the new one, so no Work waits for its next reconcile.

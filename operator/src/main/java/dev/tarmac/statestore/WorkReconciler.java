@@ -33,7 +33,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Conditions: {@code Published} (every placement committed), {@code Ready} (same, the rollup). Reasons:
  * {@code Published}, {@code Writing}, {@code NoMatchingDestination}, {@code InvalidWork},
- * {@code StateStoreUnreachable} (the store's own reason while the remote is down). A Work removed from a Destination
+ * {@code StateStoreUnreachable} while a placement waits for a store that is not Ready, with a message naming the store
+ * and its own reason ({@code GitStateStore s is not Ready (AuthenticationFailed): ...}), which a request's
+ * {@code Published} and {@code Ready} conditions repeat. Placements already written stay {@code Published} through an
+ * outage: their files are in Git. A Work removed from a Destination
  * (selectors changed) or deleted has its files removed, through the finalizer.
  */
 @ControllerConfiguration(name = "work", finalizerName = dev.tarmac.api.Labels.WORK_FINALIZER)
@@ -139,7 +142,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       }
       if (writer == null) {
         storeProblem = "Destination " + name + " names GitStateStore " + d.getSpec().stateStoreRef.name
-            + (store == null ? ", which does not exist" : ", which is not ready yet");
+            + (store == null ? ", which does not exist" : ", which is not ready yet" + storeCondition(store));
         p.state = "Pending";
         placements.add(p);
         waiting.add(name);
@@ -164,7 +167,9 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
         p.state = f.future().isCompletedExceptionally() ? "Failed" : "Writing";
         waiting.add(name);
         if (!writer.state().ready() && writer.state().lastError() != null) {
-          storeProblem = "GitStateStore " + writer.config().name() + ": " + writer.state().lastError();
+          // The store's name and reason, so the request whose Work this is can say which store and why.
+          storeProblem = "GitStateStore " + writer.config().name() + " is not Ready (" + writer.state().reason()
+              + "): " + writer.state().lastError();
         }
         if (f.future().isCompletedExceptionally()) {
           inFlight.remove(uid(work) + "|" + name);
@@ -222,6 +227,15 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
           generation);
     }
     return StatusChange.control(before, work);
+  }
+
+  /** {@code " (<reason>: <message>)"} of a store's Ready=False condition, or "" when it has none. */
+  private static String storeCondition(GitStateStore store) {
+    if (store.getStatus() == null || Conditions.isTrue(store.getStatus(), Conditions.READY)) {
+      return "";
+    }
+    return Conditions.find(store.getStatus().conditions, Conditions.READY).filter(c -> c.getReason() != null)
+        .map(c -> " (" + c.getReason() + ": " + c.getMessage() + ")").orElse("");
   }
 
   /** How long a Work whose store has no writer yet waits before it is reconciled again (milliseconds). */

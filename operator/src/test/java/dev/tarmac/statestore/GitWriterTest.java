@@ -125,6 +125,88 @@ class GitWriterTest {
   }
 
   @Test
+  void changedIsPerWorkEvenWhenTheBatchCommits() throws Exception {
+    Path bare = GitCli.bareRepo(tmp, "remote");
+    try (GitWriter w = writer(bare.toUri().toString())) {
+      w.submit(put("dev", 1, "a")).get(30, TimeUnit.SECONDS);
+      // Submitted together within the commit interval: one batch, one commit, but only r2 changed.
+      CompletableFuture<GitWriter.CommitResult> same = w.submit(put("dev", 1, "a"));
+      CompletableFuture<GitWriter.CommitResult> added = w.submit(put("dev", 2, "b"));
+      GitWriter.CommitResult a = same.get(30, TimeUnit.SECONDS);
+      GitWriter.CommitResult b = added.get(30, TimeUnit.SECONDS);
+      assertThat(a.commit()).isEqualTo(b.commit()).isEqualTo(git(bare, "rev-parse", "main").trim());
+      assertThat(a.changed()).isFalse();
+      assertThat(b.changed()).isTrue();
+      assertThat(git(bare, "rev-list", "--count", "main").trim()).isEqualTo("2");
+    }
+  }
+
+  @Test
+  void aBranchDeletedOnTheRemoteIsRecreatedWithEveryWorkAndReportedApart() throws Exception {
+    Path base = Files.createDirectories(tmp.resolve("served"));
+    Path bare = GitCli.bareRepo(base, "remote");
+    git(bare, "config", "receive.denyDeleteCurrent", "warn");
+    try (GitCli.Daemon daemon = new GitCli.Daemon(base);
+        GitWriter w = writer(daemon.url("remote.git"), Duration.ofMillis(200))) {
+      w.submit(put("dev", 1, "a")).get(30, TimeUnit.SECONDS);
+      w.submit(put("dev", 2, "b")).get(30, TimeUnit.SECONDS);
+      Path other = clone(bare);
+      git(other, "push", "-q", "origin", ":main");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (w.state().branchRecreated() == null && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(w.state().branchRecreated()).startsWith("branch main was deleted on the remote; it held commit ")
+          .endsWith("re-created it with the files of 2 Work(s) in commit "
+              + git(bare, "rev-parse", "--short=7", "main").trim());
+      assertThat(w.state().branchRecreatedAt()).isNotNull();
+      assertThat(w.state().historyRewritten()).isNull();
+      assertThat(w.state().historyRewrites()).as("counted with rewrites: Works name the new commit").isEqualTo(1);
+      Path check = clone(bare);
+      assertThat(commits(check)).isEqualTo(1);
+      assertThat(git(check, "log", "-1", "--format=%s").trim())
+          .isEqualTo("tarmac: re-publish 2 Work(s) into the re-created branch main");
+      assertThat(check.resolve("dev/resources/default/Redis/r1/redis.yaml")).exists();
+      assertThat(check.resolve("dev/resources/default/Redis/r2/nested/service.yaml")).exists();
+      git(bare, "fsck", "--strict");
+    }
+  }
+
+  @Test
+  void aRewriteWhileNoWriterRanIsFoundAgainstTheRecordedCommitAndRepairedFromTheLocalRepository() throws Exception {
+    Path base = Files.createDirectories(tmp.resolve("served"));
+    Path bare = GitCli.bareRepo(base, "remote");
+    try (GitCli.Daemon daemon = new GitCli.Daemon(base)) {
+      String url = daemon.url("remote.git");
+      String recorded;
+      try (GitWriter w = writer(url)) {
+        w.submit(put("dev", 1, "a")).get(30, TimeUnit.SECONDS);
+        recorded = w.submit(put("dev", 2, "b")).get(30, TimeUnit.SECONDS).commit();
+      }
+      // While no writer runs: back to the first commit, r2 gone.
+      Path other = clone(bare);
+      git(other, "push", "-q", "--force", "origin", "HEAD~1:main");
+      String older = git(bare, "rev-parse", "main").trim();
+      try (GitWriter w = new GitWriter(new GitWriter.Config("store", url, "main", GitCredentials.NONE,
+          new PersonIdent("Tarmac", "tarmac@tarmac.dev")), tmp.resolve("cache"), s -> { }, GitWriter.Timing.DEFAULT,
+          GitWriter.Recreation.NONE, recorded)) {
+        GitWriter.CommitResult probe = w.probe().get(30, TimeUnit.SECONDS);
+        assertThat(w.state().historyRewritten()).contains("while Tarmac was not connected")
+            .contains("commit " + recorded.substring(0, 7) + ", the last one recorded in status.lastCommit")
+            .contains("re-published the files of 1 Work(s)");
+        assertThat(probe.commit()).isEqualTo(git(bare, "rev-parse", "main").trim());
+        assertThat(git(bare, "rev-parse", "main~1").trim()).isEqualTo(older);
+        Path check = clone(bare);
+        assertThat(check.resolve("dev/resources/default/Redis/r2/redis.yaml")).exists();
+        assertThat(check.resolve("dev/resources/default/Redis/r1/redis.yaml")).exists();
+        // The Works, written again as they are reconciled after a start, change nothing.
+        assertThat(w.submit(put("dev", 2, "b")).get(30, TimeUnit.SECONDS).changed()).isFalse();
+        assertThat(w.state().historyRewrites()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
   void anotherWriterPushingMeanwhileKeepsBothSetsOfChanges() throws Exception {
     Path bare = GitCli.bareRepo(tmp, "remote");
     try (GitWriter w = writer(bare.toUri().toString())) {
