@@ -95,6 +95,10 @@ final class RequestReconciler implements RequestController.Reconciler {
       if (meta.getDeletionTimestamp() != null) {
         return deleting(cached, request, promise, delete, status, before);
       }
+      var waiting = runtime.waitingFor(promiseName);
+      if (waiting.isPresent()) {
+        return RequirementsWait.hold(cached, status, before, waiting.get(), this::patchStatus, events);
+      }
       java.time.Instant expiry = null;
       if (annotations.containsKey(Labels.TTL)) {
         try {
@@ -130,6 +134,7 @@ final class RequestReconciler implements RequestController.Reconciler {
       TarmacStatus conditions = conditionsOf(status);
       Long generation = meta.getGeneration();
       status.put("observedGeneration", generation);
+      RequirementsWait.released(conditions, promise, generation);
       Conditions.setTrue(conditions, Conditions.SYNCED, "ReconcileSuccess", "pipelines of generation " + generation,
           generation);
       if (outcome.failure() != null) {
