@@ -301,6 +301,8 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       return null;
     }
     List<Pipeline> pipelines = Pipeline.parseAll(workflows.promise.configure, "workflows.promise.configure");
+    runtime.access().grant(promise, "promise", Map.of("configure", pipelines, "delete",
+        Pipeline.parseAll(workflows.promise.delete, "workflows.promise.delete")), operatorNamespace);
     String hash = SpecHash.of(Serialization.JSON.valueToTree(promise.getSpec()));
     List<PipelineRunStatus> previous = status.pipelines == null ? List.of() : status.pipelines;
     WorkflowRunner.Outcome outcome = runtime.runner().run(owner(promise), pipelines, "configure", hash, previous);

@@ -121,8 +121,14 @@ final class RequestReconciler implements RequestController.Reconciler {
           configure.stream().map(Pipeline::raw).toList()),
           Serialization.JSON.getNodeFactory().textNode(annotations.getOrDefault(Labels.RERUN, "")));
       if (configure.stream().anyMatch(p -> !p.builtInOnly())) {
-        runtime.access().ensure(promiseName, kind, meta.getNamespace() == null ? operatorNamespace
-            : meta.getNamespace());
+        String jobNamespace = meta.getNamespace() == null ? operatorNamespace : meta.getNamespace();
+        runtime.access().ensure(promiseName, kind, jobNamespace);
+        try {
+          // The Promise's spec.rbac.permissions only: nothing of the request decides what its pipelines may do.
+          runtime.access().grant(promise, "resource", Map.of("configure", configure, "delete", delete), jobNamespace);
+        } catch (PromiseException e) {
+          return writeFailure(cached, status, before, e.reason(), e.getMessage());
+        }
       }
       List<PipelineRunStatus> previous = previousRuns(status);
       if (previous.isEmpty() && unwritten.containsKey(meta.getUid())) {
