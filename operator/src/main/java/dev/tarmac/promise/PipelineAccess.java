@@ -124,15 +124,28 @@ public final class PipelineAccess {
     }
   }
 
+  private final Set<String> accounts = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Creates the pipeline ServiceAccount of Promise {@code promise} in {@code namespace}, once per operator run: the
+   * one promise workflows' Jobs run as in the operator's namespace (requests' Jobs get it from {@link #ensure}).
+   */
+  public void serviceAccount(String promise, String namespace) {
+    if (!accounts.add(promise + "/" + namespace)) {
+      return;
+    }
+    client.resource(new ServiceAccountBuilder().withNewMetadata().withName(serviceAccountName(promise))
+        .withNamespace(namespace).addToLabels(Labels.MANAGED_BY, "tarmac").addToLabels(Labels.PROMISE, promise)
+        .endMetadata().build()).fieldManager("tarmac").forceConflicts().serverSideApply();
+  }
+
   /** Creates the ServiceAccount, Role and RoleBinding in {@code namespace} once per operator run. */
   public void ensure(String promise, ResourceDefinitionContext kind, String namespace) {
     if (!ensured.add(promise + "/" + namespace)) {
       return;
     }
     String name = serviceAccountName(promise);
-    client.resource(new ServiceAccountBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-        .addToLabels(Labels.MANAGED_BY, "tarmac").addToLabels(Labels.PROMISE, promise).endMetadata().build())
-        .fieldManager("tarmac").forceConflicts().serverSideApply();
+    serviceAccount(promise, namespace);
     client.resource(new RoleBuilder().withNewMetadata().withName(name).withNamespace(namespace)
         .addToLabels(Labels.MANAGED_BY, "tarmac").addToLabels(Labels.PROMISE, promise).endMetadata()
         // Read-only: a pipeline may look its request up (its input is in /kratix/input/object.yaml anyway). Works and

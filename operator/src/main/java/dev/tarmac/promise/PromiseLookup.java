@@ -28,14 +28,30 @@ final class PromiseLookup {
   private volatile InformerEventSource<Promise, ?> tarmac;
   private volatile InformerEventSource<KratixPromise, ?> kratix;
 
-  /** The event sources for a Promise reconciler of primary class {@code P}; call once, from prepareEventSources. */
-  <P extends Promise> List<EventSource<?, P>> eventSources(EventSourceContext<P> context) {
+  /**
+   * The event sources for a Promise reconciler of primary class {@code P}; call once, from prepareEventSources. Besides
+   * the Promises of both groups, the promise workflows' Jobs in {@code jobNamespace}: a finished Job brings its Promise
+   * back at once (Kratix's controller owns its Jobs the same way), instead of at the next periodic check.
+   */
+  <P extends Promise> List<EventSource<?, P>> eventSources(EventSourceContext<P> context, String jobNamespace) {
     InformerEventSource<Promise, P> t = new InformerEventSource<>(config(Promise.class, context, "tarmac"), context);
     InformerEventSource<KratixPromise, P> k = new InformerEventSource<>(config(KratixPromise.class, context,
         "kratix"), context);
     this.tarmac = t;
     this.kratix = k;
-    return List.of(t, k);
+    var jobs = InformerEventSourceConfiguration.from(io.fabric8.kubernetes.api.model.batch.v1.Job.class,
+            context.getPrimaryResourceClass())
+        .withName("promise-workflow-jobs")
+        .withNamespaces(Set.of(jobNamespace))
+        .withLabelSelector(dev.tarmac.api.Labels.OWNER_KIND + "=Promise," + dev.tarmac.api.Labels.MANAGED_BY
+            + "=tarmac")
+        .withSecondaryToPrimaryMapper(j -> {
+          var labels = j.getMetadata().getLabels();
+          String owner = labels == null ? null : labels.get(dev.tarmac.api.Labels.OWNER_NAME);
+          return owner == null ? Set.of() : Set.of(new ResourceID(owner));
+        })
+        .build();
+    return List.of(t, k, new InformerEventSource<>(jobs, context));
   }
 
   private static <S extends Promise, P extends Promise> InformerEventSourceConfiguration<S> config(Class<S> kind,

@@ -73,11 +73,14 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     this.operatorNamespace = operatorNamespace;
   }
 
-  /** Promises of both groups, watched so that compound Promises and their requests react to their requirements. */
+  /**
+   * Promises of both groups, watched so that compound Promises and their requests react to their requirements, and
+   * the promise workflows' Jobs, so that a finished run is seen at once.
+   */
   @Override
   public List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, P>> prepareEventSources(
       io.javaoperatorsdk.operator.api.reconciler.EventSourceContext<P> context) {
-    return promises.eventSources(context);
+    return promises.eventSources(context, operatorNamespace);
   }
 
   @Override
@@ -106,6 +109,9 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     status.observedGeneration = generation;
     String name = promise.getMetadata().getName();
     try {
+      if (!RequestCrdBuilder.hasApi(promise.getSpec().api)) {
+        return withoutApi(promise, before);
+      }
       ObjectNode crd = RequestCrdBuilder.build(name, promise.getSpec().api);
       String crdName = crd.path("metadata").path("name").asText();
       checkAccess(RequestCrdBuilder.kind(crd));
@@ -195,6 +201,42 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       return failed(promise, before, "InvalidAPI", "spec.api is not a valid CustomResourceDefinition: "
           + e.getMessage());
     }
+  }
+
+  /**
+   * A Promise with no {@code spec.api} (Kratix allows it: many marketplace Promises only install an operator through
+   * their dependencies or promise workflows): no request CRD and no request controller; requirements, dependencies
+   * and promise workflows as for any Promise.
+   */
+  private UpdateControl<P> withoutApi(P promise, JsonNode before) {
+    Promise.Status status = promise.getStatus();
+    Long generation = promise.getMetadata().getGeneration();
+    status.kind = null;
+    status.apiVersion = null;
+    status.crdName = null;
+    Requirements.Result requirements = requirements(promise);
+    if (!requirements.fulfilled()) {
+      Conditions.setFalse(status, Conditions.AVAILABLE, "RequiredPromisesUnavailable", requirements.message(),
+          generation);
+      Conditions.setFalse(status, Conditions.READY, "RequiredPromisesUnavailable", requirements.message(), generation);
+      return StatusChange.control(before, promise).rescheduleAfter(10_000);
+    }
+    applyDependencies(promise);
+    WorkflowRunner.Outcome outcome = promiseWorkflow(promise, status);
+    Conditions.setTrue(status, Conditions.AVAILABLE, "Available", "no request API: dependencies and promise"
+        + " workflows only", generation);
+    Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "no request API", generation);
+    if (outcome != null && outcome.failure() != null) {
+      Conditions.setFalse(status, Conditions.READY, outcome.failureReason(), outcome.failure(), generation);
+    } else if (outcome != null && !outcome.completed()) {
+      Conditions.setFalse(status, Conditions.READY, "PipelineRunning", "promise pipelines are running", generation);
+    } else {
+      Conditions.setTrue(status, Conditions.READY, "Available", "dependencies and promise workflows are done",
+          generation);
+    }
+    UpdateControl<P> control = StatusChange.control(before, promise);
+    return outcome != null && outcome.requeueAfter() != null
+        ? control.rescheduleAfter(outcome.requeueAfter().toMillis()) : control.rescheduleAfter(30_000);
   }
 
   private UpdateControl<P> failed(P promise, JsonNode before, String reason, String message) {
@@ -301,6 +343,9 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       return null;
     }
     List<Pipeline> pipelines = Pipeline.parseAll(workflows.promise.configure, "workflows.promise.configure");
+    if (pipelines.stream().anyMatch(p -> !p.builtInOnly())) {
+      runtime.access().serviceAccount(promise.getMetadata().getName(), operatorNamespace);
+    }
     runtime.access().grant(promise, "promise", Map.of("configure", pipelines, "delete",
         Pipeline.parseAll(workflows.promise.delete, "workflows.promise.delete")), operatorNamespace);
     String hash = SpecHash.of(Serialization.JSON.valueToTree(promise.getSpec()));
