@@ -132,7 +132,7 @@ public final class PipelinePermissions {
     return n.length() <= 253 ? n : n.substring(0, 240) + "-" + Integer.toHexString(n.hashCode());
   }
 
-  /** The ClusterRole of {@code resourceNamespace} ({@code *} or a namespace) for a Pipeline of base name {@code base}. */
+  /** The ClusterRole of {@code resourceNamespace} ({@code *} or a namespace) for a Pipeline named {@code base}. */
   static String clusterRoleName(String base, String resourceNamespace) {
     return name(base + "-" + ("*".equals(resourceNamespace) ? "all-namespaces" : resourceNamespace));
   }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 class KratixPromiseSchemaTest {
 
   private static JsonNode kratixSchema() throws IOException {
-    try (InputStream in = KratixPromiseSchemaTest.class.getResourceAsStream("/kratix/platform.kratix.io_promises.yaml")) {
+    try (InputStream in = KratixPromiseSchemaTest.class.getResourceAsStream(
+        "/kratix/platform.kratix.io_promises.yaml")) {
       return Serialization.YAML.readTree(in).path("spec").path("versions").get(0);
     }
   }
@@ -38,7 +39,8 @@ class KratixPromiseSchemaTest {
         tarmacVersion().path("schema").path("openAPIV3Schema"), "", problems, checked);
     assertThat(problems).isEmpty();
     // The walk reached the fields the marketplace's files carry (a walk that stopped early would pass vacuously).
-    assertThat(checked).contains(".spec.workflows.config.pipelineNamespace", ".spec.workflows.config.reconciliationInterval",
+    assertThat(checked).contains(".spec.workflows.config.pipelineNamespace",
+        ".spec.workflows.config.reconciliationInterval",
         ".status.workflows", ".status.workflowsSucceeded", ".status.requiredPromises[].state",
         ".status.requiredBy[].promise.version", ".status.kratix.workflows.pipelines[].nextRetryAt",
         ".status.lastAvailableTime", ".spec.requiredPromises[].version", ".spec.destinationSelectors[].matchLabels{}");

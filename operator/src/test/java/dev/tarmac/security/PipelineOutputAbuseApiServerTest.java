@@ -249,14 +249,15 @@ class PipelineOutputAbuseApiServerTest {
     // output goes where the Promise says (prod) and never to dev.
     String devBefore = head(devStore);
     String prodBefore = head(prodStore);
-    StepOutput out = new StepOutput().file("widen.yaml", "a: 1\n");
+    StepOutput out = new StepOutput().file("widen.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n");
     var selector = new dev.tarmac.api.Selector();
     selector.matchLabels = Map.of("abuse-environment", "dev");
     out.selectors().add(selector);
     Job job = request("widen");
     writeOutput(env(job).get("TARMAC_OUTPUT_CONFIGMAP"), PipelineOutput.encode(out));
     complete(job);
-    await().atMost(Duration.ofSeconds(60)).until(() -> "True".equals(condition("widen", "Ready", "status")));
+    await().atMost(Duration.ofSeconds(60)).failFast(() -> "InvalidOutput".equals(condition("widen", "Ready",
+        "reason"))).until(() -> "True".equals(condition("widen", "Ready", "status")));
     Work work = client.resources(Work.class).inNamespace(ns).withLabel(Labels.OWNER_NAME, "widen").list().getItems()
         .get(0);
     assertThat(work.getSpec().destinationSelectors).extracting(s -> s.matchLabels)
