@@ -253,6 +253,61 @@ class KratixMarketplaceApiServerTest {
     }
   }
 
+  @Test
+  @Order(4)
+  void dependenciesAreWrittenOnceToTheDestinationsThePromiseSelects() throws Exception {
+    // The shape of Kratix's docs ("Promise dependencies"): manifests under spec.dependencies, selectors for where.
+    client.load(new ByteArrayInputStream("""
+        apiVersion: platform.kratix.io/v1alpha1
+        kind: Promise
+        metadata:
+          name: market-deps
+          labels: {kratix.io/promise-version: v0.0.1}
+        spec:
+          destinationSelectors:
+            - matchLabels: {environment: platform}
+          dependencies:
+            - apiVersion: v1
+              kind: Namespace
+              metadata: {name: market-deps-system}
+            - apiVersion: v1
+              kind: ConfigMap
+              metadata: {name: market-deps-config, namespace: market-deps-system}
+              data: {mode: shared}
+        """.getBytes(StandardCharsets.UTF_8))).serverSideApply();
+    KratixPromise p = await().atMost(Duration.ofSeconds(30)).until(() -> promise("market-deps"),
+        x -> x.getStatus() != null && "Available".equals(x.getStatus().status));
+    var work = await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(dev.tarmac.api.Work.class)
+        .inNamespace(operatorNs).withName("market-deps-dependencies").get(), w -> w != null && w.getStatus() != null
+            && Conditions.isTrue(w.getStatus(), Conditions.PUBLISHED));
+    assertThat(work.getSpec().files).extracting(f -> f.path).containsExactly(
+        "000-namespace-market-deps-system.yaml", "001-configmap-market-deps-config.yaml");
+    assertThat(work.getSpec().files.get(1).content).contains("mode: shared");
+    // Only the Destination labelled environment=platform, under dependencies/<promise>/.
+    assertThat(work.getStatus().placements).singleElement().satisfies(pl -> {
+      assertThat(pl.destination).isEqualTo(operatorNs + "-platform");
+      assertThat(pl.path).contains("dependencies/market-deps");
+      assertThat(pl.commit).isNotBlank();
+    });
+    assertThat(p.getStatus().version).isEqualTo("v0.0.1");
+  }
+
+  @Test
+  @Order(5)
+  void everyKratixPromiseOfTheSharedCorpusStillAppliesAndIsServed() throws Exception {
+    try (var files = java.nio.file.Files.list(dev.tarmac.testing.RepoPaths.corpus().resolve("kratix"))) {
+      for (Path file : files.filter(f -> f.getFileName().toString().endsWith("-promise.yaml")).sorted().toList()) {
+        JsonNode doc = Serialization.YAML.readTree(file.toFile());
+        client.load(java.nio.file.Files.newInputStream(file)).serverSideApply();
+        String name = doc.path("metadata").path("name").asText();
+        KratixPromise p = await().atMost(Duration.ofSeconds(60)).until(() -> promise(name),
+            x -> x.getStatus() != null && Conditions.isTrue(x.getStatus(), Conditions.AVAILABLE));
+        assertThat(p.getStatus().kind).as(file.toString())
+            .isEqualTo(doc.path("spec").path("api").path("spec").path("names").path("kind").asText());
+      }
+    }
+  }
+
   /** A Promise named postgresql at {@code version}, with no API (app-stack requires it at v1.0.0-beta.5). */
   private static String postgresql(String version) {
     return """
