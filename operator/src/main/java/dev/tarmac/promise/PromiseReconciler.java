@@ -194,7 +194,8 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     } catch (PromiseException e) {
       UpdateControl<P> control = failed(promise, before, e.reason(), e.getMessage());
       // RBAC may be granted later (a helm upgrade): look again without waiting for a change to the Promise.
-      return FORBIDDEN.equals(e.reason()) ? control.rescheduleAfter(30_000) : control;
+      return FORBIDDEN.equals(e.reason()) || PipelineAccess.NOT_GRANTED.equals(e.reason())
+          ? control.rescheduleAfter(30_000) : control;
     } catch (PipelineException e) {
       return failed(promise, before, "InvalidPipeline", e.getMessage());
     } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {

@@ -127,7 +127,9 @@ final class RequestReconciler implements RequestController.Reconciler {
           // The Promise's spec.rbac.permissions only: nothing of the request decides what its pipelines may do.
           runtime.access().grant(promise, "resource", Map.of("configure", configure, "delete", delete), jobNamespace);
         } catch (PromiseException e) {
-          return writeFailure(cached, status, before, e.reason(), e.getMessage());
+          writeFailure(cached, status, before, e.reason(), e.getMessage());
+          // RBAC may be granted later (helm upgrade of pipelinePermissions): look again without a change.
+          return ReconcileQueue.Result.after(java.time.Duration.ofSeconds(30));
         }
       }
       List<PipelineRunStatus> previous = previousRuns(status);
