@@ -67,10 +67,24 @@ public class Promise extends CustomResource<Promise.Spec, Promise.Status> {
   /** Workflows per lifecycle. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Workflows {
+    @JsonPropertyDescription("Settings for every workflow of this Promise (Kratix's workflows.config); see"
+        + " docs/promises.md for what Tarmac does with each.")
+    public WorkflowConfig config;
     @JsonPropertyDescription("Pipelines run when the Promise changes (configure) and when it is deleted (delete).")
     public Lifecycle promise;
     @JsonPropertyDescription("Pipelines run for every request (configure) and when a request is deleted (delete).")
     public Lifecycle resource;
+  }
+
+  /** Kratix's {@code workflows.config}: settings shared by the Promise's promise and resource workflows. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class WorkflowConfig {
+    @JsonPropertyDescription("Namespace the workflow Jobs run in (Kratix). Tarmac runs them in the request's namespace"
+        + " (the operator's for promise workflows) and reports WorkflowConfigIgnored when this is set.")
+    public String pipelineNamespace;
+    @JsonPropertyDescription("How often the configure workflows run again although nothing changed, a Go duration"
+        + " such as 10h or 30m (Kratix).")
+    public String reconciliationInterval;
   }
 
   /** Pipelines by action. */
@@ -99,6 +113,102 @@ public class Promise extends CustomResource<Promise.Spec, Promise.Status> {
     public List<PipelineRunStatus> pipelines = new ArrayList<>();
     @JsonPropertyDescription("Runs of workflows.promise.delete while the Promise is being deleted.")
     public List<PipelineRunStatus> deletePipelines;
+    @JsonPropertyDescription("Available or Unavailable, as Kratix reports it (from the Available condition).")
+    public String status;
+    @JsonPropertyDescription("A message from the Promise's configure workflow (its metadata/status.yaml), as in"
+        + " Kratix.")
+    public String message;
+    @JsonPropertyDescription("The Promise's version: its kratix.io/promise-version label.")
+    public String version;
+    @JsonPropertyDescription("When the Promise was last seen Available (RFC 3339).")
+    public String lastAvailableTime;
+    @JsonPropertyDescription("Number of workflows.promise.configure pipelines.")
+    public Long workflows;
+    @JsonPropertyDescription("Number of those pipelines that succeeded for the current spec.")
+    public Long workflowsSucceeded;
+    @JsonPropertyDescription("Number of those pipelines that failed for the current spec.")
+    public Long workflowsFailed;
+    @JsonPropertyDescription("State of each of spec.requiredPromises.")
+    public List<RequiredPromiseStatus> requiredPromises;
+    @JsonPropertyDescription("Promises whose spec.requiredPromises names this one.")
+    public List<RequiredBy> requiredBy;
+    @JsonPropertyDescription("Kratix's copy of kind, apiVersion, status, version and lastAvailableTime, plus its"
+        + " workflow state; Tarmac keeps the copies equal to the fields above.")
+    public KratixStatus kratix;
+  }
+
+  /** The state of one required Promise, as Kratix writes it in {@code status.requiredPromises}. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class RequiredPromiseStatus {
+    @JsonPropertyDescription("Name of the required Promise.")
+    public String name;
+    @JsonPropertyDescription("Version required (spec.requiredPromises[].version), if any.")
+    public String version;
+    @JsonPropertyDescription("Kratix's state text: Requirement installed, Requirement not installed, Requirement not"
+        + " installed at the specified version, Requirement not available.")
+    public String state;
+  }
+
+  /** A Promise that requires this one ({@code status.requiredBy}). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class RequiredBy {
+    @JsonPropertyDescription("The requiring Promise: name and version.")
+    public PromiseSummary promise;
+    @JsonPropertyDescription("The version of this Promise it requires, if any.")
+    public String requiredVersion;
+  }
+
+  /** A Promise by name and version. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class PromiseSummary {
+    @JsonPropertyDescription("Name of the Promise.")
+    public String name;
+    @JsonPropertyDescription("Version of the Promise.")
+    public String version;
+  }
+
+  /** Kratix's {@code status.kratix}: fields Kratix's controllers own. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class KratixStatus {
+    @JsonPropertyDescription("Kind of the requests.")
+    public String kind;
+    @JsonPropertyDescription("Version of the Promise.")
+    public String version;
+    @JsonPropertyDescription("apiVersion of the requests.")
+    public String apiVersion;
+    @JsonPropertyDescription("Available or Unavailable.")
+    public String status;
+    @JsonPropertyDescription("When the Promise was last seen Available (RFC 3339).")
+    public String lastAvailableTime;
+    @JsonPropertyDescription("Kratix's workflow state (pipelines, suspendedGeneration); accepted, not written by"
+        + " Tarmac (status.pipelines holds Tarmac's).")
+    public KratixWorkflowStatus workflows;
+  }
+
+  /** Kratix's {@code status.kratix.workflows}. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class KratixWorkflowStatus {
+    @JsonPropertyDescription("State of each pipeline.")
+    public List<KratixPipelineStatus> pipelines;
+    @JsonPropertyDescription("Generation at which the workflow was suspended.")
+    public Long suspendedGeneration;
+  }
+
+  /** Kratix's state of one pipeline. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class KratixPipelineStatus {
+    @JsonPropertyDescription("Name of the pipeline.")
+    public String name;
+    @JsonPropertyDescription("Phase of the pipeline.")
+    public String phase;
+    @JsonPropertyDescription("Message from the suspended pipeline.")
+    public String message;
+    @JsonPropertyDescription("When the pipeline is retried.")
+    public String nextRetryAt;
+    @JsonPropertyDescription("Attempts so far.")
+    public Long attempts;
+    @JsonPropertyDescription("Last transition time (RFC 3339).")
+    public String lastTransitionTime;
   }
 
   /** Counters of requests. */

@@ -290,35 +290,47 @@ public final class PipelineOutput {
   }
 
   /**
-   * The selectors of a Work: the Promise's, then the pipeline's. A Destination must match every one of them
-   * ({@code WorkScheduler}), so a pipeline's selector only narrows where the Work goes. As in Kratix, the Promise's
-   * labels win on a conflict; Tarmac refuses the conflict instead of dropping the pipeline's label silently, so the
-   * pipeline's author learns that it was never going to apply.
+   * The selectors of a Work, merged as Kratix merges them ({@code internal/controller/scheduler.go},
+   * {@code resolveDestinationSelectorsForWorkloadGroup}: the Promise's labels take precedence over the workflow's): the
+   * Promise's selectors unchanged, then the pipeline's without any label (or expression) on a key the Promise's
+   * {@code matchLabels} already set — on a conflict the Promise's value wins and the pipeline's is dropped. A
+   * Destination must match every selector ({@code WorkScheduler}), so a pipeline still only narrows placement where
+   * the Promise does not speak, and never widens it. Pure.
    *
    * @param promise the Promise's {@code destinationSelectors}
    * @param pipeline the selectors the pipeline wrote
-   * @throws WorkRejectedException when the pipeline sets a label the Promise sets to another value
    */
   public static List<Selector> selectors(List<Selector> promise, List<Selector> pipeline) {
-    for (Selector p : pipeline) {
-      if (p.matchLabels == null) {
-        continue;
-      }
-      for (Map.Entry<String, String> label : p.matchLabels.entrySet()) {
-        for (Selector fixed : promise) {
-          if (fixed.matchLabels != null && fixed.matchLabels.containsKey(label.getKey())
-              && !Objects.equals(fixed.matchLabels.get(label.getKey()), label.getValue())) {
-            throw new WorkRejectedException("metadata/destination-selectors.yaml sets " + label.getKey() + "="
-                + label.getValue() + " but the Promise selects " + label.getKey() + "="
-                + fixed.matchLabels.get(label.getKey()) + ": a pipeline may only add constraints to the Promise's;"
-                + " remove " + label.getKey() + " from the pipeline's selectors");
-          }
-        }
+    Set<String> fixed = new java.util.HashSet<>();
+    for (Selector s : promise) {
+      if (s.matchLabels != null) {
+        fixed.addAll(s.matchLabels.keySet());
       }
     }
     List<Selector> all = new ArrayList<>(promise);
-    all.addAll(pipeline);
+    for (Selector p : pipeline) {
+      Selector kept = new Selector();
+      if (p.matchLabels != null) {
+        Map<String, String> labels = new java.util.LinkedHashMap<>(p.matchLabels);
+        labels.keySet().removeAll(fixed);
+        kept.matchLabels = labels.isEmpty() ? null : labels;
+      }
+      if (p.matchExpressions != null) {
+        List<Selector.Requirement> expressions = p.matchExpressions.stream().filter(r -> !fixed.contains(r.key))
+            .toList();
+        kept.matchExpressions = expressions.isEmpty() ? null : expressions;
+      }
+      if (kept.matchLabels != null || kept.matchExpressions != null) {
+        all.add(sameAs(p, kept) ? p : kept);
+      }
+    }
     return all;
+  }
+
+  /** True when {@code kept} dropped nothing of {@code original}, so the original selector can be kept as it is. */
+  private static boolean sameAs(Selector original, Selector kept) {
+    return Objects.equals(original.matchLabels, kept.matchLabels)
+        && Objects.equals(original.matchExpressions, kept.matchExpressions);
   }
 
   private static byte[] gunzip(byte[] gz, long bound) {

@@ -276,9 +276,9 @@ public final class WorkflowRunner {
 
   /**
    * The Work for a Pipeline's output. Pure. Namespace, owner and the Promise's selectors come from {@code owner}
-   * (the request and its Promise); the output adds files and may add selectors that narrow placement.
-   *
-   * @throws WorkRejectedException when the output's selectors contradict the Promise's
+   * (the request and its Promise); the output adds files and may add selectors that narrow placement where the
+   * Promise's selectors are silent ({@link PipelineOutput#selectors}: the Promise's labels win a conflict, as in
+   * Kratix).
    */
   public static Work work(Owner owner, String pipeline, String workName, String hash, StepOutput out) {
     Work w = new Work();

@@ -57,6 +57,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
   private final Events events;
   private final String operatorNamespace;
   private final AccessReview access;
+  private final PromiseLookup promises = new PromiseLookup();
 
   /**
    * @param client the client
@@ -72,17 +73,45 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     this.operatorNamespace = operatorNamespace;
   }
 
+  /**
+   * Promises of both groups, watched so that compound Promises and their requests react to their requirements, and
+   * the promise workflows' Jobs, so that a finished run is seen at once.
+   */
+  @Override
+  public List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, P>> prepareEventSources(
+      io.javaoperatorsdk.operator.api.reconciler.EventSourceContext<P> context) {
+    return promises.eventSources(context, operatorNamespace);
+  }
+
   @Override
   public UpdateControl<P> reconcile(P promise, Context<P> context) {
     if (promise.getStatus() == null) {
       promise.setStatus(new Promise.Status());
     }
     var before = StatusChange.snapshot(promise);
+    UpdateControl<P> control = reconcileSpec(promise);
+    // Kratix's status fields follow from the conditions this pass set (KratixStatusFields).
+    promise.getStatus().requiredBy = Requirements.requiredBy(promise.getMetadata().getName(), promises.all());
+    KratixStatusFields.apply(promise, java.time.Instant.now());
+    KratixStatusFields.workflowConfig(promise);
+    if (!control.isPatchStatus() && StatusChange.changed(before, promise)) {
+      UpdateControl<P> patch = UpdateControl.patchStatus(promise);
+      control.getScheduleDelay().ifPresent(patch::rescheduleAfter);
+      return patch;
+    }
+    return control;
+  }
+
+  private UpdateControl<P> reconcileSpec(P promise) {
+    var before = StatusChange.snapshot(promise);
     Promise.Status status = promise.getStatus();
     Long generation = promise.getMetadata().getGeneration();
     status.observedGeneration = generation;
     String name = promise.getMetadata().getName();
     try {
+      if (!RequestCrdBuilder.hasApi(promise.getSpec().api)) {
+        return withoutApi(promise, before);
+      }
       ObjectNode crd = RequestCrdBuilder.build(name, promise.getSpec().api);
       String crdName = crd.path("metadata").path("name").asText();
       checkAccess(RequestCrdBuilder.kind(crd));
@@ -122,20 +151,23 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
             generation);
         return StatusChange.control(before, promise).rescheduleAfter(500);
       }
-      List<String> missing = missingRequiredPromises(promise);
-      if (!missing.isEmpty()) {
-        String message = "required Promises not Available: " + String.join(", ", missing);
-        Conditions.setFalse(status, Conditions.AVAILABLE, "RequiredPromisesUnavailable", message, generation);
-        Conditions.setFalse(status, Conditions.READY, "RequiredPromisesUnavailable", message, generation);
-        return StatusChange.control(before, promise).rescheduleAfter(10_000);
-      }
       // Parse the resource pipelines now, so a bad Pipeline is the Promise's error and not every request's.
       var workflows = promise.getSpec().workflows;
       if (workflows != null && workflows.resource != null) {
         Pipeline.parseAll(workflows.resource.configure, "workflows.resource.configure");
         Pipeline.parseAll(workflows.resource.delete, "workflows.resource.delete");
       }
+      // Requests are served even while requirements are missing: they wait, with a condition naming what for.
+      Requirements.Result requirements = requirements(promise);
+      runtime.requirements(name, requirements.fulfilled() ? null : requirements.message());
       runtime.serve(promise, kind);
+      if (!requirements.fulfilled()) {
+        Conditions.setFalse(status, Conditions.AVAILABLE, "RequiredPromisesUnavailable", requirements.message(),
+            generation);
+        Conditions.setFalse(status, Conditions.READY, "RequiredPromisesUnavailable", requirements.message(),
+            generation);
+        return StatusChange.control(before, promise).rescheduleAfter(10_000);
+      }
       // A policy that cannot be used is the Promise's error; its requests are served
       // with it (so their outputs are refused, naming the problem) until it is fixed.
       List<String> policyProblems = dev.tarmac.policy.OutputPolicyChecker.problems(promise.getSpec().outputPolicy);
@@ -162,13 +194,50 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     } catch (PromiseException e) {
       UpdateControl<P> control = failed(promise, before, e.reason(), e.getMessage());
       // RBAC may be granted later (a helm upgrade): look again without waiting for a change to the Promise.
-      return FORBIDDEN.equals(e.reason()) ? control.rescheduleAfter(30_000) : control;
+      return FORBIDDEN.equals(e.reason()) || PipelineAccess.NOT_GRANTED.equals(e.reason())
+          ? control.rescheduleAfter(30_000) : control;
     } catch (PipelineException e) {
       return failed(promise, before, "InvalidPipeline", e.getMessage());
     } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
       return failed(promise, before, "InvalidAPI", "spec.api is not a valid CustomResourceDefinition: "
           + e.getMessage());
     }
+  }
+
+  /**
+   * A Promise with no {@code spec.api} (Kratix allows it: many marketplace Promises only install an operator through
+   * their dependencies or promise workflows): no request CRD and no request controller; requirements, dependencies
+   * and promise workflows as for any Promise.
+   */
+  private UpdateControl<P> withoutApi(P promise, JsonNode before) {
+    Promise.Status status = promise.getStatus();
+    Long generation = promise.getMetadata().getGeneration();
+    status.kind = null;
+    status.apiVersion = null;
+    status.crdName = null;
+    Requirements.Result requirements = requirements(promise);
+    if (!requirements.fulfilled()) {
+      Conditions.setFalse(status, Conditions.AVAILABLE, "RequiredPromisesUnavailable", requirements.message(),
+          generation);
+      Conditions.setFalse(status, Conditions.READY, "RequiredPromisesUnavailable", requirements.message(), generation);
+      return StatusChange.control(before, promise).rescheduleAfter(10_000);
+    }
+    applyDependencies(promise);
+    WorkflowRunner.Outcome outcome = promiseWorkflow(promise, status);
+    Conditions.setTrue(status, Conditions.AVAILABLE, "Available", "no request API: dependencies and promise"
+        + " workflows only", generation);
+    Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "no request API", generation);
+    if (outcome != null && outcome.failure() != null) {
+      Conditions.setFalse(status, Conditions.READY, outcome.failureReason(), outcome.failure(), generation);
+    } else if (outcome != null && !outcome.completed()) {
+      Conditions.setFalse(status, Conditions.READY, "PipelineRunning", "promise pipelines are running", generation);
+    } else {
+      Conditions.setTrue(status, Conditions.READY, "Available", "dependencies and promise workflows are done",
+          generation);
+    }
+    UpdateControl<P> control = StatusChange.control(before, promise);
+    return outcome != null && outcome.requeueAfter() != null
+        ? control.rescheduleAfter(outcome.requeueAfter().toMillis()) : control.rescheduleAfter(30_000);
   }
 
   private UpdateControl<P> failed(P promise, JsonNode before, String reason, String message) {
@@ -204,26 +273,27 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
-  private List<String> missingRequiredPromises(Promise promise) {
-    List<String> missing = new ArrayList<>();
-    if (promise.getSpec().requiredPromises == null) {
-      return missing;
+  /**
+   * Evaluates {@code spec.requiredPromises} against the Promises of both groups (the requiring Promise's own group
+   * first), sets {@code status.requiredPromises} and the {@code RequirementsFulfilled} condition, and emits Kratix's
+   * Events when the outcome changes.
+   */
+  private Requirements.Result requirements(Promise promise) {
+    boolean kratix = promise instanceof dev.tarmac.api.KratixPromise;
+    Requirements.Result result = Requirements.evaluate(promise.getSpec().requiredPromises,
+        n -> promises.find(n, kratix));
+    Promise.Status status = promise.getStatus();
+    boolean has = promise.getSpec().requiredPromises != null && !promise.getSpec().requiredPromises.isEmpty();
+    status.requiredPromises = has ? result.statuses() : null;
+    var previous = Conditions.find(status.conditions, Requirements.CONDITION).orElse(null);
+    Requirements.setCondition(status, has, result, promise.getMetadata().getGeneration());
+    boolean changed = has && (previous == null || !java.util.Objects.equals(previous.getMessage(), result.message()));
+    if (changed && result.fulfilled()) {
+      events.normal(promise, "RequirementsFulfilled", "All required promises are available");
+    } else if (changed) {
+      events.normal(promise, result.reason(), result.message());
     }
-    for (Promise.RequiredPromise r : promise.getSpec().requiredPromises) {
-      Promise p = client.resources(Promise.class).withName(r.name).get();
-      boolean ok = p != null && Conditions.isTrue(p.getStatus(), Conditions.AVAILABLE)
-          && (r.version == null || r.version.equals(labelVersion(p)));
-      if (!ok) {
-        missing.add(r.name + (r.version == null ? "" : "@" + r.version));
-      }
-    }
-    return missing;
-  }
-
-  private static String labelVersion(Promise p) {
-    Map<String, String> labels = p.getMetadata().getLabels();
-    return labels == null ? null : labels.getOrDefault("kratix.io/promise-version",
-        labels.get("platform.tarmac.dev/promise-version"));
+    return result;
   }
 
   private WorkflowRunner.Owner owner(Promise promise) {
@@ -274,10 +344,19 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       return null;
     }
     List<Pipeline> pipelines = Pipeline.parseAll(workflows.promise.configure, "workflows.promise.configure");
+    if (pipelines.stream().anyMatch(p -> !p.builtInOnly())) {
+      runtime.access().serviceAccount(promise.getMetadata().getName(), operatorNamespace);
+    }
+    runtime.access().grant(promise, "promise", Map.of("configure", pipelines, "delete",
+        Pipeline.parseAll(workflows.promise.delete, "workflows.promise.delete")), operatorNamespace);
     String hash = SpecHash.of(Serialization.JSON.valueToTree(promise.getSpec()));
     List<PipelineRunStatus> previous = status.pipelines == null ? List.of() : status.pipelines;
     WorkflowRunner.Outcome outcome = runtime.runner().run(owner(promise), pipelines, "configure", hash, previous);
     status.pipelines = new ArrayList<>(outcome.runs());
+    // As in Kratix, a promise workflow's metadata/status.yaml `message` is the Promise's status.message.
+    if (outcome.statusPatch().path("message").isTextual()) {
+      status.message = outcome.statusPatch().get("message").asText();
+    }
     return outcome;
   }
 

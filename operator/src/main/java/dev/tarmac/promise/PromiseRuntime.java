@@ -140,6 +140,28 @@ public final class PromiseRuntime implements AutoCloseable {
     return runner;
   }
 
+  private final Map<String, String> waiting = new ConcurrentHashMap<>();
+
+  /**
+   * Records whether Promise {@code name}'s {@code requiredPromises} are fulfilled: {@code waitingMessage} says what its
+   * requests wait for, null when nothing. A change queues every request of the Promise again, so requests that waited
+   * proceed as soon as the Promise reconciler sees its requirements fulfilled (a Promise event, not a timer).
+   */
+  public void requirements(String name, String waitingMessage) {
+    String previous = waitingMessage == null ? waiting.remove(name) : waiting.put(name, waitingMessage);
+    if (!java.util.Objects.equals(previous, waitingMessage)) {
+      Served s = served.get(name);
+      if (s != null) {
+        s.controller().triggerAll();
+      }
+    }
+  }
+
+  /** What Promise {@code name}'s requests wait for (its requirements are not fulfilled), or empty. */
+  public Optional<String> waitingFor(String name) {
+    return Optional.ofNullable(waiting.get(name));
+  }
+
   /** The current Promise {@code name} as last reconciled. */
   public Optional<Promise> promise(String name) {
     return Optional.ofNullable(promises.get(name));
@@ -185,6 +207,7 @@ public final class PromiseRuntime implements AutoCloseable {
   public synchronized void stop(String name) {
     Served s = served.remove(name);
     promises.remove(name);
+    waiting.remove(name);
     if (s != null) {
       s.controller().close();
       LOG.info("stopped serving {} requests for Promise {}", s.kind().getKind(), name);

@@ -24,6 +24,14 @@ public final class RequestCrdBuilder {
   }
 
   /**
+   * False when {@code api} is absent, null or an empty object: a Promise without a request API, as Kratix allows
+   * ({@code Promise.DoesNotContainAPI} in Kratix's {@code promise_types.go}).
+   */
+  public static boolean hasApi(JsonNode api) {
+    return api != null && !api.isNull() && !api.isMissingNode() && !(api.isObject() && api.isEmpty());
+  }
+
+  /**
    * The CRD to apply for Promise {@code promise}.
    *
    * @throws PromiseException when {@code api} is not a usable CRD; the message says what to change

@@ -95,6 +95,10 @@ final class RequestReconciler implements RequestController.Reconciler {
       if (meta.getDeletionTimestamp() != null) {
         return deleting(cached, request, promise, delete, status, before);
       }
+      var waiting = runtime.waitingFor(promiseName);
+      if (waiting.isPresent()) {
+        return RequirementsWait.hold(cached, status, before, waiting.get(), this::patchStatus, events);
+      }
       java.time.Instant expiry = null;
       if (annotations.containsKey(Labels.TTL)) {
         try {
@@ -117,8 +121,16 @@ final class RequestReconciler implements RequestController.Reconciler {
           configure.stream().map(Pipeline::raw).toList()),
           Serialization.JSON.getNodeFactory().textNode(annotations.getOrDefault(Labels.RERUN, "")));
       if (configure.stream().anyMatch(p -> !p.builtInOnly())) {
-        runtime.access().ensure(promiseName, kind, meta.getNamespace() == null ? operatorNamespace
-            : meta.getNamespace());
+        String jobNamespace = meta.getNamespace() == null ? operatorNamespace : meta.getNamespace();
+        runtime.access().ensure(promiseName, kind, jobNamespace);
+        try {
+          // The Promise's spec.rbac.permissions only: nothing of the request decides what its pipelines may do.
+          runtime.access().grant(promise, "resource", Map.of("configure", configure, "delete", delete), jobNamespace);
+        } catch (PromiseException e) {
+          writeFailure(cached, status, before, e.reason(), e.getMessage());
+          // RBAC may be granted later (helm upgrade of pipelinePermissions): look again without a change.
+          return ReconcileQueue.Result.after(java.time.Duration.ofSeconds(30));
+        }
       }
       List<PipelineRunStatus> previous = previousRuns(status);
       if (previous.isEmpty() && unwritten.containsKey(meta.getUid())) {
@@ -130,6 +142,7 @@ final class RequestReconciler implements RequestController.Reconciler {
       TarmacStatus conditions = conditionsOf(status);
       Long generation = meta.getGeneration();
       status.put("observedGeneration", generation);
+      RequirementsWait.released(conditions, promise, generation);
       Conditions.setTrue(conditions, Conditions.SYNCED, "ReconcileSuccess", "pipelines of generation " + generation,
           generation);
       if (outcome.failure() != null) {

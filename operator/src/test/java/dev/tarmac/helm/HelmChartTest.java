@@ -289,6 +289,32 @@ class HelmChartTest {
   }
 
   @Test
+  void pipelinePermissionsAreHeldByTheOperatorOnlyWhenListedAndNeverAsWildcards() throws IOException {
+    List<JsonNode> none = render(t -> t);
+    assertThat(Chart.find(none, "ClusterRole", "tarmac-pipeline-grants")).isEmpty();
+    assertThat(rules(none, "ClusterRole", "tarmac")).noneMatch(r -> r.path("resources").toString()
+        .contains("clusterrolebindings"));
+    List<JsonNode> some = render(t -> t.set("pipelinePermissions.rules[0].apiGroups[0]", "")
+        .set("pipelinePermissions.rules[0].resources[0]", "secrets")
+        .set("pipelinePermissions.rules[0].verbs[0]", "get"));
+    assertThat(rules(some, "ClusterRole", "tarmac-pipeline-grants")).singleElement().satisfies(r -> {
+      assertThat(r.path("resources").toString()).isEqualTo("[\"secrets\"]");
+      assertThat(r.path("verbs").toString()).isEqualTo("[\"get\"]");
+    });
+    JsonNode binding = Chart.find(some, "ClusterRoleBinding", "tarmac-pipeline-grants").orElseThrow();
+    assertThat(binding.path("subjects").get(0).path("name").asText()).isEqualTo("tarmac");
+    assertThat(rules(some, "ClusterRole", "tarmac")).anyMatch(r -> r.path("resources").toString()
+        .equals("[\"clusterroles\",\"clusterrolebindings\"]") && !r.path("verbs").toString().contains("bind")
+        && !r.path("verbs").toString().contains("escalate"));
+    assertThatThrownBy(() -> render(t -> t.set("pipelinePermissions.rules[0].apiGroups[0]", "")
+        .set("pipelinePermissions.rules[0].resources[0]", "secrets")
+        .set("pipelinePermissions.rules[0].verbs[0]", "*")));
+    assertThatThrownBy(() -> render(t -> t.set("pipelinePermissions.rules[0].apiGroups[0]", "")
+        .set("pipelinePermissions.rules[0].resources[0]", "*")
+        .set("pipelinePermissions.rules[0].verbs[0]", "get")));
+  }
+
+  @Test
   void rbacNamesEveryVerbAndResourceAndGrantsNoEscalation() throws IOException {
     List<JsonNode> docs = render(t -> t);
     List<JsonNode> all = new ArrayList<>();

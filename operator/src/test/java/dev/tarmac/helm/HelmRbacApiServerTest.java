@@ -178,6 +178,41 @@ class HelmRbacApiServerTest {
   }
 
   @Test
+  void aPipelinePermissionTheChartDoesNotListBecomesAConditionNamingIt() {
+    // Default values: pipelinePermissions.rules is empty, and the operator holds no Deployments anywhere to pass on.
+    String name = release + "-wants-deployments";
+    apply("""
+        apiVersion: platform.kratix.io/v1alpha1
+        kind: Promise
+        metadata: {name: %s}
+        spec:
+          workflows:
+            promise:
+              configure:
+                - apiVersion: platform.kratix.io/v1alpha1
+                  kind: Pipeline
+                  metadata: {name: read-secrets}
+                  spec:
+                    containers: [{name: read, image: example.com/read:v1}]
+                    rbac:
+                      permissions:
+                        - {apiGroups: [apps], resources: [deployments], verbs: [get]}
+        """.formatted(name));
+    var refused = await().atMost(Duration.ofSeconds(60)).until(
+        () -> admin.resources(dev.tarmac.api.KratixPromise.class).withName(name).get(),
+        p -> p.getStatus() != null && "PipelinePermissionsNotGranted".equals(Conditions.reason(p.getStatus(),
+            Conditions.READY)));
+    assertThat(Conditions.find(refused.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+        .contains("deployments").contains("pipelinePermissions.rules").contains("helm upgrade");
+    assertThat(refused.getStatus().status).isEqualTo("Unavailable");
+    // Nothing was granted, and no pipeline ran without the rights it asked for.
+    assertThat(admin.rbac().roles().inNamespace(system).withLabel(dev.tarmac.api.Labels.PROMISE, name).list()
+        .getItems()).isEmpty();
+    assertThat(admin.batch().v1().jobs().inNamespace(system).withLabel(dev.tarmac.api.Labels.PROMISE, name).list()
+        .getItems()).isEmpty();
+  }
+
+  @Test
   void aPromiseOutsideTheAllowedGroupsSaysWhichValueToChange() {
     String name = release + "-forbidden";
     String otherGroup = "not-granted-" + release + ".example.com";

@@ -109,16 +109,32 @@ class PipelineOutputTest {
   }
 
   @Test
-  void aPipelineSelectorMayNarrowButNotContradictThePromise() {
+  void aPipelineSelectorNarrowsWhereThePromiseIsSilentAndThePromiseWinsAConflictAsInKratix() {
     Selector promise = new Selector();
     promise.matchLabels = Map.of("environment", "prod");
     Selector narrower = new Selector();
-    narrower.matchLabels = Map.of("region", "eu", "environment", "prod");
+    narrower.matchLabels = Map.of("region", "eu");
     assertThat(PipelineOutput.selectors(List.of(promise), List.of(narrower))).containsExactly(promise, narrower);
-    Selector wider = new Selector();
-    wider.matchLabels = Map.of("environment", "dev");
-    assertThatThrownBy(() -> PipelineOutput.selectors(List.of(promise), List.of(wider)))
-        .hasMessageContaining("sets environment=dev but the Promise selects environment=prod");
+    // Kratix: the Promise's labels take precedence; the pipeline's environment=dev is dropped, its region kept.
+    Selector conflicting = new Selector();
+    conflicting.matchLabels = new java.util.LinkedHashMap<>(Map.of("environment", "dev", "region", "us"));
+    Selector.Requirement notProd = new Selector.Requirement();
+    notProd.key = "environment";
+    notProd.operator = "NotIn";
+    notProd.values = List.of("prod");
+    conflicting.matchExpressions = List.of(notProd);
+    List<Selector> merged = PipelineOutput.selectors(List.of(promise), List.of(conflicting));
+    assertThat(merged).hasSize(2);
+    assertThat(merged.get(0)).isSameAs(promise);
+    assertThat(merged.get(1).matchLabels).containsExactly(Map.entry("region", "us"));
+    assertThat(merged.get(1).matchExpressions).isNull();
+    // Never wider than the Promise: a Destination labelled environment=dev matches none of the merged selectors.
+    assertThat(merged.stream().allMatch(s -> s.matches(Map.of("environment", "dev", "region", "us")))).isFalse();
+    assertThat(merged.stream().allMatch(s -> s.matches(Map.of("environment", "prod", "region", "us")))).isTrue();
+    // A selector left with nothing is dropped.
+    Selector onlyConflict = new Selector();
+    onlyConflict.matchLabels = Map.of("environment", "dev");
+    assertThat(PipelineOutput.selectors(List.of(promise), List.of(onlyConflict))).containsExactly(promise);
   }
 
   @Test

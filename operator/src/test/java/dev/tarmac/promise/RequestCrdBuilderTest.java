@@ -47,4 +47,13 @@ class RequestCrdBuilderTest {
             + " names: {kind: X, plural: xs}, versions: [{name: v1, served: true, storage: false}]}}")))
         .hasMessageContaining("exactly one version with storage: true");
   }
+
+  @Test
+  void aPromiseWithoutAnApiIsOneWhoseApiIsAbsentNullOrEmpty() throws Exception {
+    // Kratix's Promise.DoesNotContainAPI: nil, empty, {} or null.
+    assertThat(RequestCrdBuilder.hasApi(null)).isFalse();
+    assertThat(RequestCrdBuilder.hasApi(Serialization.JSON.readTree("null"))).isFalse();
+    assertThat(RequestCrdBuilder.hasApi(Serialization.JSON.readTree("{}"))).isFalse();
+    assertThat(RequestCrdBuilder.hasApi(Serialization.JSON.readTree("{\"kind\": \"X\"}"))).isTrue();
+  }
 }

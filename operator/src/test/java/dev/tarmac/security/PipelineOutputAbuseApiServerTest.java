@@ -244,15 +244,26 @@ class PipelineOutputAbuseApiServerTest {
   }
 
   @Test
-  void aSelectorThatTriesToWidenPlacementIsRefused() {
+  void aSelectorThatTriesToWidenPlacementIsOverruledByThePromise() {
+    // As in Kratix, the Promise's label wins a conflict: the pipeline's abuse-environment=dev is dropped, so the
+    // output goes where the Promise says (prod) and never to dev.
     String devBefore = head(devStore);
-    StepOutput out = new StepOutput().file("ok.yaml", "a: 1\n");
+    String prodBefore = head(prodStore);
+    StepOutput out = new StepOutput().file("widen.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n");
     var selector = new dev.tarmac.api.Selector();
     selector.matchLabels = Map.of("abuse-environment", "dev");
     out.selectors().add(selector);
-    refused("widen", PipelineOutput.encode(out), "sets abuse-environment=dev but the Promise selects"
-        + " abuse-environment=prod");
+    Job job = request("widen");
+    writeOutput(env(job).get("TARMAC_OUTPUT_CONFIGMAP"), PipelineOutput.encode(out));
+    complete(job);
+    await().atMost(Duration.ofSeconds(60)).failFast(() -> "InvalidOutput".equals(condition("widen", "Ready",
+        "reason"))).until(() -> "True".equals(condition("widen", "Ready", "status")));
+    Work work = client.resources(Work.class).inNamespace(ns).withLabel(Labels.OWNER_NAME, "widen").list().getItems()
+        .get(0);
+    assertThat(work.getSpec().destinationSelectors).extracting(s -> s.matchLabels)
+        .containsExactly(Map.of("abuse-environment", "prod"));
     assertThat(head(devStore)).isEqualTo(devBefore);
+    assertThat(head(prodStore)).isNotEqualTo(prodBefore);
   }
 
   @Test
