@@ -77,7 +77,15 @@ public final class BackstageObjects {
     ObjectNode meta = e.putObject("metadata");
     meta.put("name", annotations.path(NAME_ANNOTATION).asText(k8s.path("name").asText()));
     meta.put("namespace", k8s.path("namespace").asText(EntityRef.DEFAULT_NAMESPACE));
+    // Metadata fields the object carries itself (an API server that keeps them, or an object handed over directly)
+    // come first, then the annotations, then kubectl's copy of the applied file.
     JsonNode applied = lastApplied(object);
+    for (String f : List.of("title", "description", "tags", "links")) {
+      if (k8s.has(f) && !annotations.has("platform.tarmac.dev/" + f)) {
+        applied = applied.isObject() ? ((ObjectNode) applied.deepCopy()).set(f, k8s.get(f))
+            : Serialization.JSON.createObjectNode().set(f, k8s.get(f));
+      }
+    }
     if (annotations.has(TITLE)) {
       meta.put("title", annotations.get(TITLE).asText());
     } else if (applied.path("title").isTextual()) {
