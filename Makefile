@@ -11,6 +11,8 @@ build:
 crds: build
 	bin/tarmac crds -o crds
 	rm -f helm/tarmac/crds/*.yaml && cp crds/*.yaml helm/tarmac/crds/
+	mkdir -p crds/backstage && rm -f crds/backstage/*.yaml && bin/tarmac crds --backstage -o crds/backstage
+	bin/tarmac crds --backstage --helm > helm/tarmac/templates/backstage-crds.yaml
 
 # Unit tests and tests against a real kube-apiserver + etcd (binaries from hack/kube-binaries.sh, cached).
 test:
