@@ -19,8 +19,10 @@ import java.util.Optional;
  *
  * <p>Each {@code spec} schema is the one of Backstage's {@code @backstage/catalog-model} JSON Schema for the kind
  * (required fields, {@code minLength: 1} strings, string arrays), with unknown spec fields kept (Backstage's schemas
- * do not forbid them either). Two deliberate widenings: API {@code spec.definition} also takes an object (Backstage's
- * {@code $text}/{@code $openapi} placeholders, which Backstage resolves before validation and Tarmac keeps as data), and
+ * do not forbid them either). Deliberate widenings: API {@code spec.definition} also takes an object (Backstage's
+ * {@code $text}/{@code $openapi} placeholders, which Backstage resolves before validation and Tarmac keeps as data) and
+ * is not required by the CRD, because Backstage's {@code mcp-server} APIs have {@code remotes} instead (one schema per
+ * type, which a CRD cannot choose between; {@code /validate-entity} checks the one for the type), and
  * the root keeps unknown fields ({@code x-kubernetes-preserve-unknown-fields}). The latter is what lets kubectl accept
  * Backstage's extra metadata fields ({@code title}, {@code description}, {@code tags}, {@code links}): for such a
  * root the API server publishes no OpenAPI schema, so kubectl's client-side validation does not reject them as
@@ -69,8 +71,10 @@ public final class BackstageKinds {
       kind("Component", "components", "[\"type\",\"lifecycle\",\"owner\"]", "\"type\":" + STR + ",\"lifecycle\":"
           + STR + ",\"owner\":" + STR + ",\"system\":" + STR + ",\"subcomponentOf\":" + STR + ",\"providesApis\":"
           + STRS + ",\"consumesApis\":" + STRS + ",\"dependsOn\":" + STRS + ",\"dependencyOf\":" + STRS),
-      kind("API", "apis", "[\"type\",\"lifecycle\",\"owner\",\"definition\"]", "\"type\":" + STR + ",\"lifecycle\":"
-          + STR + ",\"owner\":" + STR + ",\"system\":" + STR + ",\"definition\":" + ANY),
+      kind("API", "apis", "[\"type\",\"lifecycle\",\"owner\"]", "\"type\":" + STR + ",\"lifecycle\":"
+          + STR + ",\"owner\":" + STR + ",\"system\":" + STR + ",\"definition\":" + ANY + ",\"remotes\":{\"type\":"
+          + "\"array\",\"items\":{\"type\":\"object\",\"required\":[\"type\",\"url\"],\"properties\":{\"type\":" + STR
+          + ",\"url\":" + STR + "}}}"),
       kind("Resource", "resources", "[\"type\",\"owner\"]", "\"type\":" + STR + ",\"owner\":" + STR
           + ",\"dependsOn\":" + STRS + ",\"dependencyOf\":" + STRS + ",\"system\":" + STR),
       kind("System", "systems", "[\"owner\"]", "\"owner\":" + STR + ",\"domain\":" + STR + ",\"type\":" + STR),

@@ -95,6 +95,14 @@ public final class EntityValidation {
     }
     ObjectNode schema = (ObjectNode) kind.get().spec().deepCopy();
     strip(schema);
+    if (kind.get().kind().equals("API")) {
+      // Backstage's two API schemas: mcp-server APIs list remotes (at least one); the others have a definition.
+      boolean mcp = "mcp-server".equals(entity.get("spec").path("type").asText());
+      schema.withArray("required").add(mcp ? "remotes" : "definition");
+      if (mcp) {
+        ((ObjectNode) schema.get("properties").get("remotes")).put("minItems", 1);
+      }
+    }
     Schema s = REGISTRY.getSchema(schema);
     for (Error e : s.validate(entity.get("spec"))) {
       String at = e.getInstanceLocation() == null ? "" : e.getInstanceLocation().toString().replaceFirst("^\\$", "");
