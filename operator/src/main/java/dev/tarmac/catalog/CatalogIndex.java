@@ -80,6 +80,7 @@ public final class CatalogIndex {
    */
   public void upsert(String key, JsonNode object, String promiseOfRequest) {
     List<ObjectNode> entities = EntityMapper.map(object, promiseOfRequest);
+    entities.forEach(CatalogIndex::sortRelations);
     List<ObjectNode> previous = sources.put(key, entities);
     // Most updates (status writes, resyncs) change nothing the catalog shows: no rebuild for them.
     if (!entities.equals(previous)) {
@@ -153,6 +154,7 @@ public final class CatalogIndex {
         EntityRef owner = new EntityRef("Group", EntityRef.DEFAULT_NAMESPACE, team);
         ((ObjectNode) e.get("spec")).put("owner", owner.toString());
         EntityMapper.relation(e, "ownedBy", owner);
+        sortRelations(e);
       }
     }
     // Owners and systems named anywhere exist as entities while they are referenced.
@@ -207,17 +209,18 @@ public final class CatalogIndex {
         }
       }
       if (!items.isEmpty()) {
-        e.with("status").withArray("items").addAll(items);
+        // The status object is a copy, its items array may be the source's: a new array, never the source's.
+        ArrayNode all = Serialization.JSON.createArrayNode();
+        all.addAll((ArrayNode) e.with("status").withArray("items"));
+        all.addAll(items);
+        e.with("status").set("items", all);
       }
     }
     inverse.forEach((target, rels) -> ((ArrayNode) byRef.get(target).get("relations")).addAll(rels));
-    // As Backstage serves them: distinct (type, targetRef), ordered by type, then targetRef.
-    for (ObjectNode e : byRef.values()) {
-      Map<String, JsonNode> distinct = new TreeMap<>();
-      e.path("relations").forEach(r -> distinct.putIfAbsent(r.path("type").asText() + "\u0000"
-          + r.path("targetRef").asText(), r));
-      ArrayNode sorted = e.putArray("relations");
-      distinct.values().forEach(sorted::add);
+    // As Backstage serves them: distinct (type, targetRef), ordered by type, then targetRef. Sources are sorted at
+    // upsert, so only entities that received inverse relations are sorted here.
+    for (String target : inverse.keySet()) {
+      sortRelations(byRef.get(target));
     }
     // Scorecards, then etags over the final content.
     Map<String, List<Scorecards.Result>> results = new HashMap<>();
@@ -255,6 +258,28 @@ public final class CatalogIndex {
     snapshot = new Snapshot(List.copyOf(entities), byRef, byUid, search, results, snapshot.generation() + 1,
         new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents);
     return snapshot;
+  }
+
+  /** Makes {@code e}'s relations distinct by (type, targetRef) and ordered by type, then targetRef, as Backstage's. */
+  static void sortRelations(ObjectNode e) {
+    JsonNode relations = e.path("relations");
+    String previous = null;
+    boolean sorted = true;
+    for (JsonNode r : relations) {
+      String key = r.path("type").asText() + "\u0000" + r.path("targetRef").asText();
+      if (previous != null && key.compareTo(previous) <= 0) {
+        sorted = false;
+        break;
+      }
+      previous = key;
+    }
+    if (sorted) {
+      return;
+    }
+    Map<String, JsonNode> distinct = new TreeMap<>();
+    relations.forEach(r -> distinct.putIfAbsent(r.path("type").asText() + "\u0000" + r.path("targetRef").asText(), r));
+    ArrayNode out = e.putArray("relations");
+    distinct.values().forEach(out::add);
   }
 
   /** An entity as served: its content without etag, the served entity (content plus etag) and its search keys. */
