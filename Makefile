@@ -47,7 +47,7 @@ bench: build
 bench-git: build
 	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.GitWriterBench 1000
 
-# The catalog index alone: rebuild, query and facet times at 10,000 Components.
+# The catalog index alone: rebuild, query and facet times at 10,000 objects (40 % Backstage descriptors; see docs/backstage.md).
 bench-catalog: build
 	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.catalog.CatalogIndexBench \
 		10000 .
