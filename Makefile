@@ -11,6 +11,8 @@ build:
 crds: build
 	bin/tarmac crds -o crds
 	rm -f helm/tarmac/crds/*.yaml && cp crds/*.yaml helm/tarmac/crds/
+	mkdir -p crds/backstage && rm -f crds/backstage/*.yaml && bin/tarmac crds --backstage -o crds/backstage
+	bin/tarmac crds --backstage --helm > helm/tarmac/templates/backstage-crds.yaml
 
 # Unit tests and tests against a real kube-apiserver + etcd (binaries from hack/kube-binaries.sh, cached).
 test:
@@ -45,7 +47,7 @@ bench: build
 bench-git: build
 	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.GitWriterBench 1000
 
-# The catalog index alone: rebuild, query and facet times at 10,000 Components.
+# The catalog index alone: rebuild, query and facet times at 10,000 objects (40 % Backstage descriptors; see docs/backstage.md).
 bench-catalog: build
 	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.catalog.CatalogIndexBench \
 		10000 .

@@ -148,6 +148,20 @@ public final class TarmacOperator implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Install or update the CRDs of Backstage's kinds ({@link dev.tarmac.backstage.BackstageKinds}) at start-up, so
+   * {@code kubectl apply -f catalog-info.yaml} works. CRDs of those names that another tool installed (without
+   * Tarmac's label) are left as they are. Off by default: with them, {@code kubectl get components} and
+   * {@code kubectl get templates} name Backstage's kinds. The catalog indexes objects of these kinds whenever the
+   * API server serves them, installed by this or not. Call before {@link #start()}.
+   */
+  public TarmacOperator withBackstageCrds(boolean install) {
+    this.backstageCrds = install;
+    return this;
+  }
+
+  private boolean backstageCrds;
+
   /** How the leader-election Lease is held (default {@link LeaseTimings#DEFAULT}). Call before {@link #start()}. */
   public TarmacOperator withLeaseTimings(LeaseTimings timings) {
     this.leaseTimings = timings;
@@ -520,7 +534,32 @@ public final class TarmacOperator implements AutoCloseable {
       throw new IllegalStateException("Tarmac's CRDs are not installed: " + String.join(", ", missing)
           + "; install them with `bin/tarmac crds | kubectl apply --server-side -f -` or start with --install-crds");
     }
-    if (settings.installCrds()) {
+    if (backstageCrds) {
+      for (var kind : dev.tarmac.backstage.BackstageKinds.KINDS) {
+        String yaml = dev.tarmac.backstage.BackstageKinds.yaml(kind);
+        String hash = dev.tarmac.pipeline.SpecHash.ofValue(yaml);
+        CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions()
+            .withName(kind.crdName()).get();
+        if (existing != null) {
+          Map<String, String> labels = existing.getMetadata().getLabels();
+          if (labels == null || !"tarmac".equals(labels.get("app.kubernetes.io/part-of"))) {
+            LOG.info("CRD {} was installed by another tool; left as it is (the catalog indexes its objects)",
+                kind.crdName());
+            continue;
+          }
+          if (existing.getMetadata().getAnnotations() != null
+              && hash.equals(existing.getMetadata().getAnnotations().get(CRD_HASH))) {
+            continue;
+          }
+        }
+        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
+            .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).item();
+        crd.getMetadata().setAnnotations(new HashMap<>(Map.of(CRD_HASH, hash)));
+        client.resource(crd).fieldManager("tarmac").forceConflicts().serverSideApply();
+        applied.add(kind.crdName());
+      }
+    }
+    if (settings.installCrds() || backstageCrds) {
       // Applied all at once above; now wait for each to be served.
       for (String crdName : applied) {
         client.apiextensions().v1().customResourceDefinitions().withName(crdName)

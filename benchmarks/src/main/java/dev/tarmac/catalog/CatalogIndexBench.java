@@ -10,8 +10,9 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The catalog index alone, no cluster and no HTTP: N Components (the same shapes as {@code make bench}'s catalog
- * scenario) in a namespace labelled with a team, the shipped Scorecard; then the time of a full rebuild, of a
+ * The catalog index alone, no cluster and no HTTP: N objects — 60% Components (the same shapes as {@code make bench}'s
+ * catalog scenario) in a namespace labelled with a team, 40% Backstage descriptors of the backstage.io kinds (issue 18)
+ * — and the shipped Scorecard; then the time of a full rebuild, of a
  * rebuild after one change (what bounds "change visible"), of a filtered query and of facets. In the benchmarks
  * module but in the catalog's package, to call the package-private query functions the servlet calls. Bounded:
  * N ≤ 50,000. Run with {@code make bench-catalog} (N = 10,000).
@@ -33,7 +34,55 @@ public final class CatalogIndexBench {
     return c;
   }
 
-  /** Arguments: {@code N} (default 10000), then the repository root (default the working folder). */
+  /**
+   * A Backstage descriptor as the API server stores it after {@code kubectl apply} (issue 18): kinds in turn —
+   * Component (owner, system, providesApis, dependsOn), API, Resource, System (domain), User (memberOf), Location —
+   * with kubectl's last-applied copy carrying the metadata title, as the catalog reads it back.
+   */
+  static ObjectNode backstage(int i) {
+    ObjectNode o = Serialization.JSON.createObjectNode();
+    String[] kinds = {"Component", "API", "Resource", "System", "User", "Location"};
+    String kind = kinds[i % kinds.length];
+    o.put("apiVersion", "backstage.io/v1alpha1").put("kind", kind);
+    String name = "bs-" + kind.toLowerCase() + "-" + i;
+    ObjectNode meta = o.putObject("metadata");
+    meta.put("name", name).put("namespace", "bench-backstage").put("uid", "bs-uid-" + i)
+        .put("resourceVersion", "1");
+    ObjectNode spec = o.putObject("spec");
+    String owner = "group:bs-team-" + (i % 50);
+    switch (kind) {
+      case "Component" -> {
+        spec.put("type", i % 4 == 0 ? "website" : "service").put("lifecycle", "production").put("owner", owner)
+            .put("system", "bs-system-" + (i / 6 % 100 * 6 + 3));
+        spec.putArray("providesApis").add("bs-api-" + (i + 1));
+        spec.putArray("dependsOn").add("resource:bs-resource-" + (i + 2));
+      }
+      case "API" -> spec.put("type", "openapi").put("lifecycle", "production").put("owner", owner)
+          .put("definition", "openapi: 3.0.0");
+      case "Resource" -> spec.put("type", "database").put("owner", owner);
+      case "System" -> spec.put("owner", owner).put("domain", "bs-domain-" + (i % 10));
+      case "User" -> spec.putArray("memberOf").add("bs-team-" + (i % 50));
+      default -> spec.put("type", "url").putArray("targets").add("./catalog-info-" + i + ".yaml");
+    }
+    ObjectNode applied = o.deepCopy();
+    ((ObjectNode) applied.get("metadata")).put("title", "Title of " + name).remove("uid");
+    meta.putObject("annotations").put("kubectl.kubernetes.io/last-applied-configuration", applied.toString());
+    return o;
+  }
+
+  static ObjectNode backstageGroup(int team) {
+    ObjectNode o = Serialization.JSON.createObjectNode();
+    o.put("apiVersion", "backstage.io/v1alpha1").put("kind", "Group");
+    o.putObject("metadata").put("name", "bs-team-" + team).put("namespace", "bench-backstage")
+        .put("uid", "bs-team-uid-" + team);
+    o.putObject("spec").put("type", "team").put("parent", "bs-team-" + (team / 10)).putArray("children");
+    return o;
+  }
+
+  /**
+   * Arguments: {@code N} (default 10000), the repository root (default the working folder), the share of Backstage
+   * descriptors among the N objects in percent (default 40).
+   */
   public static void main(String[] args) throws Exception {
     int n = Math.min(50_000, args.length > 0 ? Integer.parseInt(args[0]) : 10_000);
     Path repo = Path.of(args.length > 1 ? args[1] : ".");
@@ -45,8 +94,17 @@ public final class CatalogIndexBench {
     ns.putObject("metadata").put("name", "bench-catalog").put("uid", "ns-uid")
         .putObject("labels").put("platform.tarmac.dev/team", "team-bench");
     index.upsert("Namespace/bench-catalog", ns, null);
-    for (int i = 0; i < n; i++) {
+    // Issue 18: 40% of the N objects are Backstage descriptors (backstage.io kinds) plus their 50 Groups, in one
+    // index with the Tarmac Components.
+    int descriptors = n * (args.length > 2 ? Integer.parseInt(args[2]) : 40) / 100;
+    for (int i = 0; i < n - descriptors; i++) {
       index.upsert("Component/bench-catalog/svc-" + i, component(i, i % 2 == 0 ? "production" : "experimental"), null);
+    }
+    for (int i = 0; i < descriptors; i++) {
+      index.upsert("backstage/" + i, backstage(i), null);
+    }
+    for (int team = 0; team < 50; team++) {
+      index.upsert("backstage/group/" + team, backstageGroup(team), null);
     }
     long t = System.nanoTime();
     CatalogIndex.Snapshot s = index.rebuild();
@@ -55,7 +113,7 @@ public final class CatalogIndexBench {
     // Warm up, then one change at a time.
     List<Double> rebuilds = new ArrayList<>();
     for (int round = 0; round < 30; round++) {
-      int i = round * 7 % n;
+      int i = round * 7 % (n - descriptors);
       index.upsert("Component/bench-catalog/svc-" + i, component(i, round % 2 == 0 ? "experimental" : "production"),
           null);
       t = System.nanoTime();
@@ -77,6 +135,28 @@ public final class CatalogIndexBench {
       CatalogQuery.facets(s, CatalogQuery.select(s, List.of(), null, null),
           List.of("kind", "spec.type", "spec.lifecycle"));
       facets.add((System.nanoTime() - t) / 1e6);
+    }
+    // Predicate queries (POST /entities/by-query) and facets over them, as Backstage's client sends them.
+    CatalogPredicate predicate = CatalogPredicate.parse(Serialization.JSON.readTree("{\"$all\":[{\"kind\":"
+        + "\"component\"},{\"$not\":{\"spec.type\":\"website\"}},{\"relations.ownedBy\":{\"$in\":["
+        + "\"group:bench-backstage/bs-team-1\",\"group:default/team-3\"]}}]}"));
+    List<Double> predicateQueries = new ArrayList<>();
+    List<Double> predicateFacets = new ArrayList<>();
+    int predicateMatches = 0;
+    for (int round = 0; round < 500; round++) {
+      t = System.nanoTime();
+      List<Integer> selected = CatalogQuery.select(s, predicate, null, List.of(), null);
+      CatalogQuery.orderBy(s, selected, "metadata.name", false);
+      for (int i = 0; i < Math.min(20, selected.size()); i++) {
+        Serialization.JSON.writeValueAsBytes(s.entities().get(selected.get(i)));
+      }
+      predicateMatches = selected.size();
+      predicateQueries.add((System.nanoTime() - t) / 1e6);
+      t = System.nanoTime();
+      CatalogQuery.facets(s, CatalogQuery.select(s, CatalogPredicate.parse(Serialization.JSON.readTree(
+          "{\"kind\":{\"$in\":[\"component\",\"api\",\"resource\"]}}")), null, List.of(), null),
+          List.of("kind", "spec.type", "relations.ownedBy"));
+      predicateFacets.add((System.nanoTime() - t) / 1e6);
     }
     // With authorization (issue 15, part 3): what the servlet adds per request for a caller who is not anonymous —
     // a Viewer whose decisions (one per source; a map lookup here, as the SubjectAccessReview cache answers once
@@ -119,13 +199,18 @@ public final class CatalogIndexBench {
     System.gc();
     Runtime rt = Runtime.getRuntime();
     double heapMiB = (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024);
-    System.out.printf("catalog index, %d Components: heap in use after GC %.0f MiB (index and sources, no"
+    System.out.printf("catalog index, %d objects: heap in use after GC %.0f MiB (index and sources, no"
         + " informer caches)%n", n, heapMiB);
-    System.out.printf("catalog index, %d Components (%d entities): first rebuild %.0f ms; rebuild after one change"
+    System.out.printf("catalog index, %d objects (%d entities): first rebuild %.0f ms; rebuild after one change"
         + " p50 %.0f ms, max %.0f ms; filtered query (select+order+20 serialized) p50 %.2f ms, p99 %.2f ms;"
         + " facets p50 %.2f ms, p99 %.2f ms%n", n, s.entities().size(), first, pct(rebuilds.subList(5, 30), 50),
         pct(rebuilds.subList(5, 30), 100), pct(queries.subList(100, 500), 50), pct(queries.subList(100, 500), 99),
         pct(facets.subList(100, 500), 50), pct(facets.subList(100, 500), 99));
+    System.out.printf("catalog index, %d entities with %d Backstage descriptors: predicate query ($all/$not/$in,"
+        + " ordered by name, %d matches, 20 serialized) p50 %.2f ms, p99 %.2f ms; facets over a $in query p50 %.2f"
+        + " ms, p99 %.2f ms%n", s.entities().size(), descriptors + 50, predicateMatches,
+        pct(predicateQueries.subList(100, 500), 50), pct(predicateQueries.subList(100, 500), 99),
+        pct(predicateFacets.subList(100, 500), 50), pct(predicateFacets.subList(100, 500), 99));
     System.out.printf("catalog index, %d Components, authorized caller: filtered query p50 %.2f ms, p99 %.2f ms;"
         + " facets p50 %.2f ms, p99 %.2f ms (first caller per snapshot seeing all but one entity: p50 %.2f ms, p99 %.2f ms); caller allowed"
         + " nothing: filtered query p50 %.2f ms, p99 %.2f ms%n", n,

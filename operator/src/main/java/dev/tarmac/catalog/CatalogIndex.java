@@ -45,7 +45,8 @@ public final class CatalogIndex {
    * @param entities every entity, sorted by ref
    * @param byRef entities by lower-case ref
    * @param byUid entities by uid
-   * @param search per entity (same order as {@code entities}): lower-case flattened key → lower-case values
+   * @param search per entity (same order as {@code entities}): Backstage's search keys ({@link #searchKeys}), lower
+   *     case, → values as written
    * @param scorecards per entity ref: its Scorecard results
    * @param generation increases with every rebuild
    * @param facetsOfAll facet key → value → count over every entity, filled on first use (facets without a filter
@@ -53,17 +54,20 @@ public final class CatalogIndex {
    *     over what callers with that key see ({@link EntityVisibility.Viewer#key})
    * @param postings search key → lower-case value → the indexes of the entities that have it (an inverted index,
    *     filled per key on first use; {@link CatalogQuery#EXISTS} maps to the entities that have the key at all)
+   * @param parents per lower-case ref: the refs of the entities it was derived from (an API a Component provides:
+   *     that Component), for {@code /ancestry}
    */
   public record Snapshot(List<ObjectNode> entities, Map<String, ObjectNode> byRef, Map<String, ObjectNode> byUid,
       List<Map<String, Set<String>>> search, Map<String, List<Scorecards.Result>> scorecards, long generation,
-      Map<String, Map<String, Integer>> facetsOfAll, Map<String, Map<String, java.util.BitSet>> postings) {
+      Map<String, Map<String, Integer>> facetsOfAll, Map<String, Map<String, java.util.BitSet>> postings,
+      Map<String, List<String>> parents) {
   }
 
   private final Map<String, List<ObjectNode>> sources = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> scorecardSpecs = new ConcurrentHashMap<>();
   private final AtomicLong changes = new AtomicLong();
   private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0,
-      new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of());
   private long builtFrom = -1;
   private Map<String, Published> published = Map.of();
 
@@ -76,6 +80,7 @@ public final class CatalogIndex {
    */
   public void upsert(String key, JsonNode object, String promiseOfRequest) {
     List<ObjectNode> entities = EntityMapper.map(object, promiseOfRequest);
+    entities.forEach(CatalogIndex::sortRelations);
     List<ObjectNode> previous = sources.put(key, entities);
     // Most updates (status writes, resyncs) change nothing the catalog shows: no rebuild for them.
     if (!entities.equals(previous)) {
@@ -124,7 +129,11 @@ public final class CatalogIndex {
     Map<String, ObjectNode> byRef = new TreeMap<>();
     // Several namespaces may name the same team, so the namespace → team map is taken before Groups merge.
     Map<String, String> teamOfNamespace = new HashMap<>();
+    Map<String, List<String>> parents = new HashMap<>();
     for (List<ObjectNode> list : sources.values()) {
+      for (int at = 1; at < list.size(); at++) {
+        parents.computeIfAbsent(ref(list.get(at)), k -> new ArrayList<>()).add(ref(list.get(0)));
+      }
       for (ObjectNode e : list) {
         String ns = e.path("metadata").path("annotations").path("backstage.io/kubernetes-namespace").asText(null);
         if ("Group".equals(e.path("kind").asText()) && ns != null) {
@@ -141,15 +150,20 @@ public final class CatalogIndex {
       for (JsonNode r : e.path("relations")) {
         owned |= "ownedBy".equals(r.path("type").asText());
       }
-      if (team != null && !owned && !"Group".equals(e.path("kind").asText())) {
+      if (team != null && !owned && !"Group".equals(e.path("kind").asText()) && !BackstageObjects.sourced(e)) {
         EntityRef owner = new EntityRef("Group", EntityRef.DEFAULT_NAMESPACE, team);
         ((ObjectNode) e.get("spec")).put("owner", owner.toString());
         EntityMapper.relation(e, "ownedBy", owner);
+        sortRelations(e);
       }
     }
     // Owners and systems named anywhere exist as entities while they are referenced.
+    // Backstage descriptors stay as Backstage has them: their references synthesize nothing and warn of nothing.
     Map<String, ObjectNode> synthesized = new LinkedHashMap<>();
     for (ObjectNode e : byRef.values()) {
+      if (BackstageObjects.sourced(e)) {
+        continue;
+      }
       for (JsonNode r : e.path("relations")) {
         String type = r.path("type").asText();
         String target = r.path("targetRef").asText().toLowerCase(Locale.ROOT);
@@ -174,10 +188,14 @@ public final class CatalogIndex {
     Map<String, List<JsonNode>> inverse = new HashMap<>();
     for (ObjectNode e : byRef.values()) {
       ArrayNode items = Serialization.JSON.createArrayNode();
+      boolean backstage = BackstageObjects.sourced(e);
       for (JsonNode r : e.path("relations")) {
         String target = r.path("targetRef").asText().toLowerCase(Locale.ROOT);
         String inv = INVERSE.get(r.path("type").asText());
         if (!byRef.containsKey(target)) {
+          if (backstage) {
+            continue;
+          }
           ObjectNode item = items.addObject();
           item.put("type", "backstage.io/catalog-processing");
           item.put("level", "warning");
@@ -191,19 +209,19 @@ public final class CatalogIndex {
         }
       }
       if (!items.isEmpty()) {
-        e.with("status").set("items", items);
+        // The status object is a copy, its items array may be the source's: a new array, never the source's.
+        ArrayNode all = Serialization.JSON.createArrayNode();
+        all.addAll((ArrayNode) e.with("status").withArray("items"));
+        all.addAll(items);
+        e.with("status").set("items", all);
       }
     }
-    inverse.forEach((target, rels) -> {
-      ArrayNode relations = (ArrayNode) byRef.get(target).get("relations");
-      Set<String> have = new LinkedHashSet<>();
-      relations.forEach(r -> have.add(r.path("type").asText() + "|" + r.path("targetRef").asText()));
-      for (JsonNode r : rels) {
-        if (have.add(r.path("type").asText() + "|" + r.path("targetRef").asText())) {
-          relations.add(r);
-        }
-      }
-    });
+    inverse.forEach((target, rels) -> ((ArrayNode) byRef.get(target).get("relations")).addAll(rels));
+    // As Backstage serves them: distinct (type, targetRef), ordered by type, then targetRef. Sources are sorted at
+    // upsert, so only entities that received inverse relations are sorted here.
+    for (String target : inverse.keySet()) {
+      sortRelations(byRef.get(target));
+    }
     // Scorecards, then etags over the final content.
     Map<String, List<Scorecards.Result>> results = new HashMap<>();
     for (ObjectNode e : byRef.values()) {
@@ -238,8 +256,30 @@ public final class CatalogIndex {
     this.published = published;
     builtFrom = seen;
     snapshot = new Snapshot(List.copyOf(entities), byRef, byUid, search, results, snapshot.generation() + 1,
-        new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents);
     return snapshot;
+  }
+
+  /** Makes {@code e}'s relations distinct by (type, targetRef) and ordered by type, then targetRef, as Backstage's. */
+  static void sortRelations(ObjectNode e) {
+    JsonNode relations = e.path("relations");
+    String previous = null;
+    boolean sorted = true;
+    for (JsonNode r : relations) {
+      String key = r.path("type").asText() + "\u0000" + r.path("targetRef").asText();
+      if (previous != null && key.compareTo(previous) <= 0) {
+        sorted = false;
+        break;
+      }
+      previous = key;
+    }
+    if (sorted) {
+      return;
+    }
+    Map<String, JsonNode> distinct = new TreeMap<>();
+    relations.forEach(r -> distinct.putIfAbsent(r.path("type").asText() + "\u0000" + r.path("targetRef").asText(), r));
+    ArrayNode out = e.putArray("relations");
+    distinct.values().forEach(out::add);
   }
 
   /** An entity as served: its content without etag, the served entity (content plus etag) and its search keys. */
@@ -253,9 +293,7 @@ public final class CatalogIndex {
     ObjectNode metadata = entity.putObject("metadata");
     content.path("metadata").fields().forEachRemaining(f -> metadata.set(f.getKey(), f.getValue()));
     metadata.put("etag", etag(content));
-    Map<String, Set<String>> index = new HashMap<>();
-    flatten("", entity, index);
-    return new Published(content, entity, index);
+    return new Published(content, entity, searchKeys(entity));
   }
 
   /**
@@ -330,36 +368,68 @@ public final class CatalogIndex {
     }
   }
 
-  /** Flattens an entity into Backstage's search keys: dotted paths (lower case) and {@code relations.<type>}. */
-  private static void flatten(String prefix, JsonNode node, Map<String, Set<String>> out) {
-    if (node.isObject()) {
-      if (prefix.equals("relations")) {
+  /** Keys Backstage's search table leaves out (special keys are added on their own). */
+  private static final Set<String> SPECIAL = Set.of("attachments", "relations", "status", "metadata.name",
+      "metadata.namespace", "metadata.uid", "metadata.etag");
+  /** Longest key and value Backstage's search table keeps (a longer value: the key exists, without a value). */
+  private static final int MAX_LENGTH = 200;
+
+  /**
+   * Backstage's search rows of an entity ({@code buildEntitySearch} in plugins/catalog-backend): lower-case dotted
+   * keys through objects and arrays with their values as written (one set per key, the first spelling of each value
+   * case-insensitively), {@code <array path>.<item>} = {@code true} for each string item, {@code metadata.name},
+   * {@code metadata.namespace}, {@code metadata.uid}, and {@code relations.<type>} = target ref. A key with only
+   * null or over-long values is present with no value ({@code $exists} holds, equality does not).
+   */
+  static Map<String, Set<String>> searchKeys(JsonNode entity) {
+    Map<String, Set<String>> out = new HashMap<>();
+    traverse("", entity, out);
+    JsonNode meta = entity.path("metadata");
+    add(out, "metadata.name", meta.path("name"));
+    add(out, "metadata.namespace", meta.has("namespace") ? meta.get("namespace")
+        : Serialization.JSON.getNodeFactory().textNode(EntityRef.DEFAULT_NAMESPACE));
+    add(out, "metadata.uid", meta.path("uid"));
+    for (JsonNode r : entity.path("relations")) {
+      add(out, "relations." + r.path("type").asText(), r.path("targetRef"));
+    }
+    return out;
+  }
+
+  private static void traverse(String path, JsonNode node, Map<String, Set<String>> out) {
+    if (SPECIAL.contains(path)) {
+      return;
+    }
+    if (node.isValueNode() || node.isNull()) {
+      add(out, path, node);
+    } else if (node.isArray()) {
+      for (JsonNode item : node) {
+        traverse(path, item, out);
+        if (item.isTextual()) {
+          add(out, path + "." + item.asText(), com.fasterxml.jackson.databind.node.BooleanNode.TRUE);
+        }
+      }
+    } else if (node.isObject()) {
+      node.fields().forEachRemaining(f -> traverse(path.isEmpty() ? f.getKey() : path + "." + f.getKey(),
+          f.getValue(), out));
+    }
+  }
+
+  private static void add(Map<String, Set<String>> out, String rawKey, JsonNode value) {
+    String key = rawKey.toLowerCase(Locale.ROOT);
+    if (key.length() > MAX_LENGTH || value.isMissingNode()) {
+      return;
+    }
+    Set<String> values = out.computeIfAbsent(key, k -> new LinkedHashSet<>(2));
+    if (value.isNull() || value.asText().length() > MAX_LENGTH) {
+      return;
+    }
+    String v = value.asText();
+    for (String have : values) {
+      if (have.equalsIgnoreCase(v)) {
         return;
       }
-      node.fields().forEachRemaining(f -> {
-        if (prefix.isEmpty() && f.getKey().equals("relations")) {
-          for (JsonNode r : f.getValue()) {
-            out.computeIfAbsent("relations." + r.path("type").asText().toLowerCase(Locale.ROOT),
-                k -> new LinkedHashSet<>()).add(r.path("targetRef").asText().toLowerCase(Locale.ROOT));
-          }
-          return;
-        }
-        if (prefix.equals("spec") && (f.getKey().equals("definition") || f.getKey().equals("steps")
-            || f.getKey().equals("parameters"))) {
-          return;
-        }
-        flatten(prefix.isEmpty() ? f.getKey().toLowerCase(Locale.ROOT)
-            : prefix + "." + f.getKey().toLowerCase(Locale.ROOT), f.getValue(), out);
-      });
-    } else if (node.isArray()) {
-      for (JsonNode n : node) {
-        if (n.isValueNode()) {
-          out.computeIfAbsent(prefix, k -> new LinkedHashSet<>()).add(n.asText().toLowerCase(Locale.ROOT));
-        }
-      }
-    } else if (node.isValueNode() && !node.isNull()) {
-      out.computeIfAbsent(prefix, k -> new LinkedHashSet<>()).add(node.asText().toLowerCase(Locale.ROOT));
     }
+    values.add(v);
   }
 
   /** Number of sources (cluster objects) indexed. */

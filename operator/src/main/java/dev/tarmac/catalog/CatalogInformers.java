@@ -122,6 +122,7 @@ public final class CatalogInformers implements AutoCloseable {
     inform(LeanItemStore.inform(client.resources(KratixPromise.class), promiseHandler()));
     inform(LeanItemStore.inform(client.resources(Template.class), handler(null)));
     inform(LeanItemStore.inform(client.namespaces(), handler(null)));
+    informBackstageKinds();
     inform(client.resources(Scorecard.class).inform(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Scorecard s) {
@@ -151,6 +152,52 @@ public final class CatalogInformers implements AutoCloseable {
     rebuilder.start();
     return this;
   }
+
+  /**
+   * Informers on the Backstage kinds ({@link dev.tarmac.backstage.BackstageKinds}) the API server serves, whoever
+   * installed their CRDs: one discovery call per group version at start (kinds installed later are picked up at the
+   * next start). A kind the operator may not list (RBAC) is logged and left out.
+   */
+  private void informBackstageKinds() {
+    Map<String, java.util.Set<String>> served = new HashMap<>();
+    for (var kind : dev.tarmac.backstage.BackstageKinds.KINDS) {
+      java.util.Set<String> kinds = served.computeIfAbsent(kind.apiVersion(), gv -> {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        try {
+          var list = client.getApiResources(gv);
+          if (list != null && list.getResources() != null) {
+            list.getResources().forEach(r -> names.add(r.getKind()));
+          }
+        } catch (RuntimeException e) {
+          LOG.debug("{} is not served: {}", gv, e.getMessage());
+        }
+        return names;
+      });
+      if (!kinds.contains(kind.kind())) {
+        continue;
+      }
+      var context = new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+          .withGroup(kind.group()).withVersion(kind.versions().get(0)).withKind(kind.kind())
+          .withPlural(kind.plural()).withNamespaced(true).build();
+      try {
+        inform(LeanItemStore.inform(client.genericKubernetesResources(context).inAnyNamespace(), handler(null)));
+        backstageKindsWatched.add(kind.kind());
+      } catch (RuntimeException e) {
+        LOG.warn("catalog cannot watch {} ({}): {}; grant list and watch on {} to index them", kind.crdName(),
+            kind.apiVersion(), e.getMessage(), kind.crdName());
+      }
+    }
+    if (!backstageKindsWatched.isEmpty()) {
+      LOG.info("catalog watching Backstage kinds {}", backstageKindsWatched);
+    }
+  }
+
+  /** The Backstage kinds whose objects the catalog indexes (served by the API server at start). */
+  public java.util.Set<String> backstageKinds() {
+    return java.util.Set.copyOf(backstageKindsWatched);
+  }
+
+  private final java.util.Set<String> backstageKindsWatched = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private void inform(SharedIndexInformer<?> informer) {
     informers.add(informer);

@@ -79,11 +79,24 @@ public final class CatalogQuery {
    */
   static List<Integer> select(CatalogIndex.Snapshot s, List<List<Condition>> filters, String term,
       List<String> termFields, BitSet visible) {
+    return select(s, filters.isEmpty() ? null : CatalogPredicate.parse(CatalogPredicate.json(filters)), term,
+        termFields == null || termFields.isEmpty() ? DEFAULT_TEXT_FIELDS : termFields, visible);
+  }
+
+  /** Fields a full-text term is looked for in when none are given and there is no order field. */
+  static final List<String> DEFAULT_TEXT_FIELDS = List.of("metadata.uid");
+
+  /**
+   * Indexes of the entities matching {@code predicate} (null: all) whose values at one of {@code termFields} contain
+   * {@code term} (case-insensitive; a blank term: all), among {@code visible} (null: all), in ref order. Backstage's
+   * {@code queryEntities} looks for the term in the given fields, else in the order field, else in
+   * {@code metadata.uid}: callers pass that choice as {@code termFields}.
+   */
+  static List<Integer> select(CatalogIndex.Snapshot s, CatalogPredicate predicate, String term,
+      List<String> termFields, BitSet visible) {
     List<Integer> out = new ArrayList<>();
     String t = term == null || term.isBlank() ? null : term.trim().toLowerCase(Locale.ROOT);
-    List<String> fields = termFields == null || termFields.isEmpty()
-        ? List.of("metadata.name", "metadata.title", "spec.type", "metadata.description") : termFields;
-    BitSet candidates = filters.isEmpty() ? null : candidates(s, filters);
+    BitSet candidates = predicate == null ? null : predicate.eval(s);
     if (visible != null) {
       if (candidates == null) {
         candidates = (BitSet) visible.clone();
@@ -91,11 +104,12 @@ public final class CatalogQuery {
         candidates.and(visible);
       }
     }
+    List<String> fields = termFields.stream().map(f -> f.toLowerCase(Locale.ROOT)).toList();
     for (int i = candidates == null ? 0 : candidates.nextSetBit(0); i >= 0 && i < s.entities().size();
         i = candidates == null ? i + 1 : candidates.nextSetBit(i + 1)) {
       Map<String, Set<String>> index = s.search().get(i);
-      if (t != null && fields.stream().noneMatch(f -> index.getOrDefault(f.toLowerCase(Locale.ROOT), Set.of())
-          .stream().anyMatch(v -> v.contains(t)))) {
+      if (t != null && fields.stream().noneMatch(f -> index.getOrDefault(f, Set.of())
+          .stream().anyMatch(v -> v.toLowerCase(Locale.ROOT).contains(t)))) {
         continue;
       }
       out.add(i);
@@ -103,41 +117,11 @@ public final class CatalogQuery {
     return out;
   }
 
-  /** The entities matching any of the filters, each a conjunction of conditions, from the inverted index. */
-  private static BitSet candidates(CatalogIndex.Snapshot s, List<List<Condition>> filters) {
-    BitSet any = new BitSet(s.entities().size());
-    for (List<Condition> all : filters) {
-      BitSet every = null;
-      for (Condition c : all) {
-        Map<String, BitSet> byValue = postings(s, c.key());
-        BitSet with = new BitSet();
-        for (String v : c.values()) {
-          BitSet some = byValue.get(v == null ? EXISTS : v);
-          if (some != null) {
-            with.or(some);
-          }
-        }
-        if (with.isEmpty()) {
-          every = new BitSet();
-          break;
-        }
-        if (every == null) {
-          every = (BitSet) with.clone();
-        } else {
-          every.and(with);
-        }
-      }
-      if (every != null) {
-        any.or(every);
-      }
-    }
-    return any;
-  }
-
   /** Key {@link #EXISTS} in a key's postings: the entities that have the key, whatever its value. */
   static final String EXISTS = "\u0000exists";
 
-  private static Map<String, BitSet> postings(CatalogIndex.Snapshot s, String key) {
+  /** A search key's postings: lower-case value (and {@link #EXISTS}) → the indexes of the entities with it. */
+  static Map<String, BitSet> postings(CatalogIndex.Snapshot s, String key) {
     return s.postings().computeIfAbsent(key, k -> {
       Map<String, BitSet> byValue = new HashMap<>();
       for (int i = 0; i < s.search().size(); i++) {
@@ -147,7 +131,7 @@ public final class CatalogQuery {
         }
         byValue.computeIfAbsent(EXISTS, v -> new BitSet()).set(i);
         for (String v : values) {
-          byValue.computeIfAbsent(v, x -> new BitSet()).set(i);
+          byValue.computeIfAbsent(v.toLowerCase(Locale.ROOT), x -> new BitSet()).set(i);
         }
       }
       return byValue;
@@ -178,7 +162,21 @@ public final class CatalogQuery {
   }
 
   private static String first(Set<String> values) {
-    return values == null || values.isEmpty() ? null : values.iterator().next();
+    return values == null || values.isEmpty() ? null : values.iterator().next().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Backstage's {@code queryEntities} order: by the lower-case value of one field, ascending or descending, ties in
+   * ref order; entities without a value for the field are left out (the catalog backend joins on the field).
+   */
+  static void orderBy(CatalogIndex.Snapshot s, List<Integer> selected, String field, boolean descending) {
+    String key = field.toLowerCase(Locale.ROOT);
+    selected.removeIf(i -> first(s.search().get(i).get(key)) == null);
+    Comparator<Integer> c = Comparator.comparing((Integer i) -> first(s.search().get(i).get(key)));
+    if (descending) {
+      c = c.reversed();
+    }
+    selected.sort(c.thenComparing(Comparator.naturalOrder()));
   }
 
   /** {@code entity} keeping only {@code fields} (dotted paths); all of it when {@code fields} is empty. */
@@ -227,7 +225,7 @@ public final class CatalogQuery {
    */
   static Map<String, List<Map<String, Object>>> facets(CatalogIndex.Snapshot s, List<Integer> selected,
       List<String> facets, String visibleKey) {
-    Map<String, List<Map<String, Object>>> out = new TreeMap<>();
+    Map<String, List<Map<String, Object>>> out = new java.util.LinkedHashMap<>();
     for (String facet : facets) {
       Map<String, Integer> counts;
       if (visibleKey != null && s.facetsOfAll().size() < SHARED_FACETS) {
@@ -236,10 +234,14 @@ public final class CatalogQuery {
         counts = selected.size() == s.entities().size()
             ? s.facetsOfAll().computeIfAbsent(facet, f -> count(s, selected, f)) : count(s, selected, facet);
       }
+      // Backstage's order: by value (its search table's original values, grouped as written).
       List<Map<String, Object>> list = new ArrayList<>();
-      counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
-          .thenComparing(Map.Entry.comparingByKey()))
-          .forEach(e -> list.add(Map.of("value", e.getKey(), "count", e.getValue())));
+      counts.forEach((value, n) -> {
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("value", value);
+        row.put("count", n);
+        list.add(row);
+      });
       out.put(facet, list);
     }
     return out;
@@ -249,28 +251,22 @@ public final class CatalogQuery {
     Map<String, Integer> counts = new TreeMap<>();
     String key = facet.toLowerCase(Locale.ROOT);
     for (int i : selected) {
-      if (key.startsWith("relations.")) {
-        for (String target : s.search().get(i).getOrDefault(key, Set.of())) {
-          counts.merge(target, 1, Integer::sum);
-        }
-        continue;
-      }
-      JsonNode v = Paths.value(s.entities().get(i), facet);
-      if (v != null && v.isArray()) {
-        v.forEach(x -> counts.merge(x.asText(), 1, Integer::sum));
-      } else if (v != null && v.isValueNode()) {
-        counts.merge(v.asText(), 1, Integer::sum);
+      for (String v : s.search().get(i).getOrDefault(key, Set.of())) {
+        counts.merge(v, 1, Integer::sum);
       }
     }
     return counts;
   }
 
 
-  /** An opaque cursor: the query and the offset, base64url JSON. */
+  /**
+   * An opaque cursor: the query and the offset, base64 JSON as Backstage's catalog encodes its cursors (the client
+   * looks for a {@code query} key in it to choose the POST endpoint for the next page).
+   */
   static String cursor(ObjectNode query, int offset) {
     ObjectNode c = query.deepCopy();
     c.put("offset", offset);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(c.toString().getBytes(StandardCharsets.UTF_8));
+    return Base64.getEncoder().encodeToString(c.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -280,9 +276,10 @@ public final class CatalogQuery {
    */
   static ObjectNode decodeCursor(String cursor) {
     try {
-      return (ObjectNode) Serialization.JSON.readTree(Base64.getUrlDecoder().decode(cursor));
+      return (ObjectNode) Serialization.JSON.readTree(Base64.getMimeDecoder().decode(
+          cursor.replace('-', '+').replace('_', '/')));
     } catch (Exception e) {
-      throw new IllegalArgumentException("invalid cursor");
+      throw new IllegalArgumentException("Malformed cursor, could not be parsed");
     }
   }
 }

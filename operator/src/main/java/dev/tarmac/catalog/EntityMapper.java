@@ -16,7 +16,8 @@ import java.util.UUID;
  * and {@code targetRef}); the index adds the inverse relations, the synthesized Groups and Systems, and warnings.
  *
  * <p>Mapping: Component → Component (+ an API per {@code providesApis}); Database and Promise requests → Resource;
- * Promise and Template → Template (+ an API for a Promise's request kind); Namespaces labelled with a team → Group.
+ * Promise and Template → Template (+ an API for a Promise's request kind); Namespaces labelled with a team → Group;
+ * Backstage descriptors stored in the cluster ({@code backstage.io} kinds) → themselves ({@link BackstageObjects}).
  * Owners without a namespace resolve to {@code default} (where Backstage keeps Groups), so one team is one Group.
  */
 public final class EntityMapper {
@@ -42,6 +43,9 @@ public final class EntityMapper {
     String group = object.path("apiVersion").asText().split("/")[0];
     if (promiseOfRequest != null) {
       return List.of(request(object, promiseOfRequest));
+    }
+    if (BackstageObjects.is(object)) {
+      return List.of(BackstageObjects.entity(object));
     }
     if (kind.equals("Namespace")) {
       return namespace(object);

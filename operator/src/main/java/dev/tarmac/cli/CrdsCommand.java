@@ -16,12 +16,37 @@ public final class CrdsCommand implements Callable<Integer> {
   @Option(names = {"-o", "--output-dir"}, description = "Write <plural>.<group>.yaml files into this folder.")
   Path outputDir;
 
+  @Option(names = "--backstage", description = "The CRDs of Backstage's catalog kinds instead (backstage.io,"
+      + " scaffolder.backstage.io; docs/backstage.md).")
+  boolean backstage;
+
+  @Option(names = "--helm", description = "With --backstage: the chart's templates/backstage-crds.yaml.")
+  boolean helm;
+
   @Override
   public Integer call() throws IOException {
     if (outputDir != null) {
       Files.createDirectories(outputDir);
     }
     StringBuilder stream = new StringBuilder();
+    if (backstage && helm) {
+      System.out.print(dev.tarmac.backstage.BackstageKinds.helmTemplate());
+      return 0;
+    }
+    if (backstage) {
+      for (var kind : dev.tarmac.backstage.BackstageKinds.KINDS) {
+        String yaml = dev.tarmac.backstage.BackstageKinds.yaml(kind);
+        if (outputDir != null) {
+          Files.writeString(outputDir.resolve(dev.tarmac.backstage.BackstageKinds.fileName(kind)), yaml);
+        } else {
+          stream.append("---\n").append(yaml);
+        }
+      }
+      if (outputDir == null) {
+        System.out.print(stream);
+      }
+      return 0;
+    }
     for (var kind : Crds.KINDS) {
       String yaml = Crds.yaml(kind);
       if (outputDir != null) {

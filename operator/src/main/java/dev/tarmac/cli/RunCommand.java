@@ -76,6 +76,12 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--install-crds", description = "Install or update Tarmac's CRDs at start-up.")
   boolean installCrds;
 
+  @Option(names = "--backstage-crds", defaultValue = "${env:TARMAC_BACKSTAGE_CRDS:-false}",
+      description = "Install or update the CRDs of Backstage's kinds (backstage.io Component, API, Resource, System,"
+          + " Domain, Group, User, Location, AiResource; scaffolder.backstage.io Template) at start-up, so"
+          + " catalog-info.yaml applies with kubectl (Helm: backstage.crds; docs/backstage.md).")
+  boolean backstageCrds;
+
   @Option(names = "--default-state-store", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Create the embedded GitStateStore and Destination 'default' when no GitStateStore exists"
           + " (default: ${DEFAULT-VALUE}).")
@@ -129,7 +135,8 @@ public final class RunCommand implements Callable<Integer> {
     try {
       operator = new TarmacOperator(client, settings).withSecretAccess(new dev.tarmac.secrets.SecretAccess(namespace,
           dev.tarmac.secrets.SecretAccess.parse(secretNamespaces), connectionSecretClusterRole, serviceAccount))
-          .withLeaseTimings(timings).withLeaderLabel(System.getenv("POD_NAME")).start();
+          .withLeaseTimings(timings).withLeaderLabel(System.getenv("POD_NAME")).withBackstageCrds(backstageCrds)
+          .start();
     } catch (IllegalStateException e) {
       client.close();
       System.err.println("tarmac: " + e.getMessage());

@@ -32,8 +32,29 @@ class CrdDriftTest {
   void noStaleCrdFiles() throws IOException {
     Set<String> expected = Crds.KINDS.stream().map(Crds::fileName).collect(Collectors.toSet());
     try (Stream<Path> files = Files.list(crds)) {
+      assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
+  /** crds/backstage/ and the chart's optional template are exactly what BackstageKinds builds. */
+  @Test
+  void committedBackstageCrdsMatchTheKinds() throws IOException {
+    Path dir = crds.resolve("backstage");
+    Set<String> expected = new java.util.HashSet<>();
+    for (var kind : dev.tarmac.backstage.BackstageKinds.KINDS) {
+      Path file = dir.resolve(dev.tarmac.backstage.BackstageKinds.fileName(kind));
+      expected.add(file.getFileName().toString());
+      assertThat(file).as("crds/backstage/%s is missing; run `make crds`", file.getFileName()).exists();
+      assertThat(Files.readString(file)).as("crds/backstage/%s is stale; run `make crds`", file.getFileName())
+          .isEqualTo(dev.tarmac.backstage.BackstageKinds.yaml(kind));
+    }
+    try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrderElementsOf(expected);
     }
+    assertThat(Files.readString(RepoPaths.repo().resolve("helm/tarmac/templates/backstage-crds.yaml")))
+        .as("helm/tarmac/templates/backstage-crds.yaml is stale; run `make crds`")
+        .isEqualTo(dev.tarmac.backstage.BackstageKinds.helmTemplate());
   }
 
   @Test

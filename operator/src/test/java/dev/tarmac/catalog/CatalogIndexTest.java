@@ -85,8 +85,9 @@ class CatalogIndexTest {
     assertThat(relations(component, "ownedBy")).containsExactly("group:default/team-payments");
     assertThat(relations(component, "partOf")).containsExactly("system:default/payments");
     assertThat(relations(component, "providesApi")).containsExactly("api:default/payments-api");
-    assertThat(relations(component, "dependsOn")).containsExactly("resource:payments/payments-db",
-        "component:payments/ledger");
+    // Backstage serves relations distinct and ordered by type, then target ref.
+    assertThat(relations(component, "dependsOn")).containsExactly("component:payments/ledger",
+        "resource:payments/payments-db");
     ObjectNode group = s.byRef().get("group:default/team-payments");
     assertThat(relations(group, "ownerOf")).contains("component:payments/payments-service");
     ObjectNode db = s.byRef().get("resource:payments/payments-db");
@@ -205,7 +206,10 @@ class CatalogIndexTest {
         List.of("kind", "metadata.name", "metadata.annotations.pagerduty.com/service-id"));
     assertThat(projected.toString()).isEqualTo("{\"kind\":\"Component\",\"metadata\":{\"name\":\"payments-service\","
         + "\"annotations\":{\"pagerduty.com/service-id\":\"PX123\"}}}");
-    assertThat(CatalogQuery.select(s, List.of(), "PAYMENTS-D", null)).hasSize(1);
+    assertThat(CatalogQuery.select(s, List.of(), "PAYMENTS-D", List.of("metadata.name"))).hasSize(1);
+    // Backstage's default full-text field (no fields, no order field) is metadata.uid.
+    assertThat(CatalogQuery.select(s, List.of(), "PAYMENTS-D", null)).isEmpty();
+    assertThat(CatalogQuery.select(s, List.of(), "11111111-1111", null)).hasSize(1);
   }
 
   @Test

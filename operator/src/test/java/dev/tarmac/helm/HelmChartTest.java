@@ -372,6 +372,22 @@ class HelmChartTest {
   }
 
   @Test
+  void backstageCrdsRenderOnlyWhenAskedKeptOnUninstallAndTheirKindsAreReadable() throws IOException {
+    assertThat(render(t -> t)).noneMatch(d -> d.path("kind").asText().equals("CustomResourceDefinition"));
+    List<JsonNode> crds = render(t -> t.set("backstage.crds", true)).stream()
+        .filter(d -> d.path("kind").asText().equals("CustomResourceDefinition")).toList();
+    assertThat(crds).hasSize(dev.tarmac.backstage.BackstageKinds.KINDS.size());
+    assertThat(crds).allMatch(d -> d.path("metadata").path("annotations").path("helm.sh/resource-policy").asText()
+        .equals("keep"));
+    assertThat(crds.stream().map(d -> d.path("metadata").path("name").asText()))
+        .contains("components.backstage.io", "templates.scaffolder.backstage.io");
+    assertThat(rules(render(t -> t), "ClusterRole", "tarmac")).anyMatch(r -> r.path("apiGroups").toString()
+        .equals("[\"backstage.io\"]") && r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\"]")
+        && r.path("resources").size() == 9);
+    assertThatThrownBy(() -> render(t -> t.set("backstage.crds", "yes"))).hasMessageContaining("backstage");
+  }
+
+  @Test
   void chartCrdsAreTheRepositoryCrds() throws IOException {
     Map<String, String> chart = files(Chart.DIR.resolve("crds"));
     Map<String, String> top = files(RepoPaths.repo().resolve("crds"));
