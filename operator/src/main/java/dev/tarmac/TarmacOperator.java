@@ -294,10 +294,13 @@ public final class TarmacOperator implements AutoCloseable {
     register(new Validation.ScorecardReconciler(events));
   }
 
-  /** Registers a reconciler whose informer keeps objects without their managedFields ({@link LeanItemStore}). */
+  /**
+   * Registers a reconciler whose informer keeps objects without their managedFields ({@link LeanItemStore}) and whose
+   * failed reconciles are retried with {@link Retries}' backoff, without limit (JOSDK's default gives up after five).
+   */
   private <P extends io.fabric8.kubernetes.api.model.HasMetadata> void register(
       io.javaoperatorsdk.operator.api.reconciler.Reconciler<P> reconciler) {
-    operator.register(reconciler, o -> o.withItemStore(new LeanItemStore<>()));
+    operator.register(reconciler, o -> o.withItemStore(new LeanItemStore<>()).withRetry(Retries.policy()));
   }
 
   /**

@@ -22,9 +22,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +47,11 @@ import java.util.stream.Collectors;
  * <p>Deleting a Promise runs its promise delete pipelines, deletes its requests (each runs its own delete pipelines),
  * then the CRD, and stops the controller; annotation {@code platform.tarmac.dev/skip-delete-pipelines: "true"} lets
  * a Promise with failing delete pipelines go.
+ *
+ * <p>Failures: a Promise that cannot work (an invalid API or Pipeline, a CRD owned by someone else) is a condition
+ * and an Event and waits for a change; one waiting for its {@code requiredPromises} is woken when one of them
+ * changes (watched). A passing failure (the API server unreachable, a conflict, a 5xx, RBAC not granted yet) is
+ * retried by the framework with {@link dev.tarmac.Retries}' backoff, {@code status.nextRetryTime} saying when.
  *
  * @param <P> {@link Promise}, or {@link dev.tarmac.api.KratixPromise} for Promises written for Kratix
  */
@@ -72,6 +83,40 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     this.operatorNamespace = operatorNamespace;
   }
 
+  /**
+   * Tarmac Promises wake the Promises that require them ({@code spec.requiredPromises}) when their {@code Available}
+   * condition or labels (the version a requirement may name) change, so a Promise held back by
+   * {@code RequiredPromisesUnavailable} is served as soon as its requirements are, without polling.
+   */
+  @Override
+  public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
+    var required = InformerEventSourceConfiguration.from(Promise.class, context.getPrimaryResourceClass())
+        .withName("required-promises")
+        .withItemStore(new dev.tarmac.LeanItemStore<>())
+        .withOnUpdateFilter((now, old) -> !java.util.Objects.equals(available(now), available(old))
+            || !java.util.Objects.equals(now.getMetadata().getLabels(), old.getMetadata().getLabels()))
+        .withSecondaryToPrimaryMapper(p -> context.getPrimaryCache().list(q -> requires(q,
+            p.getMetadata().getName())).map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    return List.of(new InformerEventSource<>(required, context));
+  }
+
+  private static String available(Promise p) {
+    return p.getStatus() == null ? null : Conditions.find(p.getStatus().conditions, Conditions.AVAILABLE)
+        .map(c -> c.getStatus()).orElse(null);
+  }
+
+  private static boolean requires(Promise promise, String name) {
+    var required = promise.getSpec() == null ? null : promise.getSpec().requiredPromises;
+    return required != null && required.stream().anyMatch(r -> name.equals(r.name));
+  }
+
+  /** A reconcile that threw: condition, Event, {@code nextRetryTime} ({@link dev.tarmac.ErrorStatus}). */
+  @Override
+  public ErrorStatusUpdateControl<P> updateErrorStatus(P promise, Context<P> context, Exception e) {
+    return dev.tarmac.ErrorStatus.update(promise, context, e, events, java.time.Clock.systemUTC());
+  }
+
   @Override
   public UpdateControl<P> reconcile(P promise, Context<P> context) {
     if (promise.getStatus() == null) {
@@ -81,6 +126,8 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     Promise.Status status = promise.getStatus();
     Long generation = promise.getMetadata().getGeneration();
     status.observedGeneration = generation;
+    // Set again by updateErrorStatus if this reconcile throws.
+    status.nextRetryTime = null;
     String name = promise.getMetadata().getName();
     try {
       ObjectNode crd = RequestCrdBuilder.build(name, promise.getSpec().api);
@@ -107,6 +154,10 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         try {
           applied = client.resource(desired).fieldManager("tarmac").forceConflicts().serverSideApply();
         } catch (KubernetesClientException e) {
+          if (e.getCode() != 400 && e.getCode() != 422) {
+            // Unreachable, conflict, 5xx: passing, retried with backoff (updateErrorStatus).
+            throw e;
+          }
           throw new PromiseException("InvalidAPI", "the API server refused the request CRD: " + e.getStatus()
               .getMessage());
         }
@@ -120,6 +171,8 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
             + " is not Established yet", generation);
         Conditions.setFalse(status, Conditions.READY, "WaitingForCRD", "CRD " + crdName + " is not Established yet",
             generation);
+        // A schedule, not a retry: nothing announces Established to this controller (CRDs are not watched), and the
+        // API server sets it within a second of the apply.
         return StatusChange.control(before, promise).rescheduleAfter(500);
       }
       List<String> missing = missingRequiredPromises(promise);
@@ -127,7 +180,8 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         String message = "required Promises not Available: " + String.join(", ", missing);
         Conditions.setFalse(status, Conditions.AVAILABLE, "RequiredPromisesUnavailable", message, generation);
         Conditions.setFalse(status, Conditions.READY, "RequiredPromisesUnavailable", message, generation);
-        return StatusChange.control(before, promise).rescheduleAfter(10_000);
+        // The required Promises are watched (prepareEventSources): their change brings this one back.
+        return StatusChange.control(before, promise);
       }
       // Parse the resource pipelines now, so a bad Pipeline is the Promise's error and not every request's.
       var workflows = promise.getSpec().workflows;
@@ -157,12 +211,20 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       }
       countRequests(promise);
       UpdateControl<P> control = StatusChange.control(before, promise);
+      // Schedules, not retries: a promise pipeline's Job is polled while it runs (Promise Jobs do not wake the
+      // Promise), and the request counts in status are refreshed every 30 s (a display period: requests do not wake
+      // their Promise).
       return outcome != null && outcome.requeueAfter() != null
           ? control.rescheduleAfter(outcome.requeueAfter().toMillis()) : control.rescheduleAfter(30_000);
     } catch (PromiseException e) {
-      UpdateControl<P> control = failed(promise, before, e.reason(), e.getMessage());
-      // RBAC may be granted later (a helm upgrade): look again without waiting for a change to the Promise.
-      return FORBIDDEN.equals(e.reason()) ? control.rescheduleAfter(30_000) : control;
+      if (FORBIDDEN.equals(e.reason())) {
+        // RBAC may be granted later (a helm upgrade) without a change to the Promise: retried with backoff,
+        // Synced/Ready/nextRetryTime and the Event written by updateErrorStatus.
+        Conditions.setFalse(status, Conditions.AVAILABLE, e.reason(), e.getMessage(), generation);
+        throw new dev.tarmac.ErrorStatus.RetryLater(e.reason(), e.getMessage(), true);
+      }
+      // Bad input: wait for a change of the Promise.
+      return failed(promise, before, e.reason(), e.getMessage());
     } catch (PipelineException e) {
       return failed(promise, before, "InvalidPipeline", e.getMessage());
     } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
@@ -322,6 +384,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         }
       }
       if (!skip) {
+        // A schedule: the requests' own delete pipelines run; polled every second until they are gone.
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(1000);
       }
     }
@@ -329,6 +392,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     if (!skip) {
       Duration wait = promiseDeleteWorkflow(promise);
       if (wait != null) {
+        // A schedule: the delete pipeline's Job is polled while it runs.
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(wait.toMillis());
       }
     }
