@@ -202,10 +202,29 @@ public final class ErrorStatus {
   }
 
   private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
+    return describe(e);
+  }
+
+  /**
+   * A short description of an exception for a condition message: what the cause chain says about a connection
+   * ({@code connection refused}, {@code timed out}) when it has such a cause — the JDK's HTTP client reports a refused
+   * connection as a {@code ConnectException} without a message — else the deepest message in the chain.
+   */
+  public static String describe(Throwable e) {
+    if (find(e, java.net.ConnectException.class) != null) {
+      String m = find(e, java.net.ConnectException.class).getMessage();
+      return "connection refused" + (m == null || m.isBlank() ? "" : " (" + m + ")");
     }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    if (find(e, java.net.http.HttpTimeoutException.class) != null || find(e, java.net.SocketTimeoutException.class)
+        != null || find(e, TimeoutException.class) != null) {
+      return "timed out";
+    }
+    String message = null;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+      }
+    }
+    return message != null ? message : e.getClass().getSimpleName();
   }
 }

@@ -119,6 +119,7 @@ public final class TarmacOperator implements AutoCloseable {
   private CatalogInformers catalog;
   private LeaseTimings leaseTimings = LeaseTimings.DEFAULT;
   private LeaderLabel leaderLabel;
+  private ApiServerProbe apiServer;
   private java.util.concurrent.CompletableFuture<Void> catalogStarted =
       java.util.concurrent.CompletableFuture.completedFuture(null);
 
@@ -180,6 +181,8 @@ public final class TarmacOperator implements AutoCloseable {
     }
     checkCluster();
     ensureCrds();
+    apiServer = new ApiServerProbe(client, java.time.Clock.systemUTC());
+    closeables.add(apiServer);
     new ClassLoaderMetrics().bindTo(metrics);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmGcMetrics().bindTo(metrics);
@@ -436,14 +439,22 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   /**
-   * Readiness for {@code /readyz}: started, the catalog's informers synced (every request kind included), informers
-   * healthy. A standby is Ready once its catalog is complete and it knows the leader: it serves the catalog API and
+   * Readiness for {@code /readyz}: started, the API server answering its own {@code /readyz} ({@link ApiServerProbe};
+   * the body says since when it does not, and why), the catalog's informers synced (every request kind included),
+   * informers healthy. A standby is Ready once its catalog is complete and it knows the leader: it serves the catalog API and
    * {@code /metrics} (the chart's main Service selects every replica), not {@code /git} (the Git Service selects
    * the leader's Pod); the detail says so.
    */
   HttpServer.Readiness readiness() {
     if (operator == null || !operator.getRuntimeInfo().isStarted()) {
       return new HttpServer.Readiness(false, "starting");
+    }
+    ApiServerProbe.State api = apiServer.state();
+    if (!api.reachable()) {
+      // Reads would be served from a cache that no longer follows the cluster, and no reconcile can write.
+      return new HttpServer.Readiness(false, "API server " + client.getConfiguration().getMasterUrl()
+          + " unreachable since " + api.since() + ": " + api.detail() + "; reconciles wait and resume by themselves"
+          + " when it answers");
     }
     if (!catalogStarted.isDone()) {
       return new HttpServer.Readiness(false, "catalog informers starting");
