@@ -79,8 +79,12 @@ public final class ErrorStatus {
    * and other 4xx → {@code Invalid}, not retried. An I/O error or timeout anywhere in the cause chain →
    * {@code ApiServerUnreachable}. Anything else → {@code ReconcileError}, retried.
    */
-  public static Failure classify(Throwable e) {
-    if (e instanceof RetryLater r) {
+  public static Failure classify(Throwable thrown) {
+    // JOSDK hands updateErrorStatus the reconciler's exception wrapped in an OperatorException.
+    Throwable e = thrown instanceof io.javaoperatorsdk.operator.OperatorException && thrown.getCause() != null
+        ? thrown.getCause() : thrown;
+    RetryLater r = find(e, RetryLater.class);
+    if (r != null) {
       return new Failure(r.reason, r.getMessage(), true, r.notReady);
     }
     KubernetesClientException k = find(e, KubernetesClientException.class);

@@ -71,6 +71,13 @@ class ErrorStatusTest {
     }
     var later = ErrorStatus.classify(new ErrorStatus.RetryLater("RepositoryMissing", "apply it", true));
     assertThat(later).isEqualTo(new ErrorStatus.Failure("RepositoryMissing", "apply it", true, true));
+    // As JOSDK hands it to updateErrorStatus: wrapped.
+    assertThat(ErrorStatus.classify(new io.javaoperatorsdk.operator.OperatorException(new ErrorStatus.RetryLater(
+        "Forbidden", "grant it", true)))).isEqualTo(new ErrorStatus.Failure("Forbidden", "grant it", true, true));
+    assertThat(ErrorStatus.classify(new io.javaoperatorsdk.operator.OperatorException(new IllegalStateException(
+        "boom"))).message()).startsWith("IllegalStateException: boom");
+    assertThat(ErrorStatus.classify(new io.javaoperatorsdk.operator.OperatorException(http(503))).reason())
+        .isEqualTo("ApiServerUnavailable");
   }
 
   @Test
