@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A reconcile queue with the guarantees of client-go's workqueue: a key is queued at most once however many events
  * arrive for it; a key is never reconciled by two threads at once (an event that arrives while it is being reconciled
- * queues it once more, after); delayed requeues for retries and timed checks. Keys are strings such as
+ * queues it once more, after); delayed requeues for timed checks, and for retries after a reconcile threw, with
+ * {@link Retries}' backoff. Keys are strings such as
  * {@code namespace/name}.
  *
  * <p>Used for Promise request kinds, whose controllers are started and stopped at run time, one queue per kind.
@@ -144,7 +145,8 @@ public final class ReconcileQueue implements AutoCloseable {
         }
       } catch (Exception e) {
         int attempt = failures.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-        Duration delay = Duration.ofMillis(Math.min(60_000L, 250L << Math.min(attempt, 8)));
+        // The same backoff as every JOSDK controller's: one policy for all failed reconciles.
+        Duration delay = Retries.delayAfter(attempt - 1);
         LOG.warn("{}: reconcile of {} failed (attempt {}), retrying in {} ms: {}", name, key, attempt,
             delay.toMillis(), e.toString());
         addAfter(key, delay);

@@ -96,6 +96,23 @@ public final class TarmacOperator implements AutoCloseable {
     }
   }
 
+  /**
+   * How often the operator's client repeats a request that failed to connect or got a 5xx/429: twice (after 0.1 s and
+   * 0.2 s). fabric8's default, 10 times over about 19 s, held a Lease renewal past the renew deadline (5 s) for 20 s
+   * while the API server was down (measured by {@code ApiServerOutageApiServerTest}), so the leader kept reconciling
+   * long after a standby could take the Lease; failed reconciles are retried by the framework with backoff anyway.
+   */
+  public static final int REQUEST_RETRIES = 2;
+
+  /**
+   * Sets what the operator needs on the configuration its client is built from ({@link #REQUEST_RETRIES}); the same
+   * instance is returned (changed in place, so an auto-configured one keeps refreshing its token).
+   */
+  public static io.fabric8.kubernetes.client.Config tune(io.fabric8.kubernetes.client.Config config) {
+    config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
+    return config;
+  }
+
   /** Annotation on Tarmac's own CRDs: the hash of the CRD this build installs, so an unchanged one is skipped. */
   static final String CRD_HASH = "platform.tarmac.dev/crd-hash";
 
@@ -106,6 +123,10 @@ public final class TarmacOperator implements AutoCloseable {
   private final AtomicReference<String> currentLeader = new AtomicReference<>();
   private final AtomicReference<String> fatal = new AtomicReference<>();
   private volatile boolean closing;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean reconcilingStopped = new AtomicBoolean();
+  private volatile String lostLeadershipAt;
+  private volatile boolean lostLeadership;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private dev.tarmac.secrets.SecretAccess secretAccess;
   private Operator operator;
@@ -120,6 +141,7 @@ public final class TarmacOperator implements AutoCloseable {
   private LeaseTimings leaseTimings = LeaseTimings.DEFAULT;
   private dev.tarmac.statestore.GitWriter.Timing gitTiming = dev.tarmac.statestore.GitWriter.Timing.DEFAULT;
   private LeaderLabel leaderLabel;
+  private ApiServerProbe apiServer;
   private java.util.concurrent.CompletableFuture<Void> catalogStarted =
       java.util.concurrent.CompletableFuture.completedFuture(null);
 
@@ -204,6 +226,7 @@ public final class TarmacOperator implements AutoCloseable {
     }
     checkCluster();
     ensureCrds();
+    apiServer = new ApiServerProbe(client, java.time.Clock.systemUTC());
     new ClassLoaderMetrics().bindTo(metrics);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmGcMetrics().bindTo(metrics);
@@ -319,10 +342,13 @@ public final class TarmacOperator implements AutoCloseable {
     register(new Validation.ScorecardReconciler(events));
   }
 
-  /** Registers a reconciler whose informer keeps objects without their managedFields ({@link LeanItemStore}). */
+  /**
+   * Registers a reconciler whose informer keeps objects without their managedFields ({@link LeanItemStore}) and whose
+   * failed reconciles are retried with {@link Retries}' backoff, without limit (JOSDK's default gives up after five).
+   */
   private <P extends io.fabric8.kubernetes.api.model.HasMetadata> void register(
       io.javaoperatorsdk.operator.api.reconciler.Reconciler<P> reconciler) {
-    operator.register(reconciler, o -> o.withItemStore(new LeanItemStore<>()));
+    operator.register(reconciler, o -> o.withItemStore(new LeanItemStore<>()).withRetry(Retries.policy()));
   }
 
   /**
@@ -435,20 +461,41 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   /**
-   * Leadership lost while running (the Lease could not be renewed in time) is fatal: another replica may already
-   * reconcile. JOSDK would {@code System.exit} here and on every orderly stop too; instead {@code /healthz} fails, so
-   * a kubelet restarts the pod and {@code tarmac run} exits.
+   * Leadership lost while running (the Lease could not be renewed within the renew deadline, typically because the
+   * API server could not be reached) ends this operator: another replica may take the Lease as soon as it expires, so
+   * this one stops reconciling at once — controllers, request controllers and Git writers are closed on a thread of
+   * their own; the HTTP server stays, {@code /healthz} fails and {@code /readyz} says why — JOSDK would
+   * {@code System.exit} here, and with it told not to, it would keep its controllers running beside the new leader.
+   * {@code tarmac run} then starts a new operator in the same process once the API server answers, which stands by
+   * or leads again ({@link OperatorSupervisor}); a kubelet that finds {@code /healthz} failing first restarts the
+   * container, which is as good.
    */
   private void stoppedLeading() {
     leader.set(false);
     if (leaderLabel != null) {
       leaderLabel.release();
     }
-    if (!closing) {
-      LOG.error("lost leadership of Lease {}/tarmac; /healthz now fails so the process is restarted",
-          settings.namespace());
+    if (!closing && !lostLeadership) {
+      LOG.error("lost leadership of Lease {}/tarmac (not renewed within {}); stopped reconciling, /healthz now fails",
+          settings.namespace(), leaseTimings.renewDeadline());
+      lostLeadershipAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+      lostLeadership = true;
       fatal.compareAndSet(null, "lost leadership of Lease " + settings.namespace() + "/tarmac");
+      Thread stop = new Thread(this::stopReconciling, "lost-leadership-stop");
+      stop.setDaemon(true);
+      stop.start();
     }
+  }
+
+  /** True once this operator lost the leader-election Lease while running (it then stops; see {@link #liveness}). */
+  public boolean lostLeadership() {
+    return lostLeadership;
+  }
+
+  /** What the last probe of the API server found ({@link ApiServerProbe}); reachable before {@link #start()}. */
+  public ApiServerProbe.State apiServer() {
+    ApiServerProbe probe = apiServer;
+    return probe == null ? new ApiServerProbe.State(true, "not probed yet", null) : probe.state();
   }
 
   /** Liveness for {@code /healthz}: fails once an informer stopped with an error. */
@@ -458,14 +505,29 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   /**
-   * Readiness for {@code /readyz}: started, the catalog's informers synced (every request kind included), informers
-   * healthy. A standby is Ready once its catalog is complete and it knows the leader: it serves the catalog API and
+   * Readiness for {@code /readyz}: started, the API server answering its own {@code /readyz} ({@link ApiServerProbe};
+   * the body says since when it does not, and why), the catalog's informers synced (every request kind included),
+   * informers healthy. A standby is Ready once its catalog is complete and it knows the leader: it serves the catalog API and
    * {@code /metrics} (the chart's main Service selects every replica), not {@code /git} (the Git Service selects
    * the leader's Pod); the detail says so.
    */
   HttpServer.Readiness readiness() {
+    if (lostLeadership) {
+      ApiServerProbe.State api = apiServer();
+      return new HttpServer.Readiness(false, "lost leadership of Lease " + settings.namespace() + "/tarmac at "
+          + lostLeadershipAt + " and stopped reconciling" + (api.reachable() ? "" : "; API server "
+          + client.getConfiguration().getMasterUrl() + " unreachable since " + api.since() + ": " + api.detail())
+          + "; tarmac run starts a new operator in this process when the API server answers");
+    }
     if (operator == null || !operator.getRuntimeInfo().isStarted()) {
       return new HttpServer.Readiness(false, "starting");
+    }
+    ApiServerProbe.State api = apiServer.state();
+    if (!api.reachable()) {
+      // Reads would be served from a cache that no longer follows the cluster, and no reconcile can write.
+      return new HttpServer.Readiness(false, "API server " + client.getConfiguration().getMasterUrl()
+          + " unreachable since " + api.since() + ": " + api.detail() + "; reconciles wait and resume by themselves"
+          + " when it answers");
     }
     if (!catalogStarted.isDone()) {
       return new HttpServer.Readiness(false, "catalog informers starting");
@@ -629,10 +691,27 @@ public final class TarmacOperator implements AutoCloseable {
     return events;
   }
 
-  /** Stops the controllers and the HTTP server; the client stays open (its owner closes it). */
+  /** Stops the controllers and the HTTP server; the client stays open (its owner closes it). Idempotent. */
   @Override
   public void close() {
     closing = true;
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    stopReconciling();
+    if (apiServer != null) {
+      apiServer.close();
+    }
+    if (http != null) {
+      http.close();
+    }
+  }
+
+  /** Stops the controllers, request controllers, Git writers and catalog informers; once. */
+  private void stopReconciling() {
+    if (!reconcilingStopped.compareAndSet(false, true)) {
+      return;
+    }
     if (operator != null) {
       operator.stop();
     }
@@ -642,9 +721,6 @@ public final class TarmacOperator implements AutoCloseable {
       } catch (Exception e) {
         LOG.warn("closing {} failed: {}", c, e.getMessage());
       }
-    }
-    if (http != null) {
-      http.close();
     }
   }
 }

@@ -74,8 +74,6 @@ public class GitStateStore extends CustomResource<GitStateStore.Spec, GitStateSt
     public String lastCommitTime;
     @JsonPropertyDescription("The last error talking to the remote, without credentials.")
     public String lastError;
-    @JsonPropertyDescription("When the next attempt after an error is due (RFC 3339).")
-    public String nextRetryTime;
     @JsonPropertyDescription("The credentials the writer uses now: the Secret and its resourceVersion (no secret"
         + " material). Changes within seconds of an edit of that Secret.")
     public CredentialsInUse credentials;

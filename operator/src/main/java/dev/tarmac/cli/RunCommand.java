@@ -128,15 +128,26 @@ public final class RunCommand implements Callable<Integer> {
       return 2;
     }
     Files.createDirectories(dataDir);
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(TarmacOperator.tune(
+        io.fabric8.kubernetes.client.Config.autoConfigure(null))).build();
     var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
         installCrds, reconcileThreads, defaultStateStore, pipelineImage, anonymousRead);
-    TarmacOperator operator;
+    dev.tarmac.OperatorSupervisor operators;
     try {
-      operator = new TarmacOperator(client, settings).withSecretAccess(new dev.tarmac.secrets.SecretAccess(namespace,
-          dev.tarmac.secrets.SecretAccess.parse(secretNamespaces), connectionSecretClusterRole, serviceAccount))
-          .withLeaseTimings(timings).withLeaderLabel(System.getenv("POD_NAME")).withBackstageCrds(backstageCrds)
-          .start();
+      // A new operator in this process each time the running one loses its Lease (OperatorSupervisor).
+      operators = new dev.tarmac.OperatorSupervisor(() -> {
+        TarmacOperator operator = new TarmacOperator(client, settings).withSecretAccess(new dev.tarmac.secrets
+            .SecretAccess(namespace, dev.tarmac.secrets.SecretAccess.parse(secretNamespaces),
+            connectionSecretClusterRole, serviceAccount)).withLeaseTimings(timings)
+            .withLeaderLabel(System.getenv("POD_NAME"))
+            .withBackstageCrds(backstageCrds);
+        try {
+          return operator.start();
+        } catch (RuntimeException e) {
+          operator.close();
+          throw e;
+        }
+      });
     } catch (IllegalStateException e) {
       client.close();
       System.err.println("tarmac: " + e.getMessage());
@@ -144,15 +155,15 @@ public final class RunCommand implements Callable<Integer> {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      operator.close();
+      operators.close();
       client.close();
       stopped.countDown();
     }, "shutdown"));
     while (!stopped.await(2, java.util.concurrent.TimeUnit.SECONDS)) {
-      var liveness = operator.liveness();
-      if (!liveness.ready()) {
+      String fatal = operators.check();
+      if (fatal != null) {
         // The same condition fails /healthz in a cluster; run outside one, exit so a supervisor restarts it.
-        System.err.println("tarmac: " + liveness.detail());
+        System.err.println("tarmac: " + fatal);
         return 1;
       }
     }

@@ -18,11 +18,17 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Reconciles a Component. Without {@code spec.template} it is a catalog entity only (Ready at once). With one it is
@@ -41,6 +48,11 @@ import java.util.TreeMap;
  * not rewrite the repository; a new value of annotation {@code platform.tarmac.dev/rescaffold} does, once: every step
  * runs again in order, the repository gets a new commit when the re-rendered files differ (none when they are the
  * same), and the value is recorded in {@code status.scaffoldToken} so the next reconcile does not run it again.
+ *
+ * <p>Failures: bad input (unknown action, parameters that break the schema, a Template over its limits) and a
+ * Template that does not exist are conditions and Events, and the Component waits for a change — of itself, or of
+ * the Template it names (watched). A step that failed for a passing reason (the API server, the embedded Git server)
+ * is retried by the framework with {@link dev.tarmac.Retries}' backoff, {@code status.nextRetryTime} saying when.
  *
  * <p>Actions: {@code fetch:template} (render {@code spec.skeleton.files} with {@code input.values}, file names too),
  * {@code publish:git} ({@code repoUrl} {@code tarmac.local?repo=<name>}: a new repository on the embedded Git server;
@@ -97,6 +109,31 @@ public final class ComponentReconciler implements Reconciler<Component> {
     return annotations == null ? "" : annotations.getOrDefault(RESCAFFOLD, "");
   }
 
+  /**
+   * Templates wake the Components that name them: one applied (again) after a Component reported
+   * {@code TemplateNotFound} or {@code RepositoryMissing} is used at once, with no polling. A Template's own status
+   * (its validation) changes no generation and wakes nobody.
+   */
+  @Override
+  public List<EventSource<?, Component>> prepareEventSources(EventSourceContext<Component> context) {
+    var templates = InformerEventSourceConfiguration.from(Template.class, Component.class)
+        .withItemStore(new dev.tarmac.LeanItemStore<>())
+        .withOnUpdateFilter((now, old) -> !Objects.equals(now.getMetadata().getGeneration(),
+            old.getMetadata().getGeneration()))
+        .withSecondaryToPrimaryMapper(t -> context.getPrimaryCache().list(c -> c.getSpec() != null
+                && c.getSpec().template != null && t.getMetadata().getName().equals(c.getSpec().template.name))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    return List.of(new InformerEventSource<>(templates, context));
+  }
+
+  /** A reconcile that threw: condition, Event, {@code nextRetryTime} ({@link dev.tarmac.ErrorStatus}). */
+  @Override
+  public ErrorStatusUpdateControl<Component> updateErrorStatus(Component component, Context<Component> context,
+      Exception e) {
+    return dev.tarmac.ErrorStatus.update(component, context, e, events, java.time.Clock.systemUTC());
+  }
+
   @Override
   public UpdateControl<Component> reconcile(Component component, Context<Component> context) {
     if (component.getStatus() == null) {
@@ -106,6 +143,8 @@ public final class ComponentReconciler implements Reconciler<Component> {
     Component.Status status = component.getStatus();
     Long generation = component.getMetadata().getGeneration();
     status.observedGeneration = generation;
+    // Set again by updateErrorStatus if this reconcile throws.
+    status.nextRetryTime = null;
     Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "in the catalog", generation);
     if (component.getSpec().template == null) {
       Conditions.setTrue(status, Conditions.READY, "Registered", "a catalog entity", generation);
@@ -133,13 +172,14 @@ public final class ComponentReconciler implements Reconciler<Component> {
       if (client.resources(Template.class).withName(templateName).get() == null) {
         String message = "repository " + missing + " is missing from the embedded Git server (a new or wiped data"
             + " volume) and Template " + templateName + " no longer exists, so it cannot be re-created: apply"
-            + " Template " + templateName + " again and it is re-created within 30 s";
+            + " Template " + templateName + " again and it is re-created at once";
         Conditions.setFalse(status, Conditions.READY, "RepositoryMissing", message, generation);
         var control = StatusChange.control(before, component);
         if (control.isPatchStatus()) {
           events.warning(component, "RepositoryMissing", message);
         }
-        return control.rescheduleAfter(30_000);
+        // No retry: the Template watch (prepareEventSources) brings the Component back when it is applied.
+        return control;
       }
       status.steps.removeIf(step -> "publish:git".equals(step.action));
       recreate = "Re-created from Template " + templateName + " and spec.template.values: repository " + missing
@@ -163,12 +203,18 @@ public final class ComponentReconciler implements Reconciler<Component> {
           generation);
     } catch (ScaffoldException e) {
       Conditions.setFalse(status, "Scaffolded", e.reason, e.getMessage(), generation);
+      if (e.retry) {
+        // A passing failure: the framework retries with backoff; updateErrorStatus writes Synced, Ready,
+        // nextRetryTime and the Event together with the step results recorded above.
+        throw new dev.tarmac.ErrorStatus.RetryLater(e.reason, e.getMessage(), true);
+      }
       Conditions.setFalse(status, Conditions.READY, e.reason, e.getMessage(), generation);
       var control = StatusChange.control(before, component);
       if (control.isPatchStatus()) {
         events.warning(component, e.reason, e.getMessage());
       }
-      return e.retry ? control.rescheduleAfter(30_000) : control;
+      // Bad input: wait for a change of the Component or its Template.
+      return control;
     }
     var control = StatusChange.control(before, component);
     if (control.isPatchStatus() && recreate != null) {
@@ -229,7 +275,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
     Template template = client.resources(Template.class).withName(templateName).get();
     if (template == null) {
       throw new ScaffoldException("TemplateNotFound", "Template " + templateName + " does not exist; list them with"
-          + " `kubectl get templates`", true);
+          + " `kubectl get templates`, or apply it: the Component is scaffolded as soon as it exists", false);
     }
     List<JsonNode> steps = template.getSpec().steps == null ? List.of() : template.getSpec().steps;
     for (int i = 0; i < steps.size(); i++) {

@@ -29,6 +29,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -54,6 +55,12 @@ import java.util.stream.Collectors;
  * stable, only in that Secret), prunes resources no longer composed, and honours {@code deletionPolicy}. A claim is
  * reconciled again when one of its StatefulSets changes and when a Composition it uses or may select changes
  * ({@link CompositionSelection#affects}).
+ *
+ * <p>Failures: a claim or Composition that cannot work (no Composition selected, a composed resource the API server
+ * refuses as invalid, a Secret namespace not allowed, output guardrails) is a condition and an Event, and the claim
+ * waits for a change of itself or of a Composition. A passing failure (the API server unreachable, a conflict, a
+ * 5xx, a permission not granted yet) is thrown and retried by the framework with {@link dev.tarmac.Retries}'
+ * backoff; {@link #updateErrorStatus} writes {@code Synced=False} and {@code status.nextRetryTime}.
  */
 @ControllerConfiguration(name = "database")
 public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<Database> {
@@ -127,6 +134,12 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         new InformerEventSource<>(works, context));
   }
 
+  /** A reconcile that threw: condition, Event, {@code nextRetryTime} ({@link dev.tarmac.ErrorStatus}). */
+  @Override
+  public ErrorStatusUpdateControl<Database> updateErrorStatus(Database db, Context<Database> context, Exception e) {
+    return dev.tarmac.ErrorStatus.update(db, context, e, events, java.time.Clock.systemUTC());
+  }
+
   @Override
   public UpdateControl<Database> reconcile(Database db, Context<Database> context) {
     if (db.getStatus() == null) {
@@ -136,6 +149,8 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     ComposedStatus status = db.getStatus();
     Long generation = db.getMetadata().getGeneration();
     status.observedGeneration = generation;
+    // Set again by updateErrorStatus if this reconcile throws.
+    status.nextRetryTime = null;
     String ns = db.getMetadata().getNamespace();
     try {
       Composition composition = CompositionSelection.select(db, client.resources(Composition.class).list()
@@ -209,6 +224,8 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
             generation);
       }
       UpdateControl<Database> control = StatusChange.control(before, db);
+      // A schedule, not a retry: composed kinds other than StatefulSets are not watched, so their readiness is
+      // polled every 10 s until all are ready.
       return waiting.isEmpty() || toGit ? control : control.rescheduleAfter(10_000);
     } catch (CompositionException e) {
       return failed(db, before, e.reason(), e.getMessage());
@@ -217,12 +234,19 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
           : e.getMessage();
       if (e.getCode() == 403) {
         // RBAC: the Helm chart grants composed kinds through compositionResources, Secrets through
-        // rbac.secretNamespaces; say which value to change.
-        return failed(db, before, "Forbidden", message + "; the operator's ServiceAccount needs that verb: add the"
-            + " kind's group and plural to the Helm chart's compositionResources (for a connection Secret, the"
-            + " namespace to rbac.secretNamespaces) and run helm upgrade");
+        // rbac.secretNamespaces; say which value to change. Retried with backoff: a helm upgrade fixes it without a
+        // change to the claim.
+        throw new dev.tarmac.ErrorStatus.RetryLater("Forbidden", message + "; the operator's ServiceAccount needs"
+            + " that verb: add the kind's group and plural to the Helm chart's compositionResources (for a"
+            + " connection Secret, the namespace to rbac.secretNamespaces) and run helm upgrade", true);
       }
-      return failed(db, before, "ApplyFailed", "the API server refused a composed resource: " + message);
+      if (e.getCode() == 400 || e.getCode() == 422) {
+        // The composed resource itself is invalid: only a change to the claim or its Composition can fix it.
+        return failed(db, before, "ApplyFailed", "the API server refused a composed resource: " + message
+            + "; change the claim or its Composition");
+      }
+      // Unreachable, conflict, timeout, 5xx: passing, retried with backoff (updateErrorStatus).
+      throw e;
     }
   }
 
@@ -284,7 +308,8 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     if (control.isPatchStatus()) {
       events.warning(db, reason, message);
     }
-    return control.rescheduleAfter(30_000);
+    // Not retried: bad input waits for a change of the claim or of a Composition (both watched).
+    return control;
   }
 
   /** Defaults a composed resource's name to {@code <claim>-<template>} and labels it with its claim. */

@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
@@ -41,6 +42,11 @@ import java.util.stream.Collectors;
  * <p>Deleting a Promise runs its promise delete pipelines, deletes its requests (each runs its own delete pipelines),
  * then the CRD, and stops the controller; annotation {@code platform.tarmac.dev/skip-delete-pipelines: "true"} lets
  * a Promise with failing delete pipelines go.
+ *
+ * <p>Failures: a Promise that cannot work (an invalid API or Pipeline, a CRD owned by someone else) is a condition
+ * and an Event and waits for a change; one waiting for its {@code requiredPromises} is woken when one of them
+ * changes (watched). A passing failure (the API server unreachable, a conflict, a 5xx, RBAC not granted yet) is
+ * retried by the framework with {@link dev.tarmac.Retries}' backoff, {@code status.nextRetryTime} saying when.
  *
  * @param <P> {@link Promise}, or {@link dev.tarmac.api.KratixPromise} for Promises written for Kratix
  */
@@ -83,6 +89,12 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     return promises.eventSources(context, operatorNamespace);
   }
 
+  /** A reconcile that threw: condition, Event, {@code nextRetryTime} ({@link dev.tarmac.ErrorStatus}). */
+  @Override
+  public ErrorStatusUpdateControl<P> updateErrorStatus(P promise, Context<P> context, Exception e) {
+    return dev.tarmac.ErrorStatus.update(promise, context, e, events, java.time.Clock.systemUTC());
+  }
+
   @Override
   public UpdateControl<P> reconcile(P promise, Context<P> context) {
     if (promise.getStatus() == null) {
@@ -107,6 +119,8 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     Promise.Status status = promise.getStatus();
     Long generation = promise.getMetadata().getGeneration();
     status.observedGeneration = generation;
+    // Set again by updateErrorStatus if this reconcile throws.
+    status.nextRetryTime = null;
     String name = promise.getMetadata().getName();
     try {
       if (!RequestCrdBuilder.hasApi(promise.getSpec().api)) {
@@ -136,6 +150,10 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         try {
           applied = client.resource(desired).fieldManager("tarmac").forceConflicts().serverSideApply();
         } catch (KubernetesClientException e) {
+          if (e.getCode() != 400 && e.getCode() != 422) {
+            // Unreachable, conflict, 5xx: passing, retried with backoff (updateErrorStatus).
+            throw e;
+          }
           throw new PromiseException("InvalidAPI", "the API server refused the request CRD: " + e.getStatus()
               .getMessage());
         }
@@ -149,6 +167,8 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
             + " is not Established yet", generation);
         Conditions.setFalse(status, Conditions.READY, "WaitingForCRD", "CRD " + crdName + " is not Established yet",
             generation);
+        // A schedule, not a retry: nothing announces Established to this controller (CRDs are not watched), and the
+        // API server sets it within a second of the apply.
         return StatusChange.control(before, promise).rescheduleAfter(500);
       }
       // Parse the resource pipelines now, so a bad Pipeline is the Promise's error and not every request's.
@@ -189,13 +209,22 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
       }
       countRequests(promise);
       UpdateControl<P> control = StatusChange.control(before, promise);
+      // Schedules, not retries: a promise pipeline's Job is polled while it runs (Promise Jobs do not wake the
+      // Promise), and the request counts in status are refreshed every 30 s (a display period: requests do not wake
+      // their Promise).
       return outcome != null && outcome.requeueAfter() != null
           ? control.rescheduleAfter(outcome.requeueAfter().toMillis()) : control.rescheduleAfter(30_000);
     } catch (PromiseException e) {
+      if (FORBIDDEN.equals(e.reason())) {
+        // RBAC may be granted later (a helm upgrade) without a change to the Promise: retried with backoff,
+        // Synced/Ready/nextRetryTime and the Event written by updateErrorStatus.
+        Conditions.setFalse(status, Conditions.AVAILABLE, e.reason(), e.getMessage(), generation);
+        throw new dev.tarmac.ErrorStatus.RetryLater(e.reason(), e.getMessage(), true);
+      }
       UpdateControl<P> control = failed(promise, before, e.reason(), e.getMessage());
-      // RBAC may be granted later (a helm upgrade): look again without waiting for a change to the Promise.
-      return FORBIDDEN.equals(e.reason()) || PipelineAccess.NOT_GRANTED.equals(e.reason())
-          ? control.rescheduleAfter(30_000) : control;
+      // A pipeline permission the chart does not list yet (pipelinePermissions.rules): a schedule, not a retry, so
+      // the Kratix status fields are written with the condition; a helm upgrade is seen within 30 s.
+      return PipelineAccess.NOT_GRANTED.equals(e.reason()) ? control.rescheduleAfter(30_000) : control;
     } catch (PipelineException e) {
       return failed(promise, before, "InvalidPipeline", e.getMessage());
     } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
@@ -401,6 +430,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
         }
       }
       if (!skip) {
+        // A schedule: the requests' own delete pipelines run; polled every second until they are gone.
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(1000);
       }
     }
@@ -408,6 +438,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     if (!skip) {
       Duration wait = promiseDeleteWorkflow(promise);
       if (wait != null) {
+        // A schedule: the delete pipeline's Job is polled while it runs.
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(wait.toMillis());
       }
     }

@@ -19,8 +19,11 @@ import java.util.concurrent.TimeUnit;
  * One real kube-apiserver + etcd (fabric8 kube-api-test, binaries from {@code hack/kube-binaries.sh}) per test JVM,
  * shared by every {@code apiserver}-tier test: starting one takes seconds, and tests keep apart by namespace and
  * name. Tarmac's CRDs are installed once, as {@code tarmac crds} prints them.
+ *
+ * <p>A test that stops the API server gets a cluster of its own instead ({@link #dedicated}): its own etcd data
+ * folder and ports, the same binaries and certificates, closed by the test. The shared cluster cannot be stopped.
  */
-public final class TestCluster {
+public final class TestCluster implements AutoCloseable {
 
   /** The API server version whose binaries the project builds or downloads. */
   public static final String VERSION = "1.20.2";
@@ -28,16 +31,38 @@ public final class TestCluster {
   private static TestCluster instance;
 
   private final KubeAPIServer server;
+  private final ApiServerProcesses own;
   private final String kubeconfig;
   private final KubernetesClient client;
 
-  private TestCluster() {
-    String dir = System.getProperty("tarmac.k8s.dir", System.getProperty("user.home") + "/.cache/tarmac");
-    Path binaries = Path.of(dir, "k8s", VERSION + "-linux-amd64", "kube-apiserver");
-    if (!Files.isExecutable(binaries)) {
-      throw new IllegalStateException("no kube-apiserver at " + binaries + ": run hack/kube-binaries.sh first"
+  private static String dir() {
+    return System.getProperty("tarmac.k8s.dir", System.getProperty("user.home") + "/.cache/tarmac");
+  }
+
+  private static Path binaries() {
+    Path binaries = Path.of(dir(), "k8s", VERSION + "-linux-amd64");
+    if (!Files.isExecutable(binaries.resolve("kube-apiserver"))) {
+      throw new IllegalStateException("no kube-apiserver in " + binaries + ": run hack/kube-binaries.sh first"
           + " (make test does)");
     }
+    return binaries;
+  }
+
+  private TestCluster(Path dataDir) throws java.io.IOException {
+    long started = System.nanoTime();
+    server = null;
+    own = new ApiServerProcesses(binaries(), dir(), dataDir);
+    kubeconfig = own.kubeconfig();
+    client = newClient();
+    System.out.printf("apiserver tier: dedicated kube-apiserver %s + etcd (data in %s) started on %s in %d ms%n",
+        VERSION, dataDir, client.getConfiguration().getMasterUrl(), (System.nanoTime() - started) / 1_000_000);
+    installCrds();
+  }
+
+  private TestCluster() {
+    String dir = dir();
+    binaries();
+    own = null;
     server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
         .withTestDir(dir)
         .withApiServerVersion(VERSION)
@@ -60,6 +85,46 @@ public final class TestCluster {
       instance = new TestCluster();
     }
     return instance;
+  }
+
+  /**
+   * A cluster of the caller's own (close it): a new etcd with its data in {@code dataDir} and a kube-apiserver on
+   * ports of its own, Tarmac's CRDs installed. Unlike the shared cluster its API server can be stopped and started
+   * again at the same address, against the same etcd data ({@link #stopApiServer()}, {@link #startApiServer()}).
+   */
+  public static TestCluster dedicated(Path dataDir) throws java.io.IOException {
+    return new TestCluster(dataDir);
+  }
+
+  /**
+   * Kills this dedicated cluster's kube-apiserver (SIGKILL); etcd keeps running with its data.
+   *
+   * @throws IllegalStateException on the shared cluster, which other tests use
+   */
+  public void stopApiServer() {
+    dedicatedOnly().stopApiServer();
+  }
+
+  /** Starts this dedicated cluster's kube-apiserver again on the same port; returns when it serves requests. */
+  public void startApiServer() {
+    dedicatedOnly().startApiServer();
+  }
+
+  private ApiServerProcesses dedicatedOnly() {
+    if (own == null) {
+      throw new IllegalStateException("the shared cluster cannot be stopped: other tests use it; use"
+          + " TestCluster.dedicated(dir)");
+    }
+    return own;
+  }
+
+  /** Closes a dedicated cluster (its client, API server and etcd); the shared cluster stays up until the JVM ends. */
+  @Override
+  public void close() {
+    if (own != null) {
+      client.close();
+      own.close();
+    }
   }
 
   /** An admin client; do not close it. */
