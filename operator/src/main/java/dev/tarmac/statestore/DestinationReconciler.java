@@ -4,6 +4,7 @@ import dev.tarmac.Events;
 import dev.tarmac.StatusChange;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Destination;
+import dev.tarmac.api.GitStateStore;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -86,6 +87,8 @@ public final class DestinationReconciler implements Reconciler<Destination> {
     String storeName = destination.getSpec().stateStoreRef.name;
     var store = stores.store(storeName);
     Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "", generation);
+    // The store's next attempt is this Destination's too: its writes wait in the store's writer.
+    status.nextRetryTime = store.map(GitStateStore::getStatus).map(s -> s.nextRetryTime).orElse(null);
     if (store.isEmpty()) {
       Conditions.setFalse(status, Conditions.READY, "StateStoreNotFound", "GitStateStore " + storeName
           + " does not exist: create it or change spec.stateStoreRef.name", generation);

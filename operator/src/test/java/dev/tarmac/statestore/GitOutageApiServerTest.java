@@ -187,7 +187,8 @@ class GitOutageApiServerTest {
         // The Destination follows each retry's next attempt time.
         String firstNext = store().getStatus().nextRetryTime;
         await().atMost(ONE_INTERVAL).until(() -> !firstNext.equals(store().getStatus().nextRetryTime)
-            && ready(destination().getStatus()).getMessage().contains(store().getStatus().nextRetryTime));
+            && ready(destination().getStatus()).getMessage().contains(store().getStatus().nextRetryTime)
+            && store().getStatus().nextRetryTime.equals(destination().getStatus().nextRetryTime));
         // One Warning Event per fault and object, not one per retry.
         assertThat(events("GitStateStore", "StateStoreUnreachable")).hasSize(1);
         assertThat(events("Destination", "StateStoreUnreachable")).hasSize(1);
@@ -217,6 +218,7 @@ class GitOutageApiServerTest {
         assertThat(up.getStatus().lastError).isNull();
         assertThat(up.getStatus().nextRetryTime).isNull();
         await().atMost(Duration.ofSeconds(10)).until(() -> is(destination().getStatus(), "True", "StateStoreReady"));
+        assertThat(destination().getStatus().nextRetryTime).isNull();
         await().atMost(Duration.ofSeconds(30)).until(() -> requestReady(client, group, ns, "c1").startsWith("True"));
         awaitAllPublished();
         assertEveryWorkExactlyOnce(bare);
