@@ -21,7 +21,10 @@ import java.util.TreeMap;
  */
 final class AuditLog {
 
-  /** The audit policy: Works and Jobs written (with the request body), nothing else. */
+  /**
+   * The audit policy: Works and Jobs written (with the request body), and the times the suite's requests' status was
+   * written and their Works' status (for reading a slow recovery's story), nothing else.
+   */
   static final String POLICY = """
       apiVersion: audit.k8s.io/v1
       kind: Policy
@@ -34,6 +37,13 @@ final class AuditLog {
               resources: [works]
             - group: batch
               resources: [jobs]
+        - level: Metadata
+          verbs: [update, patch]
+          resources:
+            - group: chaos.tarmac.dev
+              resources: [caches/status]
+            - group: platform.tarmac.dev
+              resources: [works/status]
         - level: None
       """;
 

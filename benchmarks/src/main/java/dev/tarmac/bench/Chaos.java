@@ -146,11 +146,14 @@ public final class Chaos {
   private Path remoteRepo;
   private Path embeddedCopy;
   private AuditLog audit;
+  /** The operator (scenarios 1, 3, 4, 5), or the replica whose HTTP serves {@code /git} (scenario 2). */
   private OperatorProcess operator;
+  /** Scenario 2's replicas by Pod name; empty otherwise. */
+  private final Map<String, OperatorProcess> replicas = new java.util.LinkedHashMap<>();
   private Path dataDir;
   private int round;
   private int operatorExits;
-  private double lastBurstSeconds;
+  private volatile double lastWriteSeconds;
   private final Map<String, RequestState> requests = new ConcurrentHashMap<>();
   private SharedIndexInformer<GenericKubernetesResource> informer;
 
@@ -169,7 +172,7 @@ public final class Chaos {
   /**
    * Entry point. Arguments: {@code --repo DIR}, {@code --revision REV}, {@code --seed N} (default: random, printed),
    * {@code --requests N} (1000), {@code --kills N} (10), {@code --git-outage S} (60), {@code --api-outage S} (30),
-   * {@code --bound S} (seconds to wait for recovery before reporting a miss, 180), {@code --only 1,3} (scenarios).
+   * {@code --bound S} (seconds to wait for recovery before reporting a miss, 120), {@code --only 1,3} (scenarios).
    */
   public static void main(String[] args) throws Exception {
     Path repo = Path.of(arg(args, "--repo", ".")).toAbsolutePath().normalize();
@@ -178,7 +181,7 @@ public final class Chaos {
     String only = arg(args, "--only", "");
     Settings settings = new Settings(Integer.parseInt(arg(args, "--requests", "1000")),
         Integer.parseInt(arg(args, "--kills", "10")), seed, Integer.parseInt(arg(args, "--git-outage", "60")),
-        Integer.parseInt(arg(args, "--api-outage", "30")), Integer.parseInt(arg(args, "--bound", "180")),
+        Integer.parseInt(arg(args, "--api-outage", "30")), Integer.parseInt(arg(args, "--bound", "120")),
         only.isBlank() ? Set.of() : Set.of(only.split(",")));
     Report report = new Report();
     System.out.printf("fault suite: seed %d (repeat with --seed %d), %d requests a burst, %d kills, git outage %d s,"
@@ -193,15 +196,22 @@ public final class Chaos {
     report.parameter("scenarios", only.isBlank() ? "1,2,3,4,5" : only);
     Path work = Files.createTempDirectory("tarmac-chaos");
     Chaos chaos = new Chaos(settings, report, repo, work);
+    boolean aborted = false;
     try {
       chaos.run();
+    } catch (Exception e) {
+      // What was measured so far is still written, with the reason the suite stopped.
+      e.printStackTrace();
+      report.note("the suite stopped early: " + e);
+      aborted = true;
     } finally {
       chaos.shutdown();
     }
     report.print();
     Path file = report.write(repo.resolve("benchmarks/results"), "chaos", revision);
     System.out.println("figures written to " + repo.relativize(file) + "; logs in " + work);
-    System.exit(0);
+    // Informer and HTTP client threads would keep the JVM alive.
+    System.exit(aborted ? 1 : 0);
   }
 
   private static String arg(String[] args, String name, String fallback) {
@@ -352,10 +362,12 @@ public final class Chaos {
     }
     pool.shutdown();
     ExecutorService waiter = Executors.newSingleThreadExecutor();
+    long start = System.nanoTime();
     Future<?> done = waiter.submit(() -> {
       for (Future<?> w : writes) {
         w.get();
       }
+      lastWriteSeconds = (System.nanoTime() - start) / 1e9;
       return null;
     });
     waiter.shutdown();
@@ -393,9 +405,13 @@ public final class Chaos {
     }
   }
 
-  /** A random moment of a burst, seconds after it starts: uniform over the last burst's length (or an estimate). */
+  /**
+   * A random moment of a burst, seconds after it starts: uniform over the time the last burst's writes took (the
+   * operator is busy with the burst at least that long, since it works behind the writes), at least 0.5 s; the first
+   * burst assumes 100 writes a second.
+   */
   private double randomMoment() {
-    double length = lastBurstSeconds > 0 ? lastBurstSeconds : Math.max(5, settings.requests() / 40.0);
+    double length = lastWriteSeconds > 0 ? lastWriteSeconds : settings.requests() / 100.0;
     return 0.5 + random.nextDouble() * Math.max(0.5, length - 0.5);
   }
 
@@ -455,9 +471,15 @@ public final class Chaos {
   private double awaitRecovered(long faultEnd) throws Exception {
     long deadline = faultEnd + Duration.ofSeconds(settings.bound()).toNanos();
     long lastCheck = 0;
+    long lastPrint = System.nanoTime();
     while (System.nanoTime() < deadline) {
       supervise();
       long now = System.nanoTime();
+      if (now - lastPrint > 30e9) {
+        lastPrint = now;
+        progress("  ... %d/%d requests Ready at round %d, %.0f s after the fault ended", readyAt(round),
+            settings.requests(), round, (now - faultEnd) / 1e9);
+      }
       if (readyAt(round) == settings.requests() && now - lastCheck > 2e9) {
         lastCheck = now;
         if (stores(round).clean()) {
@@ -469,13 +491,40 @@ public final class Chaos {
     return Double.NaN;
   }
 
-  /** Restarts the operator when it exited by itself (its liveness failed): the harness plays the kubelet. */
+  /**
+   * Restarts the operator (or a replica) that exited by itself, as a kubelet would: its liveness failed (it lost its
+   * Lease) or it crashed. With replicas, {@link #operator} then follows the Lease holder.
+   */
   private void supervise() throws IOException {
-    if (operator != null && !operator.alive()) {
-      operatorExits++;
-      progress("the operator exited by itself; restarting it (as a kubelet would). Its log ends:%n%s",
-          operator.tail(5));
-      operator = operator.restart();
+    if (replicas.isEmpty()) {
+      if (operator != null && !operator.alive()) {
+        operatorExits++;
+        progress("the operator exited by itself; restarting it (as a kubelet would). Its log ends:%n%s",
+            operator.tail(3));
+        operator = operator.restart();
+      }
+      return;
+    }
+    for (var e : replicas.entrySet()) {
+      if (!e.getValue().alive()) {
+        operatorExits++;
+        progress("replica %s exited by itself; restarting it (as a kubelet would). Its log ends:%n%s", e.getKey(),
+            e.getValue().tail(3));
+        e.setValue(e.getValue().restart());
+      }
+    }
+    String holder = leaseHolder();
+    if (holder != null && replicas.containsKey(holder)) {
+      operator = replicas.get(holder);
+    }
+  }
+
+  private String leaseHolder() {
+    try {
+      var lease = client.leases().inNamespace(SYSTEM_NS).withName("tarmac").get();
+      return lease == null ? null : lease.getSpec().getHolderIdentity();
+    } catch (KubernetesClientException e) {
+      return null;
     }
   }
 
@@ -546,7 +595,6 @@ public final class Chaos {
       long restarted = System.nanoTime();
       writes.get();
       double recovery = awaitRecovered(restarted);
-      lastBurstSeconds = (System.nanoTime() - start) / 1e9;
       AuditLog.Counts counts = audit.since(roundMark);
       StoreState state = stores(round);
       int ready = readyAt(round);
@@ -582,6 +630,7 @@ public final class Chaos {
     progress("scenario 2: two replicas (leader election), kill -9 of the leader during a %d-request burst",
         settings.requests());
     operator.close();
+    operator = null;
     client.serviceAccounts().inNamespace(SYSTEM_NS).resource(new ServiceAccountBuilder().withNewMetadata()
         .withName("default").endMetadata().build()).serverSideApply();
     for (String pod : List.of("tarmac-a", "tarmac-b")) {
@@ -595,47 +644,66 @@ public final class Chaos {
     Path dataB = Files.createDirectories(work.resolve("data-b"));
     OperatorProcess b = new OperatorProcess(options(dataB, "replica-b.log", "tarmac-b"));
     awaitReadyz(b, "standby", Duration.ofSeconds(120));
-    progress("replica tarmac-a (pid %d) leads, tarmac-b (pid %d) stands by", a.pid(), b.pid());
+    replicas.put("tarmac-a", a);
+    replicas.put("tarmac-b", b);
     operator = a;
+    progress("replica tarmac-a (pid %d) leads, tarmac-b (pid %d) stands by", a.pid(), b.pid());
+    int exitsBefore = operatorExits;
     long mark = audit.mark();
     double at = randomMoment();
     long start = System.nanoTime();
     Future<?> writes = burst();
     sleepUntil(start, at);
     int readyAtKill = readyAt(round);
-    double reconcilesBefore = metricOrZero(b, "tarmac_request_reconciles_total");
-    a.kill();
+    // The leader at this moment (under load a Lease may already have changed hands): kill -9 of it.
+    String leader = leaseHolder();
+    if (leader == null || !replicas.containsKey(leader)) {
+      leader = "tarmac-a";
+    }
+    String standby = leader.equals("tarmac-a") ? "tarmac-b" : "tarmac-a";
+    OperatorProcess killedOne = replicas.get(leader);
+    OperatorProcess other = replicas.get(standby);
+    double reconcilesBefore = metricOrZero(other, "tarmac_request_reconciles_total");
+    killedOne.kill();
     long killed = System.nanoTime();
-    operator = b;
+    // The kubelet restarts the killed container; it comes back as a standby.
+    replicas.put(leader, killedOne.restart());
     double takeover = Double.NaN;
     double firstReconcile = Double.NaN;
     long deadline = killed + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline && (Double.isNaN(takeover) || Double.isNaN(firstReconcile))) {
-      var lease = client.leases().inNamespace(SYSTEM_NS).withName("tarmac").get();
-      if (Double.isNaN(takeover) && lease != null && "tarmac-b".equals(lease.getSpec().getHolderIdentity())) {
+      if (Double.isNaN(takeover) && standby.equals(leaseHolder())) {
         takeover = (System.nanoTime() - killed) / 1e9;
       }
-      if (Double.isNaN(firstReconcile) && metricOrZero(b, "tarmac_request_reconciles_total") > reconcilesBefore) {
+      if (Double.isNaN(firstReconcile) && metricOrZero(replicas.get(standby), "tarmac_request_reconciles_total")
+          > reconcilesBefore) {
         firstReconcile = (System.nanoTime() - killed) / 1e9;
       }
       Thread.sleep(100);
     }
+    supervise();
     writes.get();
     double recovery = awaitRecovered(killed);
-    lastBurstSeconds = (System.nanoTime() - start) / 1e9;
-    progress("scenario 2: kill -9 of the leader at %.1f s into the burst (%d/%d Ready then); Lease taken over after"
-        + " %.1f s, first reconcile by tarmac-b after %.1f s, recovered %.1f s after the kill", at, readyAtKill,
-        settings.requests(), takeover, firstReconcile, recovery);
+    progress("scenario 2: kill -9 of the leader %s at %.1f s into the burst (%d/%d Ready then); Lease taken over by"
+        + " %s after %.1f s, its first reconcile after %.1f s, recovered %.1f s after the kill; replicas exited by"
+        + " themselves %d times", leader, at, readyAtKill, settings.requests(), standby, takeover, firstReconcile,
+        recovery, operatorExits - exitsBefore);
     report.add(Figure.atMost(scenario, "kill -9 -> standby holds the Lease", nanToBound(takeover, 60), "s",
         FAILOVER_GOAL));
     report.add(Figure.atMost(scenario, "kill -9 -> new leader's first reconcile", nanToBound(firstReconcile, 60),
         "s", FAILOVER_GOAL));
     figures(scenario, mark, recovery);
-    report.note(scenario + ": the new leader's data directory held no embedded repository: it re-created it from"
-        + " the Works (docs/reliability.md, \"Restarts and lost volumes\")");
-    // The suite goes on with one operator, on the new leader's data directory (its embedded repository).
-    b.close();
-    dataDir = dataB;
+    report.add(Figure.atMost(scenario, "replicas that lost their Lease and exited (restarted)",
+        operatorExits - exitsBefore, "exits", 0));
+    // The suite goes on with one operator, on the data directory of the replica that leads now (its embedded
+    // repository; the other may hold an older copy).
+    supervise();
+    String now = leaseHolder() != null && replicas.containsKey(leaseHolder()) ? leaseHolder() : standby;
+    dataDir = replicas.get(now).options().dataDir();
+    for (OperatorProcess r : replicas.values()) {
+      r.close();
+    }
+    replicas.clear();
     operator = new OperatorProcess(options(dataDir, "operator-b.log", null));
     operator.awaitReady(Duration.ofSeconds(120));
   }
@@ -673,14 +741,14 @@ public final class Chaos {
         shortId(older), afterPush);
     long deadline = pushed + Duration.ofSeconds(settings.bound()).toNanos();
     double repaired = Double.NaN;
-    String reason = null;
+    Set<String> reasons = new LinkedHashSet<>();
     while (System.nanoTime() < deadline) {
       supervise();
       GitStateStore s = client.resources(GitStateStore.class).withName(REMOTE).get();
       String r = s == null || s.getStatus() == null ? null : dev.tarmac.api.Conditions.reason(s.getStatus(),
           dev.tarmac.api.Conditions.READY);
-      if (r != null && !"Ready".equals(r) && reason == null) {
-        reason = r;
+      if (r != null) {
+        reasons.add(r);
       }
       if (stores(round).remote().clean()) {
         repaired = (System.nanoTime() - pushed) / 1e9;
@@ -688,11 +756,12 @@ public final class Chaos {
       }
       Thread.sleep(1000);
     }
-    progress("scenario 3b: remote tree repaired %s after the force-push; store reason seen: %s",
-        Double.isNaN(repaired) ? "NOT within " + settings.bound() + " s" : String.format("%.1f s", repaired), reason);
+    progress("scenario 3b: remote tree repaired %s after the force-push; the store's Ready reasons seen: %s",
+        Double.isNaN(repaired) ? "NOT within " + settings.bound() + " s" : String.format("%.1f s", repaired),
+        reasons);
     report.add(recoveryFigure(scenario2, "force-push -> remote tree right again", repaired));
-    report.note(scenario2 + ": right after the push: " + afterPush + "; the store's Ready reason seen after it: "
-        + reason);
+    report.note(scenario2 + ": right after the push: " + afterPush + "; the store's Ready reasons seen until"
+        + " repaired (polled every second): " + reasons);
     if (Double.isNaN(repaired)) {
       // Not repaired by itself: does the next write repair it?
       long mark2 = audit.mark();
@@ -840,6 +909,9 @@ public final class Chaos {
       informer.close();
     }
     try {
+      for (OperatorProcess r : replicas.values()) {
+        r.close();
+      }
       if (operator != null) {
         operator.close();
       }

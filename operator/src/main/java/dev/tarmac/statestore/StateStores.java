@@ -187,10 +187,12 @@ public final class StateStores implements AutoCloseable {
         && !embedded.hasBranch(name, branch) ? recreation(store, branch) : GitWriter.Recreation.NONE;
     String url = spec.url == null || spec.url.isBlank() ? embedded.writerUrl(name) : spec.url;
     GitWriter.Config config = new GitWriter.Config(name, url, branch, credentials, author);
-    return writers.compute(name, (k, existing) -> {
+    var first = new java.util.concurrent.atomic.AtomicBoolean();
+    GitWriter made = writers.compute(name, (k, existing) -> {
       if (existing != null && sameTarget(existing.config(), config)) {
         return existing;
       }
+      first.set(existing == null);
       var rewritesSeen = new java.util.concurrent.atomic.AtomicLong();
       GitWriter fresh = new GitWriter(config, cacheDir, s -> {
         storeListeners.forEach(l -> l.accept(name));
@@ -209,6 +211,13 @@ public final class StateStores implements AutoCloseable {
       }
       return fresh;
     });
+    if (first.get()) {
+      // Works reconciled before this writer existed (just after a start) reported the store not ready and wait for
+      // an event: a restart changes no store or Destination status, so none would come (the fault suite found
+      // requests stuck for minutes after a kill -9 in a burst). They place themselves now.
+      destinationListeners.forEach(Runnable::run);
+    }
+    return made;
   }
 
   /** What to re-publish into the missing embedded repository of {@code store}: Works listed from the API server. */
