@@ -65,9 +65,14 @@ final class ControlPlane implements AutoCloseable {
     return dir.resolve("audit.log");
   }
 
-  /** A new admin client (the caller closes it). */
+  /**
+   * A new admin client (the caller closes it), with a 60 s request timeout: a list of 1,000 Works on 2 shared cores
+   * under a burst can take longer than fabric8's default 10 s.
+   */
   KubernetesClient newClient() throws IOException {
-    return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+    Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
+    config.setRequestTimeout(60_000);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   private String run(String command) throws IOException, InterruptedException {

@@ -48,6 +48,29 @@ class StateStoresTest {
     }
   }
 
+  /**
+   * A store's first writer wakes every Work (the Destination listeners): Works reconciled before it existed, just
+   * after a start, reported the store not ready and get no other event, since a restart changes no store status.
+   */
+  @Test
+  void aStoresFirstWriterWakesTheWorksThatWaitedForIt() throws Exception {
+    StateStores stores = new StateStores(null, dir, StateStoreLayout.Limits.DEFAULT);
+    java.util.concurrent.atomic.AtomicInteger woken = new java.util.concurrent.atomic.AtomicInteger();
+    stores.onDestinationsChanged(woken::incrementAndGet);
+    try {
+      stores.writer(external("s", "Platform"), GitCredentials.NONE);
+      assertThat(woken).as("after the first writer of s").hasValue(1);
+      stores.writer(external("s", "Platform"), GitCredentials.NONE);
+      assertThat(woken).as("the same writer again").hasValue(1);
+      stores.writer(external("s", "Platform Team"), GitCredentials.NONE);
+      assertThat(woken).as("a replaced writer (it takes over the old one's changes)").hasValue(1);
+      stores.writer(external("t", "Platform"), GitCredentials.NONE);
+      assertThat(woken).as("after the first writer of t").hasValue(2);
+    } finally {
+      stores.close();
+    }
+  }
+
   private static GitStateStore store(String name, String lastCommit) {
     GitStateStore s = new GitStateStore();
     s.setMetadata(new ObjectMetaBuilder().withName(name).build());
