@@ -48,6 +48,8 @@ start() {
     openssl genrsa -out "$dir/certs/sa.key" 2048 2>/dev/null
     openssl rsa -in "$dir/certs/sa.key" -pubout -out "$dir/certs/sa.pub" 2>/dev/null
     echo "$(openssl rand -hex 16),admin,admin,system:masters" > "$dir/certs/tokens.csv"
+    # A fresh start begins fresh logs; a restart appends to them.
+    : > "$dir/etcd.log"; : > "$dir/kube-apiserver.log"; : > "$dir/kube-controller-manager.log"
   fi
   local token; token=$(cut -d, -f1 "$dir/certs/tokens.csv")
   local audit=()
