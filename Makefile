@@ -2,7 +2,7 @@
 MVN ?= mvn -B -q
 JAR := operator/target/tarmac.jar
 
-.PHONY: build crds test unit run demo demo-down bench bench-git bench-catalog clean
+.PHONY: build crds test unit run demo demo-down bench bench-git bench-catalog chaos clean
 
 build:
 	$(MVN) -DskipTests package
@@ -37,11 +37,21 @@ demo-down:
 clean:
 	$(MVN) clean
 
-# Performance figures against a local API server started for the run (QUICK=1 for smaller counts).
+# Performance figures against a local API server started for the run (QUICK=1 for smaller counts; CHAOS=1 runs the
+# fault suite after them).
 bench: build
 	hack/kube-binaries.sh
 	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.Bench \
 		--repo . --revision "$$(git rev-parse --short HEAD)" $(if $(QUICK),--quick)
+	$(if $(CHAOS),$(CHAOS_RUN))
+
+# The fault suite (docs/reliability.md, "Fault suite"): kill -9, failover, Git and API-server outages, a wiped data
+# directory. CHAOS_ARGS passes options, e.g. CHAOS_ARGS="--seed 42 --requests 300 --kills 3 --only 1,4".
+CHAOS_RUN = java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.Chaos \
+		--repo . --revision "$$(git rev-parse --short HEAD)" $(CHAOS_ARGS)
+chaos: build
+	hack/kube-binaries.sh
+	$(CHAOS_RUN)
 
 # The state-store writer alone: 1,000 Works to one store.
 bench-git: build

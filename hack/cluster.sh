@@ -3,14 +3,19 @@
 # kube-controller-manager on 127.0.0.1, on free ports, with RBAC on and a throwaway service-account key.
 # No kubelet runs: Pods stay Pending (the demo says so where it matters).
 #
-#   hack/cluster.sh start DIR   # writes DIR/kubeconfig, pid files and logs in DIR; prints the kubeconfig path
-#   hack/cluster.sh stop DIR    # stops every process it started and leaves nothing running
+#   hack/cluster.sh start DIR    # writes DIR/kubeconfig, pid files and logs in DIR; prints the kubeconfig path
+#   hack/cluster.sh stop DIR     # stops every process it started and leaves nothing running
+#   hack/cluster.sh restart DIR  # stops, then starts again on the same data, ports, certificates and token: the
+#                                # kubeconfig of the first start stays valid (the fault suite's API-server outage)
+#
+# TARMAC_AUDIT_POLICY=FILE: the API server also writes an audit log (JSON lines) to DIR/audit.log with that policy;
+# a restart appends to it.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|restart DIR" >&2; exit 2; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -34,16 +39,29 @@ start() {
   mkdir -p "$dir/certs" "$dir/etcd"
   stop
   local etcd_port peer_port api_port
-  etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port)
-  openssl genrsa -out "$dir/certs/sa.key" 2048 2>/dev/null
-  openssl rsa -in "$dir/certs/sa.key" -pubout -out "$dir/certs/sa.pub" 2>/dev/null
-  local token; token=$(openssl rand -hex 16)
-  echo "$token,admin,admin,system:masters" > "$dir/certs/tokens.csv"
+  if [ "${1:-}" = again ] && [ -f "$dir/ports" ]; then
+    # shellcheck disable=SC1091
+    . "$dir/ports"
+  else
+    etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port)
+    echo "etcd_port=$etcd_port peer_port=$peer_port api_port=$api_port" > "$dir/ports"
+    openssl genrsa -out "$dir/certs/sa.key" 2048 2>/dev/null
+    openssl rsa -in "$dir/certs/sa.key" -pubout -out "$dir/certs/sa.pub" 2>/dev/null
+    echo "$(openssl rand -hex 16),admin,admin,system:masters" > "$dir/certs/tokens.csv"
+    # A fresh start begins fresh logs; a restart appends to them.
+    : > "$dir/etcd.log"; : > "$dir/kube-apiserver.log"; : > "$dir/kube-controller-manager.log"
+  fi
+  local token; token=$(cut -d, -f1 "$dir/certs/tokens.csv")
+  local audit=()
+  if [ -n "${TARMAC_AUDIT_POLICY:-}" ]; then
+    audit=(--audit-policy-file "$TARMAC_AUDIT_POLICY" --audit-log-path "$dir/audit.log" --audit-log-format json
+      --audit-log-maxsize 2000 --audit-log-maxbackup 1)
+  fi
 
   "$bin/etcd" --name local --data-dir "$dir/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-    --initial-cluster "local=http://127.0.0.1:$peer_port" >"$dir/etcd.log" 2>&1 &
+    --initial-cluster "local=http://127.0.0.1:$peer_port" >>"$dir/etcd.log" 2>&1 &
   echo $! > "$dir/etcd.pid"
 
   "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
@@ -51,7 +69,7 @@ start() {
     --token-auth-file "$dir/certs/tokens.csv" --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$dir/certs/sa.pub" --service-account-signing-key-file "$dir/certs/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/16 --allow-privileged=true >"$dir/kube-apiserver.log" 2>&1 &
+    --service-cluster-ip-range 10.96.0.0/16 --allow-privileged=true "${audit[@]}" >>"$dir/kube-apiserver.log" 2>&1 &
   echo $! > "$dir/kube-apiserver.pid"
 
   cat > "$dir/kubeconfig" <<KUBECONFIG
@@ -82,13 +100,14 @@ KUBECONFIG
   "$bin/kube-controller-manager" --kubeconfig "$dir/kubeconfig" --leader-elect=false \
     --service-account-private-key-file "$dir/certs/sa.key" --root-ca-file "$dir/certs/apiserver.crt" \
     --use-service-account-credentials=false --bind-address 127.0.0.1 --port 0 --secure-port 0 \
-    >"$dir/kube-controller-manager.log" 2>&1 &
+    >>"$dir/kube-controller-manager.log" 2>&1 &
   echo $! > "$dir/kube-controller-manager.pid"
   echo "$dir/kubeconfig"
 }
 
 case "$cmd" in
   start) start ;;
+  restart) start again ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart DIR" >&2; exit 2 ;;
 esac

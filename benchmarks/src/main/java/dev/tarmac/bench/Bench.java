@@ -51,7 +51,7 @@ public final class Bench {
       server.stop();
     }
     report.print();
-    Path file = report.write(repo.resolve("benchmarks/results"), revision, quick);
+    Path file = report.write(repo.resolve("benchmarks/results"), quick ? "quick" : "full", revision);
     System.out.println("figures written to " + repo.relativize(file));
   }
 

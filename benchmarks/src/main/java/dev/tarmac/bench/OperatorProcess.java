@@ -14,20 +14,50 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The operator in a process of its own (so its memory is measured alone): {@code java -jar operator/target/tarmac.jar
- * run} against the benchmark's API server, HTTP on 127.0.0.1 and a free port, log to a file.
+ * The operator in a process of its own (so its memory is measured alone, and {@code kill -9} is real):
+ * {@code java -jar operator/target/tarmac.jar run} against the benchmark's API server, HTTP on 127.0.0.1 and a free
+ * port, log appended to a file.
  */
 final class OperatorProcess implements AutoCloseable {
 
+  /**
+   * How to run one operator process.
+   *
+   * @param jar the operator's jar
+   * @param kubeconfig the API server's kubeconfig
+   * @param dataDir the operator's {@code --data-dir}
+   * @param log the file stdout and stderr are appended to
+   * @param namespace the operator's {@code --namespace} (Lease, pipeline Jobs)
+   * @param pod the Pod name the process runs as ({@code POD_NAME}: its identity in the Lease and the Pod it labels
+   *     while it leads), or null for none (no leader election)
+   * @param extraArgs more arguments of {@code tarmac run}
+   */
+  record Options(Path jar, Path kubeconfig, Path dataDir, Path log, String namespace, String pod,
+      List<String> extraArgs) {
+  }
+
+  private final Options options;
   private final Process process;
   private final int port;
   private final HttpClient http = HttpClient.newHttpClient();
   final long startedNanos;
 
   OperatorProcess(Path jar, Path kubeconfig, Path dataDir, Path log, List<String> extraArgs) throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    this(new Options(jar, kubeconfig, dataDir, log, "default", null, extraArgs));
+  }
+
+  /**
+   * Starts the process: leader election on when {@code options.pod()} names a Pod, off otherwise.
+   */
+  OperatorProcess(Options options) throws IOException {
+    this(options, freePort());
+  }
+
+  private OperatorProcess(Options options, int port) throws IOException {
+    this.options = options;
+    this.port = port;
+    Path jar = options.jar();
+    Path log = options.log();
     List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx1g"));
     // TARMAC_BENCH_JFR=<folder>: record the operator with Java Flight Recorder (profile settings) for hot spots.
     String jfr = System.getenv("TARMAC_BENCH_JFR");
@@ -36,14 +66,59 @@ final class OperatorProcess implements AutoCloseable {
           .toString().replace(".log", ".jfr")));
     }
     cmd.addAll(List.of("-jar", jar.toString(), "run",
-        "--install-crds", "--no-leader-election", "--http-host", "127.0.0.1", "--anonymous-read",
-        "--http-port", String.valueOf(port),
-        "--data-dir", dataDir.toString(), "--namespace", "default"));
-    cmd.addAll(extraArgs);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        "--install-crds", options.pod() == null ? "--no-leader-election" : "--leader-election",
+        "--http-host", "127.0.0.1", "--anonymous-read", "--http-port", String.valueOf(port),
+        "--data-dir", options.dataDir().toString(), "--namespace", options.namespace()));
+    cmd.addAll(options.extraArgs());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().put("KUBECONFIG", options.kubeconfig().toString());
+    pb.environment().remove("KUBERNETES_SERVICE_HOST");
+    if (options.pod() != null) {
+      pb.environment().put("POD_NAME", options.pod());
+      pb.environment().put("POD_NAMESPACE", options.namespace());
+    }
     startedNanos = System.nanoTime();
     process = pb.start();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** A new process with the same options (a new HTTP port): a restart. */
+  OperatorProcess restart() throws IOException {
+    return new OperatorProcess(options);
+  }
+
+  Options options() {
+    return options;
+  }
+
+  /** {@code kill -9}: SIGKILL ({@link Process#destroyForcibly()} on Linux), then waits until the process is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** The last {@code lines} lines of the log. */
+  String tail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(options.log());
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
   }
 
   /** Waits until {@code /readyz} answers 200; returns the seconds since the process started. */
@@ -51,7 +126,7 @@ final class OperatorProcess implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("the operator exited with " + process.exitValue());
+        throw new IllegalStateException("the operator exited with " + process.exitValue() + ":\n" + tail(30));
       }
       try {
         if (get("/readyz").statusCode() == 200) {
@@ -84,7 +159,6 @@ final class OperatorProcess implements AutoCloseable {
     return Double.NaN;
   }
 
-  /** A metric's value from {@code /metrics}, summed over its series; NaN when absent. */
   /** Every series of metric {@code name}: its labels as printed → value. */
   Map<String, Double> series(String name) throws IOException, InterruptedException {
     Map<String, Double> out = new java.util.TreeMap<>();
@@ -97,6 +171,7 @@ final class OperatorProcess implements AutoCloseable {
     return out;
   }
 
+  /** A metric's value from {@code /metrics}, summed over its series; NaN when absent. */
   double metric(String name) throws IOException, InterruptedException {
     double sum = 0;
     boolean found = false;

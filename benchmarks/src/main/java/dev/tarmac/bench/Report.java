@@ -16,11 +16,17 @@ final class Report {
 
   private final List<Figure> figures = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final java.util.Map<String, Object> parameters = new java.util.LinkedHashMap<>();
 
   void add(Figure f) {
     figures.add(f);
     System.out.printf("  %-22s %-44s %12s %-8s %s%n", f.scenario(), f.name(), Figure.trim(round(f.value())),
         f.unit(), f.goal() == null ? "" : f.goal() + (f.met() ? "  ok" : "  MISSED"));
+  }
+
+  /** A setting of the run (a seed, a count), written with the figures. */
+  void parameter(String name, Object value) {
+    parameters.put(name, value);
   }
 
   void note(String note) {
@@ -42,11 +48,15 @@ final class Report {
     notes.forEach(n -> System.out.println("note: " + n));
   }
 
-  Path write(Path folder, String revision, boolean quick) throws IOException {
+  /**
+   * Writes {@code <folder>/<prefix>-<time>-<revision>.json} ({@code prefix}: full, quick, chaos) and returns it.
+   */
+  Path write(Path folder, String prefix, String revision) throws IOException {
     ObjectNode root = Serialization.JSON.createObjectNode();
     root.put("time", Instant.now().toString());
     root.put("revision", revision);
-    root.put("quick", quick);
+    root.put("quick", "quick".equals(prefix));
+    root.set("parameters", Serialization.JSON.valueToTree(parameters));
     ObjectNode machine = root.putObject("machine");
     machine.put("cores", Runtime.getRuntime().availableProcessors());
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -58,7 +68,7 @@ final class Report {
     ArrayNode n = root.putArray("notes");
     notes.forEach(n::add);
     Files.createDirectories(folder);
-    Path file = folder.resolve((quick ? "quick-" : "full-") + Instant.now().toString().replace(':', '-')
+    Path file = folder.resolve(prefix + "-" + Instant.now().toString().replace(':', '-')
         .substring(0, 19) + "-" + revision + ".json");
     Serialization.JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
     return file;

@@ -106,6 +106,11 @@ public final class EmbeddedGitServer {
 
   private static final Pattern COMPONENT_UID = Pattern.compile("(?m)^Component-UID: ([0-9a-fA-F-]{1,64})$");
 
+  /** The folder of repository {@code name} (it may not exist). */
+  public Path repository(String name) {
+    return root.resolve(name + ".git");
+  }
+
   /** The URL the writer uses for repository {@code name}: a file URL of its folder. */
   public String writerUrl(String name) {
     return ensureRepository(name).toUri().toString();

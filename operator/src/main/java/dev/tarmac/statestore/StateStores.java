@@ -238,11 +238,20 @@ public final class StateStores implements AutoCloseable {
     // reported as re-created instead.
     String recorded = missing || store.getStatus() == null ? null : store.getStatus().lastCommit;
     String url = spec.url == null || spec.url.isBlank() ? embedded.writerUrl(name) : spec.url;
+    if (current == null) {
+      // A process killed while it wrote (kill -9, OOM) leaves its ref locks behind, and every later update of that ref
+      // fails as if another writer held it: the store would never be written again. This process is the only writer
+      // of its data folder, so a lock older than the process is a dead one.
+      removeStaleLocks(spec.url == null || spec.url.isBlank() ? embedded.repository(name)
+          : cacheDir.resolve(name + ".git"), PROCESS_START);
+    }
     GitWriter.Config config = new GitWriter.Config(name, url, branch, credentials, author);
-    return writers.compute(name, (k, existing) -> {
+    var first = new java.util.concurrent.atomic.AtomicBoolean();
+    GitWriter made = writers.compute(name, (k, existing) -> {
       if (existing != null && sameTarget(existing.config(), config)) {
         return existing;
       }
+      first.set(existing == null);
       var rewritesSeen = new java.util.concurrent.atomic.AtomicLong();
       // A writer replaced for new credentials or author hands on what it last saw (newer than the status); one
       // replaced for another URL or branch has nothing the new remote must contain.
@@ -266,6 +275,41 @@ public final class StateStores implements AutoCloseable {
       }
       return fresh;
     });
+    if (first.get()) {
+      // Works reconciled before this writer existed (just after a start) reported the store not ready and wait for
+      // an event: a restart changes no store or Destination status, so none would come (the fault suite found
+      // requests stuck for minutes after a kill -9 in a burst). They place themselves now.
+      destinationListeners.forEach(Runnable::run);
+    }
+    return made;
+  }
+
+  /** When this process started: a lock file older than that was left by a previous process. */
+  static final java.time.Instant PROCESS_START = java.time.Instant.ofEpochMilli(
+      java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+
+  /**
+   * Deletes the lock files ({@code *.lock}: {@code HEAD.lock}, {@code packed-refs.lock}, {@code refs/**}) of the Git
+   * directory {@code gitDir} last modified before {@code before}; returns how many. A missing folder has none.
+   */
+  static int removeStaleLocks(Path gitDir, java.time.Instant before) {
+    if (!java.nio.file.Files.isDirectory(gitDir)) {
+      return 0;
+    }
+    int removed = 0;
+    try (var files = java.nio.file.Files.walk(gitDir)) {
+      for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".lock")
+          && !gitDir.relativize(f).startsWith("objects")).toList()) {
+        if (java.nio.file.Files.getLastModifiedTime(p).toInstant().isBefore(before)) {
+          java.nio.file.Files.deleteIfExists(p);
+          LOG.warn("removed {}: a lock left by a process that stopped while it wrote", p);
+          removed++;
+        }
+      }
+    } catch (java.io.IOException e) {
+      LOG.warn("could not look for stale locks in {}: {}", gitDir, e.toString());
+    }
+    return removed;
   }
 
   /** What to re-publish into the missing embedded repository of {@code store}: Works listed from the API server. */

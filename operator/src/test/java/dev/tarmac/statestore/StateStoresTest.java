@@ -48,6 +48,51 @@ class StateStoresTest {
     }
   }
 
+  /**
+   * A store's first writer wakes every Work (the Destination listeners): Works reconciled before it existed, just
+   * after a start, reported the store not ready and get no other event, since a restart changes no store status.
+   */
+  @Test
+  void aStoresFirstWriterWakesTheWorksThatWaitedForIt() throws Exception {
+    StateStores stores = new StateStores(null, dir, StateStoreLayout.Limits.DEFAULT);
+    java.util.concurrent.atomic.AtomicInteger woken = new java.util.concurrent.atomic.AtomicInteger();
+    stores.onDestinationsChanged(woken::incrementAndGet);
+    try {
+      stores.writer(external("s", "Platform"), GitCredentials.NONE);
+      assertThat(woken).as("after the first writer of s").hasValue(1);
+      stores.writer(external("s", "Platform"), GitCredentials.NONE);
+      assertThat(woken).as("the same writer again").hasValue(1);
+      stores.writer(external("s", "Platform Team"), GitCredentials.NONE);
+      assertThat(woken).as("a replaced writer (it takes over the old one's changes)").hasValue(1);
+      stores.writer(external("t", "Platform"), GitCredentials.NONE);
+      assertThat(woken).as("after the first writer of t").hasValue(2);
+    } finally {
+      stores.close();
+    }
+  }
+
+  /** A lock a dead process left in a repository is removed; one taken since this process started is not. */
+  @Test
+  void locksOlderThanTheProcessAreRemoved() throws Exception {
+    Path git = java.nio.file.Files.createDirectories(dir.resolve("r.git/refs/heads"));
+    Path old = java.nio.file.Files.writeString(git.resolve("main.lock"), "");
+    Path packed = java.nio.file.Files.writeString(dir.resolve("r.git/packed-refs.lock"), "");
+    Path fresh = java.nio.file.Files.writeString(git.resolve("other.lock"), "");
+    Path ref = java.nio.file.Files.writeString(git.resolve("main"), "0000000000000000000000000000000000000000\n");
+    java.time.Instant start = java.time.Instant.now();
+    java.nio.file.Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(start.minusSeconds(60)));
+    java.nio.file.Files.setLastModifiedTime(packed, java.nio.file.attribute.FileTime.from(start.minusSeconds(60)));
+    java.nio.file.Files.setLastModifiedTime(fresh, java.nio.file.attribute.FileTime.from(start.plusSeconds(1)));
+    java.nio.file.Files.setLastModifiedTime(ref, java.nio.file.attribute.FileTime.from(start.minusSeconds(60)));
+
+    assertThat(StateStores.removeStaleLocks(dir.resolve("r.git"), start)).isEqualTo(2);
+    assertThat(old).doesNotExist();
+    assertThat(packed).doesNotExist();
+    assertThat(fresh).exists();
+    assertThat(ref).exists();
+    assertThat(StateStores.removeStaleLocks(dir.resolve("missing.git"), start)).isZero();
+  }
+
   private static GitStateStore store(String name, String lastCommit) {
     GitStateStore s = new GitStateStore();
     s.setMetadata(new ObjectMetaBuilder().withName(name).build());
