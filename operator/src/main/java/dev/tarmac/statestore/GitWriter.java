@@ -156,7 +156,7 @@ public final class GitWriter implements AutoCloseable {
   public record Timing(Duration minBackoff, Duration maxBackoff, Duration historyCheck) {
 
     /**
-     * 1 s doubling to 30 s, and a history check every minute. The cap is half a minute so a store is written again at
+     * 1 s doubling to 30 s, and a history check every 15 s. The cap is half a minute so a store is written again at
      * most 30 s after its remote comes back (the recovery goal of docs/reliability.md, "Outages").
      */
     public static final Timing DEFAULT = new Timing(Duration.ofSeconds(1), Duration.ofSeconds(30),
@@ -182,10 +182,11 @@ public final class GitWriter implements AutoCloseable {
   public static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   private static final int PUSH_ATTEMPTS = 10;
   /**
-   * How long an idle writer waits before it fetches to check that the remote still holds its commits (1 min, the
-   * default poll interval of Flux's GitRepository).
+   * How long an idle writer waits before it fetches to check that the remote still holds its commits (15 s: a
+   * force-push, a deleted branch or an unreachable remote is then found and repaired within the 30 s recovery goal of
+   * issue 16; an unchanged fetch is one round trip listing refs).
    */
-  public static final Duration HISTORY_CHECK_INTERVAL = Duration.ofMinutes(1);
+  public static final Duration HISTORY_CHECK_INTERVAL = Duration.ofSeconds(15);
 
   /**
    * Prefix of the ref a writer pushes once, then deletes, to prove its credentials may write before it says the store
