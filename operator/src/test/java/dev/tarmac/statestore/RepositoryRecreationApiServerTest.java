@@ -73,6 +73,11 @@ class RepositoryRecreationApiServerTest {
         .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
   }
 
+  private static List<Event> events(KubernetesClient client, String namespace, String name, String reason) {
+    return events(client, name, reason).stream().filter(e -> namespace.equals(e.getInvolvedObject().getNamespace()))
+        .toList();
+  }
+
   /** The object's resourceVersion and status, so a failed comparison shows what was written. */
   private static String status(io.fabric8.kubernetes.api.model.HasMetadata o) {
     return o.getMetadata().getResourceVersion() + " " + Serialization.JSON.valueToTree(o).path("status");
@@ -194,8 +199,9 @@ class RepositoryRecreationApiServerTest {
       assertThat(tree(componentRepo)).isEqualTo(componentTree);
       assertThat(commits(componentRepo)).isEqualTo(1);
       assertThat(recreated.getStatus().commit).isEqualTo(git(componentRepo, "rev-parse", "main").trim());
-      await().atMost(Duration.ofSeconds(10)).until(() -> !events(client, "svc", "RepositoryRecreated").isEmpty());
-      assertThat(events(client, "svc", "RepositoryRecreated").get(0).getMessage()).contains(template)
+      // This namespace's svc: another class's Component may be named svc too (the API server is shared).
+      await().atMost(Duration.ofSeconds(10)).until(() -> !events(client, ns, "svc", "RepositoryRecreated").isEmpty());
+      assertThat(events(client, ns, "svc", "RepositoryRecreated").get(0).getMessage()).contains(template)
           .contains(repo);
 
       // The Works settle on the new commit with no further commit, and an unrelated object kept its resourceVersion
