@@ -75,8 +75,9 @@ public final class ErrorStatus {
    * Classifies a reconcile's exception. {@link RetryLater} keeps its own reason. A {@link KubernetesClientException}
    * by HTTP code: none (connection refused, reset, timed out) → {@code ApiServerUnreachable}; 408, 500–599 →
    * {@code ApiServerUnavailable}; 429 → {@code ApiServerThrottled}; 409 → {@code Conflict}; 403 → {@code Forbidden}
-   * (retried: RBAC may be granted later), 404 → {@code NotFound} (retried: what is missing may be created); 400, 422
-   * and other 4xx → {@code Invalid}, not retried. An I/O error or timeout anywhere in the cause chain →
+   * (retried: RBAC may be granted later), 404 → {@code NotFound} (retried: what is missing may be created); 422 without field causes → {@code Conflict}
+   * (retried: a patch that did not apply to the object as it is now); 400, 422 with causes and other 4xx →
+   * {@code Invalid}, not retried. An I/O error or timeout anywhere in the cause chain →
    * {@code ApiServerUnreachable}. Anything else → {@code ReconcileError}, retried.
    */
   public static Failure classify(Throwable thrown) {
@@ -114,6 +115,12 @@ public final class ErrorStatus {
         return new Failure("NotFound", "an object the reconcile needs does not exist (HTTP 404: " + said + ")"
             + retried, true, false);
       }
+      if (code == 422 && !hasCauses(k)) {
+        // A 422 that names no field is a patch that could not be applied to the object as it is now (a JSON Patch
+        // against a newer version, seen in CI under load), not a schema refusal, which lists the fields it refuses.
+        return new Failure("Conflict", "the API server could not apply the change to the object as it is now (HTTP"
+            + " 422 without field errors: " + said + ")" + retried, true, false);
+      }
       return new Failure("Invalid", "the API server refused what Tarmac wrote for this object (HTTP " + code + ": "
           + said + "); change the object's spec (or what it references) so that it produces valid objects; not"
           + " retried until the object changes", false, true);
@@ -124,6 +131,12 @@ public final class ErrorStatus {
     }
     return new Failure("ReconcileError", e.getClass().getSimpleName() + ": " + rootMessage(e) + retried
         + ": then report it with the operator's log", true, false);
+  }
+
+  /** True when the refusal names the fields it refuses ({@code details.causes}), as a schema refusal does. */
+  private static boolean hasCauses(KubernetesClientException k) {
+    return k.getStatus() != null && k.getStatus().getDetails() != null && k.getStatus().getDetails().getCauses() != null
+        && !k.getStatus().getDetails().getCauses().isEmpty();
   }
 
   /**

@@ -24,8 +24,11 @@ class ErrorStatusTest {
   private final List<String> events = new ArrayList<>();
   private final ErrorStatus.Warning warning = (HasMetadata o, String reason, String message) -> events.add(reason);
 
+  /** A refusal as a schema check answers: with the field it refuses. */
   private static KubernetesClientException http(int code) {
-    return new KubernetesClientException(new StatusBuilder().withCode(code).withMessage("said " + code).build());
+    return new KubernetesClientException(new StatusBuilder().withCode(code).withMessage("said " + code)
+        .withNewDetails().addNewCause().withField("spec.size").withReason("FieldValueInvalid").endCause().endDetails()
+        .build());
   }
 
   private static Database claim() {
@@ -69,6 +72,12 @@ class ErrorStatusTest {
       assertThat(invalid.retry()).isFalse();
       assertThat(invalid.message()).contains("change the object's spec");
     }
+    // A 422 naming no field: a patch that did not apply to the object as it is now, retried.
+    var unapplied = ErrorStatus.classify(new KubernetesClientException(new StatusBuilder().withCode(422)
+        .withMessage("the server rejected our request due to an error in our request").build()));
+    assertThat(unapplied.reason()).isEqualTo("Conflict");
+    assertThat(unapplied.retry()).isTrue();
+    assertThat(unapplied.notReady()).isFalse();
     var later = ErrorStatus.classify(new ErrorStatus.RetryLater("RepositoryMissing", "apply it", true));
     assertThat(later).isEqualTo(new ErrorStatus.Failure("RepositoryMissing", "apply it", true, true));
     // As JOSDK hands it to updateErrorStatus: wrapped.
