@@ -753,6 +753,10 @@ public final class Chaos {
     // The force-push: the branch back to the commit before this scenario's burst, through the daemon.
     String scenario2 = "3b force-push to older commit";
     String tipBefore = StoreCheck.tip(remoteRepo, "main");
+    if (older == null) {
+      // Scenario 3 ran first (--only 3): the branch did not exist before its burst; its first commit is the older one.
+      older = GitDaemon.git(remoteRepo, "rev-list", "--max-parents=0", "main").trim();
+    }
     GitDaemon.git(remoteRepo, "push", "-q", "--force", daemon.url("chaos.git"), older + ":refs/heads/main");
     long pushed = System.nanoTime();
     StoreState afterPush = stores(round);
