@@ -226,7 +226,10 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       Conditions.setFalse(status, Conditions.READY, "Writing", "writing to " + String.join(", ", waiting),
           generation);
     }
-    return storeProblem != null && storeProblem.endsWith("not ready yet") ? StatusChange.control(before, work).rescheduleAfter(WRITER_WAIT_MS) : StatusChange.control(before, work); // nothing else wakes a Work whose store has no writer yet (ApiServerOutageApiServerTest)
+    var control = StatusChange.control(before, work);
+    // A Work whose store has no writer yet looks again shortly (ApiServerOutageApiServerTest).
+    return storeProblem != null && storeProblem.endsWith("not ready yet") ? control.rescheduleAfter(WRITER_WAIT_MS)
+        : control;
   }
 
   /** {@code " (<reason>: <message>)"} of a store's Ready=False condition, or "" when it has none. */
