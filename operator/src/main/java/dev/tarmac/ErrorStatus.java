@@ -195,6 +195,72 @@ public final class ErrorStatus {
     return f.retry() ? control : control.withNoRetry();
   }
 
+  /**
+   * {@link #update(CustomResource, int, CustomResource, Exception, Warning, Clock)} for an object its controller reads
+   * as a {@link io.fabric8.kubernetes.api.model.GenericKubernetesResource} (Promise request kinds, Crossplane XRs and
+   * claims, reconciled through a {@link ReconcileQueue}): the same conditions, {@code status.nextRetryTime} and
+   * Event, written as a JSON merge patch of the status subresource ({@code status.conditions} whole, the other
+   * conditions kept). A status write that fails (the API server unreachable, the object gone) is logged, not thrown:
+   * the queue retries the reconcile anyway.
+   *
+   * @param resource where the object is (its status subresource is patched)
+   * @param cached the object as the informer holds it, or null when it is gone (nothing is written)
+   * @param attempts failed attempts before this one
+   * @param e what the reconcile threw
+   * @param warning where the Warning Event goes
+   * @param clock the time, for {@code nextRetryTime}
+   * @return true when the failure is retried with backoff, false when the object waits for a change
+   */
+  public static boolean update(io.fabric8.kubernetes.client.dsl.Resource<
+      io.fabric8.kubernetes.api.model.GenericKubernetesResource> resource,
+      io.fabric8.kubernetes.api.model.GenericKubernetesResource cached, int attempts, Exception e, Warning warning,
+      Clock clock) {
+    Failure f = classify(e);
+    if (cached == null) {
+      return f.retry();
+    }
+    String id = cached.getKind() + " " + (cached.getMetadata().getNamespace() == null ? ""
+        : cached.getMetadata().getNamespace() + "/") + cached.getMetadata().getName();
+    com.fasterxml.jackson.databind.JsonNode before = dev.tarmac.api.Serialization.JSON.valueToTree(cached)
+        .path("status");
+    TarmacStatus status = new TarmacStatus();
+    if (before.path("conditions").isArray()) {
+      status.conditions = new java.util.ArrayList<>(dev.tarmac.api.Serialization.JSON.convertValue(
+          before.get("conditions"), new com.fasterxml.jackson.core.type.TypeReference<
+          java.util.List<io.fabric8.kubernetes.api.model.Condition>>() { }));
+    }
+    boolean isNew = Conditions.find(status.conditions, Conditions.SYNCED)
+        .map(c -> !"False".equals(c.getStatus()) || !Objects.equals(c.getReason(), f.reason())
+            || !Objects.equals(c.getMessage(), f.message()))
+        .orElse(true);
+    Long generation = cached.getMetadata().getGeneration();
+    Conditions.setFalse(status, Conditions.SYNCED, f.reason(), f.message(), generation);
+    if (f.notReady()) {
+      Conditions.setFalse(status, Conditions.READY, f.reason(), f.message(), generation);
+    }
+    var patch = dev.tarmac.api.Serialization.JSON.createObjectNode();
+    var s = patch.putObject("status");
+    s.set("conditions", dev.tarmac.api.Serialization.JSON.valueToTree(status.conditions));
+    if (f.retry()) {
+      s.put("nextRetryTime", Retries.nextAttempt(attempts, clock));
+      LOG.info("{}: {} ({}), attempt {}, next at {}", id, f.reason(), f.message(), attempts + 1,
+          s.path("nextRetryTime").asText());
+    } else {
+      s.putNull("nextRetryTime");
+      LOG.warn("{}: {} ({}); waiting for a change", id, f.reason(), f.message());
+    }
+    try {
+      resource.subresource("status").patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+          io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch.toString());
+    } catch (KubernetesClientException write) {
+      LOG.warn("{}: the failure could not be written to its status: {}", id, describe(write));
+    }
+    if (isNew) {
+      warning.emit(cached, f.reason(), f.message());
+    }
+    return f.retry();
+  }
+
   /** True when the cached object's {@code Synced} condition does not already say the same. */
   private static boolean isNew(HasMetadata cached, Failure f) {
     if (!(cached instanceof CustomResource<?, ?> c) || !(c.getStatus() instanceof TarmacStatus status)) {

@@ -43,10 +43,29 @@ public final class ReconcileQueue implements AutoCloseable {
     Result reconcile(String key) throws Exception;
   }
 
+  /** What to do when a reconcile threw: record it (status, Event) and say whether to retry. */
+  @FunctionalInterface
+  public interface OnFailure {
+    /**
+     * Called on the worker thread after a reconcile of {@code key} threw; must not throw.
+     *
+     * @param key the key
+     * @param e what the reconcile threw
+     * @param attempts failed attempts before this one (0 on the first failure)
+     * @return true to retry after {@link Retries#delayAfter(int) delayAfter(attempts)}, false to wait for the next
+     *     event of the key (bad input that only a change can fix)
+     */
+    boolean failed(String key, Exception e, int attempts);
+  }
+
+  /** Retries every failure: the default. */
+  public static final OnFailure RETRY = (key, e, attempts) -> true;
+
   private static final Logger LOG = LoggerFactory.getLogger(ReconcileQueue.class);
 
   private final String name;
   private final Reconcile reconcile;
+  private final OnFailure onFailure;
   private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
   private final Set<String> processing = ConcurrentHashMap.newKeySet();
@@ -65,8 +84,17 @@ public final class ReconcileQueue implements AutoCloseable {
    * @param reconcile the function to call per key
    */
   public ReconcileQueue(String name, int threads, Reconcile reconcile) {
+    this(name, threads, reconcile, RETRY);
+  }
+
+  /**
+   * As {@link #ReconcileQueue(String, int, Reconcile)}, telling {@code onFailure} about every reconcile that threw; a
+   * failure it does not retry waits for the key's next {@link #add}.
+   */
+  public ReconcileQueue(String name, int threads, Reconcile reconcile, OnFailure onFailure) {
     this.name = name;
     this.reconcile = reconcile;
+    this.onFailure = onFailure;
     this.threads = Math.max(1, threads);
     AtomicInteger n = new AtomicInteger();
     this.workers = Executors.newFixedThreadPool(this.threads, r -> {
@@ -145,11 +173,17 @@ public final class ReconcileQueue implements AutoCloseable {
         }
       } catch (Exception e) {
         int attempt = failures.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-        // The same backoff as every JOSDK controller's: one policy for all failed reconciles.
-        Duration delay = Retries.delayAfter(attempt - 1);
-        LOG.warn("{}: reconcile of {} failed (attempt {}), retrying in {} ms: {}", name, key, attempt,
-            delay.toMillis(), e.toString());
-        addAfter(key, delay);
+        boolean retry = failed(key, e, attempt - 1);
+        if (retry) {
+          // The same backoff as every JOSDK controller's: one policy for all failed reconciles.
+          Duration delay = Retries.delayAfter(attempt - 1);
+          LOG.warn("{}: reconcile of {} failed (attempt {}), retrying in {} ms: {}", name, key, attempt,
+              delay.toMillis(), e.toString());
+          addAfter(key, delay);
+        } else {
+          failures.remove(key);
+          LOG.warn("{}: reconcile of {} failed, waiting for a change: {}", name, key, e.toString());
+        }
       } catch (Error e) {
         LOG.error("{}: reconcile of {} failed", name, key, e);
       } finally {
@@ -158,6 +192,15 @@ public final class ReconcileQueue implements AutoCloseable {
           offer(key);
         }
       }
+    }
+  }
+
+  private boolean failed(String key, Exception e, int attempts) {
+    try {
+      return onFailure.failed(key, e, attempts);
+    } catch (RuntimeException bug) {
+      LOG.error("{}: recording the failure of {} failed", name, key, bug);
+      return true;
     }
   }
 

@@ -87,4 +87,45 @@ class ReconcileQueueTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> calls.get("timed").get() == 2);
     }
   }
+
+  @Test
+  void aFailureNotRetriedWaitsForTheNextEventAndTheHookSeesTheAttemptCount() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    java.util.List<Integer> attempts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (ReconcileQueue q = new ReconcileQueue("t", 1, key -> {
+      calls.incrementAndGet();
+      throw new IllegalArgumentException("bad input");
+    }, (key, e, attempt) -> {
+      attempts.add(attempt);
+      // Retried once (attempt 0), then given up: the key waits for an event.
+      return attempt == 0;
+    })) {
+      q.add("k");
+      await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() == 2);
+      Thread.sleep(2_500);
+      assertThat(calls.get()).as("no retry after the hook said no").isEqualTo(2);
+      assertThat(attempts).containsExactly(0, 1);
+      q.add("k");
+      await().atMost(Duration.ofSeconds(5)).until(() -> calls.get() == 3);
+      // The count starts again after a failure that was not retried.
+      await().atMost(Duration.ofSeconds(5)).until(() -> attempts.size() == 3);
+      assertThat(attempts.get(2)).isZero();
+    }
+  }
+
+  @Test
+  void aHookThatThrowsDoesNotStopTheRetry() {
+    AtomicInteger calls = new AtomicInteger();
+    try (ReconcileQueue q = new ReconcileQueue("t", 1, key -> {
+      if (calls.incrementAndGet() < 2) {
+        throw new IllegalStateException("passing");
+      }
+      return ReconcileQueue.Result.DONE;
+    }, (key, e, attempt) -> {
+      throw new IllegalStateException("a bug in the hook");
+    })) {
+      q.add("k");
+      await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() == 2);
+    }
+  }
 }

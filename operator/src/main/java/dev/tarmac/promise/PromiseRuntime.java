@@ -189,7 +189,7 @@ public final class PromiseRuntime implements AutoCloseable {
         return reconciler.reconcile(request);
       };
       served.put(name, new Served(kind, new RequestController(client, kind, threads, counted,
-          (request, deleted) -> requestObserver.observe(name, request, deleted))));
+          (request, deleted) -> requestObserver.observe(name, request, deleted), events::warning)));
       LOG.info("serving {} requests for Promise {}", kind.getKind(), name);
     } else if (previous == null || !java.util.Objects.equals(previous.getMetadata().getGeneration(),
         promise.getMetadata().getGeneration())) {

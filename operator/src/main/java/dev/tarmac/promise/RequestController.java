@@ -61,10 +61,32 @@ public final class RequestController implements AutoCloseable {
    */
   public RequestController(KubernetesClient client, ResourceDefinitionContext kind, int threads,
       Reconciler reconciler, java.util.function.BiConsumer<GenericKubernetesResource, Boolean> observer) {
+    this(client, kind, threads, reconciler, observer, (object, reason, message) -> { });
+  }
+
+  /**
+   * As {@link #RequestController(KubernetesClient, ResourceDefinitionContext, int, Reconciler,
+   * java.util.function.BiConsumer)}; a reconcile that throws is written to the object's status by
+   * {@link dev.tarmac.ErrorStatus} ({@code Synced=False} with the classified reason, {@code status.nextRetryTime}),
+   * with a Warning Event through {@code warning} when the reason or message is new, and retried with backoff unless
+   * it is bad input (then the object waits for a change).
+   */
+  public RequestController(KubernetesClient client, ResourceDefinitionContext kind, int threads,
+      Reconciler reconciler, java.util.function.BiConsumer<GenericKubernetesResource, Boolean> observer,
+      dev.tarmac.ErrorStatus.Warning warning) {
     this.kind = kind;
     this.queue = new ReconcileQueue("request-" + kind.getKind().toLowerCase(java.util.Locale.ROOT), threads, key -> {
       GenericKubernetesResource request = cached(key).orElse(null);
       return request == null ? ReconcileQueue.Result.DONE : reconciler.reconcile(request);
+    }, (key, e, attempts) -> {
+      GenericKubernetesResource request = cached(key).orElse(null);
+      if (request == null) {
+        return false;
+      }
+      var op = client.genericKubernetesResources(kind);
+      var resource = request.getMetadata().getNamespace() == null ? op.withName(request.getMetadata().getName())
+          : op.inNamespace(request.getMetadata().getNamespace()).withName(request.getMetadata().getName());
+      return dev.tarmac.ErrorStatus.update(resource, request, attempts, e, warning, java.time.Clock.systemUTC());
     });
     this.informer = client.genericKubernetesResources(kind).inAnyNamespace().runnableInformer(0);
     informer.itemStore(new dev.tarmac.LeanItemStore<>());

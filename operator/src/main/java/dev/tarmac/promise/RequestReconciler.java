@@ -80,6 +80,11 @@ final class RequestReconciler implements RequestController.Reconciler {
       ObjectNode status = request.path("status").isObject() ? (ObjectNode) request.get("status").deepCopy()
           : Serialization.JSON.createObjectNode();
       JsonNode before = status.deepCopy();
+      if (status.hasNonNull("nextRetryTime")) {
+        // Written by ErrorStatus when an earlier reconcile threw; this one did not (yet): a merge patch with null
+        // removes it. Written again if this reconcile throws.
+        status.putNull("nextRetryTime");
+      }
       List<Pipeline> configure;
       List<Pipeline> delete;
       try {
