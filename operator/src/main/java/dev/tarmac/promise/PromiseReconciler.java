@@ -369,6 +369,8 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     var workflows = promise.getSpec().workflows;
     if (workflows == null || workflows.promise == null || workflows.promise.configure == null
         || workflows.promise.configure.isEmpty()) {
+      // Permissions granted to promise workflows the Promise no longer has are removed.
+      runtime.access().grant(promise, "promise", Map.of(), operatorNamespace);
       status.pipelines = new ArrayList<>();
       return null;
     }

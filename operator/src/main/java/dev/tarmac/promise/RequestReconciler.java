@@ -136,6 +136,11 @@ final class RequestReconciler implements RequestController.Reconciler {
           // RBAC may be granted later (helm upgrade of pipelinePermissions): look again without a change.
           return ReconcileQueue.Result.after(java.time.Duration.ofSeconds(30));
         }
+      } else {
+        // No Job runs for this request: permissions granted here for workflows the Promise no longer has (once per
+        // Promise generation and namespace) are removed.
+        runtime.access().grant(promise, "resource", Map.of(), meta.getNamespace() == null ? operatorNamespace
+            : meta.getNamespace());
       }
       List<PipelineRunStatus> previous = previousRuns(status);
       if (previous.isEmpty() && unwritten.containsKey(meta.getUid())) {

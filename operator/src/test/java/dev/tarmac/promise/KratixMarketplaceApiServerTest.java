@@ -294,6 +294,13 @@ class KratixMarketplaceApiServerTest {
       assertForbidden(() -> pipeline.configMaps().inNamespace(ns).withName("other").get());
       assertForbidden(() -> pipeline.secrets().inNamespace(ns).list());
     }
+    // The platform team drops the resource workflow: what it granted in the request's namespace goes with it.
+    client.genericKubernetesResources("platform.kratix.io/v1alpha1", "Promise").withName("runtime")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"workflows\":{\"resource\":null}}}");
+    completePromiseWorkflow("runtime", null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.rbac().roles().inNamespace(ns).withName(name).get(),
+        java.util.Objects::isNull);
+    assertThat(client.rbac().roleBindings().inNamespace(ns).withName(name).get()).isNull();
   }
 
   @Test
