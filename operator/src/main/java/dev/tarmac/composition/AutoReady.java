@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * composite is ready when all desired composed resources are ready (Crossplane's rule, {@link CompositionEngine}).
  *
  * <p>Health checks, as the function's README lists them: ConfigMap, Secret, ServiceAccount, Namespace — ready when they
- * exist; Service — ready unless {@code type: LoadBalancer} without {@code status.loadBalancer.ingress}; PersistentVolumeClaim
- * — {@code status.phase: Bound}; apps/v1 Deployment — {@code spec.replicas} (default 1) equals
+ * exist; Service — ready unless {@code type: LoadBalancer} without {@code status.loadBalancer.ingress};
+ * PersistentVolumeClaim — {@code status.phase: Bound}; apps/v1 Deployment — {@code spec.replicas} (default 1) equals
  * {@code status.updatedReplicas} and {@code status.availableReplicas} and condition {@code Available=True};
  * apps/v1 StatefulSet — {@code spec.replicas} equals {@code status.readyReplicas} and {@code status.currentReplicas},
  * and {@code status.currentRevision} equals {@code status.updateRevision}; batch/v1 Job — condition
@@ -56,7 +56,8 @@ final class AutoReady {
     if ("apps/v1".equals(apiVersion) && "Deployment".equals(kind)) {
       long replicas = o.path("spec").path("replicas").asLong(1);
       return status.has("updatedReplicas") && status.has("availableReplicas")
-          && status.path("updatedReplicas").asLong() == replicas && status.path("availableReplicas").asLong() == replicas
+          && status.path("updatedReplicas").asLong() == replicas
+          && status.path("availableReplicas").asLong() == replicas
           && condition(o, "Available", "True");
     }
     if ("apps/v1".equals(apiVersion) && "StatefulSet".equals(kind)) {

@@ -21,12 +21,12 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The behaviour of {@code function-cel-filter} (crossplane-contrib; input {@code cel.fn.crossplane.io/v1beta1 Filters}):
- * each {@code filters[]} entry has a {@code name}, a regular expression matched against the whole composed resource
- * name ({@code ^name$}), and a CEL {@code expression}; every desired composed resource whose name matches a filter whose
- * expression is false is dropped from the desired state. Resources no filter matches are kept. Each expression is
- * evaluated once, before any resource is dropped, over the variables the function declares, shaped as the
- * RunFunctionRequest's {@code State} and {@code context}:
+ * The behaviour of {@code function-cel-filter} (crossplane-contrib; input
+ * {@code cel.fn.crossplane.io/v1beta1 Filters}): each {@code filters[]} entry has a {@code name}, a regular
+ * expression matched against the whole composed resource name ({@code ^name$}), and a CEL {@code expression}; every
+ * desired composed resource whose name matches a filter whose expression is false is dropped from the desired state.
+ * Resources no filter matches are kept. Each expression is evaluated once, before any resource is dropped, over the
+ * variables the function declares, shaped as the RunFunctionRequest's {@code State} and {@code context}:
  *
  * <ul>
  *   <li>{@code observed}: {@code {composite: {resource, connection_details}, resources: {NAME: {resource,
@@ -38,7 +38,8 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>Connection details are CEL {@code bytes}, as in the protobuf ({@code == b'admin'}). Errors: a name that is not a
  * regular expression or an expression that does not compile is {@code CompositionInvalid}; an expression that fails or
- * yields no bool is {@code FunctionFailed}; both name the step and the filter index.
+ * yields no bool or evaluates more than {@link #MAX_STEPS} expression nodes is {@code FunctionFailed}; both name the
+ * step and the filter index.
  */
 final class CelFilter {
 
@@ -86,7 +87,7 @@ final class CelFilter {
       }
       Object result;
       try {
-        result = program.eval(vars);
+        result = eval(program, vars);
       } catch (CelEvaluationException | RuntimeException e) {
         throw new CompositionException("FunctionFailed", where + ": cannot evaluate expression '"
             + f.path("expression").asText() + "': " + oneLine(e.getMessage()));
@@ -104,6 +105,19 @@ final class CelFilter {
         }
       }
       return false;
+    });
+  }
+
+  /** Largest number of expression nodes one evaluation may evaluate (as dev.tarmac.policy.CelRules bounds its own). */
+  static final int MAX_STEPS = 100_000;
+
+  private static Object eval(CelRuntime.Program program, Map<String, Object> vars) throws CelEvaluationException {
+    int[] steps = {0};
+    return program.trace(vars, (expr, value) -> {
+      if (++steps[0] > MAX_STEPS) {
+        throw new IllegalStateException("the evaluation exceeded its budget of " + MAX_STEPS + " steps: simplify the"
+            + " expression");
+      }
     });
   }
 

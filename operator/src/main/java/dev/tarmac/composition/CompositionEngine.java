@@ -120,28 +120,35 @@ public final class CompositionEngine {
    * installed as {@code crossplane-contrib-function-patch-and-transform} or {@code upbound-function-auto-ready} matches
    * — or the step's {@code input} has the function's input apiVersion group and kind ({@code pt.fn.crossplane.io}
    * {@code Resources}, {@code autoready.fn.crossplane.io} {@code Input}, {@code cel.fn.crossplane.io} {@code Filters},
-   * {@code environmentconfigs.fn.crossplane.io} {@code Input}). The name is checked first.
+   * {@code environmentconfigs.fn.crossplane.io} {@code Input}). When the name matches and the input has a
+   * {@code kind}, the input must be that function's input: a name and an input that disagree is not run.
    *
    * @param step one {@code spec.pipeline[]} entry
    * @return one of {@link #FUNCTIONS}, or null
    */
   public static String function(JsonNode step) {
     String name = step.path("functionRef").path("name").asText("");
+    String byName = null;
     for (String f : FUNCTIONS) {
       if (name.contains(f)) {
-        return f;
+        byName = f;
+        break;
       }
     }
     JsonNode input = step.path("input");
+    if (!input.hasNonNull("kind")) {
+      return byName;
+    }
     String group = input.path("apiVersion").asText("").split("/")[0];
-    String kind = input.path("kind").asText("");
-    return switch (group + " " + kind) {
+    String byInput = switch (group + " " + input.path("kind").asText()) {
       case "pt.fn.crossplane.io Resources" -> FUNCTIONS.get(0);
       case "autoready.fn.crossplane.io Input" -> FUNCTIONS.get(1);
       case "cel.fn.crossplane.io Filters" -> FUNCTIONS.get(2);
       case "environmentconfigs.fn.crossplane.io Input" -> FUNCTIONS.get(3);
       default -> null;
     };
+    // A name and an input that disagree (function-patch-and-transform with a GoTemplate input) is not run.
+    return byName == null ? byInput : byName.equals(byInput) ? byName : null;
   }
 
   /**
@@ -199,7 +206,8 @@ public final class CompositionEngine {
    * {@code function-environment-configs} step may select.
    *
    * @param environmentConfigs the EnvironmentConfig objects ({@code apiextensions.crossplane.io}
-   *     {@code EnvironmentConfig}: {@code metadata.name}, {@code metadata.labels}, {@code data}) by name; the reconciler
+   *     {@code EnvironmentConfig}: {@code metadata.name}, {@code metadata.labels}, {@code data}) by name; the
+   *     reconciler
    *     reads them from the cluster. Empty when the Composition has no such step.
    * @see #compose(JsonNode, JsonNode, Map, Map, ObjectNode)
    */

@@ -249,7 +249,10 @@ class CompositionFunctionsTest {
             kind: Filters
             filters:
             - {name: 'bucket.*', expression: "observed.resources['bucket'].connection_details['user'] == b'admin'"}
-            - {name: queue, expression: "desired.resources['bucket'].resource.spec.widgets == 42 && 'bucket' in desired.resources && observed.composite.resource.spec.widgets == 42"}
+            - name: queue
+              expression: >-
+                desired.resources['bucket'].resource.spec.widgets == 42 && 'bucket' in desired.resources
+                && observed.composite.resource.spec.widgets == 42
         """);
     JsonNode xr = yaml("{spec: {widgets: 42}}");
     var obs = observed("bucket", "{apiVersion: s3.aws.upbound.io/v1beta1, kind: Bucket}");
@@ -278,6 +281,23 @@ class CompositionFunctionsTest {
         """);
     assertThatThrownBy(() -> CompositionEngine.compose(xr, notBool, Map.of(), Map.of()))
         .hasMessageContaining("must return a bool");
+    JsonNode expensive = yaml("""
+        pipeline:
+        - step: filter
+          functionRef: {name: function-cel-filter}
+          input:
+            filters:
+            - name: x
+              expression: observed.composite.resource.items.all(a, observed.composite.resource.items.all(b, a + b >= 0))
+        """);
+    ObjectNode big = Serialization.JSON.createObjectNode();
+    var items = big.putArray("items");
+    for (int i = 0; i < 1000; i++) {
+      items.add(i);
+    }
+    assertThatThrownBy(() -> CompositionEngine.compose(big, expensive, Map.of(), Map.of()))
+        .hasMessageContaining("budget")
+        .satisfies(e -> assertThat(((CompositionException) e).reason()).isEqualTo("FunctionFailed"));
   }
 
   @Test
@@ -357,7 +377,8 @@ class CompositionFunctionsTest {
 
   @Test
   void dispatchByNameOrInputKindAndV2CompositionsWithoutMode() throws Exception {
-    assertThat(CompositionEngine.function(yaml("{functionRef: {name: crossplane-contrib-function-patch-and-transform}}")))
+    assertThat(CompositionEngine.function(yaml(
+        "{functionRef: {name: crossplane-contrib-function-patch-and-transform}}")))
         .isEqualTo("function-patch-and-transform");
     assertThat(CompositionEngine.function(yaml("{functionRef: {name: my-pt}, input: {apiVersion:"
         + " pt.fn.crossplane.io/v1beta1, kind: Resources}}"))).isEqualTo("function-patch-and-transform");
@@ -365,6 +386,11 @@ class CompositionFunctionsTest {
         + " cel.fn.crossplane.io/v1beta1, kind: Filters}}"))).isEqualTo("function-cel-filter");
     assertThat(CompositionEngine.function(yaml("{functionRef: {name: my-pt}, input: {apiVersion:"
         + " example.org/v1, kind: Resources}}"))).isNull();
+    // A name and an input that disagree are not run.
+    assertThat(CompositionEngine.function(yaml("{functionRef: {name: function-patch-and-transform}, input:"
+        + " {apiVersion: gotemplating.fn.crossplane.io/v1beta1, kind: GoTemplate}}"))).isNull();
+    assertThat(CompositionEngine.function(yaml("{functionRef: {name: function-auto-ready}}")))
+        .isEqualTo("function-auto-ready");
     // Crossplane v2: no mode field, only a pipeline.
     JsonNode v2 = yaml("""
         compositeTypeRef: {apiVersion: example.crossplane.io/v1, kind: App}
@@ -378,7 +404,9 @@ class CompositionFunctionsTest {
             - name: deployment
               base: {apiVersion: apps/v1, kind: Deployment, spec: {replicas: 1}}
               patches:
-              - {type: FromCompositeFieldPath, fromFieldPath: spec.image, toFieldPath: 'spec.template.spec.containers[0].image'}
+              - type: FromCompositeFieldPath
+                fromFieldPath: spec.image
+                toFieldPath: 'spec.template.spec.containers[0].image'
         """);
     assertThat(CompositionEngine.isPipeline(v2)).isTrue();
     var r = CompositionEngine.compose(yaml("{metadata: {namespace: default, name: app}, spec: {image: nginx}}"), v2,
