@@ -361,7 +361,11 @@ final class PatchAndTransform {
     }
   }
 
-  /** Merges {@code src} into {@code dst} (mergo's semantics: keep existing map values or override; append arrays). */
+  /**
+   * Merges {@code src} into {@code dst} as crossplane-runtime's {@code MergeValue} does: two objects merge recursively
+   * (mergo: {@code keep} keeps the values already there, else {@code src} overrides), two arrays are appended when
+   * {@code append}, anything else is replaced by {@code src}.
+   */
   private static JsonNode merge(JsonNode dst, JsonNode src, boolean keep, boolean append) {
     if (dst.isObject() && src.isObject()) {
       ObjectNode out = dst.deepCopy();
@@ -383,7 +387,8 @@ final class PatchAndTransform {
       src.forEach(v -> out.add(v.deepCopy()));
       return out;
     }
-    return keep ? dst : src.deepCopy();
+    // crossplane-runtime's MergeValue: anything but two objects (or two arrays to append) is replaced.
+    return src.deepCopy();
   }
 
   /**

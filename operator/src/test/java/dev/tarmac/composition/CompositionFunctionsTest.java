@@ -586,6 +586,11 @@ class CompositionFunctionsTest {
     assertThat(o.path("spec").path("subnets").get(1).path("region").asText()).isEqualTo("eu");
     PatchAndTransform.write(o, "spec.m", yaml("{x: 2, y: {w: 3}}"), "ForceMergeObjects");
     assertThat(o.path("spec").path("m").toString()).isEqualTo("{\"x\":2,\"y\":{\"z\":1,\"w\":3}}");
+    PatchAndTransform.write(o, "spec.m.x", yaml("5"), "MergeObjects");
+    assertThat(o.path("spec").path("m").path("x").asInt()).as("a scalar is replaced even when merging").isEqualTo(5);
+    PatchAndTransform.write(o, "spec.tags", yaml("[c]"), "MergeObjects");
+    assertThat(o.path("spec").path("tags").toString()).as("arrays are replaced unless appending")
+        .isEqualTo("[\"c\"]");
     assertThatThrownBy(() -> PatchAndTransform.write(o, "spec.m", yaml("{}"), "Sideways"))
         .hasMessageContaining("invalid patch policy");
   }
