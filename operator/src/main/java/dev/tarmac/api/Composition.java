@@ -13,8 +13,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 import java.util.List;
 
 /**
- * Patch-and-transform of a composite into composed resources (Crossplane's Composition, mode Resources). Field
- * names and semantics are Crossplane's; see the composition package for the engine.
+ * Patch-and-transform of a composite into composed resources (Crossplane's Composition, mode Resources or mode
+ * Pipeline). Field names and semantics are Crossplane's; see the composition package for the engine.
  */
 @Group(Api.GROUP)
 @Version(Api.VERSION)
@@ -41,7 +41,7 @@ public class Composition extends CustomResource<Composition.Spec, Composition.St
     @JsonPropertyDescription("The kind this Composition composes (apiVersion and kind).")
     public TypeRef compositeTypeRef;
 
-    @JsonPropertyDescription("Resources (the default) or Pipeline with a single function-patch-and-transform step.")
+    @JsonPropertyDescription("Resources (the default; spec.resources) or Pipeline (spec.pipeline; docs/compositions.md).")
     public String mode;
 
     @JsonPropertyDescription("Resource templates: name, base, patches, readinessChecks, connectionDetails.")
@@ -52,7 +52,8 @@ public class Composition extends CustomResource<Composition.Spec, Composition.St
     @io.fabric8.crd.generator.annotation.PreserveUnknownFields
     public List<JsonNode> patchSets;
 
-    @JsonPropertyDescription("Crossplane mode Pipeline: a single function-patch-and-transform step is accepted.")
+    @JsonPropertyDescription("Crossplane mode Pipeline: steps run in order; Tarmac runs function-patch-and-transform,"
+        + " function-auto-ready, function-cel-filter and function-environment-configs in-process.")
     @io.fabric8.crd.generator.annotation.PreserveUnknownFields
     public List<JsonNode> pipeline;
 

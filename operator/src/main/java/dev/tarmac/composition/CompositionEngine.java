@@ -4,19 +4,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Applies a Composition to a composite. Pure: plain JSON in, plain JSON out, no I/O.
  *
- * <p>Semantics are Crossplane's patch-and-transform (mode {@code Resources}, or mode {@code Pipeline} with one
- * {@code function-patch-and-transform} step): every resource template starts from its {@code base}; patches
- * {@code FromCompositeFieldPath} (the default when {@code type} is absent), {@code CombineFromComposite} and
- * {@code PatchSet} write into it; {@code ToCompositeFieldPath} and {@code CombineToComposite} copy observed values back
- * onto the composite; {@code policy.fromFieldPath: Required} makes a missing source an error, {@code Optional} (the
- * default) skips the patch. Readiness and connection details come from the observed composed resources.
+ * <p>Two modes, as in Crossplane:
+ * <ul>
+ *   <li>mode {@code Resources} ({@code spec.resources}; Crossplane v1 and Tarmac Compositions): Crossplane's native
+ *   patch-and-transform ({@link PatchAndTransform}, legacy semantics), with Tarmac's enforced defaults and
+ *   {@code FromGeneratedPassword};
+ *   <li>mode {@code Pipeline} ({@code spec.pipeline}; also a Composition with a pipeline and no mode, as Crossplane v2
+ *   writes them): the steps run in order over one desired state; each step sees the observed state and the desired
+ *   state the previous steps produced, and the result is the desired state after the last step. Tarmac runs these
+ *   functions in-process ({@link #FUNCTIONS}); see {@link #function} for the dispatch rule. A step with any other
+ *   function fails the whole compose with {@code FunctionNotSupported} before any step runs: nothing partial.
+ * </ul>
+ *
+ * <p>Readiness, Crossplane's rule: a composed resource is ready when the pipeline marked it ready (its readiness checks
+ * passed in patch-and-transform, or function-auto-ready found it ready); the composite is ready when every desired
+ * composed resource is ready and no step marked the composite not ready. In mode Resources a resource without
+ * readiness checks is also ready when it has no status conditions at all (Tarmac's rule for plain Kubernetes objects).
  *
  * <p>Enforced defaults: values the base sets and no patch touches cannot be changed by a claim. A platform team can
  * also list {@code enforcedFields} on a resource template (a Tarmac extension): a patch that would write one of them
@@ -26,31 +35,66 @@ public final class CompositionEngine {
 
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
+  /** The well-known function names Tarmac runs in-process, in the order of {@link #function}'s checks. */
+  public static final List<String> FUNCTIONS = List.of("function-patch-and-transform", "function-auto-ready",
+      "function-cel-filter", "function-environment-configs");
+
+  /** A desired resource's readiness as a function pipeline sets it (Crossplane's {@code Ready} enum). */
+  public enum Readiness {
+    /** No step said (Crossplane then treats the resource as not ready). */
+    UNSPECIFIED,
+    /** Ready. */
+    TRUE,
+    /** Explicitly not ready. */
+    FALSE
+  }
+
   /**
    * One composed resource.
    *
-   * @param name the resource template's name
+   * @param name the resource template's name (the composition resource name)
    * @param resource the desired object
-   * @param ready whether the observed object passes the readiness checks (false when not observed)
-   * @param message why it is not ready
+   * @param ready whether it is ready: the observed object passes the readiness checks (mode Resources) or the pipeline
+   *     marked it ready (mode Pipeline); false when not observed
+   * @param message why it is not ready (null when ready)
+   * @param readiness the readiness the pipeline set (in mode Resources TRUE when ready, else UNSPECIFIED)
    */
-  public record Composed(String name, ObjectNode resource, boolean ready, String message) {
+  public record Composed(String name, ObjectNode resource, boolean ready, String message, Readiness readiness) {
+    /** A composed resource whose readiness follows {@code ready}. */
+    public Composed(String name, ObjectNode resource, boolean ready, String message) {
+      this(name, resource, ready, message, ready ? Readiness.TRUE : Readiness.UNSPECIFIED);
+    }
   }
 
   /**
    * What applying a Composition gives.
    *
-   * @param resources the composed resources, in template order
-   * @param composite fields to write back onto the composite (an object with e.g. {@code status: {...}})
+   * @param resources the composed resources, in template order (in a pipeline: the order they were first added)
+   * @param composite fields to write back onto the composite (an object with e.g. {@code status: {...}}): the desired
+   *     composite
    * @param connectionDetails connection details known now (name → value)
    * @param generatedPasswords names of connection details whose value is a generated password (Tarmac extension
    *     {@code type: FromGeneratedPassword}); the reconciler keeps the value stable in the connection Secret
+   * @param compositeReadiness the composite's readiness as a step set it: FALSE when patch-and-transform held a
+   *     resource back (a Required source missing), else UNSPECIFIED
+   * @param environment the Composition environment after the last step (the one passed in, changed by environment
+   *     patches; empty when none)
+   * @param warnings what steps reported without failing (Crossplane's Warning results), each naming the step;
+   *     reconcilers may emit them as Events
    */
   public record Result(List<Composed> resources, ObjectNode composite, Map<String, String> connectionDetails,
-      List<String> generatedPasswords) {
-    /** True when every composed resource is ready. */
+      List<String> generatedPasswords, Readiness compositeReadiness, ObjectNode environment, List<String> warnings) {
+
+    /** A result without pipeline extras (composite readiness unspecified, empty environment, no warnings). */
+    public Result(List<Composed> resources, ObjectNode composite, Map<String, String> connectionDetails,
+        List<String> generatedPasswords) {
+      this(resources, composite, connectionDetails, generatedPasswords, Readiness.UNSPECIFIED, F.objectNode(),
+          List.of());
+    }
+
+    /** True when every composed resource is ready and no step marked the composite not ready. */
     public boolean ready() {
-      return resources.stream().allMatch(Composed::ready);
+      return compositeReadiness != Readiness.FALSE && resources.stream().allMatch(Composed::ready);
     }
   }
 
@@ -58,261 +102,176 @@ public final class CompositionEngine {
   }
 
   /**
-   * The resource templates of a Composition spec, from mode Resources ({@code spec.resources}) or mode Pipeline with a
-   * single {@code function-patch-and-transform} step ({@code spec.pipeline[0].input.resources}).
-   *
-   * @throws CompositionException when the mode is Pipeline with other functions
+   * True when {@code spec} is a function pipeline: {@code mode: Pipeline}, or no mode and a {@code pipeline} without
+   * {@code resources} (Crossplane v2 has only mode Pipeline and defaults to it).
    */
-  public static JsonNode templates(JsonNode spec) {
-    if ("Pipeline".equals(spec.path("mode").asText()) || (!spec.has("resources") && spec.has("pipeline"))) {
-      JsonNode steps = spec.path("pipeline");
-      for (JsonNode step : steps) {
-        if (step.path("functionRef").path("name").asText().contains("patch-and-transform")) {
-          return step.path("input");
-        }
-      }
-      throw new CompositionException("CompositionInvalid", "mode Pipeline is accepted only with a"
-          + " function-patch-and-transform step; convert other functions with `tarmac convert composition`");
+  public static boolean isPipeline(JsonNode spec) {
+    String mode = spec.path("mode").asText("");
+    if (!mode.isEmpty()) {
+      return "Pipeline".equals(mode);
     }
-    return spec;
+    return spec.has("pipeline") && !spec.has("resources");
   }
 
   /**
-   * Applies {@code composition} (its {@code spec}) to {@code composite}.
+   * The well-known function a pipeline step runs, or null when Tarmac does not run it. Dispatch rule: the step's
+   * {@code functionRef.name} contains the well-known name ({@code function-patch-and-transform},
+   * {@code function-auto-ready}, {@code function-cel-filter}, {@code function-environment-configs}) — so a package
+   * installed as {@code crossplane-contrib-function-patch-and-transform} or {@code upbound-function-auto-ready} matches
+   * — or the step's {@code input} has the function's input apiVersion group and kind ({@code pt.fn.crossplane.io}
+   * {@code Resources}, {@code autoready.fn.crossplane.io} {@code Input}, {@code cel.fn.crossplane.io} {@code Filters},
+   * {@code environmentconfigs.fn.crossplane.io} {@code Input}). When the name matches and the input has a
+   * {@code kind}, the input must be that function's input: a name and an input that disagree is not run.
    *
-   * @param composite the composite (a claim or request) as JSON
+   * @param step one {@code spec.pipeline[]} entry
+   * @return one of {@link #FUNCTIONS}, or null
+   */
+  public static String function(JsonNode step) {
+    String name = step.path("functionRef").path("name").asText("");
+    String byName = null;
+    for (String f : FUNCTIONS) {
+      if (name.contains(f)) {
+        byName = f;
+        break;
+      }
+    }
+    JsonNode input = step.path("input");
+    if (!input.hasNonNull("kind")) {
+      return byName;
+    }
+    String group = input.path("apiVersion").asText("").split("/")[0];
+    String byInput = switch (group + " " + input.path("kind").asText()) {
+      case "pt.fn.crossplane.io Resources" -> FUNCTIONS.get(0);
+      case "autoready.fn.crossplane.io Input" -> FUNCTIONS.get(1);
+      case "cel.fn.crossplane.io Filters" -> FUNCTIONS.get(2);
+      case "environmentconfigs.fn.crossplane.io Input" -> FUNCTIONS.get(3);
+      default -> null;
+    };
+    // A name and an input that disagree (function-patch-and-transform with a GoTemplate input) is not run.
+    return byName == null ? byInput : byName.equals(byInput) ? byName : null;
+  }
+
+  /**
+   * The resource templates of a Composition spec: the spec itself in mode Resources, else the input of its first
+   * function-patch-and-transform step (an empty object when it has none).
+   *
+   * @deprecated a pipeline may hold several steps; use {@link #compose}
+   */
+  @Deprecated
+  public static JsonNode templates(JsonNode spec) {
+    if (!isPipeline(spec)) {
+      return spec;
+    }
+    for (JsonNode step : spec.path("pipeline")) {
+      if (FUNCTIONS.get(0).equals(function(step))) {
+        return step.path("input");
+      }
+    }
+    return F.objectNode();
+  }
+
+  /**
+   * Applies {@code composition} (its {@code spec}) to {@code composite}, with an empty environment.
+   *
+   * @param composite the composite (a claim, XR or request) as JSON: the observed composite
    * @param compositionSpec the Composition's spec (Tarmac's or Crossplane's)
-   * @param observed the composed resources as they are in the cluster, by template name (may be empty)
+   * @param observed the composed resources as they are in the cluster, by composition resource name (may be empty)
    * @param observedConnection connection secret data of composed resources, by template name (may be empty)
-   * @throws CompositionException naming the resource and the patch index when a patch or transform cannot apply
+   * @throws CompositionException naming the resource and the patch index when a patch or transform cannot apply;
+   *     {@code FunctionNotSupported} naming the step and the function when a pipeline step runs a function Tarmac does
+   *     not run (nothing is returned then)
    */
   public static Result compose(JsonNode composite, JsonNode compositionSpec, Map<String, JsonNode> observed,
       Map<String, Map<String, String>> observedConnection) {
-    JsonNode spec = templates(compositionSpec);
-    Map<String, JsonNode> patchSets = new LinkedHashMap<>();
-    for (JsonNode ps : spec.path("patchSets")) {
-      patchSets.put(ps.path("name").asText(), ps.path("patches"));
+    return compose(composite, compositionSpec, observed, observedConnection, F.objectNode(), Map.of());
+  }
+
+  /**
+   * Applies a Composition with a Composition environment.
+   *
+   * @param environment the Composition environment (in Crossplane the merged {@code data} of the selected
+   *     EnvironmentConfigs), read by {@code FromEnvironmentFieldPath}/{@code CombineFromEnvironment} patches and the
+   *     input's {@code environment.patches}; it is in the pipeline context at
+   *     {@code apiextensions.crossplane.io/environment}. Not changed; the environment after the last step is
+   *     {@link Result#environment()}. Null means empty.
+   * @see #compose(JsonNode, JsonNode, Map, Map)
+   */
+  public static Result compose(JsonNode composite, JsonNode compositionSpec, Map<String, JsonNode> observed,
+      Map<String, Map<String, String>> observedConnection, ObjectNode environment) {
+    return compose(composite, compositionSpec, observed, observedConnection, environment, Map.of());
+  }
+
+  /**
+   * Applies a Composition with a Composition environment and the EnvironmentConfigs a
+   * {@code function-environment-configs} step may select.
+   *
+   * @param environmentConfigs the EnvironmentConfig objects ({@code apiextensions.crossplane.io}
+   *     {@code EnvironmentConfig}: {@code metadata.name}, {@code metadata.labels}, {@code data}) by name; the
+   *     reconciler
+   *     reads them from the cluster. Empty when the Composition has no such step.
+   * @see #compose(JsonNode, JsonNode, Map, Map, ObjectNode)
+   */
+  public static Result compose(JsonNode composite, JsonNode compositionSpec, Map<String, JsonNode> observed,
+      Map<String, Map<String, String>> observedConnection, ObjectNode environment,
+      Map<String, JsonNode> environmentConfigs) {
+    PipelineState state = new PipelineState(composite, observed, observedConnection, environment);
+    boolean pipeline = isPipeline(compositionSpec);
+    if (!pipeline) {
+      PatchAndTransform.run(compositionSpec, state, true, "");
+    } else {
+      JsonNode steps = compositionSpec.path("pipeline");
+      if (!steps.isArray() || steps.isEmpty()) {
+        throw new CompositionException("CompositionInvalid", "mode Pipeline needs spec.pipeline with at least one"
+            + " step");
+      }
+      List<String> functions = new ArrayList<>();
+      for (int i = 0; i < steps.size(); i++) {
+        JsonNode step = steps.get(i);
+        String fn = function(step);
+        if (fn == null) {
+          String ref = step.path("functionRef").path("name").asText("");
+          throw new CompositionException("FunctionNotSupported", "pipeline step '" + stepName(step, i) + "' runs "
+              + (ref.isEmpty() ? "no functionRef.name" : "function '" + ref + "'")
+              + (step.path("input").has("kind") ? " (input " + step.path("input").path("apiVersion").asText() + " "
+                  + step.path("input").path("kind").asText() + ")" : "")
+              + ", which Tarmac does not run; Tarmac runs " + String.join(", ", FUNCTIONS) + " in-process (a"
+              + " functionRef.name containing one of these names, or that function's input kind). Rewrite the step"
+              + " with these functions; nothing of this Composition was applied");
+        }
+        functions.add(fn);
+      }
+      for (int i = 0; i < steps.size(); i++) {
+        JsonNode step = steps.get(i);
+        String where = "pipeline step '" + stepName(step, i) + "' (" + functions.get(i) + "): ";
+        switch (functions.get(i)) {
+          case "function-patch-and-transform" -> PatchAndTransform.run(step.path("input"), state, false, where);
+          case "function-auto-ready" -> AutoReady.run(state);
+          case "function-cel-filter" -> CelFilter.run(step.path("input"), state, where);
+          case "function-environment-configs" -> EnvironmentConfigs.run(step.path("input"), state, environmentConfigs,
+              where);
+          default -> throw new IllegalStateException(functions.get(i));
+        }
+      }
     }
     List<Composed> resources = new ArrayList<>();
-    ObjectNode back = F.objectNode();
-    Map<String, String> connection = new LinkedHashMap<>();
-    List<String> generated = new ArrayList<>();
-    JsonNode templates = spec.path("resources");
-    for (int i = 0; i < templates.size(); i++) {
-      JsonNode template = templates.get(i);
-      String name = template.path("name").asText("resource-" + i);
-      if (!template.path("base").isObject()) {
-        throw new CompositionException("CompositionInvalid", "resource " + name + " has no base");
-      }
-      ObjectNode desired = template.get("base").deepCopy();
-      JsonNode seen = observed.get(name);
-      List<JsonNode> patches = expand(template.path("patches"), patchSets, name);
-      List<String> enforced = new ArrayList<>();
-      template.path("enforcedFields").forEach(f -> enforced.add(f.asText()));
-      for (int j = 0; j < patches.size(); j++) {
-        apply(patches.get(j), composite, desired, seen, back, enforced, name, j);
-      }
-      String notReady = seen == null ? "not created yet" : readiness(template.path("readinessChecks"), seen);
-      resources.add(new Composed(name, desired, notReady == null, notReady));
-      for (JsonNode cd : template.path("connectionDetails")) {
-        connection(cd, seen, desired, observedConnection.getOrDefault(name, Map.of()), connection, generated);
-      }
-    }
-    return new Result(resources, back, connection, generated);
+    state.resources.forEach((name, d) -> {
+      boolean ready = d.ready == Readiness.TRUE;
+      String message = ready ? null : d.message != null ? d.message
+          : d.ready == Readiness.FALSE ? "a pipeline step marked it not ready"
+          : "no pipeline step marked it ready (add readinessChecks or a function-auto-ready step)";
+      resources.add(new Composed(name, d.resource, ready, message, d.ready));
+    });
+    return new Result(List.copyOf(resources), state.desiredComposite, state.connectionDetails,
+        List.copyOf(state.generatedPasswords), state.compositeReady, state.environment(),
+        List.copyOf(state.warnings));
   }
 
-  private static List<JsonNode> expand(JsonNode patches, Map<String, JsonNode> patchSets, String resource) {
-    List<JsonNode> out = new ArrayList<>();
-    for (JsonNode p : patches) {
-      if ("PatchSet".equals(p.path("type").asText())) {
-        JsonNode set = patchSets.get(p.path("patchSetName").asText());
-        if (set == null) {
-          throw new CompositionException("CompositionInvalid", "resource " + resource + " refers to patchSet '"
-              + p.path("patchSetName").asText() + "', which spec.patchSets does not define");
-        }
-        set.forEach(out::add);
-      } else {
-        out.add(p);
-      }
-    }
-    return out;
+  private static String stepName(JsonNode step, int index) {
+    return step.path("step").asText("pipeline[" + index + "]");
   }
 
-  private static void apply(JsonNode patch, JsonNode composite, ObjectNode desired, JsonNode observed,
-      ObjectNode back, List<String> enforced, String resource, int index) {
-    String type = patch.path("type").asText("FromCompositeFieldPath");
-    boolean required = "Required".equals(patch.path("policy").path("fromFieldPath").asText());
-    String where = "resource " + resource + " patch " + index + " (" + type + ")";
-    try {
-      switch (type) {
-        case "FromCompositeFieldPath" -> {
-          String from = patch.path("fromFieldPath").asText();
-          JsonNode value = FieldPath.parse(from).get(composite);
-          if (value == null) {
-            if (required) {
-              throw new CompositionException("PatchFailed", where + ": the composite has no " + from
-                  + " and the patch's policy is Required");
-            }
-            return;
-          }
-          String to = patch.path("toFieldPath").asText(from);
-          checkEnforced(enforced, to, where);
-          FieldPath.parse(to).set(desired, transform(patch, value));
-        }
-        case "CombineFromComposite" -> {
-          JsonNode value = combine(patch, composite, required, where);
-          if (value != null) {
-            String to = patch.path("toFieldPath").asText();
-            checkEnforced(enforced, to, where);
-            FieldPath.parse(to).set(desired, transform(patch, value));
-          }
-        }
-        case "ToCompositeFieldPath" -> {
-          if (observed == null) {
-            return;
-          }
-          String from = patch.path("fromFieldPath").asText();
-          JsonNode value = FieldPath.parse(from).get(observed);
-          if (value == null) {
-            // Also look at what we are about to apply: ours is what the resource will hold.
-            value = FieldPath.parse(from).get(desired);
-          }
-          if (value != null) {
-            FieldPath.parse(patch.path("toFieldPath").asText(from)).set(back, transform(patch, value));
-          }
-        }
-        case "CombineToComposite" -> {
-          if (observed == null) {
-            return;
-          }
-          JsonNode value = combine(patch, observed, false, where);
-          if (value != null) {
-            FieldPath.parse(patch.path("toFieldPath").asText()).set(back, transform(patch, value));
-          }
-        }
-        default -> throw new CompositionException("PatchFailed", where + ": unknown patch type " + type
-            + " (use FromCompositeFieldPath, ToCompositeFieldPath, CombineFromComposite, CombineToComposite or"
-            + " PatchSet)");
-      }
-    } catch (IllegalArgumentException e) {
-      throw new CompositionException("PatchFailed", where + ": " + e.getMessage());
-    }
-  }
-
-  private static void checkEnforced(List<String> enforced, String to, String where) {
-    for (String f : enforced) {
-      if (to.equals(f) || to.startsWith(f + ".") || to.startsWith(f + "[")) {
-        throw new CompositionException("EnforcedDefault", where + ": " + to + " is an enforced default of the"
-            + " platform (enforcedFields) and cannot be patched; remove the patch or the field from enforcedFields");
-      }
-    }
-  }
-
-  private static JsonNode combine(JsonNode patch, JsonNode source, boolean required, String where) {
-    JsonNode combine = patch.path("combine");
-    List<JsonNode> values = new ArrayList<>();
-    for (JsonNode v : combine.path("variables")) {
-      JsonNode value = FieldPath.parse(v.path("fromFieldPath").asText()).get(source);
-      if (value == null) {
-        if (required) {
-          throw new CompositionException("PatchFailed", where + ": variable " + v.path("fromFieldPath").asText()
-              + " is missing and the patch's policy is Required");
-        }
-        return null;
-      }
-      values.add(value);
-    }
-    if (!"string".equals(combine.path("strategy").asText("string"))) {
-      throw new IllegalArgumentException("unknown combine strategy " + combine.path("strategy").asText());
-    }
-    return F.textNode(Transforms.format(combine.path("string").path("fmt").asText(), values.toArray(JsonNode[]::new)));
-  }
-
-  private static JsonNode transform(JsonNode patch, JsonNode value) {
-    JsonNode v = value;
-    int k = 0;
-    for (JsonNode t : patch.path("transforms")) {
-      try {
-        v = Transforms.apply(t, v);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("transform " + k + ": " + e.getMessage());
-      }
-      k++;
-    }
-    return v;
-  }
-
-  /** Null when ready; otherwise why not. Default without checks: a Ready condition, when the resource has any. */
+  /** Null when ready; otherwise why not (mode Resources' rules: without checks, no conditions at all is ready). */
   static String readiness(JsonNode checks, JsonNode observed) {
-    if (checks == null || !checks.isArray() || checks.isEmpty()) {
-      JsonNode conditions = observed.path("status").path("conditions");
-      if (!conditions.isArray() || conditions.isEmpty()) {
-        return null;
-      }
-      for (JsonNode c : conditions) {
-        if ("Ready".equals(c.path("type").asText())) {
-          return "True".equals(c.path("status").asText()) ? null : "its Ready condition is "
-              + c.path("status").asText() + (c.has("message") ? ": " + c.path("message").asText() : "");
-        }
-      }
-      return null;
-    }
-    for (JsonNode check : checks) {
-      String type = check.path("type").asText();
-      JsonNode value = check.has("fieldPath") ? FieldPath.parse(check.path("fieldPath").asText()).get(observed) : null;
-      String failure = switch (type) {
-        case "None" -> null;
-        case "NonEmpty" -> value == null || value.asText().isEmpty() ? check.path("fieldPath").asText()
-            + " is empty" : null;
-        case "MatchString" -> value != null && value.asText().equals(check.path("matchString").asText()) ? null
-            : check.path("fieldPath").asText() + " is " + (value == null ? "missing" : "'" + value.asText() + "'")
-                + ", waiting for '" + check.path("matchString").asText() + "'";
-        case "MatchInteger" -> value != null && value.asLong() == check.path("matchInteger").asLong() ? null
-            : check.path("fieldPath").asText() + " is " + (value == null ? "missing" : value.asText())
-                + ", waiting for " + check.path("matchInteger").asLong();
-        case "MatchCondition" -> {
-          String ctype = check.path("matchCondition").path("type").asText("Ready");
-          String cstatus = check.path("matchCondition").path("status").asText("True");
-          boolean ok = false;
-          for (JsonNode c : observed.path("status").path("conditions")) {
-            ok |= ctype.equals(c.path("type").asText()) && cstatus.equals(c.path("status").asText());
-          }
-          yield ok ? null : "condition " + ctype + " is not " + cstatus;
-        }
-        default -> "unknown readiness check type " + type;
-      };
-      if (failure != null) {
-        return failure;
-      }
-    }
-    return null;
-  }
-
-  private static void connection(JsonNode cd, JsonNode observed, JsonNode desired, Map<String, String> secret,
-      Map<String, String> out, List<String> generated) {
-    String type = cd.path("type").asText(cd.has("fromConnectionSecretKey") ? "FromConnectionSecretKey"
-        : cd.has("fromFieldPath") ? "FromFieldPath" : cd.has("value") ? "FromValue" : "");
-    String name = cd.path("name").asText(cd.path("fromConnectionSecretKey").asText(null));
-    switch (type) {
-      case "FromValue" -> out.put(name, cd.path("value").asText());
-      case "FromConnectionSecretKey" -> {
-        String v = secret.get(cd.path("fromConnectionSecretKey").asText());
-        if (v != null) {
-          out.put(name, v);
-        }
-      }
-      case "FromFieldPath" -> {
-        JsonNode v = FieldPath.parse(cd.path("fromFieldPath").asText()).get(observed != null ? observed : desired);
-        if (v == null && observed != null) {
-          v = FieldPath.parse(cd.path("fromFieldPath").asText()).get(desired);
-        }
-        if (v != null) {
-          out.put(name, v.isTextual() ? v.asText() : v.toString());
-        }
-      }
-      case "FromGeneratedPassword" -> generated.add(name);
-      default -> throw new CompositionException("CompositionInvalid", "connection detail " + name
-          + " has unknown type '" + type + "'");
-    }
+    return PatchAndTransform.readiness(checks, observed, true);
   }
 }

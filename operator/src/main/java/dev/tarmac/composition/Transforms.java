@@ -11,12 +11,17 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.Adler32;
 
 /**
- * Crossplane's patch-and-transform transforms, with Crossplane's field names: {@code map}, {@code match},
- * {@code string} (Format, Convert, TrimPrefix, TrimSuffix, Regexp; legacy {@code fmt} without a type), {@code math}
- * (Multiply, ClampMin, ClampMax; legacy {@code multiply} without a type) and {@code convert} (to string, int, int64,
- * float64, bool, object, array; {@code format: quantity}). Source: Crossplane's "Patch and Transform" documentation.
+ * Crossplane's patch-and-transform transforms, with Crossplane's field names: {@code map}, {@code match} (literal and
+ * regexp patterns, {@code fallbackValue}, {@code fallbackTo: Input}), {@code string} (Format, Convert — ToUpper,
+ * ToLower, ToBase64, FromBase64, ToJson, ToSha1, ToSha256, ToSha512, ToAdler32 —, TrimPrefix, TrimSuffix, Regexp, Join,
+ * Replace; legacy {@code fmt} without a type), {@code math} (Multiply, ClampMin, ClampMax; legacy {@code multiply}
+ * without a type) and {@code convert} (to string, int, int64, float64, bool, object, array; {@code format: quantity}
+ * and {@code format: json}). Source: Crossplane's "Patch and Transform" documentation and the behaviour of
+ * function-patch-and-transform (its transforms.go), e.g. ToJson and the hashes of objects serialise JSON as Go does
+ * (keys sorted), an int converts to bool as {@code == 1}, a float64 converts to int64 by truncation.
  */
 public final class Transforms {
 
@@ -69,6 +74,9 @@ public final class Transforms {
         return p.path("result");
       }
     }
+    if ("Input".equals(match.path("fallbackTo").asText()) && match.has("fallbackValue")) {
+      throw new IllegalArgumentException("match transform: cannot set both fallbackValue and fallbackTo: Input");
+    }
     if (match.has("fallbackValue")) {
       return match.get("fallbackValue");
     }
@@ -99,11 +107,28 @@ public final class Transforms {
           throw new IllegalArgumentException("string Regexp transform: '" + value + "' does not match "
               + s.path("regexp").path("match").asText());
         }
-        return F.textNode(s.path("regexp").has("group") ? m.group(s.path("regexp").path("group").asInt())
-            : m.group());
+        int group = s.path("regexp").path("group").asInt(0);
+        if (group > m.groupCount()) {
+          throw new IllegalArgumentException("string Regexp transform: regexp " + s.path("regexp").path("match")
+              .asText() + " has no group " + group);
+        }
+        return F.textNode(m.group(group) == null ? "" : m.group(group));
+      case "Join":
+        if (!input.isArray()) {
+          throw new IllegalArgumentException("string Join transform needs an array, got '" + value + "'");
+        }
+        StringBuilder joined = new StringBuilder();
+        String separator = s.path("join").path("separator").asText("");
+        for (int i = 0; i < input.size(); i++) {
+          joined.append(i == 0 ? "" : separator).append(goValue(input.get(i)));
+        }
+        return F.textNode(joined.toString());
+      case "Replace":
+        return F.textNode(value.replace(s.path("replace").path("search").asText(),
+            s.path("replace").path("replace").asText("")));
       default:
         throw new IllegalArgumentException("unknown string transform type '" + type
-            + "' (use Format, Convert, TrimPrefix, TrimSuffix or Regexp)");
+            + "' (use Format, Convert, TrimPrefix, TrimSuffix, Regexp, Join or Replace)");
     }
   }
 
@@ -130,20 +155,80 @@ public final class Transforms {
       case "ToLower" -> value.toLowerCase(Locale.ROOT);
       case "ToBase64" -> Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
       case "FromBase64" -> new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
-      case "ToJson" -> input.toString();
-      case "ToSha1", "ToSha256", "ToSha512" -> hash(how.substring(2).replace("Sha", "SHA-"), input.toString());
+      case "ToJson" -> goJson(input);
+      case "ToSha1", "ToSha256", "ToSha512" -> hash(how.substring(2).replace("Sha", "SHA-"), hashInput(input));
+      case "ToAdler32" -> {
+        Adler32 adler = new Adler32();
+        adler.update(hashInput(input));
+        yield Long.toString(adler.getValue());
+      }
       default -> throw new IllegalArgumentException("unknown string Convert '" + how
-          + "' (use ToUpper, ToLower, ToBase64, FromBase64, ToJson, ToSha256)");
+          + "' (use ToUpper, ToLower, ToBase64, FromBase64, ToJson, ToSha1, ToSha256, ToSha512 or ToAdler32)");
     };
   }
 
-  private static String hash(String algorithm, String value) {
+  /** What the hashes digest, as the function does: a string's bytes, anything else as its JSON. */
+  private static byte[] hashInput(JsonNode input) {
+    return (input.isTextual() ? input.asText() : goJson(input)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String hash(String algorithm, byte[] value) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(value.getBytes(
-          StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(value));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalArgumentException(e.getMessage());
     }
+  }
+
+  /**
+   * JSON as Go's {@code encoding/json} writes it: object keys sorted, no spaces, and {@code <}, {@code >}, {@code &}
+   * escaped as Unicode escapes (backslash, u, 003c and so on).
+   */
+  static String goJson(JsonNode n) {
+    StringBuilder sb = new StringBuilder();
+    goJson(n, sb);
+    return sb.toString().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
+  }
+
+  private static void goJson(JsonNode n, StringBuilder sb) {
+    if (n.isObject()) {
+      java.util.TreeMap<String, JsonNode> sorted = new java.util.TreeMap<>();
+      n.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+      sb.append('{');
+      boolean first = true;
+      for (var e : sorted.entrySet()) {
+        sb.append(first ? "" : ",").append(F.textNode(e.getKey()).toString()).append(':');
+        goJson(e.getValue(), sb);
+        first = false;
+      }
+      sb.append('}');
+    } else if (n.isArray()) {
+      sb.append('[');
+      for (int i = 0; i < n.size(); i++) {
+        sb.append(i == 0 ? "" : ",");
+        goJson(n.get(i), sb);
+      }
+      sb.append(']');
+    } else {
+      sb.append(n.toString());
+    }
+  }
+
+  /** A value as Go's {@code %v} prints it: strings without quotes, numbers and bools as written, others as JSON. */
+  static String goValue(JsonNode v) {
+    if (v.isTextual()) {
+      return v.asText();
+    }
+    if (v.isFloatingPointNumber()) {
+      return floatString(v.asDouble());
+    }
+    return v.isValueNode() ? v.asText() : goJson(v);
+  }
+
+  /** A float64 as Go's {@code strconv.FormatFloat(f, 'f', -1, 64)}: the shortest exact decimal, no exponent. */
+  static String floatString(double d) {
+    String s = new BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
+    return s;
   }
 
   private static JsonNode math(JsonNode m, JsonNode input) {
@@ -169,19 +254,44 @@ public final class Transforms {
     String text = input.isTextual() ? input.asText() : input.toString();
     try {
       return switch (to) {
-        case "string" -> F.textNode(text);
-        case "int", "int64" -> F.numberNode("quantity".equals(format) ? quantity(text).longValue()
-            : new BigDecimal(text).longValueExact());
-        case "float64" -> F.numberNode("quantity".equals(format) ? quantity(text).doubleValue()
-            : Double.parseDouble(text));
-        case "bool" -> {
-          if (!text.equals("true") && !text.equals("false")) {
-            throw new IllegalArgumentException("'" + text + "' is not a bool");
+        case "string" -> F.textNode(input.isFloatingPointNumber() ? floatString(input.asDouble()) : text);
+        case "int", "int64" -> {
+          if (input.isBoolean()) {
+            yield F.numberNode(input.asBoolean() ? 1L : 0L);
           }
-          yield F.booleanNode(Boolean.parseBoolean(text));
+          if (input.isFloatingPointNumber()) {
+            yield F.numberNode((long) input.asDouble());
+          }
+          yield F.numberNode("quantity".equals(format) ? quantity(text).longValue()
+              : new BigDecimal(text).longValueExact());
         }
-        case "object", "array" -> "json".equals(format) || input.isTextual() ? Serialization.JSON.readTree(text)
-            : input;
+        case "float64" -> {
+          if (input.isBoolean()) {
+            yield F.numberNode(input.asBoolean() ? 1.0 : 0.0);
+          }
+          yield F.numberNode("quantity".equals(format) ? quantity(text).doubleValue() : Double.parseDouble(text));
+        }
+        case "bool" -> {
+          if (input.isBoolean()) {
+            yield input;
+          }
+          if (input.isNumber()) {
+            yield F.booleanNode(input.asDouble() == 1.0);
+          }
+          yield switch (text) {
+            // Go's strconv.ParseBool.
+            case "1", "t", "T", "TRUE", "true", "True" -> F.booleanNode(true);
+            case "0", "f", "F", "FALSE", "false", "False" -> F.booleanNode(false);
+            default -> throw new IllegalArgumentException("convert to bool: '" + text + "' is not a bool");
+          };
+        }
+        case "object", "array" -> {
+          JsonNode out = input.isTextual() ? Serialization.JSON.readTree(text) : input;
+          if ("object".equals(to) ? !out.isObject() : !out.isArray()) {
+            throw new IllegalArgumentException("convert to " + to + ": '" + text + "' is not a JSON " + to);
+          }
+          yield out;
+        }
         default -> throw new IllegalArgumentException("unknown convert toType '" + to
             + "' (use string, int, int64, float64, bool, object or array)");
       };
