@@ -379,6 +379,20 @@ class XrdCrdsTest {
   }
 
   @Test
+  void theXrdControllersModelReadsAnXrdAsWritten() throws IOException {
+    CompositeResourceDefinition typed = Serialization.YAML.treeToValue(corpus("nop-pandt-xrd.yaml"),
+        CompositeResourceDefinition.class);
+    assertThat(typed.getApiVersion()).isEqualTo("apiextensions.crossplane.io/v1");
+    assertThat(typed.getKind()).isEqualTo("CompositeResourceDefinition");
+    assertThat(io.fabric8.kubernetes.api.model.HasMetadata.getPlural(CompositeResourceDefinition.class))
+        .isEqualTo("compositeresourcedefinitions");
+    // What the reconciler hands XrdCrds: the same kinds as from the file.
+    assertThat(XrdCrds.kinds(Serialization.JSON.valueToTree(typed)))
+        .isEqualTo(XrdCrds.kinds(corpus("nop-pandt-xrd.yaml")));
+    assertThat(new CompositeResourceDefinition().getSpec()).isNull();
+  }
+
+  @Test
   void servedCrossplaneCrdsKeepTheirShape() {
     ObjectNode xrdCrd = CrossplaneKinds.xrdCrd();
     assertThat(xrdCrd.path("spec").path("scope").asText()).isEqualTo("Cluster");
