@@ -105,9 +105,19 @@ public final class XrdReconciler implements Reconciler<CompositeResourceDefiniti
     boolean claimsWanted = json.path("spec").path("claimNames").isObject();
     try {
       XrdKinds kinds = XrdCrds.kinds(json);
-      checkAccess(kinds.group(), kinds.xrPlural(), "XR");
-      if (kinds.offersClaim()) {
-        checkAccess(kinds.group(), kinds.claimPlural(), "claim");
+      try {
+        checkAccess(kinds.group(), kinds.xrPlural(), "XR");
+        if (kinds.offersClaim()) {
+          checkAccess(kinds.group(), kinds.claimPlural(), "claim");
+        }
+      } catch (dev.tarmac.ErrorStatus.RetryLater e) {
+        // RBAC may be granted later (a helm upgrade) without a change to the XRD: retried with backoff, Synced,
+        // nextRetryTime and the Event written by updateErrorStatus, with these conditions kept.
+        Conditions.setFalse(status, ESTABLISHED, e.reason(), e.getMessage(), generation);
+        if (claimsWanted) {
+          Conditions.setFalse(status, OFFERED, e.reason(), e.getMessage(), generation);
+        }
+        throw e;
       }
       ObjectNode xrCrd = XrdCrds.compositeCrd(json);
       ObjectNode claimCrd = XrdCrds.claimCrd(json).orElse(null);
@@ -172,7 +182,7 @@ public final class XrdReconciler implements Reconciler<CompositeResourceDefiniti
           + plural + "." + group + " (denied: " + denied.stream().map(AccessReview.Check::toString)
           .collect(Collectors.joining(", ")) + "); add {group: " + group + ", resources: [" + plural + "]} to the"
           + " Helm chart's crossplane.apis value and run helm upgrade, or grant these verbs to the operator's"
-          + " ServiceAccount", true);
+          + " ServiceAccount", false);
     }
   }
 
@@ -300,6 +310,11 @@ public final class XrdReconciler implements Reconciler<CompositeResourceDefiniti
 
   private List<GenericKubernetesResource> list(String group, String version, String kind) {
     try {
+      var served = client.getApiResources(group + "/" + version);
+      if (served == null || served.getResources().stream().noneMatch(r -> kind.equals(r.getKind()))) {
+        // The kind is not served (its CRD was never made, or is gone): nothing of it can remain.
+        return List.of();
+      }
       return client.genericKubernetesResources(group + "/" + version, kind).inAnyNamespace().list().getItems();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {

@@ -419,6 +419,13 @@ class HelmChartTest {
     assertThat(rules).anyMatch(r -> r.path("apiGroups").toString().equals("[\"nop.example.org\"]")
         && r.path("resources").toString().equals("[\"nopresources/status\",\"xnopresources/status\"]"));
     assertThat(rules).noneMatch(r -> r.toString().contains("\"*\""));
+    // Every rule is whole: apiGroups, resources and verbs (a misplaced template block once split a rule in two).
+    assertThat(rules).allSatisfy(r -> assertThat(r.path("verbs")).as("rule %s", r).isNotEmpty())
+        .allSatisfy(r -> assertThat(r.path("resources")).as("rule %s", r).isNotEmpty());
+    // The Promise CRDs' rule is unchanged by crossplane.enabled.
+    assertThat(rules).anyMatch(r -> r.path("resourceNames").toString().contains("\"redis.marketplace.tarmac.dev\"")
+        && r.path("verbs").toString().equals("[\"update\",\"patch\",\"delete\"]")
+        && !r.path("resourceNames").toString().contains("nop.example.org"));
     assertThatThrownBy(() -> render(t -> t.set("crossplane.enabled", "yes"))).hasMessageContaining("crossplane");
   }
 
