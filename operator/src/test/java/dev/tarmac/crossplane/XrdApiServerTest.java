@@ -252,6 +252,17 @@ class XrdApiServerTest {
     assertThat(spec.path("crossplane").path("compositionRef").path("name").asText()).isEqualTo("app-yaml");
     assertThat(spec.path("crossplane").path("compositionUpdatePolicy").asText()).isEqualTo("Automatic");
     client.resource(app).delete();
+
+    // A change of the XRD reaches its CRD: a printer column of the XRD's own, before Crossplane's.
+    GenericKubernetesResource changed = read(RepoPaths.repo().resolve("examples/crossplane/app-xrd.yaml"));
+    ObjectNode xrdSpec = Serialization.JSON.valueToTree(changed.getAdditionalProperties().get("spec"));
+    ((ObjectNode) xrdSpec.path("versions").get(0)).putArray("additionalPrinterColumns").addObject()
+        .put("name", "IMAGE").put("type", "string").put("jsonPath", ".spec.image");
+    changed.getAdditionalProperties().put("spec", Serialization.JSON.convertValue(xrdSpec, Map.class));
+    apply(changed);
+    await().atMost(Duration.ofSeconds(30)).until(() -> crd(APP).getSpec().getVersions().get(0)
+        .getAdditionalPrinterColumns().stream().map(c -> c.getName()).toList(),
+        columns -> columns.equals(List.of("IMAGE", "SYNCED", "READY", "COMPOSITION", "COMPOSITIONREVISION", "AGE")));
   }
 
   @Test
@@ -318,8 +329,8 @@ class XrdApiServerTest {
     CustomResourceDefinition after = crd(NOT_OWNED);
     assertThat(after.getMetadata().getLabels()).isNullOrEmpty();
     assertThat(after.getMetadata().getAnnotations()).isNullOrEmpty();
-    assertThat(after.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getXKubernetesPreserveUnknownFields())
-        .isTrue();
+    assertThat(after.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
+        .getXKubernetesPreserveUnknownFields()).isTrue();
     // Deleting the XRD leaves the CRD it does not own.
     xrds().withName(NOT_OWNED).delete();
     await().atMost(Duration.ofSeconds(30)).until(() -> xrds().withName(NOT_OWNED).get() == null);
