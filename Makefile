@@ -13,6 +13,8 @@ crds: build
 	rm -f helm/tarmac/crds/*.yaml && cp crds/*.yaml helm/tarmac/crds/
 	mkdir -p crds/backstage && rm -f crds/backstage/*.yaml && bin/tarmac crds --backstage -o crds/backstage
 	bin/tarmac crds --backstage --helm > helm/tarmac/templates/backstage-crds.yaml
+	mkdir -p crds/crossplane && rm -f crds/crossplane/*.yaml && bin/tarmac crds --crossplane -o crds/crossplane
+	bin/tarmac crds --crossplane --helm > helm/tarmac/templates/crossplane-crds.yaml
 
 # Unit tests and tests against a real kube-apiserver + etcd (binaries from hack/kube-binaries.sh, cached).
 test:

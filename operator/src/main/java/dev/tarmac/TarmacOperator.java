@@ -184,6 +184,41 @@ public final class TarmacOperator implements AutoCloseable {
 
   private boolean backstageCrds;
 
+  /**
+   * Install or update the CRDs of Crossplane's {@code CompositeResourceDefinition} and {@code Composition}
+   * ({@link dev.tarmac.crossplane.CrossplaneKinds}) at start-up. CRDs of those names that another tool installed
+   * (without Tarmac's label; Crossplane itself) are left as they are. Off by default. Call before {@link #start()}.
+   */
+  public TarmacOperator withCrossplaneCrds(boolean install) {
+    this.crossplaneCrds = install;
+    return this;
+  }
+
+  private boolean crossplaneCrds;
+
+  /**
+   * Reconcile Crossplane XRDs ({@link dev.tarmac.crossplane.XrdReconciler}): generate their XR and claim CRDs and
+   * start the XR and claim controllers. Off by default: never where Crossplane runs. Needs the XRD CRD
+   * ({@link #withCrossplaneCrds} or installed beforehand). Call before {@link #start()}.
+   */
+  public TarmacOperator withCrossplane(boolean enabled) {
+    this.crossplane = enabled;
+    return this;
+  }
+
+  /**
+   * The XR and claim controllers the XRD controller starts and stops (default
+   * {@link dev.tarmac.crossplane.CompositeControllers#logging()}). Call before {@link #start()}.
+   */
+  public TarmacOperator withCompositeControllers(dev.tarmac.crossplane.CompositeControllers controllers) {
+    this.compositeControllers = controllers;
+    return this;
+  }
+
+  private boolean crossplane;
+  private dev.tarmac.crossplane.CompositeControllers compositeControllers =
+      dev.tarmac.crossplane.CompositeControllers.logging();
+
   /** How the leader-election Lease is held (default {@link LeaseTimings#DEFAULT}). Call before {@link #start()}. */
   public TarmacOperator withLeaseTimings(LeaseTimings timings) {
     this.leaseTimings = timings;
@@ -340,6 +375,9 @@ public final class TarmacOperator implements AutoCloseable {
         this::gitBaseUrl));
     register(new Validation.TemplateReconciler(events));
     register(new Validation.ScorecardReconciler(events));
+    if (crossplane) {
+      register(new dev.tarmac.crossplane.XrdReconciler(client, compositeControllers, events));
+    }
   }
 
   /**
@@ -621,7 +659,38 @@ public final class TarmacOperator implements AutoCloseable {
         applied.add(kind.crdName());
       }
     }
-    if (settings.installCrds() || backstageCrds) {
+    if (crossplaneCrds) {
+      for (var crd : dev.tarmac.crossplane.CrossplaneKinds.crds()) {
+        String name = crd.path("metadata").path("name").asText();
+        String yaml = dev.tarmac.crossplane.CrossplaneKinds.yaml(crd);
+        String hash = dev.tarmac.pipeline.SpecHash.ofValue(yaml);
+        CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions().withName(name)
+            .get();
+        if (existing != null) {
+          Map<String, String> labels = existing.getMetadata().getLabels();
+          if (labels == null || !"tarmac".equals(labels.get("app.kubernetes.io/part-of"))) {
+            LOG.warn("CRD {} was installed by another tool (Crossplane?); left as it is. Do not run Tarmac with"
+                + " --crossplane where Crossplane runs", name);
+            continue;
+          }
+          if (existing.getMetadata().getAnnotations() != null
+              && hash.equals(existing.getMetadata().getAnnotations().get(CRD_HASH))) {
+            continue;
+          }
+        }
+        CustomResourceDefinition desired = client.apiextensions().v1().customResourceDefinitions()
+            .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).item();
+        desired.getMetadata().setAnnotations(new HashMap<>(Map.of(CRD_HASH, hash)));
+        client.resource(desired).fieldManager("tarmac").forceConflicts().serverSideApply();
+        applied.add(name);
+      }
+    }
+    if (crossplane && client.apiextensions().v1().customResourceDefinitions().withName(
+        dev.tarmac.crossplane.CrossplaneKinds.CRD_NAMES.get(0)).get() == null) {
+      throw new IllegalStateException("--crossplane needs the CRD " + dev.tarmac.crossplane.CrossplaneKinds.CRD_NAMES
+          .get(0) + ": start with --crossplane-crds (Helm: crossplane.crds: true) or apply crds/crossplane/");
+    }
+    if (settings.installCrds() || backstageCrds || crossplaneCrds) {
       // Applied all at once above; now wait for each to be served.
       for (String crdName : applied) {
         client.apiextensions().v1().customResourceDefinitions().withName(crdName)

@@ -20,7 +20,12 @@ public final class CrdsCommand implements Callable<Integer> {
       + " scaffolder.backstage.io; docs/backstage.md).")
   boolean backstage;
 
-  @Option(names = "--helm", description = "With --backstage: the chart's templates/backstage-crds.yaml.")
+  @Option(names = "--crossplane", description = "The CRDs of Crossplane's CompositeResourceDefinition and"
+      + " Composition kinds instead (apiextensions.crossplane.io; docs/crossplane.md). Never where Crossplane runs.")
+  boolean crossplane;
+
+  @Option(names = "--helm", description = "With --backstage or --crossplane: the chart's"
+      + " templates/backstage-crds.yaml or templates/crossplane-crds.yaml.")
   boolean helm;
 
   @Override
@@ -29,6 +34,24 @@ public final class CrdsCommand implements Callable<Integer> {
       Files.createDirectories(outputDir);
     }
     StringBuilder stream = new StringBuilder();
+    if (crossplane && helm) {
+      System.out.print(dev.tarmac.crossplane.CrossplaneKinds.helmTemplate());
+      return 0;
+    }
+    if (crossplane) {
+      for (var crd : dev.tarmac.crossplane.CrossplaneKinds.crds()) {
+        String yaml = dev.tarmac.crossplane.CrossplaneKinds.yaml(crd);
+        if (outputDir != null) {
+          Files.writeString(outputDir.resolve(dev.tarmac.crossplane.CrossplaneKinds.fileName(crd)), yaml);
+        } else {
+          stream.append("---\n").append(yaml);
+        }
+      }
+      if (outputDir == null) {
+        System.out.print(stream);
+      }
+      return 0;
+    }
     if (backstage && helm) {
       System.out.print(dev.tarmac.backstage.BackstageKinds.helmTemplate());
       return 0;

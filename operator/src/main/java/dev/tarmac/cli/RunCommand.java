@@ -82,6 +82,18 @@ public final class RunCommand implements Callable<Integer> {
           + " catalog-info.yaml applies with kubectl (Helm: backstage.crds; docs/backstage.md).")
   boolean backstageCrds;
 
+  @Option(names = "--crossplane-crds", defaultValue = "${env:TARMAC_CROSSPLANE_CRDS:-false}",
+      description = "Install or update the CRDs of Crossplane's CompositeResourceDefinition and Composition kinds"
+          + " (apiextensions.crossplane.io) at start-up (Helm: crossplane.crds; docs/crossplane.md). Never where"
+          + " Crossplane runs.")
+  boolean crossplaneCrds;
+
+  @Option(names = "--crossplane", defaultValue = "${env:TARMAC_CROSSPLANE:-false}",
+      description = "Reconcile Crossplane XRDs: generate their XR and claim CRDs and serve those kinds (Helm:"
+          + " crossplane.enabled; docs/crossplane.md). Off by default; never where Crossplane runs, or both would"
+          + " reconcile the same objects.")
+  boolean crossplane;
+
   @Option(names = "--default-state-store", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Create the embedded GitStateStore and Destination 'default' when no GitStateStore exists"
           + " (default: ${DEFAULT-VALUE}).")
@@ -140,7 +152,9 @@ public final class RunCommand implements Callable<Integer> {
             .SecretAccess(namespace, dev.tarmac.secrets.SecretAccess.parse(secretNamespaces),
             connectionSecretClusterRole, serviceAccount)).withLeaseTimings(timings)
             .withLeaderLabel(System.getenv("POD_NAME"))
-            .withBackstageCrds(backstageCrds);
+            .withBackstageCrds(backstageCrds)
+            .withCrossplaneCrds(crossplaneCrds)
+            .withCrossplane(crossplane);
         try {
           return operator.start();
         } catch (RuntimeException e) {

@@ -13,10 +13,10 @@ import java.util.List;
  *     none is marked), the version composites and claims are read and written at
  * @param xrKind the XR kind ({@code spec.names.kind})
  * @param xrPlural the XR plural ({@code spec.names.plural})
- * @param scope {@code LegacyCluster} for every {@code apiextensions.crossplane.io/v1} XRD and for v2
- *     {@code scope: LegacyCluster} (cluster-scoped XR with v1's fields, claims allowed); {@code Cluster} for v2
- *     {@code scope: Cluster}; {@code Namespaced} for v2 {@code scope: Namespaced} (v2's default). See
- *     {@link #namespaced()} and {@link #legacyFields()}
+ * @param scope {@code spec.scope}: {@code LegacyCluster} (cluster-scoped XR with v1's fields, claims allowed; the
+ *     default of {@code apiextensions.crossplane.io/v1} XRDs), {@code Cluster} (v2 fields, no claims) or
+ *     {@code Namespaced} (v2 fields, no claims; the default of v2 XRDs). Crossplane v2 honours {@code scope} on v1
+ *     XRDs too. See {@link #namespaced()} and {@link #legacyFields()}
  * @param claimKind the claim kind ({@code spec.claimNames.kind}), or null when the XRD offers no claim
  * @param claimPlural the claim plural, or null
  * @param connectionSecretKeys the keys an XR's connection Secret may carry ({@code spec.connectionSecretKeys});

@@ -57,6 +57,26 @@ class CrdDriftTest {
         .isEqualTo(dev.tarmac.backstage.BackstageKinds.helmTemplate());
   }
 
+  /** crds/crossplane/ and the chart's optional template are exactly what CrossplaneKinds builds. */
+  @Test
+  void committedCrossplaneCrdsMatchTheKinds() throws IOException {
+    Path dir = crds.resolve("crossplane");
+    Set<String> expected = new java.util.HashSet<>();
+    for (var crd : dev.tarmac.crossplane.CrossplaneKinds.crds()) {
+      Path file = dir.resolve(dev.tarmac.crossplane.CrossplaneKinds.fileName(crd));
+      expected.add(file.getFileName().toString());
+      assertThat(file).as("crds/crossplane/%s is missing; run `make crds`", file.getFileName()).exists();
+      assertThat(Files.readString(file)).as("crds/crossplane/%s is stale; run `make crds`", file.getFileName())
+          .isEqualTo(dev.tarmac.crossplane.CrossplaneKinds.yaml(crd));
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrderElementsOf(expected);
+    }
+    assertThat(Files.readString(RepoPaths.repo().resolve("helm/tarmac/templates/crossplane-crds.yaml")))
+        .as("helm/tarmac/templates/crossplane-crds.yaml is stale; run `make crds`")
+        .isEqualTo(dev.tarmac.crossplane.CrossplaneKinds.helmTemplate());
+  }
+
   @Test
   void everyCrdHasStatusPrinterColumnsCategoryAndDescriptions() {
     for (var kind : Crds.KINDS) {

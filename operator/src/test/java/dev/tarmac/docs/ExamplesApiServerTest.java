@@ -74,6 +74,21 @@ class ExamplesApiServerTest {
             .asText(), api), CustomResourceDefinition.class));
       }
     }
+    // Crossplane's XRD and Composition kinds as Tarmac serves them (--crossplane-crds), and the XR and claim kinds the
+    // XRDs of the examples and docs generate (docs/crossplane.md).
+    for (var crd : dev.tarmac.crossplane.CrossplaneKinds.crds()) {
+      crds.add(Serialization.JSON.treeToValue(crd, CustomResourceDefinition.class));
+    }
+    for (Document d : documents()) {
+      if (d.object().path("kind").asText().equals(dev.tarmac.crossplane.CrossplaneKinds.XRD_KIND)) {
+        crds.add(Serialization.JSON.treeToValue(dev.tarmac.crossplane.XrdCrds.compositeCrd(d.object()),
+            CustomResourceDefinition.class));
+        var claim = dev.tarmac.crossplane.XrdCrds.claimCrd(d.object());
+        if (claim.isPresent()) {
+          crds.add(Serialization.JSON.treeToValue(claim.get(), CustomResourceDefinition.class));
+        }
+      }
+    }
     // Argo CD and Flux own these kinds; neither runs on these machines. Their stand-ins accept any body, so the
     // manifests under examples/argocd and examples/flux are checked for apiVersion, kind and metadata only.
     crds.add(standIn("argoproj.io", "v1alpha1", "Application", "applications"));

@@ -388,6 +388,48 @@ class HelmChartTest {
   }
 
   @Test
+  void crossplaneIsOffByDefaultAndGrantsOnlyTheListedXrAndClaimKindsWhenEnabled() throws IOException {
+    List<JsonNode> defaults = render(t -> t);
+    assertThat(env(defaults, "TARMAC_CROSSPLANE")).isNull();
+    assertThat(rules(defaults, "ClusterRole", "tarmac")).noneMatch(r -> r.toString()
+        .contains("apiextensions.crossplane.io") || r.toString().contains("nop.example.org"));
+    List<JsonNode> crds = render(t -> t.set("crossplane.crds", true)).stream()
+        .filter(d -> d.path("kind").asText().equals("CustomResourceDefinition")).toList();
+    assertThat(crds.stream().map(d -> d.path("metadata").path("name").asText())).containsExactly(
+        "compositeresourcedefinitions.apiextensions.crossplane.io", "compositions.apiextensions.crossplane.io");
+    assertThat(crds).allMatch(d -> d.path("metadata").path("annotations").path("helm.sh/resource-policy").asText()
+        .equals("keep"));
+
+    List<JsonNode> enabled = render(t -> t.set("crossplane.enabled", true));
+    assertThat(env(enabled, "TARMAC_CROSSPLANE")).isEqualTo("true");
+    List<JsonNode> rules = rules(enabled, "ClusterRole", "tarmac");
+    assertThat(rules).anyMatch(r -> r.path("apiGroups").toString().equals("[\"apiextensions.crossplane.io\"]")
+        && r.path("resources").toString().equals("[\"compositeresourcedefinitions/finalizers\"]")
+        && r.path("verbs").toString().equals("[\"update\"]"));
+    assertThat(rules).anyMatch(r -> r.path("apiGroups").toString().equals("[\"apiextensions.crossplane.io\"]")
+        && r.path("resources").toString().equals("[\"compositions\"]")
+        && r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\"]"));
+    // The generated CRDs: changed and deleted by name only.
+    assertThat(rules).filteredOn(r -> r.path("resources").toString().contains("customresourcedefinitions")
+        && r.path("resourceNames").toString().contains("nop.example.org")).singleElement().satisfies(r -> {
+          assertThat(r.path("verbs").toString()).isEqualTo("[\"update\",\"patch\",\"delete\"]");
+          assertThat(r.path("resourceNames").toString()).contains("\"xnopresources.nop.example.org\"",
+              "\"nopresources.nop.example.org\"", "\"xpostgresqlinstances.database.example.org\"");
+        });
+    assertThat(rules).anyMatch(r -> r.path("apiGroups").toString().equals("[\"nop.example.org\"]")
+        && r.path("resources").toString().equals("[\"nopresources/status\",\"xnopresources/status\"]"));
+    assertThat(rules).noneMatch(r -> r.toString().contains("\"*\""));
+    // Every rule is whole: apiGroups, resources and verbs (a misplaced template block once split a rule in two).
+    assertThat(rules).allSatisfy(r -> assertThat(r.path("verbs")).as("rule %s", r).isNotEmpty())
+        .allSatisfy(r -> assertThat(r.path("resources")).as("rule %s", r).isNotEmpty());
+    // The Promise CRDs' rule is unchanged by crossplane.enabled.
+    assertThat(rules).anyMatch(r -> r.path("resourceNames").toString().contains("\"redis.marketplace.tarmac.dev\"")
+        && r.path("verbs").toString().equals("[\"update\",\"patch\",\"delete\"]")
+        && !r.path("resourceNames").toString().contains("nop.example.org"));
+    assertThatThrownBy(() -> render(t -> t.set("crossplane.enabled", "yes"))).hasMessageContaining("crossplane");
+  }
+
+  @Test
   void chartCrdsAreTheRepositoryCrds() throws IOException {
     Map<String, String> chart = files(Chart.DIR.resolve("crds"));
     Map<String, String> top = files(RepoPaths.repo().resolve("crds"));
