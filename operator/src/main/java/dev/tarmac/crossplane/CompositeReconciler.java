@@ -421,10 +421,17 @@ final class CompositeReconciler implements RequestController.Reconciler {
       selectors.add(s);
     }
     var owner = new WorkflowRunner.Owner(xr, cached.getApiVersion(), cached.getKind(), meta.getNamespace(),
-        meta.getName(), meta.getUid(), "composition-" + choice.name(), "resource", namespace, null, selectors);
+        meta.getName(), meta.getUid(), labelValue("composition-" + choice.name()), "resource", namespace, null,
+        selectors);
     // Crossplane Compositions have no outputPolicy: the platform team writes every composed resource, an XR or claim
     // only fills the Composition's patches (docs/crossplane.md).
     return composer.writeWork(owner, workName, toGit.stream().map(Placement::composed).toList(), null, null, null);
+  }
+
+  /** {@code value} cut to a label value's 63 characters, ending in a letter or digit. */
+  static String labelValue(String value) {
+    String v = value.length() > 63 ? value.substring(0, 63) : value;
+    return v.replaceAll("[^A-Za-z0-9]+$", "");
   }
 
   /** The composed resources the last reconcile recorded: those in the cluster ({@code cluster}) or in Git. */
