@@ -181,6 +181,10 @@ final class CompositeReconciler implements RequestController.Reconciler {
         composer.observe(p.namespace(), p.composed().resource()).ifPresent(o -> observed.put(p.composed().name(), o));
         composer.composedConnectionSecret(ownNamespace, p.composed().resource())
             .ifPresent(d -> observedConnection.put(p.composed().name(), d));
+      } else {
+        // Tarmac never reads back what it wrote to Git: such a resource is observed as written, so
+        // ToCompositeFieldPath patches of fields the Composition set reach the XR (its readiness is the Work's).
+        observed.put(p.composed().name(), p.composed().resource().deepCopy());
       }
     }
     var result = CompositionEngine.compose(xr, compositionSpec, observed, observedConnection);

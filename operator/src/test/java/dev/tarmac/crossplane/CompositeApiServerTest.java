@@ -50,6 +50,11 @@ class CompositeApiServerTest {
   static final String COMPOSITION = "xwidgets-cmpst-test";
   static final String V2_COMPOSITION = "xgadgets-cmpst-test";
   static final String STORE = "cmpst-test";
+  /** The corpus' nop.example.org group, renamed so this class's cluster-scoped objects are its own. */
+  static final String NOP_GROUP = "nopcorpus.tarmac-test.example.org";
+  static final XrdKinds NOP = new XrdKinds("xnopresources." + NOP_GROUP, NOP_GROUP, "v1alpha1", "XNopResource",
+      "xnopresources", XrdKinds.LEGACY_CLUSTER, "NopResource", "nopresources", List.of("test"), null, null, null,
+      null);
 
   @TempDir
   static Path tmp;
@@ -70,6 +75,14 @@ class CompositeApiServerTest {
     crd(GROUP, "XWidget", "xwidgets", "v1alpha1", false);
     crd(GROUP, "Widget", "widgets", "v1alpha1", true);
     crd(GROUP, "XGadget", "xgadgets", "v1alpha1", true);
+    crd(NOP_GROUP, "XNopResource", "xnopresources", "v1alpha1", false);
+    crd(NOP_GROUP, "NopResource", "nopresources", "v1alpha1", true);
+    // The corpus Composition as Crossplane's repository has it, its group renamed and one Tarmac annotation added
+    // (its Work goes to this class's Destination only, not to other classes' in the shared cluster).
+    JsonNode nop = Serialization.YAML.readTree(corpus("nop-pandt-composition.yaml"));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) nop.path("metadata")).putObject("annotations")
+        .put(CompositeReconciler.DESTINATION_LABELS, "suite=" + STORE);
+    load(Serialization.YAML.writeValueAsString(nop));
     load("""
         apiVersion: apiextensions.crossplane.io/v1
         kind: Composition
@@ -133,6 +146,7 @@ class CompositeApiServerTest {
         new ConnectionSecretAccess(client, SecretAccess.outsideChart("default")), new ApiResources(client), "default");
     controllers.serve(KINDS);
     controllers.serve(V2);
+    controllers.serve(NOP);
   }
 
   @AfterAll
@@ -146,6 +160,8 @@ class CompositeApiServerTest {
     client.genericKubernetesResources(CrossplaneFields.GROUP + "/v1", "Composition").withName(COMPOSITION).delete();
     client.genericKubernetesResources(CrossplaneFields.GROUP + "/v1", "Composition").withName(V2_COMPOSITION)
         .delete();
+    client.genericKubernetesResources(CrossplaneFields.GROUP + "/v1", "Composition")
+        .withName("xnopresources." + NOP_GROUP).delete();
     client.resources(dev.tarmac.api.Destination.class).withName(STORE).delete();
     client.resources(dev.tarmac.api.GitStateStore.class).withName(STORE).delete();
     for (String name : crds) {
@@ -189,6 +205,12 @@ class CompositeApiServerTest {
 
   static void load(String yaml) {
     client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).serverSideApply();
+  }
+
+  /** A corpus Crossplane file with {@code nop.example.org} renamed to {@link #NOP_GROUP}. */
+  static String corpus(String file) throws java.io.IOException {
+    return java.nio.file.Files.readString(dev.tarmac.testing.RepoPaths.corpus().resolve("crossplane").resolve(file))
+        .replace("nop.example.org", NOP_GROUP);
   }
 
   static GenericKubernetesResource claim(String ns, String name) {
@@ -346,5 +368,50 @@ class CompositeApiServerTest {
     op.withName("gadget").delete();
     await().atMost(Duration.ofSeconds(30)).until(() -> op.withName("gadget").get() == null);
     assertThat(client.configMaps().inNamespace(ns).withName("gadget-settings").get()).isNull();
+  }
+
+  @Test
+  void theCorpusNopClaimReachesReadyWithItsNopResourceInGitAndTheComposedValuesTheCompositionSpecifies()
+      throws Exception {
+    String ns = TestCluster.get().newNamespace("nop");
+    JsonNode claimFile = Serialization.YAML.readTree(corpus("nop-pandt-claim.yaml"));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) claimFile.path("metadata")).put("namespace", ns);
+    load(Serialization.YAML.writeValueAsString(claimFile));
+    String name = claimFile.path("metadata").path("name").asText();
+    var claims = client.genericKubernetesResources(CompositeControllers.claimContext(NOP)).inNamespace(ns);
+    GenericKubernetesResource claim = await().atMost(Duration.ofSeconds(60)).until(() -> claims.withName(name).get(),
+        c -> c != null && "True".equals(condition(json(c), "Ready", "status")));
+
+    // What the Composition says, read from it: the patch's ToUpper of spec.coolField, and the ToComposite patch.
+    JsonNode template = Serialization.YAML.readTree(corpus("nop-pandt-composition.yaml")).path("spec")
+        .path("resources").get(0);
+    String coolField = claimFile.path("spec").path("coolField").asText();
+    String expected = coolField.toUpperCase(java.util.Locale.ROOT);
+    assertThat(template.path("patches").get(0).path("transforms").get(0).path("string").path("convert").asText())
+        .isEqualTo("ToUpper");
+    String xrName = json(claim).path("spec").path("resourceRef").path("name").asText();
+    JsonNode xr = json(client.genericKubernetesResources(CompositeControllers.xrContext(NOP)).withName(xrName).get());
+    assertThat(condition(xr, "Ready", "status")).isEqualTo("True");
+    assertThat(xr.path("status").path("coolerField").asText()).isEqualTo(expected);
+    assertThat(json(claim).path("status").path("coolerField").asText()).isEqualTo(expected);
+    assertThat(condition(xr, "Synced", "message")).contains("written to Git").contains("NopResource");
+
+    Work work = client.resources(Work.class).inNamespace(ns).withName(xrName + "-composed").get();
+    JsonNode written = Serialization.YAML.readTree(work.getSpec().files.get(0).content);
+    assertThat(work.getSpec().files.get(0).path).isEqualTo(template.path("name").asText() + ".yaml");
+    assertThat(written.path("apiVersion").asText()).isEqualTo(template.path("base").path("apiVersion").asText());
+    assertThat(written.path("kind").asText()).isEqualTo("NopResource");
+    assertThat(written.path("metadata").path("annotations").path("cool-field").asText()).isEqualTo(expected);
+    assertThat(written.path("spec").path("forProvider")).isEqualTo(template.path("base").path("spec")
+        .path("forProvider"));
+    assertThat(written.path("metadata").path("labels").path(CrossplaneFields.CLAIM_NAME).asText()).isEqualTo(name);
+
+    // compositeDeletePolicy: Foreground: the claim goes only after its XR, and the XR's Work goes too.
+    claims.withName(name).delete();
+    await().atMost(Duration.ofSeconds(60)).until(() -> claims.withName(name).get() == null);
+    assertThat(client.genericKubernetesResources(CompositeControllers.xrContext(NOP)).withName(xrName).get())
+        .isNull();
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(Work.class).inNamespace(ns)
+        .withName(xrName + "-composed").get() == null);
   }
 }
