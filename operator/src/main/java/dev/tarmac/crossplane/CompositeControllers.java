@@ -147,8 +147,20 @@ public final class CompositeControllers implements AutoCloseable {
   /** Every Crossplane Composition: the informer's cache, or a list call while the informer is not running. */
   private List<JsonNode> compositions() {
     var informer = compositions;
-    List<GenericKubernetesResource> all = informer != null && informer.hasSynced() ? informer.getStore().list()
-        : client.genericKubernetesResources(CrossplaneFields.GROUP + "/v1", "Composition").list().getItems();
+    List<GenericKubernetesResource> all;
+    if (informer != null && informer.hasSynced()) {
+      all = informer.getStore().list();
+    } else {
+      try {
+        all = client.genericKubernetesResources(CrossplaneFields.GROUP + "/v1", "Composition").list().getItems();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e;
+        }
+        // The Composition CRD is not installed: no Composition exists, which the XR's condition says.
+        all = List.of();
+      }
+    }
     return all.stream().map(c -> (JsonNode) Serialization.JSON.valueToTree(c)).toList();
   }
 

@@ -277,7 +277,7 @@ class CompositeApiServerTest {
 
     // The served kind: applied in the claim's namespace with the patched values, labels and owner.
     ConfigMap cm = client.configMaps().inNamespace(ns).withName(xrName + "-config").get();
-    assertThat(cm.getData()).containsEntry("size", "SMALL").containsEntry("fixed", "yes");
+    assertThat(cm.getData()).containsEntry("size", "SMALL").containsEntry("user", "admin");
     assertThat(cm.getMetadata().getLabels()).containsEntry(CrossplaneFields.COMPOSITE, xrName)
         .containsEntry(CrossplaneFields.CLAIM_NAME, "shop").containsEntry(CrossplaneFields.CLAIM_NAMESPACE, ns);
     assertThat(cm.getMetadata().getAnnotations()).containsEntry(CrossplaneFields.COMPOSITION_RESOURCE_NAME,
@@ -308,6 +308,17 @@ class CompositeApiServerTest {
         .withName(xrName + "-config").get().getData().get("size")));
     await().atMost(Duration.ofSeconds(30)).until(() -> "LARGE".equals(json(claim(ns, "shop")).path("status")
         .path("observedSize").asText()));
+
+    // A Composition change re-composes the XRs of its type.
+    client.genericKubernetesResources(CrossplaneFields.GROUP + "/v1", "Composition").withName(COMPOSITION)
+        .edit(c -> {
+          JsonNode j = json(c);
+          ((com.fasterxml.jackson.databind.node.ObjectNode) j.path("spec").path("resources").get(0).path("base")
+              .path("data")).put("fixed", "changed");
+          return Serialization.JSON.convertValue(j, GenericKubernetesResource.class);
+        });
+    await().atMost(Duration.ofSeconds(30)).until(() -> "changed".equals(client.configMaps().inNamespace(ns)
+        .withName(xrName + "-config").get().getData().get("fixed")));
 
     // Deleting the claim deletes the XR (Foreground: the claim waits for it), the composed resources and Secrets.
     client.genericKubernetesResources(CompositeControllers.claimContext(KINDS)).inNamespace(ns).withName("shop")
@@ -413,5 +424,25 @@ class CompositeApiServerTest {
         .isNull();
     await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(Work.class).inNamespace(ns)
         .withName(xrName + "-composed").get() == null);
+  }
+
+  @Test
+  void aStandaloneClusterXrComposingANamespacedKindMustSayWhere() {
+    load("""
+        apiVersion: %s/v1alpha1
+        kind: XWidget
+        metadata: {name: cmpst-standalone}
+        spec: {parameters: {size: tiny}}
+        """.formatted(GROUP));
+    try {
+      GenericKubernetesResource xr = await().atMost(Duration.ofSeconds(30)).until(() -> xr("cmpst-standalone"),
+          x -> x != null && "False".equals(condition(json(x), "Synced", "status")));
+      assertThat(condition(json(xr), "Synced", "message")).contains("NamespaceRequired")
+          .contains("set metadata.namespace in the resource's base");
+      assertThat(condition(json(xr), "Ready", "status")).isEqualTo("False");
+    } finally {
+      client.genericKubernetesResources(CompositeControllers.xrContext(KINDS)).withName("cmpst-standalone").delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> xr("cmpst-standalone") == null);
+    }
   }
 }
