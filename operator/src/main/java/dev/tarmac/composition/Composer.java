@@ -327,7 +327,8 @@ public final class Composer {
   }
 
   /**
-   * Writes a connection Secret when its data changed (server-side apply, owned by {@code owner}).
+   * Writes a connection Secret when its data differs from the existing Secret's (server-side apply, owned by
+   * {@code owner}); no data and no Secret is no change, so nothing is written.
    *
    * @param namespace the Secret's namespace (the caller made sure the operator may write there)
    * @param name the Secret's name
@@ -340,7 +341,7 @@ public final class Composer {
   public boolean writeSecret(String namespace, String name, Map<String, String> data, Map<String, String> labels,
       OwnerReference owner, String type) {
     Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
-    if (existing != null && data.equals(decode(existing))) {
+    if (data.equals(existing == null ? Map.of() : decode(existing))) {
       return false;
     }
     Map<String, String> encoded = new LinkedHashMap<>();
