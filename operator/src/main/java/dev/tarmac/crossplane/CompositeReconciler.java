@@ -285,19 +285,10 @@ final class CompositeReconciler implements RequestController.Reconciler {
     Conditions.setTrue(conditions, Conditions.SYNCED, "ReconcileSuccess", "Composition " + choice.name()
         + " (chosen by " + choice.how() + ") applied: " + (plan.size() - toGit.size()) + " composed resource(s) in"
         + " the cluster" + gitText + manual, generation);
-    if (published != null && !published.ready() && !"Writing".equals(published.reason())) {
-      Conditions.setFalse(conditions, Conditions.READY, "Unavailable", published.message(), generation);
-    } else if (!waiting.isEmpty() || (published != null && !published.ready())) {
-      if (published != null && !published.ready()) {
-        waiting.add(published.message());
-      }
-      Conditions.setFalse(conditions, Conditions.READY, "Creating", "waiting for " + String.join("; ", waiting),
-          generation);
-    } else {
-      Conditions.setTrue(conditions, Conditions.READY, "Available", "every composed resource is ready"
-          + (toGit.isEmpty() ? "" : " (" + toGit.size() + " written to Git by Work " + workNamespace + "/" + workName
-              + ", counted ready once published)"), generation);
-    }
+    CompositeRules.Readiness readiness = CompositeRules.readiness(waiting, published, toGit.isEmpty() ? null
+        : toGit.size() + " written to Git by Work " + workNamespace + "/" + workName);
+    Conditions.set(conditions, Conditions.READY, readiness.ready(), readiness.reason(), readiness.message(),
+        generation);
     XrApi.putConditions(status, conditions);
     if (!Serialization.sameJson(status, before)) {
       XrApi.patchStatus(self, status);

@@ -272,6 +272,41 @@ public final class CompositeRules {
   }
 
   /**
+   * An XR's {@code Ready} condition.
+   *
+   * @param ready the condition's status
+   * @param reason Crossplane's reason: {@code Available}, {@code Creating} or {@code Unavailable}
+   * @param message what is ready or what it waits for
+   */
+  public record Readiness(boolean ready, String reason, String message) {
+  }
+
+  /**
+   * The {@code Ready} condition of a composed XR: {@code Unavailable} when its Work reports a problem (for
+   * instance no Destination matches); {@code Creating} while composed resources in the cluster are not ready
+   * ({@code waiting}: one "kind name: why" each) or the Work is being written; else {@code Available}.
+   *
+   * @param waiting the composed resources in the cluster that are not ready
+   * @param published the Work's publication, null when nothing goes to Git
+   * @param git what went to Git ("2 written to Git by Work ns/name"), null when nothing
+   */
+  public static Readiness readiness(List<String> waiting, dev.tarmac.composition.Composer.Publication published,
+      String git) {
+    if (published != null && !published.ready() && !"Writing".equals(published.reason())) {
+      return new Readiness(false, "Unavailable", published.message());
+    }
+    List<String> all = new ArrayList<>(waiting);
+    if (published != null && !published.ready()) {
+      all.add(published.message());
+    }
+    if (!all.isEmpty()) {
+      return new Readiness(false, "Creating", "waiting for " + String.join("; ", all));
+    }
+    return new Readiness(true, "Available", "every composed resource is ready"
+        + (git == null ? "" : " (" + git + ", counted ready once published)"));
+  }
+
+  /**
    * The keys of an XR's connection Secret: {@code details} limited to the XRD's {@code connectionSecretKeys} (all
    * when that list is empty), as Crossplane filters them.
    */

@@ -211,4 +211,21 @@ class CompositeRulesTest {
         List.of("username", "password"))).containsOnlyKeys("username", "password");
     assertThat(CompositeRules.connectionKeys(Map.of("host", "h"), List.of())).containsOnlyKeys("host");
   }
+
+  @Test
+  void readinessWaitsForClusterResourcesAndThePublishedWorkAndNamesAWorkProblem() {
+    var published = new dev.tarmac.composition.Composer.Publication(true, "Published", "in Git");
+    var writing = new dev.tarmac.composition.Composer.Publication(false, "Writing", "writing Work w");
+    var nowhere = new dev.tarmac.composition.Composer.Publication(false, "NoMatchingDestination", "Work w: none");
+    assertThat(CompositeRules.readiness(List.of(), published, "1 written to Git by Work ns/w"))
+        .isEqualTo(new CompositeRules.Readiness(true, "Available",
+            "every composed resource is ready (1 written to Git by Work ns/w, counted ready once published)"));
+    assertThat(CompositeRules.readiness(List.of(), null, null).reason()).isEqualTo("Available");
+    var creating = CompositeRules.readiness(List.of("ConfigMap c: not created yet"), writing, "1");
+    assertThat(creating.ready()).isFalse();
+    assertThat(creating.reason()).isEqualTo("Creating");
+    assertThat(creating.message()).isEqualTo("waiting for ConfigMap c: not created yet; writing Work w");
+    assertThat(CompositeRules.readiness(List.of("ConfigMap c: x"), nowhere, "1"))
+        .isEqualTo(new CompositeRules.Readiness(false, "Unavailable", "Work w: none"));
+  }
 }
