@@ -207,7 +207,8 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   /**
-   * The XR and claim controllers the XRD controller starts and stops (default
+   * The XR and claim controllers the XRD controller starts and stops (default: {@link dev.tarmac.crossplane.XrControllers}
+   * on this operator's client; tests of the XRD controller alone pass
    * {@link dev.tarmac.crossplane.CompositeControllers#logging()}). Call before {@link #start()}.
    */
   public TarmacOperator withCompositeControllers(dev.tarmac.crossplane.CompositeControllers controllers) {
@@ -216,8 +217,7 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   private boolean crossplane;
-  private dev.tarmac.crossplane.CompositeControllers compositeControllers =
-      dev.tarmac.crossplane.CompositeControllers.logging();
+  private dev.tarmac.crossplane.CompositeControllers compositeControllers;
 
   /** How the leader-election Lease is held (default {@link LeaseTimings#DEFAULT}). Call before {@link #start()}. */
   public TarmacOperator withLeaseTimings(LeaseTimings timings) {
@@ -369,13 +369,19 @@ public final class TarmacOperator implements AutoCloseable {
     register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
     register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     register(new Validation.CompositionReconciler(events));
-    register(new DatabaseReconciler(client, events,
-        new dev.tarmac.secrets.ConnectionSecretAccess(client, secretAccess), apiResources));
+    var connectionSecrets = new dev.tarmac.secrets.ConnectionSecretAccess(client, secretAccess);
+    register(new DatabaseReconciler(client, events, connectionSecrets, apiResources));
     register(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
         this::gitBaseUrl));
     register(new Validation.TemplateReconciler(events));
     register(new Validation.ScorecardReconciler(events));
     if (crossplane) {
+      if (compositeControllers == null) {
+        var xrs = new dev.tarmac.crossplane.XrControllers(client, events, connectionSecrets, apiResources,
+            settings.namespace());
+        closeables.add(xrs);
+        compositeControllers = xrs;
+      }
       register(new dev.tarmac.crossplane.XrdReconciler(client, compositeControllers, events));
     }
   }

@@ -13,13 +13,9 @@ import dev.tarmac.api.Database;
 import dev.tarmac.api.Labels;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.api.Work;
-import dev.tarmac.pipeline.StepOutput;
 import dev.tarmac.pipeline.WorkflowRunner;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -36,11 +32,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -81,8 +74,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
   private final KubernetesClient client;
   private final Events events;
   private final dev.tarmac.secrets.ConnectionSecretAccess secrets;
-  private final Map<String, String> servedVersions = new java.util.concurrent.ConcurrentHashMap<>();
-  private final dev.tarmac.policy.OutputPolicyChecker outputPolicy;
+  private final Composer composer;
 
   /**
    * @param client the client
@@ -95,8 +87,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     this.client = client;
     this.events = events;
     this.secrets = secrets;
-    this.outputPolicy = new dev.tarmac.policy.OutputPolicyChecker(new dev.tarmac.policy.Scopes(
-        new dev.tarmac.policy.DiscoveryScopes(apiResources)));
+    this.composer = new Composer(client, apiResources);
   }
 
   @Override
@@ -170,8 +161,9 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       secretAccess(db, toGit ? List.of() : first.resources());
       for (var c : toGit ? List.<CompositionEngine.Composed>of() : first.resources()) {
         name(db, c);
-        observe(ns, c).ifPresent(live -> observed.put(c.name(), live));
-        composedConnectionSecret(ns, c).ifPresent(data -> observedConnection.put(c.name(), data));
+        composer.observe(ns, c.resource()).ifPresent(live -> observed.put(c.name(), live));
+        // secretAccess(...) refused any other namespace before this is reached.
+        composer.composedConnectionSecret(ns, c.resource()).ifPresent(data -> observedConnection.put(c.name(), data));
       }
       var result = CompositionEngine.compose(claim, spec, observed, observedConnection);
       result.resources().forEach(c -> name(db, c));
@@ -203,20 +195,9 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
           .map(r -> r.kind + " " + r.resourceName + ": " + r.message).toList();
       if (toGit) {
         // Ready when the Work is in every Destination's store, as a request is: not merely when it was handed over.
-        var published = Conditions.forGeneration(work.getStatus() == null ? null : work.getStatus().conditions,
-            Conditions.PUBLISHED, work.getMetadata().getGeneration());
-        boolean current = published.isPresent();
-        if (current && "True".equals(published.get().getStatus())) {
-          Conditions.setTrue(status, Conditions.READY, "Published", "composed resources are written to the"
-              + " Composition's Destinations for another controller to apply (Work " + workName(db) + ")",
-              generation);
-        } else if (current && !"Writing".equals(published.get().getReason())) {
-          Conditions.setFalse(status, Conditions.READY, published.get().getReason(), "Work " + workName(db) + ": "
-              + published.get().getMessage(), generation);
-        } else {
-          Conditions.setFalse(status, Conditions.READY, "Writing", "writing Work " + workName(db)
-              + " to the Composition's Destinations", generation);
-        }
+        var published = Composer.publication(work, "composed resources");
+        Conditions.set(status, Conditions.READY, published.ready(), published.reason(), published.message(),
+            generation);
       } else if (waiting.isEmpty()) {
         Conditions.setTrue(status, Conditions.READY, "Available", "every composed resource is ready", generation);
       } else {
@@ -250,55 +231,6 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     }
   }
 
-  /**
-   * The connection secret a composed resource writes ({@code spec.writeConnectionSecretToRef}, as Crossplane managed
-   * resources do), decoded; empty when it names none or it does not exist yet. Its keys feed the Composition's
-   * {@code FromConnectionSecretKey} connection details.
-   */
-  private java.util.Optional<Map<String, String>> composedConnectionSecret(String ns, CompositionEngine.Composed c) {
-    JsonNode ref = c.resource().path("spec").path("writeConnectionSecretToRef");
-    String name = ref.path("name").asText("");
-    if (name.isEmpty()) {
-      return java.util.Optional.empty();
-    }
-    // secretAccess(...) refused any other namespace before this is reached.
-    Secret secret = client.secrets().inNamespace(ns).withName(name).get();
-    if (secret == null || secret.getData() == null) {
-      return java.util.Optional.empty();
-    }
-    Map<String, String> data = new HashMap<>();
-    secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v),
-        StandardCharsets.UTF_8)));
-    return java.util.Optional.of(data);
-  }
-
-  /** The composed resource as it is in the cluster, at the version the cluster serves for its kind. */
-  private java.util.Optional<JsonNode> observe(String ns, CompositionEngine.Composed c) {
-    String apiVersion = resolveVersion(c.resource().path("apiVersion").asText(), c.resource().path("kind").asText());
-    try {
-      GenericKubernetesResource live = client.genericKubernetesResources(apiVersion, c.resource().path("kind").asText())
-          .inNamespace(ns).withName(c.resource().path("metadata").path("name").asText()).get();
-      return java.util.Optional.ofNullable(live).map(Serialization.JSON::valueToTree);
-    } catch (KubernetesClientException e) {
-      return java.util.Optional.empty();
-    }
-  }
-
-  /**
-   * The apiVersion to use for {@code kind}: the one written when the cluster serves it there, else another served
-   * version of the same group that has the kind (e.g. CronJob at batch/v1beta1 before Kubernetes 1.21), else the one
-   * written (the apply then fails with the API server's own message).
-   */
-  private String resolveVersion(String apiVersion, String kind) {
-    return servedVersions.computeIfAbsent(apiVersion + "|" + kind, k -> {
-      if (served(apiVersion, kind)) {
-        return apiVersion;
-      }
-      String other = servedVersion(apiVersion, kind);
-      return other == null ? apiVersion : other;
-    });
-  }
-
   private UpdateControl<Database> failed(Database db, JsonNode before, String reason, String message) {
     LOG.warn("{}: {}", reason, message);
     Long generation = db.getMetadata().getGeneration();
@@ -329,44 +261,9 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
 
   private void apply(Database db, CompositionEngine.Result result) {
     for (var c : result.resources()) {
-      GenericKubernetesResource r = Serialization.JSON.convertValue(c.resource(), GenericKubernetesResource.class);
-      r.getMetadata().setNamespace(db.getMetadata().getNamespace());
-      r.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(db.getApiVersion())
-          .withKind(db.getKind()).withName(db.getMetadata().getName()).withUid(db.getMetadata().getUid())
-          .withController(true).withBlockOwnerDeletion(true).build()));
-      String served = resolveVersion(r.getApiVersion(), r.getKind());
-      r.setApiVersion(served);
-      c.resource().put("apiVersion", served);
-      client.resource(r).fieldManager("tarmac").forceConflicts().serverSideApply();
+      composer.apply(c.resource(), db.getMetadata().getNamespace(), Composer.controllerRef(db.getApiVersion(),
+          db.getKind(), db.getMetadata().getName(), db.getMetadata().getUid()));
     }
-  }
-
-  /** True when the cluster serves {@code kind} at {@code apiVersion}: one discovery call, not cached. */
-  private boolean served(String apiVersion, String kind) {
-    var resources = client.getApiResources(apiVersion);
-    return resources != null && resources.getResources().stream().anyMatch(x -> kind.equals(x.getKind()));
-  }
-
-  /** Another served apiVersion of {@code kind}'s group that has {@code kind}, or null. */
-  private String servedVersion(String apiVersion, String kind) {
-    int slash = apiVersion.indexOf('/');
-    if (slash < 0) {
-      return null;
-    }
-    var group = client.getApiGroup(apiVersion.substring(0, slash));
-    if (group == null) {
-      return null;
-    }
-    for (var v : group.getVersions()) {
-      if (v.getGroupVersion().equals(apiVersion)) {
-        continue;
-      }
-      var resources = client.getApiResources(v.getGroupVersion());
-      if (resources != null && resources.getResources().stream().anyMatch(x -> kind.equals(x.getKind()))) {
-        return v.getGroupVersion();
-      }
-    }
-    return null;
   }
 
   /** Deletes composed resources of this claim that the Composition no longer composes. */
@@ -377,54 +274,26 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       boolean still = result.resources().stream().anyMatch(c -> c.resource().path("kind").asText().equals(p.kind)
           && c.resource().path("metadata").path("name").asText().equals(p.resourceName));
       if (!still && p.apiVersion != null) {
-        client.genericKubernetesResources(p.apiVersion, p.kind).inNamespace(db.getMetadata().getNamespace())
-            .withName(p.resourceName).delete();
+        composer.delete(p.apiVersion, p.kind, db.getMetadata().getNamespace(), p.resourceName);
       }
     }
   }
 
-  /** Applies the Work of a Destinations-target claim; returns it as the API server has it (status included). */
+  /**
+   * Applies the Work of a Destinations-target claim after checking the Composition's {@code outputPolicy}; returns
+   * it as the API server has it (status included).
+   *
+   * @throws CompositionException {@code OutputNotAllowed}, naming file, object and rule
+   */
   private Work writeWork(Database db, Composition composition, CompositionEngine.Result result) {
-    StepOutput out = new StepOutput();
-    for (var c : result.resources()) {
-      try {
-        out.file(c.name() + ".yaml", Serialization.YAML.writeValueAsString(c.resource()));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalStateException(e);
-      }
-    }
     var owner = new WorkflowRunner.Owner(Serialization.JSON.valueToTree(db), db.getApiVersion(), db.getKind(),
         db.getMetadata().getNamespace(), db.getMetadata().getName(), db.getMetadata().getUid(),
         "composition-" + composition.getMetadata().getName(), "resource", db.getMetadata().getNamespace(), null,
         composition.getSpec().destinationSelectors == null ? List.of() : composition.getSpec().destinationSelectors);
-    Work w = WorkflowRunner.work(owner, "compose", workName(db),
-        dev.tarmac.pipeline.SpecHash.ofValue(out.files()), out);
-    checkOutputPolicy(db, composition, out);
-    return client.resource(w).fieldManager("tarmac").forceConflicts().serverSideApply();
-  }
-
-  /**
-   * Checks the composed resources against the Composition's {@code outputPolicy} before they go to Git.
-   *
-   * @throws CompositionException {@code OutputNotAllowed}, naming file, object and rule
-   */
-  private void checkOutputPolicy(Database db, Composition composition, StepOutput out) {
-    try {
-      dev.tarmac.policy.PromiseOutputGuard.check(outputPolicy, composition.getSpec().outputPolicy, "Composition "
-          + composition.getMetadata().getName(), new dev.tarmac.policy.OutputPolicyChecker.Owner(db.getApiVersion(),
-          db.getKind(), db.getMetadata().getNamespace(), db.getMetadata().getName(),
-          Serialization.JSON.valueToTree(db)), out.files(), () -> {
-            Work previous = client.resources(Work.class).inNamespace(db.getMetadata().getNamespace())
-                .withName(workName(db)).get();
-            Map<String, String> files = new LinkedHashMap<>();
-            if (previous != null && previous.getSpec() != null && previous.getSpec().files != null) {
-              previous.getSpec().files.forEach(f -> files.put(f.path, f.content == null ? "" : f.content));
-            }
-            return files;
-          });
-    } catch (dev.tarmac.policy.OutputNotAllowedException e) {
-      throw new CompositionException(dev.tarmac.policy.OutputNotAllowedException.REASON, e.getMessage());
-    }
+    return composer.writeWork(owner, workName(db), result.resources(), composition.getSpec().outputPolicy,
+        "Composition " + composition.getMetadata().getName(), new dev.tarmac.policy.OutputPolicyChecker.Owner(
+            db.getApiVersion(), db.getKind(), db.getMetadata().getNamespace(), db.getMetadata().getName(),
+            Serialization.JSON.valueToTree(db)));
   }
 
   /** The Work that carries a claim's composed resources with target Destinations. */
@@ -474,25 +343,14 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       return null;
     }
     String ns = db.getMetadata().getNamespace();
-    Secret existing = client.secrets().inNamespace(ns).withName(ref.name).get();
-    Map<String, String> current = new HashMap<>();
-    if (existing != null && existing.getData() != null) {
-      existing.getData().forEach((k, v) -> current.put(k, new String(Base64.getDecoder().decode(v),
-          StandardCharsets.UTF_8)));
-    }
+    Map<String, String> current = composer.secretData(ns, ref.name).orElse(Map.of());
     String scheme = db.getSpec().engine == Database.Engine.MYSQL ? "mysql" : "postgresql";
     Map<String, String> data = ConnectionSecret.data(result.connectionDetails(), result.generatedPasswords(),
         current, scheme);
-    if (!data.equals(current)) {
-      Map<String, String> encoded = new LinkedHashMap<>();
-      data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-      client.resource(new SecretBuilder().withNewMetadata().withName(ref.name).withNamespace(ns)
-          .addToLabels(CLAIM_NAME, db.getMetadata().getName()).addToLabels(Labels.MANAGED_BY, "tarmac")
-          .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(db.getApiVersion()).withKind(db.getKind())
-              .withName(db.getMetadata().getName()).withUid(db.getMetadata().getUid()).withController(true).build())
-          .endMetadata().withType("connection.tarmac.dev/v1alpha1").withData(encoded).build())
-          .fieldManager("tarmac").forceConflicts().serverSideApply();
-    }
+    composer.writeSecret(ns, ref.name, data, Map.of(CLAIM_NAME, db.getMetadata().getName()),
+        new OwnerReferenceBuilder().withApiVersion(db.getApiVersion()).withKind(db.getKind())
+            .withName(db.getMetadata().getName()).withUid(db.getMetadata().getUid()).withController(true).build(),
+        "connection.tarmac.dev/v1alpha1");
     return data;
   }
 
@@ -510,7 +368,7 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
     for (var r : resources) {
       // A kind the cluster does not serve has nothing in it to delete or retain: with target Destinations the
       // composed resources (e.g. Crossplane's RDS Instance) are only in Git, and the client cannot even address them.
-      if (r.apiVersion == null || !served(r.apiVersion, r.kind)) {
+      if (r.apiVersion == null || !composer.served(r.apiVersion, r.kind)) {
         continue;
       }
       var resource = client.genericKubernetesResources(r.apiVersion, r.kind).inNamespace(ns).withName(r.resourceName);

@@ -1,5 +1,6 @@
 package dev.tarmac.crossplane;
 
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,10 @@ public interface CompositeControllers {
   /** Stops the controllers started for XRD {@code xrdName}; nothing when none run. */
   void stop(String xrdName);
 
-  /** Controllers that only log what they would serve: the default until the XR and claim controllers exist. */
+  /**
+   * Controllers that only log what they would serve: for tests of the XRD controller alone; the operator runs
+   * {@link XrControllers}.
+   */
   static CompositeControllers logging() {
     Logger log = LoggerFactory.getLogger(CompositeControllers.class);
     java.util.Map<String, XrdKinds> served = new java.util.concurrent.ConcurrentHashMap<>();
@@ -47,5 +51,18 @@ public interface CompositeControllers {
         }
       }
     };
+  }
+
+  /** The XR kind of an XRD, for the client. */
+  static ResourceDefinitionContext xrContext(XrdKinds kinds) {
+    return new ResourceDefinitionContext.Builder().withGroup(kinds.group()).withVersion(kinds.version())
+        .withKind(kinds.xrKind()).withPlural(kinds.xrPlural()).withNamespaced(kinds.namespaced()).build();
+  }
+
+  /** The claim kind of an XRD (namespaced), for the client; null when it offers none. */
+  static ResourceDefinitionContext claimContext(XrdKinds kinds) {
+    return kinds.offersClaim() ? new ResourceDefinitionContext.Builder().withGroup(kinds.group())
+        .withVersion(kinds.version()).withKind(kinds.claimKind()).withPlural(kinds.claimPlural()).withNamespaced(true)
+        .build() : null;
   }
 }
