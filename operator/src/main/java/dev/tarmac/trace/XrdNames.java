@@ -124,6 +124,14 @@ public final class XrdNames {
    * Crossplane is installed).
    */
   public static Optional<String> servedVersion(KubernetesClient client) {
+    return servedVersion(client, PLURAL);
+  }
+
+  /**
+   * The API version at which the API server serves {@code plural} in {@code apiextensions.crossplane.io} (the
+   * preferred version first), from discovery; empty when it does not serve it.
+   */
+  public static Optional<String> servedVersion(KubernetesClient client, String plural) {
     try {
       var group = client.getApiGroup(CrossplaneFields.GROUP);
       if (group == null) {
@@ -136,7 +144,7 @@ public final class XrdNames {
       group.getVersions().forEach(v -> versions.add(v.getGroupVersion()));
       for (String gv : versions) {
         var resources = client.getApiResources(gv);
-        if (resources != null && resources.getResources().stream().anyMatch(r -> PLURAL.equals(r.getName()))) {
+        if (resources != null && resources.getResources().stream().anyMatch(r -> plural.equals(r.getName()))) {
           return Optional.of(gv);
         }
       }
