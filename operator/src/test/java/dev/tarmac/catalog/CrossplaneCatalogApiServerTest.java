@@ -136,7 +136,7 @@ class CrossplaneCatalogApiServerTest {
           spec:
             group: %2$s
             names: {kind: XCpCatalogDb, plural: xcpcatalogdbs}
-            claimNames: {kind: CpCatalogDb, plural: cpcatalogdbs}
+            claimNames: {kind: CpCatalogDb, plural: cpcatalogdbs, shortNames: [cpdb]}
             versions:
             - name: v1alpha1
               served: true
@@ -173,6 +173,7 @@ class CrossplaneCatalogApiServerTest {
           metadata: {name: orders, namespace: %2$s}
           spec:
             size: small
+            compositionRef: {name: cp-catalog-small}
             resourceRef: {apiVersion: %1$s/v1alpha1, kind: XCpCatalogDb, name: orders-%2$s-x1}
             writeConnectionSecretToRef: {name: orders-conn}
           status:
@@ -230,6 +231,19 @@ class CrossplaneCatalogApiServerTest {
       assertThat(new Tracer(client).trace("xcpcatalogdbs." + GROUP, ns, "orders-" + ns + "-x1").kind)
           .isEqualTo("XCpCatalogDb");
       assertThatThrownBy(() -> new Tracer(client).trace("cpdb", ns, "nope")).hasMessageContaining("not found");
+      // An XR without status.tarmac (as Crossplane writes them): its resourceRefs, one of a kind nobody serves.
+      client.resource(object("""
+          apiVersion: %1$s/v1alpha1
+          kind: XCpCatalogDb
+          metadata: {name: bare-%2$s}
+          spec:
+            resourceRefs:
+            - {apiVersion: v1, kind: ConfigMap, namespace: %2$s, name: orders-settings}
+            - {apiVersion: nowhere.example.org/v1, kind: Server, name: orders-server}
+          """.formatted(GROUP, ns))).create();
+      TraceNode bare = new Tracer(client).trace("XCpCatalogDb", ns, "bare-" + ns);
+      assertThat(bare.children).extracting(n -> n.kind + " " + n.status + " " + n.reason)
+          .containsExactly("ConfigMap null null", "Server False NotFound");
 
       // Deleting the claim removes its entity; the XR's relation to it now warns.
       client.genericKubernetesResources(GROUP + "/v1alpha1", "CpCatalogDb").inNamespace(ns).withName("orders")
