@@ -37,6 +37,7 @@ final class KindInformers implements AutoCloseable {
   private final String what;
   private final Observer observer;
   private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
@@ -94,12 +95,22 @@ final class KindInformers implements AutoCloseable {
     });
     Watched w = new Watched(kind, informer);
     watched.put(source, w);
-    LOG.info("catalog watching {} {} of {}", kind.getKind(), what, source);
+    if (!warned.contains(source)) {
+      LOG.info("catalog watching {} {} of {}", kind.getKind(), what, source);
+    }
     // Asynchronous: called on an informer's event thread.
     informer.start().whenComplete((v, e) -> {
-      if (e != null) {
-        LOG.warn("catalog informer for {} {} of {} did not start: {}", kind.getKind(), what, source,
-            e.getMessage());
+      if (e == null) {
+        warned.remove(source);
+      } else {
+        // Retried at the source's next change (XRDs resync every 30 s): warned once per source, not each time.
+        if (warned.add(source)) {
+          LOG.warn("catalog informer for {} {} of {} did not start: {}", kind.getKind(), what, source,
+              e.getMessage());
+        } else {
+          LOG.debug("catalog informer for {} {} of {} did not start: {}", kind.getKind(), what, source,
+              e.getMessage());
+        }
         synchronized (this) {
           watched.remove(source, w);
         }
