@@ -38,7 +38,10 @@ class CrossplaneCatalogApiServerTest {
   static final String GROUP = "cpcatalog.example.org";
   static final String XRD_CRD = "compositeresourcedefinitions.apiextensions.crossplane.io";
   static final String XRD_NAME = "xcpcatalogdbs." + GROUP;
+  static final String COMPOSITION_CRD = "compositions.apiextensions.crossplane.io";
+  static final String COMPOSITION = "cp-catalog-small";
   static boolean createdXrdCrd;
+  static boolean createdCompositionCrd;
   static KubernetesClient client;
 
   @BeforeAll
@@ -54,6 +57,23 @@ class CrossplaneCatalogApiServerTest {
             group: apiextensions.crossplane.io
             scope: Cluster
             names: {kind: CompositeResourceDefinition, plural: compositeresourcedefinitions, singular: compositeresourcedefinition, shortNames: [xrd, xrds]}
+            versions:
+            - name: v1
+              served: true
+              storage: true
+              schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+          """);
+    }
+    if (client.apiextensions().v1().customResourceDefinitions().withName(COMPOSITION_CRD).get() == null) {
+      createdCompositionCrd = true;
+      crd("""
+          apiVersion: apiextensions.k8s.io/v1
+          kind: CustomResourceDefinition
+          metadata: {name: compositions.apiextensions.crossplane.io}
+          spec:
+            group: apiextensions.crossplane.io
+            scope: Cluster
+            names: {kind: Composition, plural: compositions, singular: composition, shortNames: [comp]}
             versions:
             - name: v1
               served: true
@@ -90,7 +110,8 @@ class CrossplaneCatalogApiServerTest {
             schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
         """.formatted(GROUP));
     // Discovery caches a group's resources: wait until the API server lists the XRD resource.
-    await().atMost(Duration.ofSeconds(20)).until(() -> dev.tarmac.trace.XrdNames.servedVersion(client).isPresent());
+    await().atMost(Duration.ofSeconds(20)).until(() -> dev.tarmac.trace.XrdNames.servedVersion(client).isPresent()
+        && dev.tarmac.trace.XrdNames.servedVersion(client, "compositions").isPresent());
   }
 
   static void crd(String yaml) throws Exception {
@@ -107,11 +128,15 @@ class CrossplaneCatalogApiServerTest {
     }
     client.genericKubernetesResources("apiextensions.crossplane.io/v1", "CompositeResourceDefinition")
         .withName(XRD_NAME).delete();
+    client.genericKubernetesResources("apiextensions.crossplane.io/v1", "Composition").withName(COMPOSITION).delete();
     var crds = client.apiextensions().v1().customResourceDefinitions();
     crds.withName("xcpcatalogdbs." + GROUP).delete();
     crds.withName("cpcatalogdbs." + GROUP).delete();
     if (createdXrdCrd) {
       crds.withName(XRD_CRD).delete();
+    }
+    if (createdCompositionCrd) {
+      crds.withName(COMPOSITION_CRD).delete();
     }
   }
 
@@ -143,6 +168,14 @@ class CrossplaneCatalogApiServerTest {
               referenceable: true
               schema: {openAPIV3Schema: {type: object}}
           """.formatted(XRD_NAME, GROUP))).create();
+      client.resource(object("""
+          apiVersion: apiextensions.crossplane.io/v1
+          kind: Composition
+          metadata: {name: %s}
+          spec:
+            compositeTypeRef: {apiVersion: %s/v1alpha1, kind: XCpCatalogDb}
+            resources: []
+          """.formatted(COMPOSITION, GROUP))).create();
       await().atMost(Duration.ofSeconds(10)).until(() -> catalog.crossplaneKinds()
           .containsAll(java.util.Set.of(XRD_NAME + "/xr", XRD_NAME + "/claim")));
 
@@ -196,6 +229,12 @@ class CrossplaneCatalogApiServerTest {
       assertThat(CrossplaneEntitiesTest.relations(xr, "dependencyOf")).contains(claimRef);
       assertThat(xr.path("spec").path("owner").asText()).isEqualTo("group:default/team-" + ns);
       assertThat(xr.path("metadata").path("annotations").path(CrossplaneEntities.XRD).asText()).isEqualTo(XRD_NAME);
+      JsonNode template = await().atMost(Duration.ofSeconds(5)).until(
+          () -> catalog.index().snapshot().byRef().get("template:default/" + COMPOSITION), t -> t != null
+              && CrossplaneEntitiesTest.relations(t, "dependencyOf").containsAll(java.util.List.of(claimRef, xrRef)));
+      assertThat(template.path("spec").path("type").asText()).isEqualTo("composition");
+      assertThat(catalog.index().snapshot().byRef().get(claimRef).path("status").path("items").isMissingNode())
+          .as("every relation of the claim resolves").isTrue();
 
       // The trace: the claim kind is found through the XRD, by its short name.
       client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
