@@ -79,7 +79,17 @@ public final class CatalogIndex {
    * @param promiseOfRequest for a Promise request, the Promise's name; else null
    */
   public void upsert(String key, JsonNode object, String promiseOfRequest) {
-    List<ObjectNode> entities = EntityMapper.map(object, promiseOfRequest);
+    upsertEntities(key, EntityMapper.map(object, promiseOfRequest));
+  }
+
+  /**
+   * Adds or replaces the entities of one cluster object, mapped by the caller (Crossplane claims and XRs, whose
+   * mapping needs their XRD: {@link CrossplaneEntities}).
+   *
+   * @param key the object's identity
+   * @param entities its entities (may be empty)
+   */
+  public void upsertEntities(String key, List<ObjectNode> entities) {
     entities.forEach(CatalogIndex::sortRelations);
     List<ObjectNode> previous = sources.put(key, entities);
     // Most updates (status writes, resyncs) change nothing the catalog shows: no rebuild for them.

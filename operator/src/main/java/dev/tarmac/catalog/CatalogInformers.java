@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Feeds the {@link CatalogIndex} from informers — Components, Databases, Promises (Tarmac's and Kratix's), Templates,
- * Namespaces, Scorecards, and every Promise's request kind through {@link #request} — and rebuilds it at most every
+ * Namespaces, Scorecards, every Promise's request kind through {@link #request}, and, where Crossplane's XRDs are
+ * served, Compositions and every XRD's claim and XR kinds ({@link XrdKindInformers}) — and rebuilds it at most every
  * 100 ms after a change (longer while rebuilds are slow, see {@code loop}), so a change in the cluster is visible
  * over HTTP well within a second. After each rebuild it publishes Scorecard results to Components'
  * {@code status.scorecards} (only when they changed) and to metrics.
@@ -50,6 +51,7 @@ public final class CatalogInformers implements AutoCloseable {
   private GaugeRows coverage;
   private GaugeRows requests;
   private RequestKindInformers requestKinds;
+  private volatile XrdKindInformers crossplaneKinds;
   private volatile java.util.function.BooleanSupplier writer = () -> true;
 
   /**
@@ -87,9 +89,10 @@ public final class CatalogInformers implements AutoCloseable {
     republishScorecards = true;
   }
 
-  /** True when the catalog holds every request: no request informer is still listing. */
+  /** True when the catalog holds every request, claim and XR: no informer on their kinds is still listing. */
   public boolean requestsSynced() {
-    return requestKinds == null || requestKinds.synced();
+    XrdKindInformers crossplane = crossplaneKinds;
+    return (requestKinds == null || requestKinds.synced()) && (crossplane == null || crossplane.synced());
   }
 
   /** Starts the informers (waiting for their first lists), the rebuild loop, and registers metrics. */
@@ -123,6 +126,7 @@ public final class CatalogInformers implements AutoCloseable {
     inform(LeanItemStore.inform(client.resources(Template.class), handler(null)));
     inform(LeanItemStore.inform(client.namespaces(), handler(null)));
     informBackstageKinds();
+    informCrossplane();
     inform(client.resources(Scorecard.class).inform(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Scorecard s) {
@@ -190,6 +194,70 @@ public final class CatalogInformers implements AutoCloseable {
     if (!backstageKindsWatched.isEmpty()) {
       LOG.info("catalog watching Backstage kinds {}", backstageKindsWatched);
     }
+  }
+
+  /**
+   * When the API server serves Crossplane's XRDs ({@code compositeresourcedefinitions.apiextensions.crossplane.io},
+   * Tarmac's or Crossplane's; looked up once at start): an informer on XRDs that starts one on each XRD's XR and
+   * claim kinds ({@link XrdKindInformers}), and one on Compositions (Template entities). A kind the operator may not
+   * list (RBAC) is logged and left out.
+   */
+  private void informCrossplane() {
+    var xrdVersion = dev.tarmac.trace.XrdNames.servedVersion(client);
+    if (xrdVersion.isEmpty()) {
+      return;
+    }
+    crossplaneKinds = new XrdKindInformers(client, this::crossplane);
+    try {
+      // Resynced every 30 s: an XR or claim informer that could not start (its CRD not yet Established) is retried.
+      inform(client.genericKubernetesResources(xrdVersion.get(), dev.tarmac.trace.XrdNames.KIND)
+          .inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd) {
+              crossplaneKinds.xrd(Serialization.JSON.valueToTree(xrd), false);
+            }
+
+            @Override
+            public void onUpdate(io.fabric8.kubernetes.api.model.GenericKubernetesResource old,
+                io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd) {
+              onAdd(xrd);
+            }
+
+            @Override
+            public void onDelete(io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd, boolean unknown) {
+              crossplaneKinds.xrd(Serialization.JSON.valueToTree(xrd), true);
+            }
+          }, 30_000));
+      LOG.info("catalog watching Crossplane XRDs ({}) for their claim and XR kinds", xrdVersion.get());
+    } catch (RuntimeException e) {
+      LOG.warn("catalog cannot watch {}.{}: {}; grant list and watch on it to index claims and XRs",
+          dev.tarmac.trace.XrdNames.PLURAL, dev.tarmac.crossplane.CrossplaneFields.GROUP, e.getMessage());
+    }
+    var compositionVersion = dev.tarmac.trace.XrdNames.servedVersion(client, "compositions");
+    if (compositionVersion.isPresent()) {
+      try {
+        inform(LeanItemStore.inform(client.genericKubernetesResources(compositionVersion.get(), "Composition"),
+            handler(null)));
+      } catch (RuntimeException e) {
+        LOG.warn("catalog cannot watch compositions.{}: {}", dev.tarmac.crossplane.CrossplaneFields.GROUP,
+            e.getMessage());
+      }
+    }
+  }
+
+  /** Indexes (or, with {@code deleted}, removes) a Crossplane claim ({@code claim} true) or XR. */
+  void crossplane(dev.tarmac.crossplane.XrdKinds kinds, boolean claim, HasMetadata object, boolean deleted) {
+    if (deleted) {
+      index.remove(key(object));
+    } else {
+      index.upsertEntities(key(object), List.of(CrossplaneEntities.map(Serialization.JSON.valueToTree(object), kinds,
+          claim)));
+    }
+  }
+
+  /** The Crossplane claim and XR kinds the catalog watches, as {@code <xrd>/xr} and {@code <xrd>/claim}. */
+  public java.util.Set<String> crossplaneKinds() {
+    return crossplaneKinds == null ? java.util.Set.of() : crossplaneKinds.watched();
   }
 
   /** The Backstage kinds whose objects the catalog indexes (served by the API server at start). */
@@ -395,6 +463,9 @@ public final class CatalogInformers implements AutoCloseable {
     rebuilder.interrupt();
     if (requestKinds != null) {
       requestKinds.close();
+    }
+    if (crossplaneKinds != null) {
+      crossplaneKinds.close();
     }
     informers.forEach(SharedIndexInformer::close);
   }

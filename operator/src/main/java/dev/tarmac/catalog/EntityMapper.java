@@ -16,7 +16,8 @@ import java.util.UUID;
  * and {@code targetRef}); the index adds the inverse relations, the synthesized Groups and Systems, and warnings.
  *
  * <p>Mapping: Component → Component (+ an API per {@code providesApis}); Database and Promise requests → Resource;
- * Promise and Template → Template (+ an API for a Promise's request kind); Namespaces labelled with a team → Group;
+ * Promise and Template → Template (+ an API for a Promise's request kind); Crossplane claims and XRs → Resource and
+ * Crossplane Compositions → Template ({@link CrossplaneEntities}); Namespaces labelled with a team → Group;
  * Backstage descriptors stored in the cluster ({@code backstage.io} kinds) → themselves ({@link BackstageObjects}).
  * Owners without a namespace resolve to {@code default} (where Backstage keeps Groups), so one team is one Group.
  */
@@ -49,6 +50,9 @@ public final class EntityMapper {
     }
     if (kind.equals("Namespace")) {
       return namespace(object);
+    }
+    if (group.equals(dev.tarmac.crossplane.CrossplaneFields.GROUP) && kind.equals("Composition")) {
+      return List.of(CrossplaneEntities.composition(object));
     }
     if (!group.equals("platform.tarmac.dev") && !group.equals("platform.kratix.io")) {
       return List.of();
@@ -125,7 +129,7 @@ public final class EntityMapper {
     ((ArrayNode) entity.get("relations")).addObject().put("type", type).put("targetRef", target.toString());
   }
 
-  private static String ownerOf(JsonNode object) {
+  static String ownerOf(JsonNode object) {
     JsonNode a = object.path("metadata").path("annotations");
     String owner = object.path("spec").path("owner").asText(null);
     if (owner == null) {
@@ -137,7 +141,7 @@ public final class EntityMapper {
     return owner;
   }
 
-  private static void owner(ObjectNode entity, String owner) {
+  static void owner(ObjectNode entity, String owner) {
     if (owner != null && !owner.isBlank()) {
       EntityRef ref = EntityRef.parse(owner, "Group");
       ((ObjectNode) entity.get("spec")).put("owner", ref.toString());
@@ -145,7 +149,7 @@ public final class EntityMapper {
     }
   }
 
-  private static void system(ObjectNode entity, String system) {
+  static void system(ObjectNode entity, String system) {
     if (system != null && !system.isBlank()) {
       EntityRef ref = EntityRef.parse(system, "System");
       ((ObjectNode) entity.get("spec")).put("system", ref.name());

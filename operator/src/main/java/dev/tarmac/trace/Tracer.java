@@ -12,12 +12,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Builds the trace of one object: its conditions, pipeline runs (Jobs, phase, attempts, next retry, the failing
  * step's termination message), composed resources, Works, placements per Destination and the Git commits that hold
- * them. Reads only; works for every kind Tarmac reconciles and every Promise request kind.
+ * them. Reads only; works for every kind Tarmac reconciles, every Promise request kind, and the claim and XR kinds
+ * of every Crossplane XRD ({@link CrossplaneTrace}: claim → XR → composed resources → connection Secret).
  */
 public final class Tracer {
 
@@ -34,7 +34,9 @@ public final class Tracer {
   /**
    * The trace of {@code kind/name}.
    *
-   * @param kind a Tarmac kind or a Promise request kind: kind, plural or short name, any case
+   * @param kind a Tarmac kind, a Promise request kind, or a claim or XR kind of an XRD
+   *     ({@code compositeresourcedefinitions.apiextensions.crossplane.io}, when served): kind, plural, singular or
+   *     short name, any case
    * @param namespace the namespace for namespaced kinds (ignored for cluster-scoped ones)
    * @param name the object's name
    * @throws IllegalArgumentException when the kind is unknown or the object does not exist, saying which
@@ -48,7 +50,45 @@ public final class Tracer {
       throw new IllegalArgumentException(resolved.kind() + " " + (resolved.namespaced() ? namespace + "/" : "")
           + name + " not found");
     }
+    if (resolved.xrd() != null) {
+      JsonNode json = Serialization.JSON.valueToTree(object);
+      return resolved.xrd().claim() ? CrossplaneTrace.claim(json, resolved.xrd().kinds().namespaced(), this::get)
+          : CrossplaneTrace.composite(json, this::get);
+    }
     return build(object);
+  }
+
+  /**
+   * Reads one object for {@link CrossplaneTrace}: null when absent or not served; a Secret with its values blanked
+   * before it leaves this method (a trace shows keys, never values).
+   */
+  JsonNode get(String apiVersion, String kind, String namespace, String name) {
+    try {
+      if ("v1".equals(apiVersion) && "Secret".equals(kind)) {
+        var secret = client.secrets().inNamespace(namespace).withName(name).get();
+        if (secret == null) {
+          return null;
+        }
+        var out = Serialization.JSON.createObjectNode();
+        out.put("apiVersion", "v1").put("kind", "Secret");
+        out.set("metadata", Serialization.JSON.valueToTree(secret.getMetadata()));
+        var data = out.putObject("data");
+        if (secret.getData() != null) {
+          secret.getData().keySet().forEach(k -> data.put(k, ""));
+        }
+        if (secret.getStringData() != null) {
+          secret.getStringData().keySet().forEach(k -> data.put(k, ""));
+        }
+        return out;
+      }
+      var op = client.genericKubernetesResources(apiVersion, kind);
+      GenericKubernetesResource o = namespace == null ? op.withName(name).get()
+          : op.inNamespace(namespace).withName(name).get();
+      return o == null ? null : Serialization.JSON.valueToTree(o);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      // The kind is not served (a composed resource that went to Git) or may not be read: nothing to show.
+      return null;
+    }
   }
 
   private TraceNode build(GenericKubernetesResource object) {
@@ -93,19 +133,13 @@ public final class Tracer {
     }
     for (GenericKubernetesResource work : worksOf(uid)) {
       JsonNode w = Serialization.JSON.valueToTree(work);
-      TraceNode wn = root.add(objectNode("Work", work.getMetadata().getNamespace(), work.getMetadata().getName(),
-          w.path("status")));
-      wn.detail = w.path("spec").path("files").size() + " files";
-      for (JsonNode placement : w.path("status").path("placements")) {
-        TraceNode dn = wn.add(TraceNode.of("Destination", null, placement.path("destination").asText()));
-        dn.status = placement.path("state").asText(null);
-        dn.detail = "path " + placement.path("path").asText();
-        if (placement.hasNonNull("commit")) {
-          TraceNode commit = dn.add(TraceNode.of("Commit", null, placement.path("commit").asText()));
-          commit.detail = storeOf(placement.path("destination").asText()).map(s -> "in GitStateStore " + s)
-              .orElse(null);
-        }
-      }
+      TraceNode wn = root.add(CrossplaneTrace.work(w, this::get));
+      // The plain tree shows Ready's status and reason only (SYNCED is a column of the table).
+      TraceNode plain = objectNode("Work", null, null, w.path("status"));
+      wn.synced = null;
+      wn.message = null;
+      wn.status = plain.status;
+      wn.reason = plain.reason;
     }
     return root;
   }
@@ -156,17 +190,11 @@ public final class Tracer {
         }).toList();
   }
 
-  private Optional<String> storeOf(String destination) {
-    var d = client.genericKubernetesResources(Api.API_VERSION, "Destination").withName(destination).get();
-    if (d == null) {
-      return Optional.empty();
+  /** A kind resolved to what the API needs; {@code xrd} is set for claim and XR kinds. */
+  record ResolvedKind(String apiVersion, String kind, boolean namespaced, XrdNames.Match xrd) {
+    ResolvedKind(String apiVersion, String kind, boolean namespaced) {
+      this(apiVersion, kind, namespaced, null);
     }
-    JsonNode spec = Serialization.JSON.valueToTree(d.getAdditionalProperties().get("spec"));
-    return Optional.ofNullable(spec.path("stateStoreRef").path("name").asText(null));
-  }
-
-  /** A kind resolved to what the API needs. */
-  record ResolvedKind(String apiVersion, String kind, boolean namespaced) {
   }
 
   ResolvedKind resolve(String kind) {
@@ -199,7 +227,16 @@ public final class Tracer {
         return new ResolvedKind(json.path("status").path("apiVersion").asText(), requestKind, namespaced);
       }
     }
+    // Claim and XR kinds of the XRDs present (served only where Tarmac's Crossplane support or Crossplane runs).
+    for (JsonNode xrd : XrdNames.list(client)) {
+      var match = XrdNames.match(kind, xrd);
+      if (match.isPresent()) {
+        return new ResolvedKind(match.get().kinds().apiVersion(), match.get().kind(), match.get().namespaced(),
+            match.get());
+      }
+    }
     throw new IllegalArgumentException("unknown kind " + kind + ": use a Tarmac kind (Database, Component, Promise,"
-        + " Work, ...) or the request kind of an Available Promise");
+        + " Work, ...), the request kind of an Available Promise, or a claim or XR kind of a"
+        + " CompositeResourceDefinition");
   }
 }
