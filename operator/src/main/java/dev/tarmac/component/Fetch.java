@@ -1,10 +1,6 @@
 package dev.tarmac.component;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -169,10 +165,34 @@ final class Fetch {
     return matchers.stream().anyMatch(m -> m.matches(p));
   }
 
+  /** How many of the first {@code n} bytes start or are invalid UTF-8 sequences. */
+  private static int invalidUtf8(byte[] data, int n) {
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+      int b = data[i] & 0xff;
+      int more = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+      if (more < 0) {
+        bad++;
+        continue;
+      }
+      int j = 1;
+      while (j <= more && i + j < n && (data[i + j] & 0xc0) == 0x80) {
+        j++;
+      }
+      // A sequence cut by the end of the first 512 bytes is not counted.
+      if (j <= more && i + j < n) {
+        bad++;
+      } else {
+        i += more;
+      }
+    }
+    return bad;
+  }
+
   /**
    * Whether a file is binary, as the {@code isbinaryfile} package Backstage uses decides it, approximately: a NUL byte
-   * in the first 512 bytes, or more than 10% of them control characters or invalid UTF-8. An empty file and a file
-   * starting with a UTF-8 byte order mark are text.
+   * in the first 512 bytes, or more than 10% of them control characters or bytes of invalid UTF-8 sequences. An empty
+   * file and a file starting with a UTF-8 byte order mark are text.
    */
   static boolean isBinary(byte[] data) {
     int n = Math.min(512, data.length);
@@ -189,18 +209,7 @@ final class Fetch {
         suspicious++;
       }
     }
-    var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
-    try {
-      decoder.decode(ByteBuffer.wrap(data, 0, n));
-    } catch (CharacterCodingException e) {
-      // The first 512 bytes may cut a character in two: only call it binary when the bytes before the end are bad.
-      try {
-        decoder.reset().decode(ByteBuffer.wrap(data, 0, Math.max(0, n - 4)));
-      } catch (CharacterCodingException again) {
-        return true;
-      }
-    }
+    suspicious += invalidUtf8(data, n);
     return suspicious * 10 > n;
   }
 }
