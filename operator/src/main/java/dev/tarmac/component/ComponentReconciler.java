@@ -54,9 +54,12 @@ import java.util.stream.Collectors;
  * the Template it names (watched). A step that failed for a passing reason (the API server, the embedded Git server)
  * is retried by the framework with {@link dev.tarmac.Retries}' backoff, {@code status.nextRetryTime} saying when.
  *
- * <p>Actions: {@code fetch:template} (render {@code spec.skeleton.files} with {@code input.values}, file names too),
+ * <p>Actions: {@code fetch:template} (render the skeleton with {@code input.values} as Backstage does, {@link Fetch};
+ * the skeleton is {@code spec.skeleton}, a folder of it named by a relative {@code input.url}, or a Git URL),
+ * {@code fetch:plain} (copy such files unrendered), {@code catalog:write} (an entity YAML into the workspace),
  * {@code publish:git} ({@code repoUrl} {@code tarmac.local?repo=<name>}: a new repository on the embedded Git server;
- * on a rescaffold, a commit on top), {@code catalog:register} (the Component's entity ref), {@code tarmac:database}
+ * on a rescaffold, a commit on top; Backstage's {@code publish:github}, {@code publish:gitlab}... are this),
+ * {@code catalog:register} ({@link BackstageRegistration}), {@code tarmac:database}
  * (a Database claim), {@code tarmac:request} (a request of any Promise), {@code debug:log}.
  */
 // Generation-aware processing would drop the rescaffold annotation's change (metadata does not bump the

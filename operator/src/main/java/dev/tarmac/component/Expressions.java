@@ -23,13 +23,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Backstage scaffolder expressions, {@code ${{ parameters.name }}}, {@code ${{ steps['id'].output.x }}},
- * {@code ${{ values.x }}} with the filters {@code parseRepoUrl}, {@code pick}, {@code projectSlug}, {@code lower},
- * {@code upper}; rendered by Pebble with Backstage's delimiters through {@link BoundedRenderer}: templates come only
- * from the Template (string loader), method calls on Java objects are refused, and each string renders within
- * {@link RenderLimits} (time, output, value sizes, ranges, nesting).
- * A value that is exactly one expression keeps its type, as in Backstage; a value containing {@code ${{ }}} is
- * rendered once, never evaluated again.
+ * Backstage scaffolder expressions, rendered as Backstage's Nunjucks renders them: {@code ${{ parameters.name }}},
+ * {@code ${{ steps['id'].output.x }}}, {@code ${{ values.x }}}, tags {@code {% if %}}/{@code {% elif %}}/
+ * {@code {% else %}}/{@code {% for %}} with whitespace control ({@code {%-}, {@code -%}}), comments {@code {# #}};
+ * Backstage's filters {@code parseRepoUrl}, {@code pick}, {@code projectSlug} and Nunjucks' {@code dump},
+ * {@code replace}, {@code default} ({@link Nunjucks}), Pebble's others ({@code lower}, {@code upper}, ...).
+ * Tarmac's earlier {@code ${% %}} and {@code ${# #}} still read as tags and comments. Rendered by Pebble through
+ * {@link BoundedRenderer}: templates come only from the Template (string loader), method calls on Java objects are
+ * refused, and each string renders within {@link RenderLimits} (time, output, value sizes, ranges, nesting).
+ * A value that is exactly one expression keeps its type, as in Backstage (a path is looked up; anything else is
+ * rendered through {@code dump} and parsed back); one naming nothing is left out of its object (Backstage's
+ * undefined). A value containing {@code ${{ }}} is rendered once, never evaluated again.
  */
 public final class Expressions {
 
