@@ -163,7 +163,8 @@ public final class Expressions {
       return node;
     }
     // As Backstage does: the value's JSON text (dump), parsed back, so `repoUrl | parseRepoUrl` is an object.
-    String json = renderString("${{ (" + expression + ") | dump }}", context);
+    String json = renderString("${{ (" + expression + ") | dump }}", context, "expression '"
+        + abbreviate("${{ " + expression + " }}") + "'");
     if (json.isEmpty()) {
       return null;
     }
