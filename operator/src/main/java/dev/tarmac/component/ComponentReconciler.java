@@ -424,7 +424,9 @@ public final class ComponentReconciler implements Reconciler<Component> {
    * The files a {@code fetch:*} step reads. Without {@code input.url}: the Template's skeleton ({@code skeleton.files}
    * or {@code skeleton.git}). A relative {@code url} ({@code ./skeleton}) is a folder next to the template, as in
    * Backstage: of {@code skeleton.git} (joined to its {@code path}), or the inline files under that folder. An absolute
-   * URL is a Git repository read with JGit ({@link GitSkeleton#location}).
+   * {@code http(s)://}, {@code git://} or {@code ssh://} URL is a Git repository read with JGit
+   * ({@link GitSkeleton#location}); {@code file:} URLs and paths are refused here (the Template's own
+   * {@code skeleton.git.url}, written by whoever may write Templates, may be one).
    */
   private static Map<String, RepositoryPublisher.File> skeleton(JsonNode input, Template template) {
     JsonNode spec = template.getSpec().skeleton;
@@ -442,6 +444,12 @@ public final class ComponentReconciler implements Reconciler<Component> {
       throw new IllegalArgumentException("the Template has no skeleton.files (or skeleton.git) to render");
     }
     if (!Fetch.isRelative(url)) {
+      // A step's url is rendered with the Component's values: only remote Git URLs, never the operator's own disk
+      // (file: or a path would read another Component's repository from the embedded Git server's data).
+      if (!url.matches("(?i)^(https?|git|ssh)://.+")) {
+        throw new IllegalArgumentException("url " + Skeleton.printable(url) + " is neither relative to the template"
+            + " (./skeleton) nor an http(s)://, git:// or ssh:// Git URL; file: URLs and paths are refused");
+      }
       GitSkeleton.Location at = GitSkeleton.location(url);
       return GitSkeleton.read(at.url(), at.ref(), at.path());
     }

@@ -260,6 +260,35 @@ class BackstageTemplateFeaturesTest {
   }
 
   @Test
+  void aStepUrlFromTheValuesCannotReadTheOperatorsDisk() throws Exception {
+    EmbeddedGitServer server = new EmbeddedGitServer(tmp.resolve("git-data"));
+    var publisher = new RepositoryPublisher(server);
+    publisher.publish("other-team", "main", Map.of("secret.txt", RepositoryPublisher.File.text("theirs")), "x",
+        "00000000-0000-0000-0000-000000000001");
+    Template t = Serialization.YAML.readValue("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Template
+        metadata: {name: sneaky}
+        spec:
+          owner: group:default/platform
+          type: service
+          parameters: [{properties: {from: {type: string}}}]
+          steps:
+            - {id: fetch, action: "fetch:plain", input: {url: "${{ parameters.from }}"}}
+            - {id: publish, action: "publish:git", input: {repoUrl: "tarmac.local?repo=mine"}}
+        """, Template.class);
+    ComponentReconciler reconciler = new ComponentReconciler(null, publisher, null, () -> "http://127.0.0.1:8080/git");
+    for (String from : List.of(server.repository("other-team").toUri().toString(),
+        server.repository("other-team").toString())) {
+      var c = BackstageTemplatesTest.component("mine", "sneaky", "from: '" + from + "'");
+      assertThatThrownBy(() -> reconciler.scaffold(c, c.getStatus(), t, null))
+          .isInstanceOf(ComponentReconciler.ScaffoldException.class)
+          .hasMessageContaining("file: URLs and paths are refused");
+      assertThat(server.exists("mine")).isFalse();
+    }
+  }
+
+  @Test
   void theSkeletonCanBePushedToAGitServerOverHttpAndReplacesOnlyItsFolder() throws Exception {
     Files.createDirectories(tmp.resolve("remote"));
     Git.init().setBare(true).setDirectory(tmp.resolve("remote/skeletons.git").toFile()).setInitialBranch("main")
