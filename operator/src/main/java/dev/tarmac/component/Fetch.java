@@ -43,8 +43,9 @@ final class Fetch {
   /**
    * {@code fetch:template}: renders {@code skeleton} into {@code workspace}.
    *
-   * @param input the step's rendered input ({@code targetPath}, {@code copyWithoutRender}, {@code copyWithoutTemplating},
-   *     {@code templateFileExtension}, {@code replace}; {@code values} are in the renderer's context)
+   * @param input the step's rendered input ({@code targetPath}, {@code copyWithoutRender},
+   *     {@code copyWithoutTemplating}, {@code templateFileExtension}, {@code replace}; {@code values} are in the
+   *     renderer's context)
    * @return how many files were written
    * @throws InvalidSkeletonException when a name, as written or rendered, or {@code targetPath} breaks
    *     {@link Skeleton#checkPath}
