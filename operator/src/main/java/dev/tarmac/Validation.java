@@ -44,7 +44,10 @@ public final class Validation {
     return problems;
   }
 
-  /** A Template has steps, each with an action, and inline skeleton files whose names stay inside the skeleton. */
+  /**
+   * A Template has steps, each with an action Tarmac can run, and inline skeleton files whose names stay inside the
+   * skeleton.
+   */
   public static List<String> template(Template t) {
     List<String> problems = new ArrayList<>();
     var spec = t.getSpec();
@@ -59,6 +62,10 @@ public final class Validation {
           problems.add("spec.steps[" + i + "] has no action");
         }
       }
+      // Backstage actions Tarmac has no counterpart for (publish:github:pull-request, fetch:rails, ...): named here,
+      // so the Template says it before a Component tries it.
+      dev.tarmac.component.ComponentReconciler.unsupported(spec.steps).forEach(u -> problems.add(u
+          + ": replace the step or remove it (docs/templates.md lists the actions)"));
     }
     if (spec.skeleton != null) {
       problems.addAll(dev.tarmac.component.Skeleton.problems(spec.skeleton.get("files")));

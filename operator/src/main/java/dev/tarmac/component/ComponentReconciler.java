@@ -54,9 +54,12 @@ import java.util.stream.Collectors;
  * the Template it names (watched). A step that failed for a passing reason (the API server, the embedded Git server)
  * is retried by the framework with {@link dev.tarmac.Retries}' backoff, {@code status.nextRetryTime} saying when.
  *
- * <p>Actions: {@code fetch:template} (render {@code spec.skeleton.files} with {@code input.values}, file names too),
+ * <p>Actions: {@code fetch:template} (render the skeleton with {@code input.values} as Backstage does, {@link Fetch};
+ * the skeleton is {@code spec.skeleton}, a folder of it named by a relative {@code input.url}, or a Git URL),
+ * {@code fetch:plain} (copy such files unrendered), {@code catalog:write} (an entity YAML into the workspace),
  * {@code publish:git} ({@code repoUrl} {@code tarmac.local?repo=<name>}: a new repository on the embedded Git server;
- * on a rescaffold, a commit on top), {@code catalog:register} (the Component's entity ref), {@code tarmac:database}
+ * on a rescaffold, a commit on top; Backstage's {@code publish:github}, {@code publish:gitlab}... are this),
+ * {@code catalog:register} ({@link BackstageRegistration}), {@code tarmac:database}
  * (a Database claim), {@code tarmac:request} (a request of any Promise), {@code debug:log}.
  */
 // Generation-aware processing would drop the rescaffold annotation's change (metadata does not bump the
@@ -67,14 +70,45 @@ public final class ComponentReconciler implements Reconciler<Component> {
 
   /** Annotation: a new value scaffolds again. */
   public static final String RESCAFFOLD = "platform.tarmac.dev/rescaffold";
-  static final Set<String> ACTIONS = Set.of("fetch:template", "publish:git", "catalog:register", "tarmac:database",
-      "tarmac:request", "debug:log");
+  static final Set<String> ACTIONS = Set.of("fetch:template", "fetch:plain", "publish:git", "catalog:register",
+      "catalog:write", "tarmac:database", "tarmac:request", "debug:log");
+  /**
+   * Backstage's publish actions, run as {@code publish:git} on the embedded Git server: the repository is
+   * {@code repoUrl}'s {@code repo} (host and owner are not used; docs/templates.md).
+   */
+  static final Set<String> PUBLISH_ALIASES = Set.of("publish:github", "publish:gitlab", "publish:bitbucket",
+      "publish:bitbucketCloud", "publish:bitbucketServer", "publish:azure", "publish:gitea", "publish:gerrit");
+
+  /** The action Tarmac runs for {@code action}: a Backstage publish action is {@code publish:git}. */
+  static String action(String action) {
+    return PUBLISH_ALIASES.contains(action) ? "publish:git" : action;
+  }
+
+  /** The steps of a Template whose action Tarmac cannot run, as {@code step <id> uses action <action>}. Pure. */
+  public static List<String> unsupported(List<JsonNode> steps) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; steps != null && i < steps.size(); i++) {
+      String action = steps.get(i).path("action").asText();
+      if (!action.isEmpty() && !ACTIONS.contains(action(action))) {
+        out.add("step " + steps.get(i).path("id").asText(String.valueOf(i)) + " uses action '" + action
+            + "', which Tarmac cannot run");
+      }
+    }
+    return out;
+  }
 
   private final KubernetesClient client;
   private final RepositoryPublisher publisher;
   private final Events events;
   private final java.util.function.Supplier<String> gitBaseUrl;
   private final Expressions expressions = new Expressions(RenderLimits.DEFAULT);
+  /** How {@code catalog:register} writes objects: server-side apply; tests may record them instead. */
+  BackstageRegistration.Applier applier = r -> client().resource(r).fieldManager("tarmac").forceConflicts()
+      .serverSideApply();
+
+  private KubernetesClient client() {
+    return client;
+  }
 
   /**
    * @param client the client
@@ -277,9 +311,19 @@ public final class ComponentReconciler implements Reconciler<Component> {
       throw new ScaffoldException("TemplateNotFound", "Template " + templateName + " does not exist; list them with"
           + " `kubectl get templates`, or apply it: the Component is scaffolded as soon as it exists", false);
     }
+    scaffold(component, status, template, recreate);
+  }
+
+  /**
+   * Runs {@code template}'s steps for {@code component}, recording each in {@code status.steps}.
+   *
+   * @throws ScaffoldException when a step fails or the Template or the values are bad
+   */
+  void scaffold(Component component, Component.Status status, Template template, String recreate) {
+    String templateName = template.getMetadata().getName();
     List<JsonNode> steps = template.getSpec().steps == null ? List.of() : template.getSpec().steps;
     for (int i = 0; i < steps.size(); i++) {
-      String action = steps.get(i).path("action").asText();
+      String action = action(steps.get(i).path("action").asText());
       if (!ACTIONS.contains(action)) {
         throw new ScaffoldException("InvalidTemplate", "step " + steps.get(i).path("id").asText(String.valueOf(i))
             + " uses unknown action '" + action + "' (known: " + new java.util.TreeSet<>(ACTIONS) + ")", false);
@@ -308,7 +352,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
     for (int i = 0; i < steps.size(); i++) {
       JsonNode step = steps.get(i);
       String id = step.path("id").asText("step-" + i);
-      String action = step.path("action").asText();
+      String action = action(step.path("action").asText());
       Component.StepResult prev = previous.get(id);
       Component.StepResult result = new Component.StepResult();
       result.id = id;
@@ -317,7 +361,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
         if (step.has("if") && !truthy(expressions.render(step.get("if"), context))) {
           result.phase = "Skipped";
           result.message = "its if: condition is false";
-        } else if (prev != null && "Succeeded".equals(prev.phase) && !action.equals("fetch:template")) {
+        } else if (prev != null && "Succeeded".equals(prev.phase) && !WORKSPACE_ACTIONS.contains(action)) {
           result = prev;
         } else {
           JsonNode input = expressions.render(step.path("input"), context);
@@ -373,6 +417,70 @@ public final class ComponentReconciler implements Reconciler<Component> {
     }
   }
 
+  /** Steps that only build the in-memory workspace: run again on every resume, as the workspace is not kept. */
+  private static final Set<String> WORKSPACE_ACTIONS = Set.of("fetch:template", "fetch:plain", "catalog:write");
+
+  /**
+   * The files a {@code fetch:*} step reads. Without {@code input.url}: the Template's skeleton ({@code skeleton.files}
+   * or {@code skeleton.git}). A relative {@code url} ({@code ./skeleton}) is a folder next to the template, as in
+   * Backstage: of {@code skeleton.git} (joined to its {@code path}), or the inline files under that folder. An absolute
+   * {@code http(s)://}, {@code git://} or {@code ssh://} URL is a Git repository read with JGit
+   * ({@link GitSkeleton#location}); {@code file:} URLs and paths are refused here (the Template's own
+   * {@code skeleton.git.url}, written by whoever may write Templates, may be one).
+   */
+  private static Map<String, RepositoryPublisher.File> skeleton(JsonNode input, Template template) {
+    JsonNode spec = template.getSpec().skeleton;
+    JsonNode inline = spec == null ? null : spec.path("files");
+    boolean hasInline = inline != null && inline.isObject() && !inline.isEmpty();
+    boolean hasGit = spec != null && spec.has("git");
+    String url = input.path("url").asText("");
+    if (url.isEmpty()) {
+      if (hasInline) {
+        return Skeleton.inline(inline);
+      }
+      if (hasGit) {
+        return GitSkeleton.read(spec.get("git"));
+      }
+      throw new IllegalArgumentException("the Template has no skeleton.files (or skeleton.git) to render");
+    }
+    if (!Fetch.isRelative(url)) {
+      // A step's url is rendered with the Component's values: only remote Git URLs, never the operator's own disk
+      // (file: or a path would read another Component's repository from the embedded Git server's data).
+      if (!url.matches("(?i)^(https?|git|ssh)://.+")) {
+        throw new IllegalArgumentException("url " + Skeleton.printable(url) + " is neither relative to the template"
+            + " (./skeleton) nor an http(s)://, git:// or ssh:// Git URL; file: URLs and paths are refused");
+      }
+      GitSkeleton.Location at = GitSkeleton.location(url);
+      return GitSkeleton.read(at.url(), at.ref(), at.path());
+    }
+    if (hasGit) {
+      JsonNode git = spec.get("git");
+      String base = git.path("path").asText(".").replaceAll("^(\\./)+|/+$", "");
+      return GitSkeleton.read(git.path("url").asText(""), git.hasNonNull("ref") ? git.get("ref").asText() : null,
+          Fetch.join(base.equals(".") ? "" : base, url));
+    }
+    if (hasInline) {
+      String prefix = Fetch.join("", url);
+      Map<String, RepositoryPublisher.File> all = Skeleton.inline(inline);
+      if (prefix.isEmpty()) {
+        return all;
+      }
+      Map<String, RepositoryPublisher.File> under = new LinkedHashMap<>();
+      all.forEach((k, v) -> {
+        if (k.startsWith(prefix + "/")) {
+          under.put(k.substring(prefix.length() + 1), v);
+        }
+      });
+      if (under.isEmpty()) {
+        throw new IllegalArgumentException("url " + url + ": the Template's skeleton.files has no file under "
+            + prefix + "/ (import the template with `tarmac import template DIR` to store its folders in Git)");
+      }
+      return under;
+    }
+    throw new IllegalArgumentException("url " + url + " is relative to the template, but the Template has no"
+        + " skeleton.git holding its folder: import it with `tarmac import template DIR`");
+  }
+
   private static boolean truthy(JsonNode v) {
     return v != null && !v.isNull() && !(v.isBoolean() && !v.asBoolean()) && !v.asText().isEmpty()
         && !v.asText().equals("false");
@@ -386,24 +494,19 @@ public final class ComponentReconciler implements Reconciler<Component> {
       case "fetch:template" -> {
         Map<String, Object> values = new LinkedHashMap<>(context);
         values.put("values", Expressions.plain(input.path("values")));
-        JsonNode spec = template.getSpec().skeleton;
-        JsonNode inline = spec == null ? null : spec.path("files");
-        Map<String, RepositoryPublisher.File> skeleton;
-        if (inline != null && inline.isObject() && !inline.isEmpty()) {
-          skeleton = Skeleton.inline(inline);
-        } else if (spec != null && spec.has("git")) {
-          skeleton = GitSkeleton.read(spec.get("git"));
-        } else {
-          throw new IllegalArgumentException("the Template has no skeleton.files (or skeleton.git) to render");
-        }
-        for (Map.Entry<String, RepositoryPublisher.File> f : skeleton.entrySet()) {
-          String name = Skeleton.printable(f.getKey());
-          String path = Skeleton.checkPath(expressions.renderString(f.getKey(), values, "the name of skeleton file "
-              + name), "skeleton file " + name + " renders to the name");
-          workspace.put(path, new RepositoryPublisher.File(expressions.renderString(f.getValue().content(), values,
-              "skeleton file " + name), f.getValue().executable()));
-        }
-        out.put("files", String.valueOf(workspace.size()));
+        Map<String, RepositoryPublisher.File> skeleton = skeleton(input, template);
+        int n = Fetch.template(skeleton, input, (text, what) -> expressions.renderString(text, values, what),
+            workspace);
+        out.put("files", String.valueOf(n));
+      }
+      case "fetch:plain" -> out.put("files", String.valueOf(Fetch.plain(skeleton(input, template), input,
+          workspace)));
+      case "catalog:write" -> {
+        String path = Skeleton.checkPath(input.path("filePath").asText("catalog-info.yaml")
+            .replaceAll("^(\\./)+", ""), "catalog:write filePath");
+        workspace.put(path, RepositoryPublisher.File.text(Serialization.YAML.writeValueAsString(input.path("entity"))
+            .replaceFirst("^---\\n", "")));
+        out.put("filePath", path);
       }
       case "publish:git" -> {
         String repoUrl = input.path("repoUrl").asText("");
@@ -420,8 +523,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
         out.put("repoContentsUrl", gitBaseUrl.get() + "/" + repo + ".git");
         out.put("commit", published.commit());
       }
-      case "catalog:register" -> out.put("entityRef", "component:" + component.getMetadata().getNamespace() + "/"
-          + component.getMetadata().getName());
+      case "catalog:register" -> out.putAll(BackstageRegistration.register(applier, component, input, workspace));
       case "tarmac:database" -> {
         ObjectNode db = Serialization.JSON.createObjectNode();
         db.put("apiVersion", "platform.tarmac.dev/v1alpha1").put("kind", "Database");

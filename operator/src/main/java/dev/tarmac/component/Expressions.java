@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.api.Serialization;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.tarmac.render.BoundedRenderer;
+import dev.tarmac.render.Nunjucks;
 import dev.tarmac.render.RenderLimits;
 import dev.tarmac.render.TemplateLimitException;
 import io.pebbletemplates.pebble.error.PebbleException;
@@ -21,13 +23,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Backstage scaffolder expressions, {@code ${{ parameters.name }}}, {@code ${{ steps['id'].output.x }}},
- * {@code ${{ values.x }}} with the filters {@code parseRepoUrl}, {@code pick}, {@code projectSlug}, {@code lower},
- * {@code upper}; rendered by Pebble with Backstage's delimiters through {@link BoundedRenderer}: templates come only
- * from the Template (string loader), method calls on Java objects are refused, and each string renders within
- * {@link RenderLimits} (time, output, value sizes, ranges, nesting).
- * A value that is exactly one expression keeps its type, as in Backstage; a value containing {@code ${{ }}} is
- * rendered once, never evaluated again.
+ * Backstage scaffolder expressions, rendered as Backstage's Nunjucks renders them: {@code ${{ parameters.name }}},
+ * {@code ${{ steps['id'].output.x }}}, {@code ${{ values.x }}}, tags {@code {% if %}}/{@code {% elif %}}/
+ * {@code {% else %}}/{@code {% for %}} with whitespace control ({@code {%-}, {@code -%}}), comments {@code {# #}};
+ * Backstage's filters {@code parseRepoUrl}, {@code pick}, {@code projectSlug} and Nunjucks' {@code dump},
+ * {@code replace}, {@code default} ({@link Nunjucks}), Pebble's others ({@code lower}, {@code upper}, ...).
+ * Tarmac's earlier {@code ${% %}} and {@code ${# #}} still read as tags and comments. Rendered by Pebble through
+ * {@link BoundedRenderer}: templates come only from the Template (string loader), method calls on Java objects are
+ * refused, and each string renders within {@link RenderLimits} (time, output, value sizes, ranges, nesting).
+ * A value that is exactly one expression keeps its type, as in Backstage (a path is looked up; anything else is
+ * rendered through {@code dump} and parsed back); one naming nothing is left out of its object (Backstage's
+ * undefined). A value containing {@code ${{ }}} is rendered once, never evaluated again.
  */
 public final class Expressions {
 
@@ -41,10 +47,29 @@ public final class Expressions {
 
   /** @param limits the bounds of each rendered string */
   public Expressions(RenderLimits limits) {
+    Map<String, Filter> filters = new LinkedHashMap<>(Nunjucks.filters());
+    filters.put("parseRepoUrl", new ParseRepoUrl());
+    filters.put("projectSlug", new ProjectSlug());
+    filters.put("pick", new Pick());
     this.renderer = new BoundedRenderer(limits, new Syntax.Builder().setPrintOpenDelimiter("${{")
-        .setPrintCloseDelimiter("}}").setExecuteOpenDelimiter("${%").setExecuteCloseDelimiter("%}")
-        .setCommentOpenDelimiter("${#").setCommentCloseDelimiter("#}").setEnableNewLineTrimming(false).build(),
-        false, Map.of("parseRepoUrl", new ParseRepoUrl(), "projectSlug", new ProjectSlug(), "pick", new Pick()));
+        .setPrintCloseDelimiter("}}").setExecuteOpenDelimiter("{%").setExecuteCloseDelimiter("%}")
+        .setCommentOpenDelimiter("{#").setCommentCloseDelimiter("#}").setWhitespaceTrim("-")
+        .setEnableNewLineTrimming(false).build(), false, filters, Nunjucks.operators());
+  }
+
+  /**
+   * The text Pebble parses: Tarmac's earlier tag delimiters {@code ${% %}} and {@code ${# #}} read as Backstage's
+   * {@code {% %}} and {@code {# #}}, and Nunjucks' {@code elif} as Pebble's {@code elseif}. Pure.
+   */
+  static String preprocess(String template) {
+    String t = template.contains("${%") || template.contains("${#")
+        ? template.replace("${%", "{%").replace("${#", "{#") : template;
+    return Nunjucks.preprocess(t);
+  }
+
+  /** Whether {@code text} holds anything the renderer would change (a value, a tag or a comment). */
+  static boolean isTemplated(String text) {
+    return text.contains("${{") || text.contains("{%") || text.contains("{#");
   }
 
   /**
@@ -61,7 +86,7 @@ public final class Expressions {
       Matcher single = SINGLE.matcher(input.asText());
       if (single.matches() && !single.group(1).contains("}}")) {
         Object value = evaluate(single.group(1), context);
-        return Serialization.JSON.valueToTree(value);
+        return value == null ? MissingNode.getInstance() : Serialization.JSON.valueToTree(value);
       }
       return Serialization.JSON.getNodeFactory().textNode(renderString(input.asText(), context));
     }
@@ -69,13 +94,20 @@ public final class Expressions {
       ObjectNode out = Serialization.JSON.createObjectNode();
       for (Iterator<Map.Entry<String, JsonNode>> it = input.fields(); it.hasNext();) {
         var e = it.next();
-        out.set(e.getKey(), render(e.getValue(), context));
+        JsonNode v = render(e.getValue(), context);
+        // A lone expression of a missing value is JavaScript's undefined in Backstage: the key is left out.
+        if (!v.isMissingNode()) {
+          out.set(e.getKey(), v);
+        }
       }
       return out;
     }
     if (input.isArray()) {
       ArrayNode out = Serialization.JSON.createArrayNode();
-      input.forEach(n -> out.add(render(n, context)));
+      input.forEach(n -> {
+        JsonNode v = render(n, context);
+        out.add(v.isMissingNode() ? Serialization.JSON.getNodeFactory().nullNode() : v);
+      });
       return out;
     }
     return input;
@@ -98,11 +130,11 @@ public final class Expressions {
    * @throws TemplateLimitException when it breaks a {@link RenderLimits} limit
    */
   public String renderString(String template, Map<String, Object> context, String what) {
-    if (!template.contains("${{") && !template.contains("${%")) {
+    if (!isTemplated(template)) {
       return template;
     }
     try {
-      return renderer.render(template, context, what);
+      return renderer.render(preprocess(template), context, what);
     } catch (PebbleException e) {
       throw new IllegalArgumentException(what + " does not render: " + String.valueOf(e.getMessage())
           .replace('\n', ' '));
@@ -113,7 +145,10 @@ public final class Expressions {
       "[A-Za-z_]\\w*(?:\\.[A-Za-z_][\\w-]*|\\['[^']+'\\]|\\[\"[^\"]+\"\\])*");
   private static final Pattern SEGMENT = Pattern.compile("\\.?([A-Za-z_][\\w-]*)|\\['([^']+)'\\]|\\[\"([^\"]+)\"\\]");
 
-  /** A lone variable path keeps its value's type; anything else (filters, operators) renders to text. */
+  /**
+   * A lone variable path keeps its value's type (null when it names nothing: Backstage's undefined); anything else
+   * (filters, operators) renders to text.
+   */
   private Object evaluate(String expression, Map<String, Object> context) {
     if (PATH.matcher(expression).matches()) {
       Object node = context;
@@ -122,12 +157,22 @@ public final class Expressions {
         String key = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
         node = node instanceof Map<?, ?> map ? map.get(key) : null;
         if (node == null) {
-          return "";
+          return null;
         }
       }
       return node;
     }
-    return renderString("${{ " + expression + " }}", context);
+    // As Backstage does: the value's JSON text (dump), parsed back, so `repoUrl | parseRepoUrl` is an object.
+    String json = renderString("${{ (" + expression + ") | dump }}", context, "expression '"
+        + abbreviate("${{ " + expression + " }}") + "'");
+    if (json.isEmpty()) {
+      return null;
+    }
+    try {
+      return Serialization.JSON.readValue(json, Object.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return json;
+    }
   }
 
   private static String abbreviate(String s) {

@@ -39,15 +39,40 @@ public final class RepositoryPublisher {
   }
 
   /**
-   * One file of a repository.
+   * One file of a repository, byte-exact.
    *
-   * @param content the text (written as UTF-8)
+   * @param data the bytes (text as UTF-8; binary files as they are)
    * @param executable whether it gets Git mode 100755 (else 100644)
    */
-  public record File(String content, boolean executable) {
+  public record File(byte[] data, boolean executable) {
+    /** A text file, written as UTF-8. */
+    public File(String content, boolean executable) {
+      this(content.getBytes(StandardCharsets.UTF_8), executable);
+    }
+
     /** A file that is not executable. */
     public static File text(String content) {
       return new File(content, false);
+    }
+
+    /** The bytes read as UTF-8 (for text files). */
+    public String content() {
+      return new String(data, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof File f && f.executable == executable && java.util.Arrays.equals(f.data, data);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Arrays.hashCode(data) * 31 + Boolean.hashCode(executable);
+    }
+
+    @Override
+    public String toString() {
+      return "File[" + data.length + " bytes" + (executable ? ", executable" : "") + "]";
     }
   }
 
@@ -103,7 +128,7 @@ public final class RepositoryPublisher {
         for (Map.Entry<String, File> f : new TreeMap<>(files).entrySet()) {
           DirCacheEntry e = new DirCacheEntry(f.getKey());
           e.setFileMode(f.getValue().executable() ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
-          e.setObjectId(ins.insert(Constants.OBJ_BLOB, f.getValue().content().getBytes(StandardCharsets.UTF_8)));
+          e.setObjectId(ins.insert(Constants.OBJ_BLOB, f.getValue().data()));
           b.add(e);
         }
         b.finish();

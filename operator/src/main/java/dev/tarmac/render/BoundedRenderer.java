@@ -31,6 +31,19 @@ public final class BoundedRenderer {
    * @param filters extra filters by name (bounded like Pebble's own)
    */
   public BoundedRenderer(RenderLimits limits, Syntax syntax, boolean strictVariables, Map<String, Filter> filters) {
+    this(limits, syntax, strictVariables, filters, java.util.List.of());
+  }
+
+  /**
+   * @param limits the bounds of each render
+   * @param syntax the delimiters, null for Pebble's ({@code {{ }}}, {@code {% %}})
+   * @param strictVariables whether an unknown variable is an error (true) or empty (false)
+   * @param filters extra filters by name (bounded like Pebble's own); a name of Pebble's replaces Pebble's filter
+   * @param operators extra binary operators; a symbol of Pebble's replaces Pebble's operator (e.g.
+   *     {@link Nunjucks#operators()})
+   */
+  public BoundedRenderer(RenderLimits limits, Syntax syntax, boolean strictVariables, Map<String, Filter> filters,
+      java.util.List<io.pebbletemplates.pebble.operator.BinaryOperator> operators) {
     this.limits = limits;
     PebbleEngine.Builder builder = new PebbleEngine.Builder()
         .loader(new StringLoader())
@@ -45,12 +58,17 @@ public final class BoundedRenderer {
         .allowOverrideCoreOperators(true)
         .registerExtensionCustomizer(Sandbox::customize)
         .extension(Sandbox.extension());
-    if (!filters.isEmpty()) {
+    if (!filters.isEmpty() || !operators.isEmpty()) {
       Map<String, Filter> bounded = Sandbox.bounded(filters);
       builder.extension(new AbstractExtension() {
         @Override
         public Map<String, Filter> getFilters() {
           return bounded;
+        }
+
+        @Override
+        public java.util.List<io.pebbletemplates.pebble.operator.BinaryOperator> getBinaryOperators() {
+          return operators;
         }
       });
     }

@@ -29,12 +29,24 @@ class ImportTemplateTest {
             links: [{title: Repo, url: "${{ steps['publish'].output.remoteUrl }}"}]
         """);
     List<String> report = new ArrayList<>();
-    var out = ImportTemplateCommand.convert(backstage, report);
+    List<String> notes = new ArrayList<>();
+    var out = ImportTemplateCommand.convert(backstage, null, report, notes);
     assertThat(out.path("spec").path("title").asText()).isEqualTo("React SSR");
     assertThat(out.path("spec").path("steps").get(1).path("action").asText()).isEqualTo("publish:git");
+    // repoUrl is kept: its repo names the repository on the embedded Git server.
     assertThat(out.path("spec").path("steps").get(1).path("input").path("repoUrl").asText())
-        .isEqualTo("tarmac.local?repo=${{ parameters.name }}");
-    assertThat(report).hasSize(3).anyMatch(r -> r.contains("./skeleton")).anyMatch(r -> r.contains("slack:send"))
-        .anyMatch(r -> r.contains("publish:github"));
+        .isEqualTo("github.com?owner=o&repo=r");
+    assertThat(report).hasSize(2).anyMatch(r -> r.contains("step fetch") && r.contains("./skeleton"))
+        .anyMatch(r -> r.contains("step notify") && r.contains("slack:send"));
+    assertThat(notes).singleElement().asString().contains("step publish: publish:github became publish:git");
+    assertThat(out.path("spec").has("skeleton")).isFalse();
+    var git = Serialization.JSON.createObjectNode().put("url", "https://git.example/s.git").put("ref", "main")
+        .put("path", "templates/react-ssr");
+    List<String> report2 = new ArrayList<>();
+    var stored = ImportTemplateCommand.convert(backstage, git, report2, new ArrayList<>());
+    assertThat(stored.path("spec").path("skeleton").path("git")).isEqualTo(git);
+    assertThat(stored.path("spec").path("steps").get(0).path("input").path("url").asText()).isEqualTo("./skeleton");
+    assertThat(report2).singleElement().asString().contains("slack:send");
+    assertThat(ImportTemplateCommand.folders(backstage)).containsExactly("skeleton");
   }
 }

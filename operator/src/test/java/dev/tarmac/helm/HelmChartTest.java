@@ -382,8 +382,8 @@ class HelmChartTest {
     assertThat(crds.stream().map(d -> d.path("metadata").path("name").asText()))
         .contains("components.backstage.io", "templates.scaffolder.backstage.io");
     assertThat(rules(render(t -> t), "ClusterRole", "tarmac")).anyMatch(r -> r.path("apiGroups").toString()
-        .equals("[\"backstage.io\"]") && r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\"]")
-        && r.path("resources").size() == 9);
+        .equals("[\"backstage.io\"]") && r.path("verbs").toString().equals(
+            "[\"get\",\"list\",\"watch\",\"create\",\"patch\"]") && r.path("resources").size() == 9);
     assertThatThrownBy(() -> render(t -> t.set("backstage.crds", "yes"))).hasMessageContaining("backstage");
   }
 
