@@ -391,8 +391,13 @@ class HelmChartTest {
   void crossplaneIsOffByDefaultAndGrantsOnlyTheListedXrAndClaimKindsWhenEnabled() throws IOException {
     List<JsonNode> defaults = render(t -> t);
     assertThat(env(defaults, "TARMAC_CROSSPLANE")).isNull();
-    assertThat(rules(defaults, "ClusterRole", "tarmac")).noneMatch(r -> r.toString()
-        .contains("apiextensions.crossplane.io") || r.toString().contains("nop.example.org"));
+    // Off: Crossplane's kinds (whoever runs them) are only read, for the catalog and `tarmac trace`.
+    assertThat(rules(defaults, "ClusterRole", "tarmac")).filteredOn(r -> r.toString()
+        .contains("apiextensions.crossplane.io") || r.toString().contains("nop.example.org"))
+        .isNotEmpty().allSatisfy(r -> assertThat(r.path("verbs").toString())
+            .isEqualTo("[\"get\",\"list\",\"watch\"]"));
+    assertThat(rules(defaults, "ClusterRole", "tarmac")).noneMatch(r -> r.toString().contains("nopresources/status")
+        || r.toString().contains("compositeresourcedefinitions/status"));
     List<JsonNode> crds = render(t -> t.set("crossplane.crds", true)).stream()
         .filter(d -> d.path("kind").asText().equals("CustomResourceDefinition")).toList();
     assertThat(crds.stream().map(d -> d.path("metadata").path("name").asText())).containsExactly(
