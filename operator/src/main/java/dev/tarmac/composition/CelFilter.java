@@ -7,13 +7,11 @@ import dev.cel.bundle.CelFactory;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.SimpleType;
-import dev.cel.common.values.NullValue;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
+import dev.tarmac.policy.CelRules;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,22 +121,22 @@ final class CelFilter {
 
   private static Map<String, Object> variables(PipelineState s) {
     Map<String, Object> observed = new LinkedHashMap<>();
-    observed.put("composite", Map.of("resource", value(s.observedComposite), "connection_details", Map.of()));
+    observed.put("composite", Map.of("resource", CelRules.value(s.observedComposite), "connection_details", Map.of()));
     Map<String, Object> observedResources = new LinkedHashMap<>();
-    s.observed.forEach((name, o) -> observedResources.put(name, Map.of("resource", value(o), "connection_details",
+    s.observed.forEach((name, o) -> observedResources.put(name, Map.of("resource", CelRules.value(o), "connection_details",
         bytes(s.observedConnection.getOrDefault(name, Map.of())))));
     observed.put("resources", observedResources);
     Map<String, Object> desired = new LinkedHashMap<>();
-    desired.put("composite", Map.of("resource", value(s.desiredComposite), "connection_details",
+    desired.put("composite", Map.of("resource", CelRules.value(s.desiredComposite), "connection_details",
         bytes(s.connectionDetails), "ready", (long) s.compositeReady.ordinal()));
     Map<String, Object> desiredResources = new LinkedHashMap<>();
-    s.resources.forEach((name, d) -> desiredResources.put(name, Map.of("resource", value(d.resource),
+    s.resources.forEach((name, d) -> desiredResources.put(name, Map.of("resource", CelRules.value(d.resource),
         "connection_details", Map.of(), "ready", (long) d.ready.ordinal())));
     desired.put("resources", desiredResources);
     Map<String, Object> vars = new LinkedHashMap<>();
     vars.put("observed", observed);
     vars.put("desired", desired);
-    vars.put("context", value(s.context));
+    vars.put("context", CelRules.value(s.context));
     return vars;
   }
 
@@ -146,36 +144,6 @@ final class CelFilter {
     Map<String, Object> out = new LinkedHashMap<>();
     m.forEach((k, v) -> out.put(k, ByteString.copyFromUtf8(v)));
     return out;
-  }
-
-  /** A JSON value as CEL sees it: objects as maps, arrays as lists, integers as int, other numbers as double. */
-  static Object value(JsonNode n) {
-    if (n == null || n.isNull() || n.isMissingNode()) {
-      return NullValue.NULL_VALUE;
-    }
-    if (n.isObject()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
-        var e = it.next();
-        m.put(e.getKey(), value(e.getValue()));
-      }
-      return Collections.unmodifiableMap(m);
-    }
-    if (n.isArray()) {
-      List<Object> l = new ArrayList<>(n.size());
-      n.forEach(x -> l.add(value(x)));
-      return Collections.unmodifiableList(l);
-    }
-    if (n.isBoolean()) {
-      return n.booleanValue();
-    }
-    if (n.isIntegralNumber() && n.canConvertToLong()) {
-      return n.longValue();
-    }
-    if (n.isNumber()) {
-      return n.doubleValue();
-    }
-    return n.asText();
   }
 
   private static String oneLine(String s) {

@@ -205,9 +205,13 @@ public final class CelRules {
 
   /**
    * A JSON value as CEL sees it: objects as maps, arrays as lists, integers as int (long), other numbers as double,
-   * null as CEL's null (a Java null would read as an unknown value).
+   * null as CEL's null (a Java null would read as an unknown value). Also the input of function-cel-filter's
+   * expressions (composition package).
+   *
+   * @param n any JSON value, or null
+   * @return a CEL value: Map, List, Boolean, Long, Double, String or {@code NullValue.NULL_VALUE}
    */
-  static Object value(JsonNode n) {
+  public static Object value(JsonNode n) {
     if (n == null || n.isNull() || n.isMissingNode()) {
       return NullValue.NULL_VALUE;
     }
