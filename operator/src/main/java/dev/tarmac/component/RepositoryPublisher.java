@@ -132,36 +132,53 @@ public final class RepositoryPublisher {
           b.add(e);
         }
         b.finish();
-        ObjectId tree = dc.writeTree(ins);
-        // Same tree, same files (names, modes and contents): a commit would only add noise to the history.
-        if (tip != null && tip.getTree().getId().equals(tree)) {
-          return new Published(repo, tip.name(), false);
-        }
-        CommitBuilder c = new CommitBuilder();
-        c.setTreeId(tree);
-        if (tip != null) {
-          c.setParentId(tip);
-        }
-        PersonIdent who = new PersonIdent("Tarmac", "tarmac@tarmac.dev");
-        c.setAuthor(who);
-        c.setCommitter(who);
-        c.setMessage(message + "\n\nComponent-UID: " + owner + "\n");
-        ObjectId id = ins.insert(c);
-        ins.flush();
-        RefUpdate u = r.updateRef("refs/heads/" + branch);
-        u.setNewObjectId(id);
-        // Expecting the tip read above turns a concurrent write into a failed update (retried), not a lost commit.
-        u.setExpectedOldObjectId(tip == null ? ObjectId.zeroId() : tip);
-        RefUpdate.Result result = u.update();
-        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD) {
-          throw new IOException("could not " + (tip == null ? "create" : "update") + " branch " + branch + ": "
-              + result);
-        }
-        if (tip == null) {
-          r.updateRef(Constants.HEAD).link("refs/heads/" + branch);
-        }
-        return new Published(repo, id.name(), true);
+        ObjectId id = commit(r, ins, tip, dc.writeTree(ins), branch, message + "\n\nComponent-UID: " + owner);
+        return new Published(repo, id.name(), !id.equals(tip));
       }
     }
+  }
+
+  /**
+   * Commits {@code tree} on {@code branch} with {@code tip} as parent, as Tarmac; the branch becomes HEAD when it is
+   * new. Nothing is committed when {@code tree} is {@code tip}'s tree: the same files (names, modes and contents)
+   * would only add noise to the history.
+   *
+   * @param r the repository
+   * @param ins the inserter {@code tree} was written with (flushed here)
+   * @param tip the branch's tip as read before writing, or null when the branch does not exist
+   * @param tree the new root tree
+   * @param branch the branch name, without {@code refs/heads/}
+   * @param message the commit message (a line feed is appended)
+   * @return the new commit, or {@code tip} when nothing changed
+   * @throws IOException when the branch moved since {@code tip} was read (a concurrent write: retried by the
+   *     caller, never a lost commit) or cannot be written
+   */
+  static ObjectId commit(Repository r, ObjectInserter ins, RevCommit tip, ObjectId tree, String branch,
+      String message) throws IOException {
+    if (tip != null && tip.getTree().getId().equals(tree)) {
+      return tip;
+    }
+    CommitBuilder c = new CommitBuilder();
+    c.setTreeId(tree);
+    if (tip != null) {
+      c.setParentId(tip);
+    }
+    PersonIdent who = new PersonIdent("Tarmac", "tarmac@tarmac.dev");
+    c.setAuthor(who);
+    c.setCommitter(who);
+    c.setMessage(message + "\n");
+    ObjectId id = ins.insert(c);
+    ins.flush();
+    RefUpdate u = r.updateRef("refs/heads/" + branch);
+    u.setNewObjectId(id);
+    u.setExpectedOldObjectId(tip == null ? ObjectId.zeroId() : tip);
+    RefUpdate.Result result = u.update();
+    if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD) {
+      throw new IOException("could not " + (tip == null ? "create" : "update") + " branch " + branch + ": " + result);
+    }
+    if (tip == null) {
+      r.updateRef(Constants.HEAD).link("refs/heads/" + branch);
+    }
+    return id;
   }
 }

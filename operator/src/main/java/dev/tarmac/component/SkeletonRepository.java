@@ -12,13 +12,10 @@ import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheBuilder;
 import org.eclipse.jgit.dircache.DirCacheEntry;
-import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -162,32 +159,7 @@ public final class SkeletonRepository {
       }
       entries.values().forEach(b::add);
       b.finish();
-      ObjectId tree = dc.writeTree(ins);
-      if (tip != null && tip.getTree().getId().equals(tree)) {
-        return tip.name();
-      }
-      CommitBuilder c = new CommitBuilder();
-      c.setTreeId(tree);
-      if (tip != null) {
-        c.setParentId(tip);
-      }
-      PersonIdent who = new PersonIdent("Tarmac", "tarmac@tarmac.dev");
-      c.setAuthor(who);
-      c.setCommitter(who);
-      c.setMessage(message + "\n");
-      ObjectId id = ins.insert(c);
-      ins.flush();
-      RefUpdate u = r.updateRef("refs/heads/" + branch);
-      u.setNewObjectId(id);
-      u.setExpectedOldObjectId(tip == null ? ObjectId.zeroId() : tip);
-      RefUpdate.Result result = u.update();
-      if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD) {
-        throw new IOException("could not update branch " + branch + ": " + result);
-      }
-      if (tip == null) {
-        r.updateRef(Constants.HEAD).link("refs/heads/" + branch);
-      }
-      return id.name();
+      return RepositoryPublisher.commit(r, ins, tip, dc.writeTree(ins), branch, message).name();
     }
   }
 }
