@@ -86,11 +86,13 @@ final class ClaimReconciler implements RequestController.Reconciler {
 
       GenericKubernetesResource existing = xrResource.get();
       JsonNode existingJson = existing == null ? null : Serialization.JSON.valueToTree(existing);
-      if (existingJson != null && !owns(claim, existingJson)) {
-        return failed(cached, self, status, before, "CompositeConflict", kinds.xrKind() + " " + xrName + " belongs to"
-            + " another claim (" + existingJson.path("spec").path("claimRef").path("namespace").asText() + "/"
-            + existingJson.path("spec").path("claimRef").path("name").asText() + "): point spec.resourceRef at an XR"
-            + " of this claim or remove it");
+      if (existingJson != null && !CompositeRules.claimOwns(claim, existingJson)) {
+        JsonNode other = existingJson.path("spec").path("claimRef");
+        return failed(cached, self, status, before, "CompositeConflict", kinds.xrKind() + " " + xrName
+            + (other.isObject() ? " belongs to another claim (" + other.path("namespace").asText() + "/"
+            + other.path("name").asText() + ")" : " exists without a claim; a claim binds an existing XR only when"
+            + " the XR's spec.claimRef names it (set by whoever may edit the XR)")
+            + ": point spec.resourceRef at an XR of this claim or remove it");
       }
       ObjectNode spec = CompositeRules.xrSpec(claim, existingJson == null ? null : existingJson.path("spec"));
       boolean wantsSecret = !claim.path("spec").path("writeConnectionSecretToRef").path("name").asText("")
@@ -181,15 +183,6 @@ final class ClaimReconciler implements RequestController.Reconciler {
   }
 
   /** True when the XR's claimRef is this claim, or it names none. */
-  private static boolean owns(JsonNode claim, JsonNode xr) {
-    JsonNode ref = xr.path("spec").path("claimRef");
-    if (!ref.isObject()) {
-      return true;
-    }
-    return Objects.equals(ref.path("namespace").asText(), claim.path("metadata").path("namespace").asText())
-        && Objects.equals(ref.path("name").asText(), claim.path("metadata").path("name").asText());
-  }
-
   private static boolean containsAll(JsonNode have, JsonNode want) {
     var it = want.fields();
     while (it.hasNext()) {
@@ -265,7 +258,7 @@ final class ClaimReconciler implements RequestController.Reconciler {
     String policy = claim.path("spec").path("compositeDeletePolicy").asText(
         kinds.defaultCompositeDeletePolicy() == null ? "Background" : kinds.defaultCompositeDeletePolicy());
     GenericKubernetesResource xr = xrResource.get();
-    if (xr != null && owns(claim, Serialization.JSON.valueToTree(xr))) {
+    if (xr != null && CompositeRules.claimOwns(claim, Serialization.JSON.valueToTree(xr))) {
       if (xr.getMetadata().getDeletionTimestamp() == null) {
         xrResource.delete();
       }

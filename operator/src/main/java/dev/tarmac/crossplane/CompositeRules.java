@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -316,5 +317,24 @@ public final class CompositeRules {
       out.keySet().retainAll(allowed);
     }
     return out;
+  }
+
+  /**
+   * True when {@code xr} is bound to {@code claim}: its {@code spec.claimRef} names the claim's namespace and name.
+   * An XR without {@code claimRef} is bound to no claim, whatever a claim's {@code spec.resourceRef} says.
+   *
+   * @param claim the claim (metadata.namespace, metadata.name)
+   * @param xr the XR as the API server has it
+   */
+  static boolean claimOwns(JsonNode claim, JsonNode xr) {
+    JsonNode ref = xr.path("spec").path("claimRef");
+    if (!ref.isObject()) {
+      // An XR without a claim (a platform team's own, or one being handed over) is not bound to a claim that names it
+      // in spec.resourceRef: a tenant could otherwise take over, rewrite and delete any unclaimed XR. Crossplane
+      // binds it; Tarmac needs the XR's spec.claimRef set to the claim first (docs/crossplane.md).
+      return false;
+    }
+    return Objects.equals(ref.path("namespace").asText(), claim.path("metadata").path("namespace").asText())
+        && Objects.equals(ref.path("name").asText(), claim.path("metadata").path("name").asText());
   }
 }

@@ -228,4 +228,14 @@ class CompositeRulesTest {
     assertThat(CompositeRules.readiness(List.of("ConfigMap c: x"), nowhere, "1"))
         .isEqualTo(new CompositeRules.Readiness(false, "Unavailable", "Work w: none"));
   }
+
+  @Test
+  void aClaimIsBoundOnlyToAnXrWhoseClaimRefNamesIt() throws Exception {
+    JsonNode claim = yaml("metadata: {name: db, namespace: team-a}");
+    assertThat(CompositeRules.claimOwns(claim, xr("{claimRef: {namespace: team-a, name: db}}"))).isTrue();
+    assertThat(CompositeRules.claimOwns(claim, xr("{claimRef: {namespace: team-b, name: db}}"))).isFalse();
+    assertThat(CompositeRules.claimOwns(claim, xr("{claimRef: {namespace: team-a, name: other}}"))).isFalse();
+    // A platform team's standalone XR: a tenant's claim naming it in spec.resourceRef does not take it over.
+    assertThat(CompositeRules.claimOwns(claim, xr("{parameters: {size: large}}"))).isFalse();
+  }
 }
