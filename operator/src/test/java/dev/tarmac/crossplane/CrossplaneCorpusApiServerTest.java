@@ -259,6 +259,11 @@ class CrossplaneCorpusApiServerTest {
     JsonNode nop = composed(files, template.path("name").asText());
     assertThat(nop.path("apiVersion").asText()).isEqualTo(template.path("base").path("apiVersion").asText());
     assertThat(nop.path("kind").asText()).isEqualTo(template.path("base").path("kind").asText());
+    assertThat(nop.path("metadata").path("name").asText()).isEqualTo(CompositeRules.composedName(xrName,
+        template.path("name").asText()));
+    assertThat(nop.path("metadata").path("labels").path(CrossplaneFields.CLAIM_NAME).asText()).isEqualTo(name);
+    assertThat(nop.path("metadata").path("labels").path(CrossplaneFields.COMPOSITE).asText()).isEqualTo(xrName);
+    assertThat(nop.path("metadata").has("namespace")).isFalse();
     assertThat(nop.path("metadata").path("annotations").path("cool-field").asText()).isEqualTo(expected);
     assertThat(nop.path("spec").path("forProvider")).isEqualTo(template.path("base").path("spec")
         .path("forProvider"));
@@ -266,6 +271,14 @@ class CrossplaneCorpusApiServerTest {
     assertThat(c.path("status").path("coolerField").asText()).isEqualTo(expected);
 
     assertTraced("NopResource", name, xrName, workName, List.of(template.path("name").asText()), null);
+
+    // The catalog: claim and XR as Resources, the claim depending on its XR and both on the Composition.
+    String claimRef = "resource:" + NS + "/" + name;
+    String xrRef = "resource:" + NS + "/" + xrName;
+    JsonNode entity = await().atMost(Duration.ofSeconds(60)).until(() -> operator.catalog().index().snapshot()
+        .byRef().get(claimRef), e -> e != null && operator.catalog().index().snapshot().byRef().containsKey(xrRef));
+    assertThat(entity.path("spec").path("ready").asText()).isEqualTo("True");
+    assertThat(entity.toString()).contains(xrRef).contains("template:default/" + NOP_COMPOSITION);
 
     // compositeDeletePolicy: Foreground (the claim file): the claim goes after its XR, then the Work and its files.
     client.genericKubernetesResources(apiVersion, "NopResource").inNamespace(NS).withName(name).delete();
@@ -363,6 +376,18 @@ class CrossplaneCorpusApiServerTest {
         .isEqualTo(AZURE_COMPOSITION);
 
     assertTraced("PostgreSQLInstance", name, xrName, workName, templates, secretName);
+
+    // Settled: once Ready nothing is written again (no status loop between XR and claim, no new commits).
+    String commits = git("rev-list", "--count", "main");
+    String xrVersion = client.genericKubernetesResources(apiVersion, "XPostgreSQLInstance").withName(xrName).get()
+        .getMetadata().getResourceVersion();
+    String claimVersion = client.genericKubernetesResources(apiVersion, "PostgreSQLInstance").inNamespace(NS)
+        .withName(name).get().getMetadata().getResourceVersion();
+    await().during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(15)).until(() -> commits.equals(
+        git("rev-list", "--count", "main")) && xrVersion.equals(client.genericKubernetesResources(apiVersion,
+        "XPostgreSQLInstance").withName(xrName).get().getMetadata().getResourceVersion())
+        && claimVersion.equals(client.genericKubernetesResources(apiVersion, "PostgreSQLInstance").inNamespace(NS)
+        .withName(name).get().getMetadata().getResourceVersion()));
 
     // Background: the claim goes at once; the XR, its Work, its files and both Secrets follow.
     client.genericKubernetesResources(apiVersion, "PostgreSQLInstance").inNamespace(NS).withName(name).delete();
