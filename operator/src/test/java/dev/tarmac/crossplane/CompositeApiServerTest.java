@@ -138,6 +138,9 @@ class CompositeApiServerTest {
                       - {fromFieldPath: spec.replicas, toFieldPath: data.replicas,
                          transforms: [{type: convert, convert: {toType: string}}]}
                       - {type: ToCompositeFieldPath, fromFieldPath: data.replicas, toFieldPath: status.replicas}
+            # A ConfigMap has no Ready condition: without this step no step marks it ready (docs/compositions.md).
+            - step: automatically-detect-ready-composed-resources
+              functionRef: {name: function-auto-ready}
         """.formatted(V2_COMPOSITION, GROUP));
     TestStores.create(client, STORE, null, Map.of("suite", STORE), null);
     operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
