@@ -72,10 +72,15 @@ class CrossplaneCorpusApiServerTest {
   static void start() throws IOException {
     client = TestCluster.get().client();
     // As XrdApiServerTest: another class (or Tarmac's postgresqlinstance Promise) may have left these CRDs.
+    // Tarmac's shipped postgresqlinstance Promise generates the same claim CRD: left by another class, this class's
+    // operator would re-create that CRD for it.
+    dev.tarmac.testing.TestCluster.removeLeftoverPromise(client, "postgresqlinstance");
     deleteCrds(GENERATED);
     data = Files.createTempDirectory("xp-corpus-test");
     repo = data.resolve("data/git/" + STORE + ".git");
     String operatorNs = TestCluster.get().newNamespace("xpcorpus");
+    // The corpus Compositions select no Destinations: their Works go to every one, so none may be a leftover.
+    TestCluster.removeLeftoverDestinations(client);
     TestStores.create(client, STORE, null, Map.of("suite", STORE), null);
     operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, operatorNs,
         "xpcorpus-test", data.resolve("data"), false, 4, false, "ghcr.io/tarmac-dev/tarmac:test"))

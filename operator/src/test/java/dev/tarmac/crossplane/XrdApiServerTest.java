@@ -60,6 +60,9 @@ class XrdApiServerTest {
     client = TestCluster.get().client();
     // Objects another run of this class, or another class, may have left: Tarmac's shipped postgresqlinstance
     // Promise defines the same claim kind (postgresqlinstances.database.example.org) as Crossplane's quickstart XRD.
+    // Tarmac's shipped postgresqlinstance Promise generates the same claim CRD: left by another class, this class's
+    // operator would re-create that CRD for it.
+    dev.tarmac.testing.TestCluster.removeLeftoverPromise(client, "postgresqlinstance");
     deleteCrds(GENERATED);
     data = Files.createTempDirectory("xrd-test");
     String ns = TestCluster.get().newNamespace("xrd");

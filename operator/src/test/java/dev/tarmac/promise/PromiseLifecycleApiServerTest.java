@@ -101,6 +101,12 @@ class PromiseLifecycleApiServerTest {
       assertThat(client.apiextensions().v1().customResourceDefinitions().withName("redis.marketplace.tarmac.dev")
           .get()).satisfiesAnyOf(c -> assertThat(c).isNull(),
               c -> assertThat(c.getMetadata().getDeletionTimestamp()).isNotNull());
+    } finally {
+      // Promises are cluster-scoped: left here, the next class's operator would serve them (and postgresqlinstance's
+      // CRD is the kind Crossplane's quickstart XRD generates, docs/crossplane.md).
+      for (String p : new String[] {"redis", "postgresql", "environment", "postgresqlinstance"}) {
+        TestCluster.removeLeftoverPromise(client, p);
+      }
     }
   }
 }

@@ -189,6 +189,52 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Removes every Destination other test classes left in the shared API server (classes run one after another, so
+   * none is in use): their finalizers are taken off, then they are deleted; waits (at most 30 s) until all are gone.
+   * A Work that selects every Destination (no selectors, e.g. Crossplane's corpus Compositions) would otherwise wait
+   * on a leftover whose store nobody serves any more before its files can leave Git.
+   */
+  public static void removeLeftoverDestinations(KubernetesClient client) {
+    var destinations = client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Destination");
+    for (var d : destinations.list().getItems()) {
+      var one = destinations.withName(d.getMetadata().getName());
+      try {
+        one.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+        one.delete();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e;
+        }
+      }
+    }
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> destinations.list().getItems().isEmpty());
+  }
+
+  /**
+   * Removes Tarmac Promise {@code name} that another test class may have left in the shared API server, with no
+   * operator running to release it: its finalizers are taken off, then it is deleted; waits (at most 30 s) until it
+   * is gone. A Promise left behind is reconciled by the next class's operator, which re-creates its request CRD.
+   */
+  public static void removeLeftoverPromise(KubernetesClient client, String name) {
+    var promise = client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Promise").withName(name);
+    if (promise.get() == null) {
+      return;
+    }
+    try {
+      promise.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+          io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+      promise.delete();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> promise.get() == null);
+  }
+
   /** True when a CRD's {@code Established} condition is True. */
   public static boolean established(CustomResourceDefinition crd) {
     return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
