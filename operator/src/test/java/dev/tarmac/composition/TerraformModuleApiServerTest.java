@@ -26,8 +26,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it Ready, and the outputs Secret tofu-controller writes is the claim's connection Secret, untouched by Tarmac.
  */
 @Tag("apiserver")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TerraformModuleApiServerTest {
 
   private static final String CRD = "terraforms.infra.contrib.fluxcd.io";
@@ -51,6 +55,28 @@ class TerraformModuleApiServerTest {
   @BeforeAll
   static void start() throws Exception {
     client = TestCluster.get().client();
+    ns = TestCluster.get().newNamespace("tofu");
+    ObjectNode composition = (ObjectNode) Serialization.YAML.readTree(RepoPaths.repo()
+        .resolve("compositions/postgresql-terraform.yaml").toFile());
+    composition.with("metadata").put("name", COMPOSITION);
+    composition.with("spec").set("destinationSelectors", Serialization.JSON.valueToTree(
+        List.of(Map.of("matchLabels", Map.of("suite", ns)))));
+    client.resource(Serialization.JSON.convertValue(composition, Composition.class)).serverSideApply();
+    operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
+        tmp.resolve("data"), false, 4, false, "tarmac:test")).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+    client.resources(Composition.class).withName(COMPOSITION).delete();
+    client.apiextensions().v1().customResourceDefinitions().withName(CRD).delete();
+  }
+
+  /** Installs the stand-in CRD and waits until it is established. */
+  private static void installTerraformCrd() throws Exception {
     // A hand-written stand-in for tofu-controller's CRD: the kind, its scope and a status subresource.
     CustomResourceDefinition crd = Serialization.YAML.readValue("""
         apiVersion: apiextensions.k8s.io/v1
@@ -74,24 +100,6 @@ class TerraformModuleApiServerTest {
       return live.getStatus() != null && live.getStatus().getConditions() != null && live.getStatus().getConditions()
           .stream().anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     });
-    ns = TestCluster.get().newNamespace("tofu");
-    ObjectNode composition = (ObjectNode) Serialization.YAML.readTree(RepoPaths.repo()
-        .resolve("compositions/postgresql-terraform.yaml").toFile());
-    composition.with("metadata").put("name", COMPOSITION);
-    composition.with("spec").set("destinationSelectors", Serialization.JSON.valueToTree(
-        List.of(Map.of("matchLabels", Map.of("suite", ns)))));
-    client.resource(Serialization.JSON.convertValue(composition, Composition.class)).serverSideApply();
-    operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
-        tmp.resolve("data"), false, 4, false, "tarmac:test")).start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    client.resources(Composition.class).withName(COMPOSITION).delete();
-    client.apiextensions().v1().customResourceDefinitions().withName(CRD).delete();
   }
 
   private static Database claim() {
@@ -99,7 +107,42 @@ class TerraformModuleApiServerTest {
   }
 
   @Test
+  @Order(1)
+  void withoutTofuControllerInThisClusterTheClaimIsReadyWhenPublishedAndSaysSo() throws Exception {
+    // Runs before the CRD is installed: this cluster does not serve Terraform.
+    String other = TestCluster.get().newNamespace("tofu-remote");
+    TestStores.create(client, other, null, Map.of("suite", ns), null);
+    Database db = Serialization.YAML.readValue("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Database
+        metadata: {name: remote-db, namespace: %s}
+        spec:
+          engine: postgresql
+          version: "16"
+          storageGB: 20
+          size: small
+          compositionRef: {name: %s}
+          writeConnectionSecretToRef: {name: remote-db-conn}
+        """.formatted(other, COMPOSITION), Database.class);
+    client.resource(db).create();
+    Database ready = await().atMost(Duration.ofSeconds(40)).until(
+        () -> client.resources(Database.class).inNamespace(other).withName("remote-db").get(),
+        d -> d.getStatus() != null && Conditions.isTrue(d.getStatus(), Conditions.READY));
+    assertThat(Conditions.reason(ready.getStatus(), Conditions.READY)).isEqualTo("Published");
+    assertThat(Conditions.find(ready.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
+        .contains("does not serve infra.contrib.fluxcd.io/v1alpha2 Terraform");
+    // The Secret is tofu-controller's to write (in the cluster the Destination syncs to): Tarmac writes none.
+    assertThat(ready.getStatus().connectionSecret).isEqualTo("remote-db-conn");
+    assertThat(client.secrets().inNamespace(other).withName("remote-db-conn").get()).isNull();
+    client.resources(Database.class).inNamespace(other).withName("remote-db").delete();
+  }
+
+  @Test
+  @Order(2)
   void theModuleCallGoesToGitAndTheClaimIsReadyWhenTheTerraformObjectIs() throws Exception {
+    installTerraformCrd();
+    // The operator's discovery cache asks again for a kind it found missing (the first test) only after REFRESH.
+    Thread.sleep(dev.tarmac.api.ApiResources.REFRESH.toMillis() + 1_000);
     TestStores.create(client, ns, null, Map.of("suite", ns), null);
     Database db = Serialization.YAML.readValue("""
         apiVersion: platform.tarmac.dev/v1alpha1
@@ -180,9 +223,14 @@ class TerraformModuleApiServerTest {
         .isEqualTo("orders-db.abc.eu-west-1.rds.amazonaws.com");
     assertThat(secret.getMetadata().getOwnerReferences()).isNullOrEmpty();
 
+    // Deleting the claim deletes its Work (whose finalizer then takes the files out of Git, so Flux prunes the
+    // Terraform object).
     client.resources(Database.class).inNamespace(ns).withName("orders-db").delete();
-    await().atMost(Duration.ofSeconds(30)).until(() -> claim() == null
-        && client.resources(Work.class).inNamespace(ns).withName("orders-db-composed").get() == null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> claim() == null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      Work w = client.resources(Work.class).inNamespace(ns).withName("orders-db-composed").get();
+      return w == null || w.getMetadata().getDeletionTimestamp() != null;
+    });
   }
 
   private static String b64(String s) {
