@@ -28,8 +28,9 @@ import java.util.Set;
  * resource with {@code source}, {@code version} and the inputs as arguments, and one root {@code output} per
  * {@code outputs} key, {@code sensitive: true}, whose value is {@code ${module.<name>.<output>}}); the Terraform
  * object's {@code spec.path} then points at that folder and its {@code spec.writeOutputsToSecret} names the claim's
- * connection Secret with those keys. Terraform's JSON syntax: https://developer.hashicorp.com/terraform/language/syntax/json
- * (module blocks: https://developer.hashicorp.com/terraform/language/modules/syntax). Decisions: docs/compositions.md,
+ * connection Secret with those keys. Terraform's JSON syntax:
+ * https://developer.hashicorp.com/terraform/language/syntax/json (module blocks:
+ * https://developer.hashicorp.com/terraform/language/modules/syntax). Decisions: docs/compositions.md,
  * "Terraform / OpenTofu modules".
  */
 public final class TerraformModule {

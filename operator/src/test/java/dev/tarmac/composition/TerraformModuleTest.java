@@ -61,7 +61,8 @@ class TerraformModuleTest {
 
     JsonNode object = Serialization.YAML.readTree(files.get("rds.yaml"));
     assertThat(object.has("module")).isFalse();
-    assertThat(object.path("spec").path("path").asText()).isEqualTo("clusters/dev/resources/team-a/Database/orders-db/rds");
+    assertThat(object.path("spec").path("path").asText())
+        .isEqualTo("clusters/dev/resources/team-a/Database/orders-db/rds");
     assertThat(object.path("spec").path("writeOutputsToSecret").path("name").asText()).isEqualTo("orders-conn");
     assertThat(Serialization.JSON.convertValue(object.path("spec").path("writeOutputsToSecret").path("outputs"),
         List.class)).containsExactly("host", "port");
