@@ -12,7 +12,8 @@ import java.util.function.Function;
 
 /**
  * Built-in step {@code tarmac/compose}: applies a Composition to the request and outputs the composed resources as
- * documents to publish ({@code <resource>.yaml} each), so a Promise's pipeline can compose in-process, with no pod.
+ * documents to publish ({@code <resource>.yaml} each, and {@code <resource>/main.tf.json} for a Terraform object with a
+ * {@code module}: {@link TerraformModule}), so a Promise's pipeline can compose in-process, with no pod.
  * Configuration: {@code with: {compositionRef: {name: postgresql-aws}}}. Connection details are not written: they
  * may hold secrets, and secrets never go to Git.
  */
@@ -45,15 +46,23 @@ public final class ComposeStep implements BuiltInStep {
     }
     StepOutput out = new StepOutput();
     String owner = request.path("metadata").path("name").asText();
+    String namespace = request.path("metadata").path("namespace").asText("");
+    // The folder the request's Work gets in its Destination (StateStoreLayout.ownerDir), where main.tf.json lands.
+    String ownerDir = "resources/" + (namespace.isEmpty() ? dev.tarmac.statestore.StateStoreLayout.CLUSTER_NAMESPACE
+        : namespace) + "/" + request.path("kind").asText() + "/" + owner;
+    String secret = request.path("spec").path("writeConnectionSecretToRef").path("name").asText("");
     for (var c : result.resources()) {
       ObjectNode meta = c.resource().with("metadata");
       if (!meta.hasNonNull("name")) {
         meta.put("name", owner + "-" + c.name());
       }
+      if (TerraformModule.isTerraform(c.resource()) && !namespace.isEmpty()) {
+        meta.put("namespace", namespace);
+      }
       try {
-        out.file(c.name() + ".yaml", Serialization.YAML.writeValueAsString(c.resource()));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new PipelineException("cannot write resource " + c.name() + ": " + e.getMessage());
+        TerraformModule.files(c.name(), c.resource(), ownerDir, secret.isEmpty() ? null : secret).forEach(out::file);
+      } catch (CompositionException e) {
+        throw new PipelineException("Composition " + name + ": " + e.getMessage());
       }
     }
     out.status().put("compositionName", name);

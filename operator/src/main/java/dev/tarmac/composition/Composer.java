@@ -256,13 +256,25 @@ public final class Composer {
    */
   public Work writeWork(WorkflowRunner.Owner owner, String workName, List<CompositionEngine.Composed> resources,
       OutputPolicy policy, String policySource, dev.tarmac.policy.OutputPolicyChecker.Owner policyOwner) {
+    return writeWork(owner, workName, resources, policy, policySource, policyOwner, null);
+  }
+
+  /**
+   * As {@link #writeWork(WorkflowRunner.Owner, String, List, OutputPolicy, String,
+   * dev.tarmac.policy.OutputPolicyChecker.Owner)}, and a Terraform object with a {@code module} also gets
+   * {@code <template>/main.tf.json} ({@link TerraformModule#files}); its outputs go to {@code connectionSecret}.
+   *
+   * @param connectionSecret the composite's connection Secret name, or null when it asks for none
+   * @throws CompositionException also {@code CompositionInvalid} for a malformed {@code module}
+   */
+  public Work writeWork(WorkflowRunner.Owner owner, String workName, List<CompositionEngine.Composed> resources,
+      OutputPolicy policy, String policySource, dev.tarmac.policy.OutputPolicyChecker.Owner policyOwner,
+      String connectionSecret) {
     StepOutput out = new StepOutput();
+    String ownerDir = "resources/" + (owner.namespace() == null ? dev.tarmac.statestore.StateStoreLayout
+        .CLUSTER_NAMESPACE : owner.namespace()) + "/" + owner.kind() + "/" + owner.name();
     for (var c : resources) {
-      try {
-        out.file(c.name() + ".yaml", Serialization.YAML.writeValueAsString(c.resource()));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalStateException(e);
-      }
+      TerraformModule.files(c.name(), c.resource(), ownerDir, connectionSecret).forEach(out::file);
     }
     Work w = WorkflowRunner.work(owner, "compose", workName, dev.tarmac.pipeline.SpecHash.ofValue(out.files()), out);
     if (policySource != null) {

@@ -174,7 +174,11 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         apply(db, result);
         prune(db, result);
       }
-      Map<String, String> secretData = connectionSecret(db, result);
+      // With a Terraform module, tofu-controller writes the module's outputs to the claim's connection Secret
+      // (writeOutputsToSecret): Tarmac then neither writes nor owns it.
+      String tofuSecret = toGit ? tofuOutputsSecret(db, result) : null;
+      Map<String, String> secretData = tofuSecret != null ? null : connectionSecret(db, result);
+      Map<String, TofuReadiness> tofu = toGit ? tofuReadiness(ns, result) : Map.of();
       status.resources = new ArrayList<>();
       for (var c : result.resources()) {
         ComposedStatus.ComposedResourceRef ref = new ComposedStatus.ComposedResourceRef();
@@ -183,12 +187,14 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         ref.kind = c.resource().path("kind").asText();
         ref.resourceName = c.resource().path("metadata").path("name").asText();
         ref.namespace = ns;
-        ref.ready = toGit || c.ready();
-        ref.message = toGit ? "written to Git" : c.message();
+        TofuReadiness t = tofu.get(c.name());
+        ref.ready = t != null ? t.ready() : toGit || c.ready();
+        ref.message = t != null ? t.message() : toGit ? "written to Git" : c.message();
         status.resources.add(ref);
       }
       result.composite().path("status").fields().forEachRemaining(e -> status.setField(e.getKey(), e.getValue()));
-      status.connectionSecret = secretData == null ? null : db.getSpec().writeConnectionSecretToRef.name;
+      status.connectionSecret = tofuSecret != null ? tofuSecret
+          : secretData == null ? null : db.getSpec().writeConnectionSecretToRef.name;
       Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "Composition " + status.compositionName
           + " applied (" + result.resources().size() + " resources)", generation);
       List<String> waiting = status.resources.stream().filter(r -> !Boolean.TRUE.equals(r.ready))
@@ -196,8 +202,20 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       if (toGit) {
         // Ready when the Work is in every Destination's store, as a request is: not merely when it was handed over.
         var published = Composer.publication(work, "composed resources");
-        Conditions.set(status, Conditions.READY, published.ready(), published.reason(), published.message(),
-            generation);
+        List<String> applying = tofu.values().stream().filter(t -> t.served() && !t.ready()).map(TofuReadiness::message)
+            .toList();
+        String notServed = tofu.values().stream().filter(t -> !t.served()).findFirst().map(t -> "; " + t.message())
+            .orElse("");
+        if (published.ready() && !applying.isEmpty()) {
+          Conditions.setFalse(status, Conditions.READY, "Applying", "waiting for " + String.join("; ", applying),
+              generation);
+        } else if (published.ready() && tofu.values().stream().anyMatch(TofuReadiness::served)) {
+          Conditions.setTrue(status, Conditions.READY, "Available", published.message() + "; every Terraform object"
+              + " is Ready" + notServed, generation);
+        } else {
+          Conditions.set(status, Conditions.READY, published.ready(), published.reason(), published.message()
+              + notServed, generation);
+        }
       } else if (waiting.isEmpty()) {
         Conditions.setTrue(status, Conditions.READY, "Available", "every composed resource is ready", generation);
       } else {
@@ -207,7 +225,9 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       UpdateControl<Database> control = StatusChange.control(before, db);
       // A schedule, not a retry: composed kinds other than StatefulSets are not watched, so their readiness is
       // polled every 10 s until all are ready.
-      return waiting.isEmpty() || toGit ? control : control.rescheduleAfter(10_000);
+      // Terraform objects are not watched either: polled the same way while tofu-controller applies them.
+      boolean tofuWaiting = tofu.values().stream().anyMatch(t -> t.served() && !t.ready());
+      return tofuWaiting || !toGit && !waiting.isEmpty() ? control.rescheduleAfter(10_000) : control;
     } catch (CompositionException e) {
       return failed(db, before, e.reason(), e.getMessage());
     } catch (KubernetesClientException e) {
@@ -251,6 +271,10 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
       meta.put("name", db.getMetadata().getName() + "-" + c.name());
     }
     meta.remove("namespace");
+    if (TerraformModule.isTerraform(c.resource())) {
+      // tofu-controller writes the outputs Secret in the Terraform object's namespace: the claim's.
+      meta.put("namespace", db.getMetadata().getNamespace());
+    }
     ObjectNode labels = meta.with("labels");
     labels.put(CLAIM_NAME, db.getMetadata().getName());
     labels.put(CLAIM_NAMESPACE, db.getMetadata().getNamespace());
@@ -290,10 +314,76 @@ public final class DatabaseReconciler implements Reconciler<Database>, Cleaner<D
         db.getMetadata().getNamespace(), db.getMetadata().getName(), db.getMetadata().getUid(),
         "composition-" + composition.getMetadata().getName(), "resource", db.getMetadata().getNamespace(), null,
         composition.getSpec().destinationSelectors == null ? List.of() : composition.getSpec().destinationSelectors);
+    var ref = db.getSpec().writeConnectionSecretToRef;
     return composer.writeWork(owner, workName(db), result.resources(), composition.getSpec().outputPolicy,
         "Composition " + composition.getMetadata().getName(), new dev.tarmac.policy.OutputPolicyChecker.Owner(
             db.getApiVersion(), db.getKind(), db.getMetadata().getNamespace(), db.getMetadata().getName(),
-            Serialization.JSON.valueToTree(db)));
+            Serialization.JSON.valueToTree(db)), ref == null ? null : ref.name);
+  }
+
+  /**
+   * The claim's connection Secret name when a composed Terraform object writes its outputs there
+   * ({@code spec.writeOutputsToSecret.name}, set by {@link TerraformModule#files}); else null.
+   */
+  private static String tofuOutputsSecret(Database db, CompositionEngine.Result result) {
+    var ref = db.getSpec().writeConnectionSecretToRef;
+    if (ref == null || ref.name == null) {
+      return null;
+    }
+    return result.resources().stream().filter(c -> TerraformModule.isTerraform(c.resource()))
+        .anyMatch(c -> ref.name.equals(c.resource().path("spec").path("writeOutputsToSecret").path("name").asText()))
+        ? ref.name : null;
+  }
+
+  /**
+   * The readiness of one composed Terraform object written to Git.
+   *
+   * @param served whether this cluster serves the Terraform kind (tofu-controller installed here)
+   * @param ready its Ready condition is True (never when not served: publication decides then)
+   * @param message what a person reads
+   */
+  private record TofuReadiness(boolean served, boolean ready, String message) {
+  }
+
+  /**
+   * For each composed Terraform object (by template name): when this cluster serves the kind, whether the object of
+   * the same name in the claim's namespace reports {@code Ready=True}, as tofu-controller sets it once the module is
+   * applied; when not served, not served (the claim is Ready when published, and says so).
+   */
+  private Map<String, TofuReadiness> tofuReadiness(String ns, CompositionEngine.Result result) {
+    Map<String, TofuReadiness> out = new HashMap<>();
+    for (var c : result.resources()) {
+      if (!TerraformModule.isTerraform(c.resource())) {
+        continue;
+      }
+      String what = "Terraform " + c.resource().path("metadata").path("name").asText();
+      String apiVersion = c.resource().path("apiVersion").asText();
+      if (composer.servedNamespaced(apiVersion, TerraformModule.KIND).isEmpty()) {
+        out.put(c.name(), new TofuReadiness(false, false, "this cluster does not serve " + apiVersion + " "
+            + TerraformModule.KIND + " (tofu-controller), so " + what + " counts as ready once written to Git"));
+        continue;
+      }
+      var live = composer.observe(ns, c.resource());
+      if (live.isEmpty()) {
+        out.put(c.name(), new TofuReadiness(true, false, what + ": not in the cluster yet (Flux applies it from"
+            + " Git)"));
+        continue;
+      }
+      JsonNode readyCondition = null;
+      for (JsonNode cond : live.get().path("status").path("conditions")) {
+        if ("Ready".equals(cond.path("type").asText())) {
+          readyCondition = cond;
+        }
+      }
+      if (readyCondition != null && "True".equals(readyCondition.path("status").asText())) {
+        out.put(c.name(), new TofuReadiness(true, true, what + " is Ready"));
+      } else {
+        out.put(c.name(), new TofuReadiness(true, false, what + ": " + (readyCondition == null
+            ? "no Ready condition yet" : readyCondition.path("reason").asText("") + " "
+            + readyCondition.path("message").asText(""))));
+      }
+    }
+    return out;
   }
 
   /** The Work that carries a claim's composed resources with target Destinations. */

@@ -23,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * in manifests from elsewhere); a cluster-scoped kind only with {@code allowClusterScoped}; a namespaced object's
  * {@code metadata.namespace}, when set, in {@code allowedNamespaces} (default the request's own); every CEL rule in
  * {@code validations} holds. Files of other types are not applied by Argo CD or Flux from a Destination folder and
- * are not checked, except Jsonnet, which Argo CD evaluates and which is refused. Rules and defaults:
- * docs/guardrails.md.
+ * are not checked (nor Terraform's {@code .tf.json}), except Jsonnet, which Argo CD evaluates and which is refused.
+ * Rules and defaults: docs/guardrails.md.
  */
 public final class OutputPolicyChecker {
 
@@ -253,7 +253,10 @@ public final class OutputPolicyChecker {
   }
 
   private static boolean manifest(String lowerPath) {
-    return lowerPath.endsWith(".yaml") || lowerPath.endsWith(".yml") || lowerPath.endsWith(".json");
+    // *.tf.json is Terraform configuration (a module call for tofu-controller), not a manifest: the Destination's
+    // kustomization.yaml lists only YAML, so neither Flux nor Argo CD applies it.
+    return lowerPath.endsWith(".yaml") || lowerPath.endsWith(".yml")
+        || lowerPath.endsWith(".json") && !lowerPath.endsWith(".tf.json");
   }
 
   static boolean kindAllowed(List<OutputPolicy.KindRule> allowed, String group, String kind) {

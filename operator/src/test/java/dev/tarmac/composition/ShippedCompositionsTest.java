@@ -76,4 +76,24 @@ class ShippedCompositionsTest {
     assertThat(rds.path("allocatedStorage").asInt()).isEqualTo(500);
     assertThat(rds.path("instanceClass").asText()).isEqualTo("db.r6g.2xlarge");
   }
+
+  @Test
+  void postgresqlTerraformPatchesTheModuleInputsAndKeepsEncryption() throws Exception {
+    var r = compose("compositions/postgresql-terraform.yaml", "examples/databases/orders-terraform.yaml");
+    var c = r.resources().get(0);
+    Map<String, String> files = TerraformModule.files(c.name(), c.resource(), "resources/default/Database/orders-db",
+        "orders-db-conn");
+    JsonNode call = Serialization.JSON.readTree(files.get("rds/main.tf.json")).path("module").path("rds");
+    assertThat(call.path("source").asText()).isEqualTo("terraform-aws-modules/rds/aws");
+    assertThat(call.path("identifier").asText()).isEqualTo("orders-db");
+    assertThat(call.path("allocated_storage").asInt()).isEqualTo(100);
+    assertThat(call.path("engine_version").asText()).isEqualTo("15");
+    assertThat(call.path("family").asText()).isEqualTo("postgres15");
+    assertThat(call.path("instance_class").asText()).isEqualTo("db.m6g.large");
+    assertThat(call.path("backup_retention_period").asInt()).isEqualTo(14);
+    assertThat(call.path("storage_encrypted").asBoolean()).isTrue();
+    JsonNode tf = Serialization.YAML.readTree(files.get("rds.yaml"));
+    assertThat(tf.path("spec").path("path").asText()).isEqualTo("./resources/default/Database/orders-db/rds");
+    assertThat(tf.path("spec").path("writeOutputsToSecret").path("name").asText()).isEqualTo("orders-db-conn");
+  }
 }

@@ -410,4 +410,10 @@ class OutputPolicyCheckerTest {
     assertThat(CHECKER.check(null, owner, Map.of("d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
         Map.of())).isEmpty();
   }
+
+  @Test
+  void terraformJsonIsNotAManifestButOtherJsonStillIs() {
+    assertThat(check(null, "rds/main.tf.json", "{\"module\": {\"rds\": {\"source\": \"m\"}}}")).isEmpty();
+    assertThat(check(null, "rds/other.json", "{\"module\": {\"rds\": {\"source\": \"m\"}}}")).hasSize(1);
+  }
 }
