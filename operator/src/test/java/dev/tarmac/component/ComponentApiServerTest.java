@@ -113,10 +113,11 @@ class ComponentApiServerTest {
     assertThat(db.getSpec().writeConnectionSecretToRef.name).isEqualTo("payments-db-credentials");
     // A second reconcile (a spec change) does not scaffold again.
     String commit = done.getStatus().commit;
-    client.resources(Component.class).inNamespace("payments").withName("payments-service").edit(c -> {
-      c.getSpec().lifecycle = "experimental";
-      return c;
-    });
+    // A merge patch, not an edit: the operator may write the Component's status at the same moment (an edit would
+    // then fail with 409 on the resourceVersion it read).
+    client.resources(Component.class).inNamespace("payments").withName("payments-service").patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"spec\":{\"lifecycle\":\"experimental\"}}");
     Thread.sleep(1500);
     assertThat(client.resources(Component.class).inNamespace("payments").withName("payments-service").get()
         .getStatus().commit).isEqualTo(commit);
