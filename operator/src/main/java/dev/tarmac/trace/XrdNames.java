@@ -3,6 +3,8 @@ package dev.tarmac.trace;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.crossplane.CrossplaneFields;
+import dev.tarmac.crossplane.XrdCrds;
+import dev.tarmac.crossplane.XrdException;
 import dev.tarmac.crossplane.XrdKinds;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -42,44 +44,18 @@ public final class XrdNames {
   }
 
   /**
-   * The kinds one XRD defines.
+   * The kinds one XRD defines, read exactly as the XRD controller reads them ({@link XrdCrds#kinds}), so trace and the
+   * catalog address the version and scope the generated CRDs have.
    *
    * @param xrd the XRD as JSON, at {@code apiextensions.crossplane.io/v1} or {@code v2}
-   * @return the kinds; empty when the XRD names no group, XR kind, plural or version (it is not valid yet)
+   * @return the kinds; empty when the XRD is not valid (the controller refuses it and generates no CRD)
    */
   public static Optional<XrdKinds> kinds(JsonNode xrd) {
-    JsonNode spec = xrd.path("spec");
-    String group = spec.path("group").asText(null);
-    String kind = spec.path("names").path("kind").asText(null);
-    String plural = spec.path("names").path("plural").asText(null);
-    String version = null;
-    for (JsonNode v : spec.path("versions")) {
-      if (v.path("referenceable").asBoolean(false)) {
-        version = v.path("name").asText(null);
-        break;
-      }
-      if (version == null && v.path("served").asBoolean(true)) {
-        version = v.path("name").asText(null);
-      }
-    }
-    if (group == null || kind == null || plural == null || version == null) {
+    try {
+      return Optional.of(XrdCrds.kinds(xrd));
+    } catch (XrdException e) {
       return Optional.empty();
     }
-    String scope = spec.path("scope").asText(null);
-    if (scope == null) {
-      // v1 XRDs have no scope: their XRs are cluster-scoped with v1 fields; v2's default is Namespaced.
-      scope = xrd.path("apiVersion").asText().endsWith("/v1") ? XrdKinds.LEGACY_CLUSTER : XrdKinds.NAMESPACED;
-    }
-    String claimKind = spec.path("claimNames").path("kind").asText(null);
-    String claimPlural = spec.path("claimNames").path("plural").asText(null);
-    List<String> keys = new ArrayList<>();
-    spec.path("connectionSecretKeys").forEach(k -> keys.add(k.asText()));
-    return Optional.of(new XrdKinds(xrd.path("metadata").path("name").asText(), group, version, kind, plural, scope,
-        claimKind, claimKind == null ? null : claimPlural, List.copyOf(keys),
-        spec.path("defaultCompositionRef").path("name").asText(null),
-        spec.path("enforcedCompositionRef").path("name").asText(null),
-        spec.path("defaultCompositionUpdatePolicy").asText("Automatic"),
-        spec.path("defaultCompositeDeletePolicy").asText("Background")));
   }
 
   /**

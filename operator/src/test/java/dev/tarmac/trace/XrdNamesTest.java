@@ -53,8 +53,8 @@ class XrdNamesTest {
           group: example.org
           names: {kind: App, plural: apps, singular: app, shortNames: [ap]}
           versions:
-          - {name: v1alpha1, served: true, referenceable: false}
-          - {name: v1, served: true, referenceable: true}
+          - {name: v1alpha1, served: true, referenceable: false, schema: {openAPIV3Schema: {type: object}}}
+          - {name: v1, served: true, referenceable: true, schema: {openAPIV3Schema: {type: object}}}
         """);
     XrdKinds k = XrdNames.kinds(xrd).orElseThrow();
     assertThat(k.scope()).isEqualTo(XrdKinds.NAMESPACED);
