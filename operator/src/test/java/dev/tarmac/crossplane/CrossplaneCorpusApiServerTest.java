@@ -74,8 +74,8 @@ class CrossplaneCorpusApiServerTest {
     // As XrdApiServerTest: another class (or Tarmac's postgresqlinstance Promise) may have left these CRDs.
     // Tarmac's shipped postgresqlinstance Promise generates the same claim CRD: left by another class, this class's
     // operator would re-create that CRD for it.
-    dev.tarmac.testing.TestCluster.removeLeftoverPromise(client, "postgresqlinstance");
-    deleteCrds(GENERATED);
+    TestCluster.removeLeftoverPromise(client, "postgresqlinstance");
+    TestCluster.deleteCrds(client, GENERATED);
     data = Files.createTempDirectory("xp-corpus-test");
     repo = data.resolve("data/git/" + STORE + ".git");
     String operatorNs = TestCluster.get().newNamespace("xpcorpus");
@@ -114,17 +114,7 @@ class CrossplaneCorpusApiServerTest {
       if (operator != null) {
         operator.close();
       }
-      deleteCrds(GENERATED);
-    }
-  }
-
-  private static void deleteCrds(List<String> names) {
-    for (String name : names) {
-      client.apiextensions().v1().customResourceDefinitions().withName(name).delete();
-    }
-    for (String name : names) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> client.apiextensions().v1().customResourceDefinitions()
-          .withName(name).get() == null);
+      TestCluster.deleteCrds(client, GENERATED);
     }
   }
 

@@ -62,8 +62,8 @@ class XrdApiServerTest {
     // Promise defines the same claim kind (postgresqlinstances.database.example.org) as Crossplane's quickstart XRD.
     // Tarmac's shipped postgresqlinstance Promise generates the same claim CRD: left by another class, this class's
     // operator would re-create that CRD for it.
-    dev.tarmac.testing.TestCluster.removeLeftoverPromise(client, "postgresqlinstance");
-    deleteCrds(GENERATED);
+    TestCluster.removeLeftoverPromise(client, "postgresqlinstance");
+    TestCluster.deleteCrds(client, GENERATED);
     data = Files.createTempDirectory("xrd-test");
     String ns = TestCluster.get().newNamespace("xrd");
     operator = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, ns, "xrd-test",
@@ -101,17 +101,7 @@ class XrdApiServerTest {
       if (operator != null) {
         operator.close();
       }
-      deleteCrds(GENERATED);
-    }
-  }
-
-  private static void deleteCrds(List<String> names) {
-    for (String name : names) {
-      client.apiextensions().v1().customResourceDefinitions().withName(name).delete();
-    }
-    for (String name : names) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> client.apiextensions().v1().customResourceDefinitions()
-          .withName(name).get() == null);
+      TestCluster.deleteCrds(client, GENERATED);
     }
   }
 

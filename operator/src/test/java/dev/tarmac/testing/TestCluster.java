@@ -189,6 +189,17 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
+  /** Deletes the CRDs {@code names} (those that exist) and waits, at most 60 s each, until they are gone. */
+  public static void deleteCrds(KubernetesClient client, java.util.List<String> names) {
+    for (String name : names) {
+      client.apiextensions().v1().customResourceDefinitions().withName(name).delete();
+    }
+    for (String name : names) {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> client.apiextensions()
+          .v1().customResourceDefinitions().withName(name).get() == null);
+    }
+  }
+
   /**
    * Removes every Destination other test classes left in the shared API server (classes run one after another, so
    * none is in use): their finalizers are taken off, then they are deleted; waits (at most 30 s) until all are gone.
