@@ -19,8 +19,6 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles one claim, as Crossplane's claim controller does ("Claims"): creates its cluster-scoped XR (named by
@@ -40,7 +38,6 @@ final class ClaimReconciler implements RequestController.Reconciler {
   /** The claim's finalizer, Crossplane's name for it. */
   static final String FINALIZER = "finalizer.apiextensions.crossplane.io";
 
-  private static final Logger LOG = LoggerFactory.getLogger(ClaimReconciler.class);
   private static final Duration DELETE_POLL = Duration.ofSeconds(2);
 
   private final Composer composer;
@@ -231,17 +228,8 @@ final class ClaimReconciler implements RequestController.Reconciler {
 
   private ReconcileQueue.Result failed(GenericKubernetesResource cached, Resource<GenericKubernetesResource> self,
       ObjectNode status, JsonNode before, String reason, String message) {
-    LOG.warn("{} {}: {}: {}", kinds.claimKind(), cached.getMetadata().getName(), reason, message);
-    Long generation = cached.getMetadata().getGeneration();
-    TarmacStatus conditions = XrApi.conditions(status);
-    Conditions.setFalse(conditions, Conditions.SYNCED, "ReconcileError", reason + ": " + message, generation);
-    Conditions.setFalse(conditions, Conditions.READY, "Unavailable", message, generation);
-    XrApi.putConditions(status, conditions);
-    if (!Serialization.sameJson(status, before)) {
-      XrApi.patchStatus(self, status);
-      events.warning(cached, reason, message);
-    }
-    return ReconcileQueue.Result.DONE;
+    // Not retried: bad input waits for a change of the object or of a Composition (both watched).
+    return XrApi.failed(cached, self, status, before, reason, message, message, events);
   }
 
   /**

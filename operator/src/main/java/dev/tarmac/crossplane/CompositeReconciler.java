@@ -34,8 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles one composite resource (XR) of a kind an XRD defines, as Crossplane's XR controller does ("Composite
@@ -65,7 +63,6 @@ final class CompositeReconciler implements RequestController.Reconciler {
   /** Type of the connection Secrets, Crossplane's. */
   static final String SECRET_TYPE = "connection.crossplane.io/v1alpha1";
 
-  private static final Logger LOG = LoggerFactory.getLogger(CompositeReconciler.class);
   private static final Duration READINESS_POLL = Duration.ofSeconds(10);
   private static final Duration DELETE_POLL = Duration.ofSeconds(2);
 
@@ -534,18 +531,8 @@ final class CompositeReconciler implements RequestController.Reconciler {
 
   private ReconcileQueue.Result failed(GenericKubernetesResource cached, Resource<GenericKubernetesResource> self,
       ObjectNode status, JsonNode before, String reason, String message) {
-    LOG.warn("{} {}: {}: {}", kinds.xrKind(), cached.getMetadata().getName(), reason, message);
-    Long generation = cached.getMetadata().getGeneration();
-    TarmacStatus conditions = XrApi.conditions(status);
-    Conditions.setFalse(conditions, Conditions.SYNCED, "ReconcileError", reason + ": " + message, generation);
-    Conditions.setFalse(conditions, Conditions.READY, "Unavailable", "cannot compose: " + message, generation);
-    XrApi.putConditions(status, conditions);
-    if (!Serialization.sameJson(status, before)) {
-      XrApi.patchStatus(self, status);
-      events.warning(cached, reason, message);
-    }
-    // Not retried: bad input waits for a change of the XR or of a Composition (both watched).
-    return ReconcileQueue.Result.DONE;
+    // Not retried: bad input waits for a change of the object or of a Composition (both watched).
+    return XrApi.failed(cached, self, status, before, reason, message, "cannot compose: " + message, events);
   }
 
   /** A passing failure: says so in Synced (best effort) before the queue retries. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tarmac.ReconcileQueue;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.api.TarmacStatus;
@@ -116,5 +117,30 @@ final class XrApi {
   static String message(KubernetesClientException e) {
     return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
         : e.getMessage();
+  }
+
+  /**
+   * Records bad input on a claim or XR (only a change of it, or of a Composition, can fix it): {@code Synced=False}
+   * (reason {@code ReconcileError}, message {@code <reason>: <message>}), {@code Ready=False} ({@code Unavailable},
+   * {@code readyMessage}), written and announced by a Warning Event only when the status changes. Not retried.
+   *
+   * @param status the status being built (changed here)
+   * @param before the status as read, to compare with
+   */
+  static ReconcileQueue.Result failed(GenericKubernetesResource cached, Resource<GenericKubernetesResource> self,
+      ObjectNode status, JsonNode before, String reason, String message, String readyMessage,
+      dev.tarmac.Events events) {
+    org.slf4j.LoggerFactory.getLogger(XrApi.class).warn("{} {}: {}: {}", cached.getKind(),
+        cached.getMetadata().getName(), reason, message);
+    Long generation = cached.getMetadata().getGeneration();
+    TarmacStatus conditions = conditions(status);
+    Conditions.setFalse(conditions, Conditions.SYNCED, "ReconcileError", reason + ": " + message, generation);
+    Conditions.setFalse(conditions, Conditions.READY, "Unavailable", readyMessage, generation);
+    putConditions(status, conditions);
+    if (!Serialization.sameJson(status, before)) {
+      patchStatus(self, status);
+      events.warning(cached, reason, message);
+    }
+    return ReconcileQueue.Result.DONE;
   }
 }
