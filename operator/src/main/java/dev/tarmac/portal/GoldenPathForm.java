@@ -182,11 +182,10 @@ public final class GoldenPathForm {
     for (int i = 0; i < pages.size(); i++) {
       JsonNode page = pages.get(i);
       List<Field> fields = new ArrayList<>();
-      for (var it = page.path("properties").fields(); it.hasNext();) {
-        var e = it.next();
+      for (String key : order(page)) {
         // A property on two pages is one value (merge keeps the last schema); show it once.
-        if (seen.add(e.getKey())) {
-          fields.add(field(e.getKey(), e.getValue(), allRequired.contains(e.getKey())));
+        if (seen.add(key)) {
+          fields.add(field(key, page.path("properties").get(key), allRequired.contains(key)));
         }
       }
       String title = page.path("title").asText("");
@@ -194,6 +193,40 @@ public final class GoldenPathForm {
           page.path("description").asText(null), fields));
     }
     return new GoldenPathForm(template, List.copyOf(steps), schema);
+  }
+
+  /**
+   * The order of a page's properties: its {@code ui:order} (react-jsonschema-form's, as Backstage reads it; {@code *}
+   * stands for the properties it does not name) when it has one; else the {@code required} ones in that list's order,
+   * then the others as stored. The API server keeps a Template's {@code parameters} with object keys sorted (an
+   * object has no order in JSON), so the order the author wrote survives only in lists.
+   */
+  static List<String> order(JsonNode page) {
+    List<String> keys = new ArrayList<>();
+    page.path("properties").fieldNames().forEachRemaining(keys::add);
+    List<String> head = new ArrayList<>();
+    List<String> tail = new ArrayList<>();
+    JsonNode uiOrder = page.path("ui:order");
+    if (uiOrder.isArray() && !uiOrder.isEmpty()) {
+      List<String> target = head;
+      for (JsonNode n : uiOrder) {
+        if (n.asText().equals("*")) {
+          target = tail;
+        } else if (keys.contains(n.asText()) && !head.contains(n.asText()) && !tail.contains(n.asText())) {
+          target.add(n.asText());
+        }
+      }
+    } else {
+      page.path("required").forEach(r -> {
+        if (keys.contains(r.asText()) && !head.contains(r.asText())) {
+          head.add(r.asText());
+        }
+      });
+    }
+    List<String> out = new ArrayList<>(head);
+    keys.stream().filter(k -> !head.contains(k) && !tail.contains(k)).forEach(out::add);
+    out.addAll(tail);
+    return out;
   }
 
   /** The steps, the Component's first. */

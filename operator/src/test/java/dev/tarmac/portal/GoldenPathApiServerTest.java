@@ -69,6 +69,8 @@ class GoldenPathApiServerTest {
   static KubernetesClient admin;
   static TarmacOperator operator;
   static String ns;
+  /** The browser's own namespace, so "nothing was created" is not disturbed by the other tests. */
+  static String browserNs;
   static String template;
   static String clusterRbac;
   static String creator;
@@ -93,6 +95,7 @@ class GoldenPathApiServerTest {
           parameters:
           - title: Service
             required: [name]
+            ui:order: [name, description, replicas, public]
             properties:
               name:
                 title: Name
@@ -143,6 +146,9 @@ class GoldenPathApiServerTest {
     viewer = cluster.token(ns, "viewer");
     TestAccess.allowIn(admin, ns, ns, "creator", TestAccess.rule("platform.tarmac.dev", "components", List.of(),
         "get", "create"));
+    browserNs = cluster.newNamespace("gpb");
+    TestAccess.allowIn(admin, browserNs, ns, "creator", TestAccess.rule("platform.tarmac.dev", "components",
+        List.of(), "get", "create"));
     TestAccess.allowIn(admin, ns, ns, "viewer", TestAccess.rule("platform.tarmac.dev", "components", List.of(),
         "get"));
     operator = new TarmacOperator(admin, new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
@@ -214,7 +220,7 @@ class GoldenPathApiServerTest {
       }
       List<String> order = new ArrayList<>();
       order.add(focused(d));
-      type(d, ns);
+      type(d, browserNs);
       tab(keys, d, order);
       type(d, "Bad_Name");
       tab(keys, d, order);
@@ -244,7 +250,7 @@ class GoldenPathApiServerTest {
       assertThat(nameInput.getDomProperty("value")).isEqualTo("Bad_Name");
       assertThat(d.findElement(By.id("values-public")).isSelected()).isTrue();
       assertThat(d.findElement(By.id("values-lifecycle")).getDomProperty("value")).isEqualTo("production");
-      assertThat(admin.resources(Component.class).inNamespace(ns).list().getItems()).isEmpty();
+      assertThat(admin.resources(Component.class).inNamespace(browserNs).list().getItems()).isEmpty();
       browser.screenshot("golden-path-invalid");
       d.findElement(By.id("values-name")).click();
       browser.screenshot("golden-path-form");
@@ -260,22 +266,22 @@ class GoldenPathApiServerTest {
       keys.sendKeys(Keys.ENTER).perform();
 
       WebElement yaml = browser.await(10).until(x -> x.findElement(By.cssSelector(".gp-yaml")));
-      assertThat(yaml.getText()).contains("kind: Component", "name: " + name, "namespace: " + ns, "replicas: 3",
-          "public: true", "lifecycle: production", "owner: team-a");
+      assertThat(yaml.getText()).contains("kind: Component", "name: " + name, "namespace: " + browserNs,
+          "replicas: 3", "public: true", "lifecycle: production", "owner: team-a");
       browser.screenshot("golden-path-review");
       for (int i = 0; i < 30 && !d.switchTo().activeElement().getText().startsWith("Create"); i++) {
         keys.sendKeys(Keys.TAB).perform();
       }
-      assertThat(d.switchTo().activeElement().getText()).isEqualTo("Create " + name + " in " + ns);
+      assertThat(d.switchTo().activeElement().getText()).isEqualTo("Create " + name + " in " + browserNs);
       keys.sendKeys(Keys.ENTER).perform();
 
       // The status page follows the Component to Ready (it reloads itself; no script).
-      browser.await(10).until(x -> x.getCurrentUrl().endsWith("/golden-paths/status/" + ns + "/" + name));
+      browser.await(10).until(x -> x.getCurrentUrl().endsWith("/golden-paths/status/" + browserNs + "/" + name));
       browser.await(90).until(x -> x.findElement(By.id("gp-ready")).getText().startsWith("Ready"));
       assertThat(d.findElement(By.linkText("Repository")).getDomAttribute("href")).endsWith("/git/" + name + ".git");
       browser.screenshot("golden-path-status");
     }
-    Component c = admin.resources(Component.class).inNamespace(ns).withName(name).get();
+    Component c = admin.resources(Component.class).inNamespace(browserNs).withName(name).get();
     assertThat(Conditions.isTrue(c.getStatus(), Conditions.READY)).isTrue();
     assertThat(c.getSpec().template.values.get("replicas").isIntegralNumber()).isTrue();
     assertThat(c.getSpec().template.values.get("replicas").asInt()).isEqualTo(3);

@@ -196,6 +196,17 @@ class GoldenPathFormTest {
   }
 
   @Test
+  void fieldsFollowUiOrderElseRequiredFirstBecauseTheApiServerSortsObjectKeys() throws Exception {
+    JsonNode sorted = Serialization.JSON.readTree("""
+        {"required": ["name", "owner"], "properties": {"a": {}, "name": {}, "owner": {}, "z": {}}}""");
+    assertThat(GoldenPathForm.order(sorted)).containsExactly("name", "owner", "a", "z");
+    JsonNode ordered = Serialization.JSON.readTree("""
+        {"ui:order": ["z", "*", "a"], "required": ["name"], "properties": {"a": {}, "name": {}, "owner": {},
+        "z": {}}}""");
+    assertThat(GoldenPathForm.order(ordered)).containsExactly("z", "name", "owner", "a");
+  }
+
+  @Test
   void crossSitePostsAreRefused() {
     assertThat(GoldenPathServlet.sameOrigin("http://127.0.0.1:8080", null, "127.0.0.1:8080", null, false)).isTrue();
     assertThat(GoldenPathServlet.sameOrigin("https://portal.example", "same-origin", "tarmac:8080",
