@@ -295,7 +295,10 @@ public final class GoldenPathServlet extends HttpServlet {
     model.put("readyMessage", ready.map(Condition::getMessage).orElse("The operator has not reported on it yet."));
     model.put("conditions", conditions);
     model.put("steps", c.getStatus() == null ? List.of() : c.getStatus().steps);
-    model.put("links", c.getStatus() == null ? List.of() : c.getStatus().links);
+    // Links are rendered from values a developer typed: only web and portal-relative ones become links.
+    model.put("links", c.getStatus() == null ? List.of() : c.getStatus().links.stream().filter(l -> l.url != null
+        && (l.url.startsWith("https://") || l.url.startsWith("http://") || (l.url.startsWith("/")
+        && !l.url.startsWith("//")))).toList());
     model.put("repositoryUrl", c.getStatus() == null ? null : c.getStatus().repositoryUrl);
     model.put("refresh", isReady ? null : REFRESH_SECONDS);
     render(resp, "golden-path-status", model, 200);
