@@ -219,6 +219,19 @@ public final class TarmacOperator implements AutoCloseable {
   private boolean crossplane;
   private dev.tarmac.crossplane.CompositeControllers compositeControllers;
 
+  /**
+   * Let the golden-path pages create a Component for a caller who signed in through an authenticating proxy (no
+   * Kubernetes token) by impersonating that user and groups ({@link dev.tarmac.portal.CreateAs}); needs
+   * {@code impersonate} on users and groups (chart value {@code goldenPaths.impersonate}). Off by default: such callers
+   * get the YAML only. Call before {@link #start()}.
+   */
+  public TarmacOperator withPortalImpersonation(boolean enabled) {
+    this.portalImpersonation = enabled;
+    return this;
+  }
+
+  private boolean portalImpersonation;
+
   /** How the leader-election Lease is held (default {@link LeaseTimings#DEFAULT}). Call before {@link #start()}. */
   public TarmacOperator withLeaseTimings(LeaseTimings timings) {
     this.leaseTimings = timings;
@@ -298,6 +311,11 @@ public final class TarmacOperator implements AutoCloseable {
         HttpAuthenticator.Guard.require(KubernetesAuth.Access.nonResource("get", "/metrics"))));
     http.protect("/git/*", authenticator.filter(new GitAccess(this::repositoryOwner)));
     http.protect("/api/catalog/*", authenticator.filter(HttpAuthenticator.Guard.AUTHENTICATED));
+    // The golden paths show each caller what SubjectAccessReviews allow, and create as the caller (never as the
+    // operator): any authenticated caller may open them.
+    http.protect("/golden-paths/*", authenticator.filter(HttpAuthenticator.Guard.AUTHENTICATED));
+    http.mount("/golden-paths/*", new dev.tarmac.portal.GoldenPathServlet(client, new dev.tarmac.portal
+        .PortalTemplates(), new dev.tarmac.portal.CreateAs(client, portalImpersonation)));
     if (settings.leaderElection()) {
       http.protect("/git/*", new StandbyGitFilter());
     }

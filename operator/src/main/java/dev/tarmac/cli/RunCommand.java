@@ -94,6 +94,12 @@ public final class RunCommand implements Callable<Integer> {
           + " reconcile the same objects.")
   boolean crossplane;
 
+  @Option(names = "--portal-impersonation", defaultValue = "${env:TARMAC_PORTAL_IMPERSONATION:-false}",
+      description = "Let the portal's golden paths create a Component for a caller an authenticating proxy vouched for"
+          + " (no Kubernetes token) by impersonating that user and groups; needs impersonate on users and groups"
+          + " (Helm: goldenPaths.impersonate; docs/portal-golden-paths.md). Off: such callers get the YAML only.")
+  boolean portalImpersonation;
+
   @Option(names = "--default-state-store", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Create the embedded GitStateStore and Destination 'default' when no GitStateStore exists"
           + " (default: ${DEFAULT-VALUE}).")
@@ -154,7 +160,8 @@ public final class RunCommand implements Callable<Integer> {
             .withLeaderLabel(System.getenv("POD_NAME"))
             .withBackstageCrds(backstageCrds)
             .withCrossplaneCrds(crossplaneCrds)
-            .withCrossplane(crossplane);
+            .withCrossplane(crossplane)
+            .withPortalImpersonation(portalImpersonation);
         try {
           return operator.start();
         } catch (RuntimeException e) {

@@ -75,8 +75,25 @@ public final class ParameterSchema {
 
   /** The problems of {@code values}, each {@code <JSON pointer>: <message>}; empty when valid. */
   public static List<String> validate(ObjectNode schema, JsonNode values) {
+    return problems(schema, values).stream().map(Problem::toString).toList();
+  }
+
+  /**
+   * One problem of a value: {@code pointer} is a JSON pointer into the values ({@code /name}; {@code /} for the
+   * values as a whole; a missing required property is named by its own pointer), {@code message} networknt's text.
+   */
+  public record Problem(String pointer, String message) {
+    /** {@code <pointer>: <message>}, as Component conditions show it. */
+    @Override
+    public String toString() {
+      return pointer + ": " + message;
+    }
+  }
+
+  /** The problems of {@code values} against {@code schema}, in the validator's order; empty when valid. */
+  public static List<Problem> problems(ObjectNode schema, JsonNode values) {
     Schema s = REGISTRY.getSchema(schema);
-    List<String> problems = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
     for (Error e : s.validate(values)) {
       String pointer = e.getInstanceLocation() == null ? "" : e.getInstanceLocation().toString()
           .replaceFirst("^\\$", "").replace('.', '/');
@@ -84,7 +101,7 @@ public final class ParameterSchema {
           : lastSegment(e.getSchemaLocation().toString()))) {
         pointer = pointer + "/" + e.getProperty();
       }
-      problems.add((pointer.isEmpty() ? "/" : pointer) + ": " + e.getMessage());
+      problems.add(new Problem(pointer.isEmpty() ? "/" : pointer, e.getMessage()));
     }
     return problems;
   }

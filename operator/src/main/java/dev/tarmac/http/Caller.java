@@ -1,6 +1,7 @@
 package dev.tarmac.http;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Optional;
 
 /**
  * Who sent an HTTP request, as {@link HttpAuthenticator} found out, and what they may do. Servlets behind the
@@ -60,15 +61,54 @@ public interface Caller {
   /** The user name, for logs and messages (never a token). */
   String name();
 
+  /**
+   * The Kubernetes bearer token this caller authenticated with (an {@code Authorization} header, or a portal sign-in
+   * that keeps one), so that a request can be made to the API server AS the caller (the golden-path pages create a
+   * Component with it). Empty when the identity came another way (anonymous read, an authenticating proxy's headers).
+   * Never log it.
+   */
+  default Optional<String> token() {
+    return Optional.empty();
+  }
+
+  /**
+   * The user name and groups the API server (TokenReview) or a trusted proxy vouched for; empty for
+   * {@link #ANYONE} and {@link #NOBODY}. With {@link #token()} empty this is what impersonation would act as.
+   */
+  default Optional<KubernetesAuth.User> user() {
+    return Optional.empty();
+  }
+
   /** The caller of {@code req}, {@link #NOBODY} when it was not authenticated. */
   static Caller of(HttpServletRequest req) {
     Object c = req.getAttribute(ATTRIBUTE);
     return c instanceof Caller caller ? caller : NOBODY;
   }
 
-  /** A user the API server authenticated; decisions are SubjectAccessReviews (cached). */
+  /**
+   * A user whose identity came without a token (a trusted proxy's headers); decisions are SubjectAccessReviews
+   * (cached).
+   */
   static Caller of(KubernetesAuth auth, KubernetesAuth.User user) {
+    return of(auth, user, null);
+  }
+
+  /**
+   * A user the API server authenticated from {@code token} (null when there is none); decisions are
+   * SubjectAccessReviews (cached).
+   */
+  static Caller of(KubernetesAuth auth, KubernetesAuth.User user, String token) {
     return new Caller() {
+      @Override
+      public Optional<String> token() {
+        return Optional.ofNullable(token);
+      }
+
+      @Override
+      public Optional<KubernetesAuth.User> user() {
+        return Optional.of(user);
+      }
+
       @Override
       public boolean may(KubernetesAuth.Access access) {
         return auth.allowed(user, access);

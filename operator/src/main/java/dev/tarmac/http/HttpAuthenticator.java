@@ -131,7 +131,7 @@ public final class HttpAuthenticator {
     if (token.isEmpty()) {
       return null;
     }
-    return auth.authenticate(token.get()).map(u -> Caller.of(auth, u)).orElseGet(() -> {
+    return auth.authenticate(token.get()).map(u -> Caller.of(auth, u, token.get())).orElseGet(() -> {
       LOG.debug("a token sent to {} did not authenticate", req.getRequestURI());
       return null;
     });

@@ -388,6 +388,31 @@ class HelmChartTest {
   }
 
   @Test
+  void goldenPathImpersonationIsOffByDefaultAndGrantsOnlyImpersonateOnUsersAndGroupsWhenOn() throws Exception {
+    List<JsonNode> defaults = render(t -> t);
+    assertThat(env(defaults, "TARMAC_PORTAL_IMPERSONATION")).isNull();
+    assertThat(defaults).noneMatch(d -> d.toString().contains("impersonate"));
+    List<JsonNode> on = render(t -> t.set("goldenPaths.impersonate", true));
+    assertThat(env(on, "TARMAC_PORTAL_IMPERSONATION")).isEqualTo("true");
+    assertThat(rules(on, "ClusterRole", "tarmac-impersonate")).singleElement().satisfies(r -> {
+      assertThat(r.path("apiGroups").toString()).isEqualTo("[\"\"]");
+      assertThat(r.path("resources").toString()).isEqualTo("[\"users\",\"groups\"]");
+      assertThat(r.path("verbs").toString()).isEqualTo("[\"impersonate\"]");
+    });
+    JsonNode binding = Chart.find(on, "ClusterRoleBinding", "tarmac-impersonate").orElseThrow();
+    assertThat(binding.path("subjects")).singleElement().satisfies(s -> {
+      assertThat(s.path("name").asText()).isEqualTo("tarmac");
+      assertThat(s.path("namespace").asText()).isEqualTo("tarmac-system");
+    });
+    // Nothing else changes: the operator's own ClusterRole still has no impersonate.
+    assertThat(rules(on, "ClusterRole", "tarmac")).noneMatch(r -> r.path("verbs").toString().contains("impersonate"));
+    // The variable is the one `tarmac run --portal-impersonation` reads.
+    assertThat(dev.tarmac.cli.RunCommand.class.getDeclaredField("portalImpersonation")
+        .getAnnotation(CommandLine.Option.class).defaultValue()).contains("TARMAC_PORTAL_IMPERSONATION");
+    assertThatThrownBy(() -> render(t -> t.set("goldenPaths.impersonate", "yes"))).hasMessageContaining("goldenPaths");
+  }
+
+  @Test
   void crossplaneIsOffByDefaultAndGrantsOnlyTheListedXrAndClaimKindsWhenEnabled() throws IOException {
     List<JsonNode> defaults = render(t -> t);
     assertThat(env(defaults, "TARMAC_CROSSPLANE")).isNull();
