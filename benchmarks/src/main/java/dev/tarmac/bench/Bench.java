@@ -75,7 +75,10 @@ public final class Bench {
       }
     }
     report.print();
-    Path file = report.write(repo.resolve("benchmarks/results"), quick ? "quick" : "full", revision);
+    // A run of some scenarios only is marked as such: the committed full figures come from runs of all of them.
+    String prefix = (only != null || System.getenv("TARMAC_BENCH_ONLY") != null ? "partial-" : "")
+        + (quick ? "quick" : "full");
+    Path file = report.write(repo.resolve("benchmarks/results"), prefix, revision);
     System.out.println("figures written to " + repo.relativize(file));
   }
 

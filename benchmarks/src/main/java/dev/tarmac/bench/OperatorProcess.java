@@ -167,10 +167,7 @@ final class OperatorProcess implements AutoCloseable {
    * @throws IllegalStateException when jcmd fails or prints no total
    */
   double liveHeapMiB() throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("jcmd", String.valueOf(process.pid()), "GC.class_histogram")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    p.waitFor();
+    String out = jcmdHistogram();
     for (String line : out.split("\n")) {
       String[] cells = line.trim().split("\\s+");
       if (cells.length == 3 && cells[0].equals("Total")) {
@@ -179,6 +176,26 @@ final class OperatorProcess implements AutoCloseable {
     }
     throw new IllegalStateException("jcmd GC.class_histogram printed no total: "
         + out.substring(0, Math.min(300, out.length())));
+  }
+
+  /** The {@code top} classes of the live heap (after a full GC): "class instances KiB", largest first. */
+  String histogram(int top) throws IOException, InterruptedException {
+    List<String> rows = new ArrayList<>();
+    for (String line : jcmdHistogram().split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      if (cells.length >= 4 && cells[0].endsWith(":") && rows.size() < top) {
+        rows.add(cells[3] + " " + cells[1] + " " + Long.parseLong(cells[2]) / 1024);
+      }
+    }
+    return String.join("; ", rows);
+  }
+
+  private String jcmdHistogram() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("jcmd", String.valueOf(process.pid()), "GC.class_histogram")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
   }
 
   /** Every series of metric {@code name}: its labels as printed → value. */
