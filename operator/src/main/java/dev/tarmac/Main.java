@@ -24,6 +24,14 @@ public final class Main implements Runnable {
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", "tarmac-logback.xml");
     }
+    // With fewer than 3 CPUs the common pool has parallelism 1, and CompletableFuture then runs every async stage
+    // without an executor on a new thread (ThreadPerTaskExecutor): the JDK HTTP client under fabric8 completes each
+    // response that way, so the operator started ~4 threads per request served (JFR jdk.ThreadStart: 4,335 during
+    // 1,000 requests on 2 cores). Two workers make CompletableFuture use the common pool instead.
+    String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(parallelism) == null && Runtime.getRuntime().availableProcessors() < 3) {
+      System.setProperty(parallelism, "2");
+    }
   }
 
   /** Runs the command line and exits with its code. */

@@ -383,7 +383,12 @@ public final class TarmacOperator implements AutoCloseable {
     }
     // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
     // each takes seconds); /readyz waits for both.
-    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics));
+    // On a thread of its own: the start blocks for seconds, and the common pool may have 2 workers (Main).
+    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics), task -> {
+      Thread t = new Thread(task, "catalog-start");
+      t.setDaemon(true);
+      t.start();
+    });
     register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
     register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     register(new Validation.CompositionReconciler(events));

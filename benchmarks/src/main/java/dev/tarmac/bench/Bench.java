@@ -28,31 +28,64 @@ public final class Bench {
   private Bench() {
   }
 
-  /** Entry point; arguments: {@code --quick}, {@code --repo DIR}, {@code --revision REV}. */
+  /**
+   * Entry point; arguments: {@code --quick}, {@code --repo DIR}, {@code --revision REV}, {@code --only LIST} (the
+   * scenarios to run, comma-separated: requests, databases, catalog, start-up, scale; as
+   * {@code TARMAC_BENCH_ONLY}; such a run is for profiling, not the committed figures).
+   */
   public static void main(String[] args) throws Exception {
     boolean quick = List.of(args).contains("--quick");
+    String only = arg(args, "--only", null);
+    if (only != null) {
+      System.setProperty("tarmac.bench.only", only);
+    }
     Path repo = Path.of(arg(args, "--repo", ".")).toAbsolutePath().normalize();
     String revision = arg(args, "--revision", "unknown");
     Report report = new Report();
     Path work = Files.createTempDirectory("tarmac-bench");
     String dir = System.getProperty("user.home") + "/.cache/tarmac";
+    if (List.of("requests", "databases", "catalog", "start-up").stream().anyMatch(Scenarios::selected)) {
+      onApiServer(dir, work.resolve("kubeconfig"), (client, kubeconfig) ->
+          new Scenarios(client, report, repo, work, kubeconfig, quick).runAll());
+    }
+    if (Scenarios.selected("scale")) {
+      // Linear growth on a cluster of its own: the 11,000 requests would otherwise change every later figure (the
+      // catalog's entity count, start-up with the objects present).
+      onApiServer(dir, work.resolve("kubeconfig-scale"), (client, kubeconfig) ->
+          new Scenarios(client, report, repo, work, kubeconfig, quick).runScale());
+    }
+    report.print();
+    // A run of some scenarios only is marked as such: the committed full figures come from runs of all of them.
+    String envOnly = System.getenv("TARMAC_BENCH_ONLY");
+    String prefix = (only != null || (envOnly != null && !envOnly.isBlank()) ? "partial-" : "")
+        + (quick ? "quick" : "full");
+    Path file = report.write(repo.resolve("benchmarks/results"), prefix, revision);
+    System.out.println("figures written to " + repo.relativize(file));
+  }
+
+  /** What runs against one API server: its admin client and the kubeconfig file written for it. */
+  @FunctionalInterface
+  private interface OnApiServer {
+    void run(KubernetesClient client, Path kubeconfig) throws Exception;
+  }
+
+  /**
+   * Starts a fresh kube-apiserver + etcd (the project's 1.20.2 binaries under {@code dir}, 127.0.0.1), writes its
+   * kubeconfig to {@code kubeconfig}, runs {@code body}, and stops it.
+   */
+  private static void onApiServer(String dir, Path kubeconfig, OnApiServer body) throws Exception {
     KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig().withTestDir(dir)
         .withApiServerVersion("1.20.2").withOfflineMode(true).withUpdateKubeConfig(false).build());
     long t0 = System.nanoTime();
     server.start();
     System.out.printf("kube-apiserver 1.20.2 + etcd started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-    Path kubeconfig = work.resolve("kubeconfig");
     Files.writeString(kubeconfig, server.getKubeConfigYaml());
     try (KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build()) {
-      Scenarios scenarios = new Scenarios(client, report, repo, work, kubeconfig, quick);
-      scenarios.runAll();
+      body.run(client, kubeconfig);
     } finally {
       server.stop();
     }
-    report.print();
-    Path file = report.write(repo.resolve("benchmarks/results"), quick ? "quick" : "full", revision);
-    System.out.println("figures written to " + repo.relativize(file));
   }
 
   private static String arg(String[] args, String name, String fallback) {

@@ -159,6 +159,45 @@ final class OperatorProcess implements AutoCloseable {
     return Double.NaN;
   }
 
+  /**
+   * The operator's live heap in MiB: {@code jcmd <pid> GC.class_histogram} forces a full GC and sums every object
+   * still reachable after it (the histogram's {@code Total} line), so the figure is the live set, not what the
+   * collector happens to have left.
+   *
+   * @throws IllegalStateException when jcmd fails or prints no total
+   */
+  double liveHeapMiB() throws IOException, InterruptedException {
+    String out = jcmdHistogram();
+    for (String line : out.split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      if (cells.length == 3 && cells[0].equals("Total")) {
+        return Long.parseLong(cells[2]) / (1024.0 * 1024.0);
+      }
+    }
+    throw new IllegalStateException("jcmd GC.class_histogram printed no total: "
+        + out.substring(0, Math.min(300, out.length())));
+  }
+
+  /** The {@code top} classes of the live heap (after a full GC): "class instances KiB", largest first. */
+  String histogram(int top) throws IOException, InterruptedException {
+    List<String> rows = new ArrayList<>();
+    for (String line : jcmdHistogram().split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      if (cells.length >= 4 && cells[0].endsWith(":") && rows.size() < top) {
+        rows.add(cells[3] + " " + cells[1] + " " + Long.parseLong(cells[2]) / 1024);
+      }
+    }
+    return String.join("; ", rows);
+  }
+
+  private String jcmdHistogram() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("jcmd", String.valueOf(process.pid()), "GC.class_histogram")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
+  }
+
   /** Every series of metric {@code name}: its labels as printed → value. */
   Map<String, Double> series(String name) throws IOException, InterruptedException {
     Map<String, Double> out = new java.util.TreeMap<>();

@@ -55,7 +55,8 @@ final class Report {
     ObjectNode root = Serialization.JSON.createObjectNode();
     root.put("time", Instant.now().toString());
     root.put("revision", revision);
-    root.put("quick", "quick".equals(prefix));
+    root.put("quick", prefix.endsWith("quick"));
+    root.put("partial", prefix.startsWith("partial"));
     root.set("parameters", Serialization.JSON.valueToTree(parameters));
     ObjectNode machine = root.putObject("machine");
     machine.put("cores", Runtime.getRuntime().availableProcessors());
