@@ -60,6 +60,20 @@ public interface Caller {
   /** The user name, for logs and messages (never a token). */
   String name();
 
+  /**
+   * The Kubernetes token the caller authenticated with (an {@code Authorization} header, or the portal's sign-in
+   * cookie), for acting as the caller against the API server; empty for {@link #ANYONE}, {@link #NOBODY} and callers
+   * an authenticating proxy named ({@link #user()} is set for those: impersonate them).
+   */
+  default java.util.Optional<String> token() {
+    return java.util.Optional.empty();
+  }
+
+  /** The user name and groups the API server (TokenReview) or a trusted proxy gave; empty for ANYONE and NOBODY. */
+  default java.util.Optional<KubernetesAuth.User> user() {
+    return java.util.Optional.empty();
+  }
+
   /** The caller of {@code req}, {@link #NOBODY} when it was not authenticated. */
   static Caller of(HttpServletRequest req) {
     Object c = req.getAttribute(ATTRIBUTE);
@@ -68,7 +82,25 @@ public interface Caller {
 
   /** A user the API server authenticated; decisions are SubjectAccessReviews (cached). */
   static Caller of(KubernetesAuth auth, KubernetesAuth.User user) {
+    return of(auth, user, null);
+  }
+
+  /**
+   * A user authenticated by {@code token} (null: by a trusted proxy's headers); decisions are SubjectAccessReviews
+   * for the user and groups (cached).
+   */
+  static Caller of(KubernetesAuth auth, KubernetesAuth.User user, String token) {
     return new Caller() {
+      @Override
+      public java.util.Optional<String> token() {
+        return java.util.Optional.ofNullable(token);
+      }
+
+      @Override
+      public java.util.Optional<KubernetesAuth.User> user() {
+        return java.util.Optional.of(user);
+      }
+
       @Override
       public boolean may(KubernetesAuth.Access access) {
         return auth.allowed(user, access);
