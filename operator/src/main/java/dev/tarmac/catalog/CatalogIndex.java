@@ -117,17 +117,20 @@ public final class CatalogIndex {
   }
 
   private final Map<String, ObjectStatus> statuses = new ConcurrentHashMap<>();
+  private final Map<String, String> locationOfKey = new ConcurrentHashMap<>();
   private final AtomicLong statusChanges = new AtomicLong();
 
   /**
    * Records the readiness of one cluster object (every informer update, status writes included; no rebuild).
    *
-   * @param key the object's identity, as given to {@link #upsert}: {@code <apiVersion>/<kind>/<namespace>/<name>}
+   * @param key the object's identity, as given to {@link #upsert}
    * @param object the object as JSON
    */
   public void status(String key, JsonNode object) {
     ObjectStatus now = ObjectStatus.of(object);
-    if (!now.equals(statuses.put(location(key), now))) {
+    String location = location(object);
+    locationOfKey.put(key, location);
+    if (!now.equals(statuses.put(location, now))) {
       statusChanges.incrementAndGet();
     }
   }
@@ -147,13 +150,12 @@ public final class CatalogIndex {
     return statusChanges.get();
   }
 
-  /** The managed-by-location of the object with source key {@code <apiVersion>/<kind>/<namespace>/<name>}. */
-  static String location(String key) {
-    int last = key.lastIndexOf('/');
-    int beforeNs = key.lastIndexOf('/', last - 1);
-    String namespace = key.substring(beforeNs + 1, last);
-    return "kubernetes:" + key.substring(0, beforeNs) + "/" + (namespace.isEmpty() ? "" : namespace + "/")
-        + key.substring(last + 1);
+  /** The managed-by-location an object's entities carry ({@link EntityMapper}'s rule). */
+  static String location(JsonNode object) {
+    JsonNode meta = object.path("metadata");
+    String ns = meta.path("namespace").asText("");
+    return "kubernetes:" + object.path("apiVersion").asText() + "/" + object.path("kind").asText() + "/"
+        + (ns.isEmpty() ? "" : ns + "/") + meta.path("name").asText();
   }
 
   /**
@@ -174,7 +176,8 @@ public final class CatalogIndex {
 
   /** Removes the entities of one cluster object. */
   public void remove(String key) {
-    if (key.indexOf('/') >= 0 && statuses.remove(location(key)) != null) {
+    String location = locationOfKey.remove(key);
+    if (location != null && statuses.remove(location) != null) {
       statusChanges.incrementAndGet();
     }
     if (sources.remove(key) != null) {
