@@ -26,7 +26,7 @@ public record RelationGraph(int width, int height, Node center, List<Node> nodes
   static final int NODE_W = 200;
   static final int NODE_H = 34;
   static final int ROW = 46;
-  static final int WIDTH = 760;
+  static final int WIDTH = 880;
 
   /** A box: top-left corner, size, text, a secondary line (the kind), and the page it links to (null: none). */
   public record Node(int x, int y, int w, int h, String label, String kind, String href) {

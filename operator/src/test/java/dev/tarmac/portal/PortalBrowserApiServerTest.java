@@ -244,7 +244,9 @@ class PortalBrowserApiServerTest {
           .contains("https://app.pagerduty.com/service-directory/P9PAYMT", "https://grafana.example.com/d/payments");
       String scorecard = d.findElement(By.cssSelector("article.scorecard")).getText();
       assertThat(scorecard).contains("service-maturity").contains("What to do").contains("database-with-backups");
+      d.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1500));
       browser.screenshot("portal-entity");
+      d.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 900));
 
       // The requests page: the Database that is not Ready comes first, with its reason; its page shows the trace.
       d.get(base + "/requests?team=team-" + payments);
