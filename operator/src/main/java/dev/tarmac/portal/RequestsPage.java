@@ -58,8 +58,10 @@ public record RequestsPage(List<Row> rows, int total, int page, int pages, Strin
     List<List<Row>> byState = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     Map<String, Integer> teamCounts = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     int[] stateCounts = new int[3];
-    for (JsonNode e : s.entities()) {
-      if (!isRequest(e) || !viewer.sees(e)) {
+    java.util.BitSet visible = viewer.visible(s);
+    for (int i = 0; i < s.entities().size(); i++) {
+      JsonNode e = s.entities().get(i);
+      if (visible != null && !visible.get(i) || !isRequest(e)) {
         continue;
       }
       String owner = e.path("spec").path("owner").asText(null);

@@ -85,15 +85,21 @@ public record ScorecardsPage(List<String> scorecards, String scorecard, List<Str
     int[] totals = new int[levels.size()];
     List<EntityRow> rows = new ArrayList<>();
     if (scorecard != null) {
-      for (Map.Entry<String, List<Scorecards.Result>> entry : s.scorecards().entrySet()) {
+      // One pass over what the caller sees (a bit set, decided per namespace and kind), in ref order.
+      java.util.BitSet visible = viewer.visible(s);
+      for (int i = 0; i < s.entities().size(); i++) {
+        if (visible != null && !visible.get(i)) {
+          continue;
+        }
+        JsonNode e = s.entities().get(i);
+        List<Scorecards.Result> results = s.scorecards().get(CatalogIndex.ref(e));
         Scorecards.Result r = null;
-        for (Scorecards.Result x : entry.getValue()) {
+        for (Scorecards.Result x : results == null ? List.<Scorecards.Result>of() : results) {
           if (x.scorecard().equals(scorecard)) {
             r = x;
           }
         }
-        JsonNode e = r == null ? null : s.byRef().get(entry.getKey());
-        if (e == null || !viewer.sees(e)) {
+        if (r == null) {
           continue;
         }
         String owner = e.path("spec").path("owner").asText(null);
