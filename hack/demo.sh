@@ -154,6 +154,7 @@ echo "  the collector writes its Work, and the request becomes Ready. What the r
 say "Done"
 cat <<TXT
   KUBECONFIG=$kubeconfig
+  portal:    http://127.0.0.1:$port/catalog  (catalog, scorecards, requests, golden paths; open it in a browser)
   operator:  http://127.0.0.1:$port  (log: $state/operator.log)
   catalog:   curl 'http://127.0.0.1:$port/api/catalog/entities/by-query?filter=kind=component'
   Git:       git clone http://127.0.0.1:$port/git/default.git

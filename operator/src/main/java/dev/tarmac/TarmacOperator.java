@@ -21,6 +21,8 @@ import dev.tarmac.api.ApiResources;
 import dev.tarmac.http.Caller;
 import dev.tarmac.http.HttpAuthenticator;
 import dev.tarmac.http.KubernetesAuth;
+import dev.tarmac.portal.ClusterReads;
+import dev.tarmac.portal.PortalServlet;
 import dev.tarmac.statestore.DestinationReconciler;
 import dev.tarmac.statestore.GitAccess;
 import dev.tarmac.statestore.GitStateStoreReconciler;
@@ -232,6 +234,18 @@ public final class TarmacOperator implements AutoCloseable {
 
   private boolean portalImpersonation;
 
+  /**
+   * Makes the portal believe an authenticating proxy's user headers ({@code X-Forwarded-User},
+   * {@code X-Forwarded-Groups} and the {@code X-Auth-Request-*} variants; {@code --portal-trusted-proxy-headers}).
+   * Off by default: only for an operator that nothing but that proxy can reach.
+   */
+  public TarmacOperator withPortalTrustedProxyHeaders(boolean trust) {
+    this.portalTrustedProxyHeaders = trust;
+    return this;
+  }
+
+  private boolean portalTrustedProxyHeaders;
+
   /** How the leader-election Lease is held (default {@link LeaseTimings#DEFAULT}). Call before {@link #start()}. */
   public TarmacOperator withLeaseTimings(LeaseTimings timings) {
     this.leaseTimings = timings;
@@ -305,29 +319,28 @@ public final class TarmacOperator implements AutoCloseable {
     registerReconcilers();
 
     http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::liveness, this::readiness);
-    HttpAuthenticator authenticator = settings.anonymousRead() ? HttpAuthenticator.anonymousRead()
-        : HttpAuthenticator.kubernetes(new KubernetesAuth(client));
+    HttpAuthenticator authenticator = (settings.anonymousRead() ? HttpAuthenticator.anonymousRead()
+        : HttpAuthenticator.kubernetes(new KubernetesAuth(client))).withTrustedProxyHeaders(portalTrustedProxyHeaders);
     http.protect("/metrics", authenticator.filter(
         HttpAuthenticator.Guard.require(KubernetesAuth.Access.nonResource("get", "/metrics"))));
     http.protect("/git/*", authenticator.filter(new GitAccess(this::repositoryOwner)));
     http.protect("/api/catalog/*", authenticator.filter(HttpAuthenticator.Guard.AUTHENTICATED));
     // The golden paths show each caller what SubjectAccessReviews allow, and create as the caller (never as the
-    // operator): any authenticated caller may open them.
-    http.protect("/golden-paths/*", authenticator.filter(HttpAuthenticator.Guard.AUTHENTICATED));
+    // operator): any authenticated caller may open them, behind the portal's browser filter below.
     http.mount("/golden-paths/*", new dev.tarmac.portal.GoldenPathServlet(client, new dev.tarmac.portal
         .PortalTemplates(), new dev.tarmac.portal.CreateAs(client, portalImpersonation)));
     if (settings.leaderElection()) {
       http.protect("/git/*", new StandbyGitFilter());
     }
     http.mount("/git/*", stateStores.embedded().servlet());
-    http.mount("/api/catalog/*", new CatalogServlet(catalog.index(), req -> {
-      Caller caller = Caller.of(req);
-      if (caller.unrestricted()) {
-        return null;
-      }
-      return source -> apiResources.plural(source.apiVersion(), source.kind()).map(plural -> caller.may(
-          KubernetesAuth.Access.resource("get", source.group(), plural, source.namespace(), null))).orElse(false);
-    }));
+    http.mount("/api/catalog/*", new CatalogServlet(catalog.index(), this::catalogAccess));
+    // The portal: its pages (and the golden paths') behind the browser filter; sign-in and the stylesheet open.
+    jakarta.servlet.Filter portalFilter = authenticator.browserFilter(HttpAuthenticator.Guard.AUTHENTICATED);
+    for (String path : PORTAL_PAGES) {
+      http.protect(path, portalFilter);
+    }
+    http.mount("/", new PortalServlet(catalog.index(), this::catalogAccess, new ClusterReads(client,
+        this::gitBaseUrl), authenticator));
     http.start();
     LOG.info("HTTP server listening on {}", http.address());
     operator.start();
@@ -339,6 +352,24 @@ public final class TarmacOperator implements AutoCloseable {
     LOG.info("operator started ({} controllers{})", operator.getRegisteredControllersNumber(),
         settings.leaderElection() ? ", leader election on" : "");
     return this;
+  }
+
+  /** The portal's protected paths (each also matches the path without {@code /*}). */
+  static final List<String> PORTAL_PAGES = List.of("/catalog/*", "/scorecards/*", "/requests/*", "/golden-paths/*");
+
+  /**
+   * Whether the caller of {@code req} may see the entities of one source: {@code get} on the source's resource in
+   * its namespace (SubjectAccessReview, cached); null when the caller sees everything. The catalog API and the
+   * portal share this rule.
+   */
+  private java.util.function.Predicate<dev.tarmac.catalog.EntityVisibility.Source> catalogAccess(
+      jakarta.servlet.http.HttpServletRequest req) {
+    Caller caller = Caller.of(req);
+    if (caller.unrestricted()) {
+      return null;
+    }
+    return source -> apiResources.plural(source.apiVersion(), source.kind()).map(plural -> caller.may(
+        KubernetesAuth.Access.resource("get", source.group(), plural, source.namespace(), null))).orElse(false);
   }
 
   private void registerReconcilers() {

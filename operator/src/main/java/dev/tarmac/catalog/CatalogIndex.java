@@ -80,6 +80,82 @@ public final class CatalogIndex {
    */
   public void upsert(String key, JsonNode object, String promiseOfRequest) {
     upsertEntities(key, EntityMapper.map(object, promiseOfRequest));
+    status(key, object);
+  }
+
+  /**
+   * The readiness of one cluster object, as the portal's request list shows it without asking the API server.
+   *
+   * @param ready the Ready condition's status ({@code True}, {@code False}, {@code Unknown}), null without one
+   * @param reason its reason, or null
+   * @param message its message, or null
+   * @param since its lastTransitionTime (RFC 3339), or null
+   * @param created the object's creationTimestamp (RFC 3339), or null
+   * @param stale true when the object's status describes an older generation than its spec (a change not yet seen)
+   */
+  public record ObjectStatus(String ready, String reason, String message, String since, String created,
+      boolean stale) {
+
+    /** The status of {@code object} (Kubernetes JSON), read from its Ready condition. */
+    public static ObjectStatus of(JsonNode object) {
+      JsonNode ready = null;
+      for (JsonNode c : object.path("status").path("conditions")) {
+        if ("Ready".equals(c.path("type").asText())) {
+          ready = c;
+        }
+      }
+      long generation = object.path("metadata").path("generation").asLong(0);
+      long observed = object.path("status").path("observedGeneration").asLong(generation);
+      String created = object.path("metadata").path("creationTimestamp").asText(null);
+      if (ready == null) {
+        return new ObjectStatus(null, null, null, null, created, observed < generation);
+      }
+      return new ObjectStatus(ready.path("status").asText(null), ready.path("reason").asText(null),
+          ready.path("message").asText(null), ready.path("lastTransitionTime").asText(null), created,
+          observed < generation);
+    }
+  }
+
+  private final Map<String, ObjectStatus> statuses = new ConcurrentHashMap<>();
+  private final Map<String, String> locationOfKey = new ConcurrentHashMap<>();
+  private final AtomicLong statusChanges = new AtomicLong();
+
+  /**
+   * Records the readiness of one cluster object (every informer update, status writes included; no rebuild).
+   *
+   * @param key the object's identity, as given to {@link #upsert}
+   * @param object the object as JSON
+   */
+  public void status(String key, JsonNode object) {
+    ObjectStatus now = ObjectStatus.of(object);
+    String location = location(object);
+    locationOfKey.put(key, location);
+    if (!now.equals(statuses.put(location, now))) {
+      statusChanges.incrementAndGet();
+    }
+  }
+
+  /**
+   * The readiness of the object an entity comes from, by the entity's {@code backstage.io/managed-by-location}
+   * ({@code kubernetes:<apiVersion>/<kind>/[<namespace>/]<name>}); null when none was recorded.
+   */
+  public ObjectStatus statusOf(JsonNode entity) {
+    String location = entity.path("metadata").path("annotations").path("backstage.io/managed-by-location")
+        .asText("");
+    return location.isEmpty() ? null : statuses.get(location);
+  }
+
+  /** Increases whenever a recorded status changes (pages that follow statuses compare it). */
+  public long statusVersion() {
+    return statusChanges.get();
+  }
+
+  /** The managed-by-location an object's entities carry ({@link EntityMapper}'s rule). */
+  static String location(JsonNode object) {
+    JsonNode meta = object.path("metadata");
+    String ns = meta.path("namespace").asText("");
+    return "kubernetes:" + object.path("apiVersion").asText() + "/" + object.path("kind").asText() + "/"
+        + (ns.isEmpty() ? "" : ns + "/") + meta.path("name").asText();
   }
 
   /**
@@ -100,6 +176,10 @@ public final class CatalogIndex {
 
   /** Removes the entities of one cluster object. */
   public void remove(String key) {
+    String location = locationOfKey.remove(key);
+    if (location != null && statuses.remove(location) != null) {
+      statusChanges.incrementAndGet();
+    }
     if (sources.remove(key) != null) {
       changes.incrementAndGet();
     }
@@ -355,14 +435,14 @@ public final class CatalogIndex {
     return e;
   }
 
-  /** The lower-case ref of an entity. */
-  static String ref(JsonNode e) {
+  /** The lower-case ref of an entity ({@code kind:namespace/name}), the key of {@link Snapshot#byRef}. */
+  public static String ref(JsonNode e) {
     return (e.path("kind").asText() + ":" + e.path("metadata").path("namespace").asText("default") + "/"
         + e.path("metadata").path("name").asText()).toLowerCase(Locale.ROOT);
   }
 
   /** The ref of an entity as Backstage prints it (lower-case kind and namespace). */
-  static String displayRef(JsonNode e) {
+  public static String displayRef(JsonNode e) {
     return e.path("kind").asText().toLowerCase(Locale.ROOT) + ":"
         + e.path("metadata").path("namespace").asText("default").toLowerCase(Locale.ROOT) + "/"
         + e.path("metadata").path("name").asText();

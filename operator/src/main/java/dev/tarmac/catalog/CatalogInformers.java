@@ -250,8 +250,9 @@ public final class CatalogInformers implements AutoCloseable {
     if (deleted) {
       index.remove(key(object));
     } else {
-      index.upsertEntities(key(object), List.of(CrossplaneEntities.map(Serialization.JSON.valueToTree(object), kinds,
-          claim)));
+      JsonNode json = Serialization.JSON.valueToTree(object);
+      index.upsertEntities(key(object), List.of(CrossplaneEntities.map(json, kinds, claim)));
+      index.status(key(object), json);
     }
   }
 

@@ -92,7 +92,7 @@ public final class CatalogQuery {
    * {@code queryEntities} looks for the term in the given fields, else in the order field, else in
    * {@code metadata.uid}: callers pass that choice as {@code termFields}.
    */
-  static List<Integer> select(CatalogIndex.Snapshot s, CatalogPredicate predicate, String term,
+  public static List<Integer> select(CatalogIndex.Snapshot s, CatalogPredicate predicate, String term,
       List<String> termFields, BitSet visible) {
     List<Integer> out = new ArrayList<>();
     String t = term == null || term.isBlank() ? null : term.trim().toLowerCase(Locale.ROOT);
@@ -223,7 +223,7 @@ public final class CatalogQuery {
    * Facet counts; with {@code visibleKey} (see {@link EntityVisibility.Viewer#key}) and no filter, {@code selected}
    * is everything that key's callers see, and the counts are kept with the snapshot for the next caller alike.
    */
-  static Map<String, List<Map<String, Object>>> facets(CatalogIndex.Snapshot s, List<Integer> selected,
+  public static Map<String, List<Map<String, Object>>> facets(CatalogIndex.Snapshot s, List<Integer> selected,
       List<String> facets, String visibleKey) {
     Map<String, List<Map<String, Object>>> out = new java.util.LinkedHashMap<>();
     for (String facet : facets) {

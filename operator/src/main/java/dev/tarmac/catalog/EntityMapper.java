@@ -28,7 +28,8 @@ public final class EntityMapper {
   /** Annotations carried through to entities. */
   static final List<String> CARRIED = List.of("backstage.io/techdocs-ref", "pagerduty.com/service-id",
       "github.com/project-slug", "backstage.io/kubernetes-id", "backstage.io/source-location",
-      "backstage.io/view-url", "backstage.io/edit-url", "sonarqube.org/project-key", "lighthouse.com/website-url");
+      "backstage.io/view-url", "backstage.io/edit-url", "sonarqube.org/project-key", "lighthouse.com/website-url",
+      "grafana/overview-dashboard", "grafana/dashboard-selector");
 
   private EntityMapper() {
   }

@@ -30,6 +30,14 @@ public final class RunCommand implements Callable<Integer> {
           + " existed. Allowed only with a loopback --http-host (make run, make demo).")
   boolean anonymousRead;
 
+  @Option(names = "--portal-trusted-proxy-headers",
+      defaultValue = "${env:TARMAC_PORTAL_TRUSTED_PROXY_HEADERS:-false}",
+      description = "Let the portal take the user from an authenticating proxy (oauth2-proxy): X-Forwarded-User and"
+          + " X-Forwarded-Groups, or X-Auth-Request-User and X-Auth-Request-Groups; what that user may see is still"
+          + " asked of the API server. Only when nothing but that proxy can reach the HTTP port (docs/portal.md;"
+          + " Helm: portal.trustedProxyHeaders).")
+  boolean portalTrustedProxyHeaders;
+
   @Option(names = "--http-port", defaultValue = "${env:TARMAC_HTTP_PORT:-8080}",
       description = "Port of the HTTP server; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int httpPort;
@@ -161,7 +169,8 @@ public final class RunCommand implements Callable<Integer> {
             .withBackstageCrds(backstageCrds)
             .withCrossplaneCrds(crossplaneCrds)
             .withCrossplane(crossplane)
-            .withPortalImpersonation(portalImpersonation);
+            .withPortalImpersonation(portalImpersonation)
+            .withPortalTrustedProxyHeaders(portalTrustedProxyHeaders);
         try {
           return operator.start();
         } catch (RuntimeException e) {

@@ -161,8 +161,12 @@ public final class KubernetesAuth {
         return Optional.empty();
       }
     }
-    return token == null || token.isBlank() || token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)
-        ? Optional.empty() : Optional.of(token);
+    return token == null || !plausibleToken(token) ? Optional.empty() : Optional.of(token);
+  }
+
+  /** True when {@code token} could be a bearer token: not blank, printable ASCII without spaces. */
+  public static boolean plausibleToken(String token) {
+    return !token.isBlank() && token.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
   }
 
   private static String sha256(String token) {
