@@ -138,6 +138,7 @@ public final class TarmacOperator implements AutoCloseable {
   private PromiseRuntime promises;
   private volatile WorkReconciler workReconciler;
   private CatalogInformers catalog;
+  private dev.tarmac.insights.cost.CostController costs;
   private LeaseTimings leaseTimings = LeaseTimings.DEFAULT;
   private dev.tarmac.statestore.GitWriter.Timing gitTiming = dev.tarmac.statestore.GitWriter.Timing.DEFAULT;
   private LeaderLabel leaderLabel;
@@ -366,6 +367,16 @@ public final class TarmacOperator implements AutoCloseable {
     // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
     // each takes seconds); /readyz waits for both.
     catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics));
+    // Cost attribution and budgets (docs/insights-cost.md): its own informers; an operator without the RBAC for them
+    // (an older chart) runs on without costs, saying so in its log.
+    costs = new dev.tarmac.insights.cost.CostController(client, events, catalog.index(), java.time.Duration.ofSeconds(2))
+        .writeWhen(settings.leaderElection() ? leader::get : () -> true);
+    closeables.add(costs);
+    promises.admission(costs::refusal);
+    java.util.concurrent.CompletableFuture.runAsync(() -> costs.start(metrics)).exceptionally(e -> {
+      LOG.warn("cost attribution is off: its informers did not start: {}", rootMessage(e));
+      return null;
+    });
     register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
     register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     register(new Validation.CompositionReconciler(events));
@@ -754,6 +765,11 @@ public final class TarmacOperator implements AutoCloseable {
   /** The state stores (Git writers, embedded Git server). */
   public StateStores stateStores() {
     return stateStores;
+  }
+
+  /** Cost attribution and budgets. */
+  public dev.tarmac.insights.cost.CostController costs() {
+    return costs;
   }
 
   /** The catalog and its informers. */

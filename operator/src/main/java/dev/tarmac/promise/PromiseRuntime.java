@@ -141,6 +141,23 @@ public final class PromiseRuntime implements AutoCloseable {
   }
 
   private final Map<String, String> waiting = new ConcurrentHashMap<>();
+  private volatile java.util.function.BiFunction<Promise, com.fasterxml.jackson.databind.JsonNode, Optional<String>>
+      admission = (promise, request) -> Optional.empty();
+
+  /**
+   * Sets what decides whether a new request (one whose pipelines never ran) may start: given the Promise and the
+   * request as JSON, a message saying why it must wait, or empty. Used for budgets
+   * (dev.tarmac.insights.cost.CostController#refusal, docs/insights-cost.md).
+   */
+  public void admission(java.util.function.BiFunction<Promise, com.fasterxml.jackson.databind.JsonNode,
+      Optional<String>> admission) {
+    this.admission = java.util.Objects.requireNonNull(admission);
+  }
+
+  /** Why a new request of {@code promise} must wait ({@link #admission}), or empty. */
+  public Optional<String> refusal(Promise promise, com.fasterxml.jackson.databind.JsonNode request) {
+    return admission.apply(promise, request);
+  }
 
   /**
    * Records whether Promise {@code name}'s {@code requiredPromises} are fulfilled: {@code waitingMessage} says what its

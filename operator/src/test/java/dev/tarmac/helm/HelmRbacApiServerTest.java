@@ -147,6 +147,9 @@ class HelmRbacApiServerTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> http("/readyz").startsWith("200"));
     var lease = admin.leases().inNamespace(system).withName("tarmac").get();
     assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("rbac-test");
+    // Cost attribution's informers (Pods, claims, workloads, CostModels) start with the chart's rights: a
+    // computation runs only once every one of them has listed.
+    await().atMost(Duration.ofSeconds(60)).until(() -> operator.costs().computations() > 0);
   }
 
   @Test
@@ -410,8 +413,20 @@ class HelmRbacApiServerTest {
             .withName("cluster-admin").endRoleRef()
             .addNewSubject().withKind("ServiceAccount").withName(release + "-tarmac").withNamespace(system)
             .endSubject().build()).create());
-    // Workloads it does not compose.
-    assertForbidden(() -> operatorIdentity.apps().deployments().inNamespace(payments).list());
+    // Workloads it does not compose: read for cost attribution (docs/insights-cost.md), never written.
+    assertThat(operatorIdentity.apps().deployments().inNamespace(payments).list().getItems()).isNotNull();
+    assertForbidden(() -> operatorIdentity.apps().deployments().inNamespace(payments).resource(
+        new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withNewMetadata().withName("not-tarmacs")
+            .endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "x").endSelector()
+            .withNewTemplate().withNewMetadata().addToLabels("app", "x").endMetadata().withNewSpec()
+            .addNewContainer().withName("x").withImage("x").endContainer().endSpec().endTemplate().endSpec().build())
+        .create());
+    assertForbidden(() -> operatorIdentity.apps().replicaSets().inNamespace(payments).delete());
+    // CostModels: read and their status written, never created.
+    assertForbidden(() -> operatorIdentity.resources(dev.tarmac.api.CostModel.class).resource(
+        dev.tarmac.api.Serialization.YAML.convertValue(java.util.Map.of("apiVersion", "platform.tarmac.dev/v1alpha1",
+            "kind", "CostModel", "metadata", java.util.Map.of("name", release + "-forged")),
+            dev.tarmac.api.CostModel.class)).create());
     // CRDs: created freely, but changed or deleted only by name (Tarmac's own and the promiseApis' CRDs).
     String foreign = "gadgets.foreign-" + release + ".example.com";
     admin.load(new java.io.ByteArrayInputStream("""

@@ -27,7 +27,7 @@ import java.util.TreeMap;
  *       the GiB-month price. Any object a flat rule matches (kind, group): the rule's price for its size. A Work's
  *       document that no cluster object matches is priced the same way, as desired state in another cluster.</li>
  *   <li><b>Ownership.</b> An object's owner is, in this order: its controller owner reference (else its first owner
- *       reference); for an object without one, the claim its {@code spec.claimRef} names (Crossplane's XR → claim);
+ *       reference); for an object without one (or whose owner is of a kind not watched), the claim its {@code spec.claimRef} names (Crossplane's XR → claim);
  *       for a PersistentVolumeClaim, the StatefulSet whose volumeClaimTemplate made it
  *       ({@code <template>-<statefulset>-<ordinal>}); the owner of the Work that lists it; the Component of its
  *       namespace that its {@code platform.tarmac.dev/component}, {@code app.kubernetes.io/part-of} or
@@ -386,11 +386,18 @@ public final class CostCalculator {
         if (known != null) {
           return known;
         }
-        // An owner not in the inventory (a kind not watched): still an owner, known by its reference only; owner
-        // references name only namespaced owners in the same namespace or cluster-scoped ones.
-        return new Ref(uid, chosen.path("apiVersion").asText(""), chosen.path("kind").asText(""), r.namespace(),
-            chosen.path("name").asText(""));
+        // An owner not in the inventory (a kind not watched): the rules below where one applies (a Pod's labels
+        // name its Component although its ReplicaSet is not visible), else the owner known by its reference only;
+        // owner references name only namespaced owners in the same namespace or cluster-scoped ones.
+        Ref other = otherParent(o, r);
+        return other != null ? other : new Ref(uid, chosen.path("apiVersion").asText(""),
+            chosen.path("kind").asText(""), r.namespace(), chosen.path("name").asText(""));
       }
+      return otherParent(o, r);
+    }
+
+    /** The owner of an object by the rules after owner references (claimRef, StatefulSet claims, Works, labels). */
+    private Ref otherParent(JsonNode o, Ref r) {
       JsonNode claimRef = o.path("spec").path("claimRef");
       if (claimRef.isObject()) {
         String uid = resolve(new Ref("", claimRef.path("apiVersion").asText(""), claimRef.path("kind").asText(""),
