@@ -370,7 +370,7 @@ public final class TarmacOperator implements AutoCloseable {
     // Cost attribution and budgets (docs/insights-cost.md): its own informers; an operator without the RBAC for them
     // (an older chart) runs on without costs, saying so in its log.
     costs = new dev.tarmac.insights.cost.CostController(client, events, catalog.index(), java.time.Duration.ofSeconds(2))
-        .writeWhen(settings.leaderElection() ? leader::get : () -> true);
+        .writeWhen(settings.leaderElection() ? leader::get : () -> true).onBackWithinBudget(promises::admissionChanged);
     closeables.add(costs);
     promises.admission(costs::refusal);
     java.util.concurrent.CompletableFuture.runAsync(() -> costs.start(metrics)).exceptionally(e -> {

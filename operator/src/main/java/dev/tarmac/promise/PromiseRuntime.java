@@ -154,6 +154,20 @@ public final class PromiseRuntime implements AutoCloseable {
     this.admission = java.util.Objects.requireNonNull(admission);
   }
 
+  /**
+   * Queues every request of every Promise that may refuse requests ({@link #admission}) again: what held them back
+   * changed (a team is back within its budget), and they would otherwise look again only at their next requeue.
+   */
+  public void admissionChanged() {
+    served.forEach((name, s) -> {
+      Promise p = promises.get(name);
+      if (p != null && p.getMetadata().getAnnotations() != null
+          && "true".equals(p.getMetadata().getAnnotations().get("platform.tarmac.dev/refuse-over-budget"))) {
+        s.controller().triggerAll();
+      }
+    });
+  }
+
   /** Why a new request of {@code promise} must wait ({@link #admission}), or empty. */
   public Optional<String> refusal(Promise promise, com.fasterxml.jackson.databind.JsonNode request) {
     return admission.apply(promise, request);

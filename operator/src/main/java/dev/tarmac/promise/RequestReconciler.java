@@ -222,8 +222,13 @@ final class RequestReconciler implements RequestController.Reconciler {
       String message) {
     TarmacStatus conditions = conditionsOf(status);
     Long generation = cached.getMetadata().getGeneration();
-    Conditions.setFalse(conditions, OVER_BUDGET_CONDITION, OVER_BUDGET, message, generation);
-    Conditions.setFalse(conditions, Conditions.READY, OVER_BUDGET, message, generation);
+    // Written when the request is first held back, not again as the team's cost moves (the figures in the message
+    // are those of that moment).
+    for (String type : List.of(OVER_BUDGET_CONDITION, Conditions.READY)) {
+      if (!OVER_BUDGET.equals(Conditions.reason(conditions, type))) {
+        Conditions.setFalse(conditions, type, OVER_BUDGET, message, generation);
+      }
+    }
     status.set("conditions", Serialization.JSON.valueToTree(conditions.conditions));
     status.put("observedGeneration", generation);
     if (!Serialization.sameJson(status, before)) {

@@ -83,6 +83,7 @@ public final class CostController implements AutoCloseable {
   private final CatalogIndex catalog;
   private final Duration interval;
   private volatile BooleanSupplier mayWrite = () -> true;
+  private volatile Runnable backWithinBudget = () -> { };
   private final AtomicLong changes = new AtomicLong();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   /** Informers on kinds found at run time (requests, priced kinds), by group/kind. */
@@ -134,6 +135,12 @@ public final class CostController implements AutoCloseable {
   /** Whether this replica writes status, conditions and Events (with leader election: only the leader). */
   public CostController writeWhen(BooleanSupplier mayWrite) {
     this.mayWrite = mayWrite;
+    return this;
+  }
+
+  /** Called when a team that was over its budget is back within it (held requests may proceed). */
+  public CostController onBackWithinBudget(Runnable callback) {
+    this.backWithinBudget = callback;
     return this;
   }
 
@@ -563,6 +570,7 @@ public final class CostController implements AutoCloseable {
 
   /** A Warning Event on the CostModel when a team goes over its budget, a Normal one when it is back within. */
   private void teamEvents(State before, CostModel effective, String currency) {
+    boolean[] back = {false};
     state.standings().forEach((team, s) -> {
       Budgets.Standing was = before.standings().get(team);
       boolean wasOver = was != null && was.over();
@@ -570,8 +578,12 @@ public final class CostController implements AutoCloseable {
         events.warning(effective, OVER_BUDGET, s.message(currency));
       } else if (!s.over() && wasOver) {
         events.normal(effective, "WithinBudget", s.message(currency));
+        back[0] = true;
       }
     });
+    if (back[0]) {
+      backWithinBudget.run();
+    }
   }
 
   /** {@code WithinBudget} on each Component, Database and request of a team with a budget, where it changed. */
@@ -604,6 +616,13 @@ public final class CostController implements AutoCloseable {
         changed = conditions.conditions.removeIf(c -> WITHIN_BUDGET.equals(c.getType()));
       } else {
         String message = s.message(result.currency());
+        String reason = s.over() ? OVER_BUDGET : "WithinBudget";
+        if (Conditions.find(conditions.conditions, WITHIN_BUDGET).map(c -> c.getStatus().equals(s.over() ? "False"
+            : "True") && reason.equals(c.getReason())).orElse(false)) {
+          // Written only when the standing changes, not with every cent the cost moves: the message has the figures
+          // of the transition; the current ones are in the CostModel's status and the catalog.
+          continue;
+        }
         changed = s.over()
             ? Conditions.setFalse(conditions, WITHIN_BUDGET, OVER_BUDGET, message, generation)
             : Conditions.setTrue(conditions, WITHIN_BUDGET, "WithinBudget", message, generation);
