@@ -182,7 +182,8 @@ class HelmRbacApiServerTest {
 
   @Test
   void aPipelinePermissionTheChartDoesNotListBecomesAConditionNamingIt() {
-    // Default values: pipelinePermissions.rules is empty, and the operator holds no Deployments anywhere to pass on.
+    // Default values: pipelinePermissions.rules is empty, and the operator may only read Deployments (for cost
+    // attribution), so it has no create on them to pass on.
     String name = release + "-wants-deployments";
     apply("""
         apiVersion: platform.kratix.io/v1alpha1
@@ -199,7 +200,7 @@ class HelmRbacApiServerTest {
                     containers: [{name: read, image: example.com/read:v1}]
                     rbac:
                       permissions:
-                        - {apiGroups: [apps], resources: [deployments], verbs: [get]}
+                        - {apiGroups: [apps], resources: [deployments], verbs: [create]}
         """.formatted(name));
     var refused = await().atMost(Duration.ofSeconds(60)).until(
         () -> admin.resources(dev.tarmac.api.KratixPromise.class).withName(name).get(),
