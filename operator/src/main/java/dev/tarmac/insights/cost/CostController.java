@@ -91,6 +91,9 @@ public final class CostController implements AutoCloseable {
   /** Group/kind of every Promise's request kind, by Promise name. */
   private final Map<String, String> requestKinds = new ConcurrentHashMap<>();
   private final Map<String, Parsed> parsedWorks = new ConcurrentHashMap<>();
+  /** When discovery was last asked about a priced kind that is not watched, by group/kind. */
+  private final Map<String, Long> discoveryTried = new ConcurrentHashMap<>();
+  private static final Duration DISCOVERY_RETRY = Duration.ofMinutes(1);
   private SharedIndexInformer<CostModel> costModels;
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaces;
   private SharedIndexInformer<Work> works;
@@ -273,6 +276,12 @@ public final class CostController implements AutoCloseable {
       if (dynamic.containsKey(key) || builtIn(key)) {
         continue;
       }
+      // A kind the API server does not serve (yet) is looked up again after a while, not at every computation.
+      Long tried = discoveryTried.get(key);
+      if (tried != null && System.nanoTime() - tried < DISCOVERY_RETRY.toNanos()) {
+        continue;
+      }
+      discoveryTried.put(key, System.nanoTime());
       try {
         var group = client.getApiGroup(r.group());
         if (group == null || group.getPreferredVersion() == null) {
