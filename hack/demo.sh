@@ -6,7 +6,8 @@
 #   3. what a developer applies with kubectl: the payments-service Component (Java golden path, with its payments-db
 #      PostgreSQL), the article's PostgreSQLInstance claim, a Redis, and a preview environment with a TTL;
 #   4. waits until each is Ready, then shows kubectl get tarmac -A, the connection Secret's keys, git log of the
-#      embedded repository cloned over HTTP, the team's catalog entities with scorecards, and tarmac trace.
+#      embedded repository cloned over HTTP, the team's catalog entities with scorecards, the team's monthly cost
+#      against its budget (a CostModel), and tarmac trace.
 # Exits non-zero with the failing object's conditions when a step fails. Ctrl-C or `make demo-down` stops everything.
 # DEMO_EXIT=1 stops everything and exits after printing (for scripts).
 set -euo pipefail
@@ -116,6 +117,29 @@ for e in page["items"]:
           "  [" + cards + "]" if cards else ""))
     print("      " + rels)
 '
+
+say "Cost: the example CostModel (examples/costs), a 500 USD budget for team-payments, its monthly cost"
+kubectl apply -f "$repo/examples/costs/default.yaml" | sed 's/^/  /'
+kubectl annotate --overwrite namespace payments platform.tarmac.dev/monthly-budget=500 | sed 's/^/  /'
+if kubectl wait --for=condition=Ready costmodels.platform.tarmac.dev/default --timeout="$timeout" >/dev/null 2>&1; then
+  # Costs are recomputed within seconds of a change: give the figures a moment to include everything just applied.
+  sleep 3
+  kubectl get costmodels.platform.tarmac.dev default -o json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["status"]
+for t in s.get("teams", []):
+    if t["team"] == "team-payments":
+        print("  team-payments: %.2f USD a month, budget %.2f (%.0f %%)" % (t["monthly"], t.get("budget") or 0,
+              100 * (t.get("budgetRatio") or 0)))
+print("  cluster: %.2f USD a month, %.0f %% attributed to a team" % (s.get("monthlyTotal") or 0,
+      100 * (s.get("attributionRatio") or 0)))
+' || echo "  (the CostModel has no figures yet)"
+  curl -s "http://127.0.0.1:$port/metrics" | grep -E '^tarmac_cost_(monthly|budget_ratio|attribution_ratio)' \
+    | grep -E 'team-payments|attribution' | sed 's/^/  /' || true
+else
+  echo "  (the CostModel did not become Ready; its conditions:)"
+  kubectl get costmodels.platform.tarmac.dev default -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' || true
+fi
 
 say "tarmac trace database/payments-db -n payments"
 "$repo/bin/tarmac" trace database/payments-db -n payments || fail "tarmac trace database/payments-db failed"

@@ -140,6 +140,7 @@ public final class TarmacOperator implements AutoCloseable {
   private PromiseRuntime promises;
   private volatile WorkReconciler workReconciler;
   private CatalogInformers catalog;
+  private dev.tarmac.insights.cost.CostController costs;
   private LeaseTimings leaseTimings = LeaseTimings.DEFAULT;
   private dev.tarmac.statestore.GitWriter.Timing gitTiming = dev.tarmac.statestore.GitWriter.Timing.DEFAULT;
   private LeaderLabel leaderLabel;
@@ -415,11 +416,19 @@ public final class TarmacOperator implements AutoCloseable {
     // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
     // each takes seconds); /readyz waits for both.
     // On a thread of its own: the start blocks for seconds, and the common pool may have 2 workers (Main).
-    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics), task -> {
-      Thread t = new Thread(task, "catalog-start");
-      t.setDaemon(true);
-      t.start();
-    });
+    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics),
+        task -> startThread("catalog-start", task));
+    // Cost attribution and budgets (docs/insights-cost.md): its own informers; an operator without the RBAC for them
+    // (an older chart) runs on without costs, saying so in its log.
+    costs = new dev.tarmac.insights.cost.CostController(client, events, catalog.index(), java.time.Duration.ofSeconds(2))
+        .writeWhen(settings.leaderElection() ? leader::get : () -> true).onBackWithinBudget(promises::admissionChanged);
+    closeables.add(costs);
+    promises.admission(costs::refusal);
+    java.util.concurrent.CompletableFuture.runAsync(() -> costs.start(metrics), task -> startThread("cost-start", task))
+        .exceptionally(e -> {
+          LOG.warn("cost attribution is off: its informers did not start: {}", rootMessage(e));
+          return null;
+        });
     register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
     register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
     register(new Validation.CompositionReconciler(events));
@@ -810,6 +819,11 @@ public final class TarmacOperator implements AutoCloseable {
     return stateStores;
   }
 
+  /** Cost attribution and budgets. */
+  public dev.tarmac.insights.cost.CostController costs() {
+    return costs;
+  }
+
   /** The catalog and its informers. */
   public CatalogInformers catalog() {
     return catalog;
@@ -851,5 +865,12 @@ public final class TarmacOperator implements AutoCloseable {
         LOG.warn("closing {} failed: {}", c, e.getMessage());
       }
     }
+  }
+
+  /** Runs {@code task} on a daemon thread named {@code name} (starts that block for seconds keep off the common pool). */
+  private static void startThread(String name, Runnable task) {
+    Thread t = new Thread(task, name);
+    t.setDaemon(true);
+    t.start();
   }
 }

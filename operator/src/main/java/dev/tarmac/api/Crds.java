@@ -26,7 +26,7 @@ public final class Crds {
   /** Every Tarmac kind, in the order the CRDs are installed. */
   public static final List<Class<? extends CustomResource<?, ?>>> KINDS = List.of(
       GitStateStore.class, Destination.class, Work.class, Promise.class, KratixPromise.class, Composition.class,
-      Database.class, Template.class, Component.class, Scorecard.class);
+      Database.class, Template.class, Component.class, Scorecard.class, CostModel.class);
 
   private static final ObjectMapper YAML = Serialization.YAML;
 

@@ -195,6 +195,24 @@ public final class CatalogIndex {
     changes.incrementAndGet();
   }
 
+  /**
+   * Sets (or, with {@code byRef} null, removes) a field that other parts of the operator add under the {@code status}
+   * of entities they computed something for, such as {@code status.cost} (docs/insights-cost.md). Applied at every
+   * rebuild, before Scorecards are evaluated, so checks can read it.
+   *
+   * @param field the key under {@code status}, e.g. {@code cost}
+   * @param byRef lower-case entity ref ({@code component:payments/payments-service}) → the value
+   */
+  public void statusField(String field, Map<String, JsonNode> byRef) {
+    Map<String, JsonNode> previous = byRef == null ? statusFields.remove(field) : statusFields.put(field,
+        Map.copyOf(byRef));
+    if (!java.util.Objects.equals(previous, byRef)) {
+      changes.incrementAndGet();
+    }
+  }
+
+  private final Map<String, Map<String, JsonNode>> statusFields = new ConcurrentHashMap<>();
+
   /** The Scorecards by name. */
   public Map<String, JsonNode> scorecardSpecs() {
     return Map.copyOf(scorecardSpecs);
@@ -312,7 +330,13 @@ public final class CatalogIndex {
     for (String target : inverse.keySet()) {
       sortRelations(byRef.get(target));
     }
-    // Scorecards, then etags over the final content.
+    // Fields computed elsewhere (cost), then Scorecards, then etags over the final content.
+    statusFields.forEach((field, values) -> values.forEach((ref, value) -> {
+      ObjectNode e = byRef.get(ref);
+      if (e != null) {
+        e.with("status").set(field, value);
+      }
+    }));
     Map<String, List<Scorecards.Result>> results = new HashMap<>();
     for (ObjectNode e : byRef.values()) {
       List<Scorecards.Result> rs = new ArrayList<>();

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * {name: backups, relatedEntity: {relation: dependsOn, kind: resource, field: spec.backupRetentionDays,
  *                                 op: gte, value: 7}}              # some related entity passes the check
  * {name: clean, noWarnings: true}                                  # no catalog warnings in status.items
+ * {name: cost-within-budget, costWithinBudget: true}               # the owning team has a budget and is within it
  * </pre>
  * Field paths are dotted; annotation keys with dots work as written ({@code metadata.annotations.backstage.io/techdocs-ref}).
  */
@@ -114,6 +115,11 @@ public final class Scorecards {
     }
     if (check.path("noWarnings").asBoolean(false)) {
       return !entity.path("status").path("items").isArray() || entity.path("status").path("items").isEmpty();
+    }
+    if (check.path("costWithinBudget").asBoolean(false)) {
+      // status.cost is written by dev.tarmac.insights.cost.CostController (docs/insights-cost.md); withinBudget is
+      // present only when the entity's team has a budget, so a team without one does not pass.
+      return entity.path("status").path("cost").path("withinBudget").asBoolean(false);
     }
     if (check.has("all")) {
       for (JsonNode c : check.get("all")) {

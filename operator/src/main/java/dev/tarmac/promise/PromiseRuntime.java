@@ -141,6 +141,37 @@ public final class PromiseRuntime implements AutoCloseable {
   }
 
   private final Map<String, String> waiting = new ConcurrentHashMap<>();
+  private volatile java.util.function.BiFunction<Promise, com.fasterxml.jackson.databind.JsonNode, Optional<String>>
+      admission = (promise, request) -> Optional.empty();
+
+  /**
+   * Sets what decides whether a new request (one whose pipelines never ran) may start: given the Promise and the
+   * request as JSON, a message saying why it must wait, or empty. Used for budgets
+   * (dev.tarmac.insights.cost.CostController#refusal, docs/insights-cost.md).
+   */
+  public void admission(java.util.function.BiFunction<Promise, com.fasterxml.jackson.databind.JsonNode,
+      Optional<String>> admission) {
+    this.admission = java.util.Objects.requireNonNull(admission);
+  }
+
+  /**
+   * Queues every request of every Promise that may refuse requests ({@link #admission}) again: what held them back
+   * changed (a team is back within its budget), and they would otherwise look again only at their next requeue.
+   */
+  public void admissionChanged() {
+    served.forEach((name, s) -> {
+      Promise p = promises.get(name);
+      if (p != null && p.getMetadata().getAnnotations() != null
+          && "true".equals(p.getMetadata().getAnnotations().get("platform.tarmac.dev/refuse-over-budget"))) {
+        s.controller().triggerAll();
+      }
+    });
+  }
+
+  /** Why a new request of {@code promise} must wait ({@link #admission}), or empty. */
+  public Optional<String> refusal(Promise promise, com.fasterxml.jackson.databind.JsonNode request) {
+    return admission.apply(promise, request);
+  }
 
   /**
    * Records whether Promise {@code name}'s {@code requiredPromises} are fulfilled: {@code waitingMessage} says what its

@@ -104,6 +104,22 @@ final class RequestReconciler implements RequestController.Reconciler {
       if (waiting.isPresent()) {
         return RequirementsWait.hold(cached, status, before, waiting.get(), this::patchStatus, events);
       }
+      if (previousRuns(status).isEmpty() && !unwritten.containsKey(meta.getUid())) {
+        // A new request (its pipelines never ran) of a Promise that refuses teams over budget: it waits, with a
+        // condition that says why; requests that already run are never held back.
+        var refused = runtime.refusal(promise, request);
+        if (refused.isPresent()) {
+          return overBudget(cached, status, before, refused.get());
+        }
+      }
+      if (Conditions.find(conditionsOf(status).conditions, OVER_BUDGET_CONDITION).map(c -> OVER_BUDGET.equals(
+          c.getReason()) && previousRuns(status).isEmpty()).orElse(false)) {
+        // Admitted after a refusal: the refusal's condition goes (the cost controller sets its own when the team
+        // has a budget).
+        TarmacStatus c = conditionsOf(status);
+        c.conditions.removeIf(x -> OVER_BUDGET_CONDITION.equals(x.getType()));
+        status.set("conditions", Serialization.JSON.valueToTree(c.conditions));
+      }
       java.time.Instant expiry = null;
       if (annotations.containsKey(Labels.TTL)) {
         try {
@@ -194,6 +210,34 @@ final class RequestReconciler implements RequestController.Reconciler {
       }
       return next == null ? ReconcileQueue.Result.DONE : ReconcileQueue.Result.after(next);
     }
+  }
+
+  /** Condition type and reason of a request held back because its team is over budget (docs/insights-cost.md). */
+  static final String OVER_BUDGET_CONDITION = "WithinBudget";
+  static final String OVER_BUDGET = "OverBudget";
+
+  /** Writes the refusal (Ready and WithinBudget False, reason OverBudget) when it changed, with an Event; looks again
+   * in a minute, as a team's cost changes without any event on the request. */
+  private ReconcileQueue.Result overBudget(GenericKubernetesResource cached, ObjectNode status, JsonNode before,
+      String message) {
+    TarmacStatus conditions = conditionsOf(status);
+    Long generation = cached.getMetadata().getGeneration();
+    // Written when the request is first held back, not again as the team's cost moves (the figures in the message
+    // are those of that moment).
+    for (String type : List.of(OVER_BUDGET_CONDITION, Conditions.READY)) {
+      if (!OVER_BUDGET.equals(Conditions.reason(conditions, type))) {
+        Conditions.setFalse(conditions, type, OVER_BUDGET, message, generation);
+      }
+    }
+    status.set("conditions", Serialization.JSON.valueToTree(conditions.conditions));
+    status.put("observedGeneration", generation);
+    if (!Serialization.sameJson(status, before)) {
+      patchStatus(cached, status);
+      if (!OVER_BUDGET.equals(reasonOf(before, Conditions.READY))) {
+        events.warning(cached, OVER_BUDGET, message);
+      }
+    }
+    return ReconcileQueue.Result.after(java.time.Duration.ofSeconds(60));
   }
 
   private WorkflowRunner.Owner owner(JsonNode request, Promise promise) {

@@ -363,8 +363,21 @@ class HelmChartTest {
     assertThat(crdRules).filteredOn(r -> r.path("resourceNames").toString().contains("works.platform.tarmac.dev"))
         .singleElement().satisfies(r -> {
           assertThat(r.path("verbs").toString()).isEqualTo("[\"update\",\"patch\"]");
-          assertThat(r.path("resourceNames")).hasSize(10);
+          assertThat(r.path("resourceNames")).hasSize(11);
         });
+    // Cost attribution reads, never writes: CostModels (status aside), Pods, claims and the workloads owning them.
+    List<JsonNode> tarmacRules = rules(docs, "ClusterRole", "tarmac");
+    assertThat(tarmacRules).filteredOn(r -> r.path("resources").toString().equals("[\"costmodels\"]"))
+        .singleElement().satisfies(r -> assertThat(r.path("verbs").toString())
+            .isEqualTo("[\"get\",\"list\",\"watch\"]"));
+    assertThat(tarmacRules).filteredOn(r -> r.path("apiGroups").toString().equals("[\"apps\"]")
+        && r.path("resources").toString().contains("deployments")).singleElement().satisfies(r -> {
+          assertThat(r.path("resources").toString())
+              .isEqualTo("[\"deployments\",\"replicasets\",\"statefulsets\",\"daemonsets\"]");
+          assertThat(r.path("verbs").toString()).isEqualTo("[\"get\",\"list\",\"watch\"]");
+        });
+    assertThat(tarmacRules).filteredOn(r -> r.path("resources").toString().contains("deployments"))
+        .allMatch(r -> r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\"]"));
     // Every group the default promiseApis names is granted, with status and finalizers.
     assertThat(rules(docs, "ClusterRole", "tarmac")).anyMatch(r -> r.path("apiGroups").toString()
         .equals("[\"marketplace.tarmac.dev\"]") && r.path("resources").toString()

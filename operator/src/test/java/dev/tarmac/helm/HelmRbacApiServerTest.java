@@ -147,6 +147,9 @@ class HelmRbacApiServerTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> http("/readyz").startsWith("200"));
     var lease = admin.leases().inNamespace(system).withName("tarmac").get();
     assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("rbac-test");
+    // Cost attribution's informers (Pods, claims, workloads, CostModels) start with the chart's rights: a
+    // computation runs only once every one of them has listed.
+    await().atMost(Duration.ofSeconds(60)).until(() -> operator.costs().computations() > 0);
   }
 
   @Test
@@ -179,7 +182,8 @@ class HelmRbacApiServerTest {
 
   @Test
   void aPipelinePermissionTheChartDoesNotListBecomesAConditionNamingIt() {
-    // Default values: pipelinePermissions.rules is empty, and the operator holds no Deployments anywhere to pass on.
+    // Default values: pipelinePermissions.rules is empty, and the operator may only read Deployments (for cost
+    // attribution), so it has no create on them to pass on.
     String name = release + "-wants-deployments";
     apply("""
         apiVersion: platform.kratix.io/v1alpha1
@@ -196,7 +200,7 @@ class HelmRbacApiServerTest {
                     containers: [{name: read, image: example.com/read:v1}]
                     rbac:
                       permissions:
-                        - {apiGroups: [apps], resources: [deployments], verbs: [get]}
+                        - {apiGroups: [apps], resources: [deployments], verbs: [create]}
         """.formatted(name));
     var refused = await().atMost(Duration.ofSeconds(60)).until(
         () -> admin.resources(dev.tarmac.api.KratixPromise.class).withName(name).get(),
@@ -410,8 +414,20 @@ class HelmRbacApiServerTest {
             .withName("cluster-admin").endRoleRef()
             .addNewSubject().withKind("ServiceAccount").withName(release + "-tarmac").withNamespace(system)
             .endSubject().build()).create());
-    // Workloads it does not compose.
-    assertForbidden(() -> operatorIdentity.apps().deployments().inNamespace(payments).list());
+    // Workloads it does not compose: read for cost attribution (docs/insights-cost.md), never written.
+    assertThat(operatorIdentity.apps().deployments().inNamespace(payments).list().getItems()).isNotNull();
+    assertForbidden(() -> operatorIdentity.apps().deployments().inNamespace(payments).resource(
+        new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withNewMetadata().withName("not-tarmacs")
+            .endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "x").endSelector()
+            .withNewTemplate().withNewMetadata().addToLabels("app", "x").endMetadata().withNewSpec()
+            .addNewContainer().withName("x").withImage("x").endContainer().endSpec().endTemplate().endSpec().build())
+        .create());
+    assertForbidden(() -> operatorIdentity.apps().replicaSets().inNamespace(payments).delete());
+    // CostModels: read and their status written, never created.
+    assertForbidden(() -> operatorIdentity.resources(dev.tarmac.api.CostModel.class).resource(
+        dev.tarmac.api.Serialization.YAML.convertValue(java.util.Map.of("apiVersion", "platform.tarmac.dev/v1alpha1",
+            "kind", "CostModel", "metadata", java.util.Map.of("name", release + "-forged")),
+            dev.tarmac.api.CostModel.class)).create());
     // CRDs: created freely, but changed or deleted only by name (Tarmac's own and the promiseApis' CRDs).
     String foreign = "gadgets.foreign-" + release + ".example.com";
     admin.load(new java.io.ByteArrayInputStream("""
