@@ -171,8 +171,16 @@ public final class CatalogQuery {
    */
   static void orderBy(CatalogIndex.Snapshot s, List<Integer> selected, String field, boolean descending) {
     String key = field.toLowerCase(Locale.ROOT);
-    selected.removeIf(i -> first(s.search().get(i).get(key)) == null);
-    Comparator<Integer> c = Comparator.comparing((Integer i) -> first(s.search().get(i).get(key)));
+    // Each entity's sort value worked out once (not twice per comparison).
+    Map<Integer, String> values = new HashMap<>(selected.size() * 2);
+    for (int i : selected) {
+      String v = first(s.search().get(i).get(key));
+      if (v != null) {
+        values.put(i, v);
+      }
+    }
+    selected.removeIf(i -> !values.containsKey(i));
+    Comparator<Integer> c = Comparator.comparing(values::get);
     if (descending) {
       c = c.reversed();
     }
@@ -247,9 +255,55 @@ public final class CatalogQuery {
     return out;
   }
 
+  /** Prefix of a key in a snapshot's postings whose values are as written (for facets), not in lower case. */
+  static final String AS_WRITTEN = "\u0001";
+
+  /**
+   * A search key's postings by value as written (facets count values as written): value → the indexes of the
+   * entities with it, in value order; built once per snapshot and key.
+   */
+  static Map<String, BitSet> facetPostings(CatalogIndex.Snapshot s, String key) {
+    return s.postings().computeIfAbsent(AS_WRITTEN + key, k -> {
+      Map<String, BitSet> byValue = new TreeMap<>();
+      for (int i = 0; i < s.search().size(); i++) {
+        Set<String> values = s.search().get(i).get(key);
+        if (values == null) {
+          continue;
+        }
+        for (String v : values) {
+          byValue.computeIfAbsent(v, x -> new BitSet()).set(i);
+        }
+      }
+      return byValue;
+    });
+  }
+
+  /**
+   * Counts per value of {@code facet} among {@code selected}. With few values against many selected entities, by
+   * intersecting each value's postings with the selection (a facet over a filtered query costs a few word
+   * operations per value, not a map lookup per entity); otherwise entity by entity.
+   */
   private static Map<String, Integer> count(CatalogIndex.Snapshot s, List<Integer> selected, String facet) {
     Map<String, Integer> counts = new TreeMap<>();
     String key = facet.toLowerCase(Locale.ROOT);
+    Map<String, BitSet> postings = s.postings().get(AS_WRITTEN + key);
+    int words = (s.entities().size() + 63) / 64;
+    if (postings == null && selected.size() > 64) {
+      postings = facetPostings(s, key);
+    }
+    if (postings != null && (long) postings.size() * words <= 4L * selected.size()) {
+      BitSet chosen = new BitSet(s.entities().size());
+      selected.forEach(chosen::set);
+      for (Map.Entry<String, BitSet> p : postings.entrySet()) {
+        BitSet both = (BitSet) p.getValue().clone();
+        both.and(chosen);
+        int n = both.cardinality();
+        if (n > 0) {
+          counts.put(p.getKey(), n);
+        }
+      }
+      return counts;
+    }
     for (int i : selected) {
       for (String v : s.search().get(i).getOrDefault(key, Set.of())) {
         counts.merge(v, 1, Integer::sum);
