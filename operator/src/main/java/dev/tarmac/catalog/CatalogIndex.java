@@ -58,11 +58,13 @@ public final class CatalogIndex {
    *     those its predecessor was asked for before it is served
    * @param parents per lower-case ref: the refs of the entities it was derived from (an API a Component provides:
    *     that Component), for {@code /ancestry}
+   * @param orders search key → per entity, the rank of its first value (lower case) among the key's distinct values,
+   *     -1 for none ({@link CatalogQuery#orderBy}), filled per key on first use
    */
   public record Snapshot(List<ObjectNode> entities, Map<String, ObjectNode> byRef, Map<String, ObjectNode> byUid,
       List<Map<String, Set<String>>> search, Map<String, List<Scorecards.Result>> scorecards, long generation,
       Map<String, Map<String, Integer>> facetsOfAll, Map<String, Map<String, java.util.BitSet>> postings,
-      Map<String, List<String>> parents) {
+      Map<String, List<String>> parents, Map<String, int[]> orders) {
   }
 
   private final Map<String, List<Prepared>> sources = new ConcurrentHashMap<>();
@@ -71,7 +73,7 @@ public final class CatalogIndex {
   /** Increases when a Scorecard changes: every entity's results are evaluated again. */
   private final AtomicLong scorecardChanges = new AtomicLong();
   private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0,
-      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of());
+      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of(), new ConcurrentHashMap<>());
   private long builtFrom = -1;
   private long scorecardsBuiltFrom = -1;
   /** Per lower-case ref: what the last rebuild made of it, and from which inputs. */
@@ -437,7 +439,7 @@ public final class CatalogIndex {
     scorecardsBuiltFrom = scorecardsSeen;
     Snapshot previous = snapshot;
     Snapshot next = new Snapshot(List.of(entities), byRef, byUid, search, results, previous.generation() + 1,
-        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents);
+        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents, new ConcurrentHashMap<>());
     int warmed = 0;
     for (String key : previous.postings().keySet()) {
       if (warmed++ < WARM_KEYS) {
@@ -446,6 +448,11 @@ public final class CatalogIndex {
         } else {
           CatalogQuery.postings(next, key);
         }
+      }
+    }
+    for (String key : previous.orders().keySet()) {
+      if (warmed++ < WARM_KEYS) {
+        CatalogQuery.order(next, key);
       }
     }
     snapshot = next;

@@ -170,21 +170,41 @@ public final class CatalogQuery {
    * ref order; entities without a value for the field are left out (the catalog backend joins on the field).
    */
   static void orderBy(CatalogIndex.Snapshot s, List<Integer> selected, String field, boolean descending) {
-    String key = field.toLowerCase(Locale.ROOT);
-    // Each entity's sort value worked out once (not twice per comparison).
-    Map<Integer, String> values = new HashMap<>(selected.size() * 2);
-    for (int i : selected) {
-      String v = first(s.search().get(i).get(key));
-      if (v != null) {
-        values.put(i, v);
-      }
-    }
-    selected.removeIf(i -> !values.containsKey(i));
-    Comparator<Integer> c = Comparator.comparing(values::get);
+    int[] rank = order(s, field.toLowerCase(Locale.ROOT));
+    selected.removeIf(i -> rank[i] < 0);
+    Comparator<Integer> c = Comparator.comparingInt(i -> rank[i]);
     if (descending) {
       c = c.reversed();
     }
     selected.sort(c.thenComparing(Comparator.naturalOrder()));
+  }
+
+  /**
+   * Per entity of {@code s}, the rank of its first value of search key {@code key} (lower case) among the distinct
+   * values of the key (equal values, equal rank), or -1 when it has none; worked out once per snapshot and key, so
+   * ordering a selection compares ints.
+   */
+  static int[] order(CatalogIndex.Snapshot s, String key) {
+    return s.orders().computeIfAbsent(key, k -> {
+      int n = s.search().size();
+      String[] values = new String[n];
+      java.util.TreeSet<String> distinct = new java.util.TreeSet<>();
+      for (int i = 0; i < n; i++) {
+        values[i] = first(s.search().get(i).get(k));
+        if (values[i] != null) {
+          distinct.add(values[i]);
+        }
+      }
+      Map<String, Integer> rankOf = new HashMap<>(distinct.size() * 2);
+      for (String v : distinct) {
+        rankOf.put(v, rankOf.size());
+      }
+      int[] rank = new int[n];
+      for (int i = 0; i < n; i++) {
+        rank[i] = values[i] == null ? -1 : rankOf.get(values[i]);
+      }
+      return rank;
+    });
   }
 
   /** {@code entity} keeping only {@code fields} (dotted paths); all of it when {@code fields} is empty. */

@@ -265,6 +265,34 @@ class CatalogIndexTest {
   }
 
   @Test
+  void orderByOneFieldLeavesOutEntitiesWithoutItAndKeepsRefOrderForTies() {
+    var s = index.snapshot();
+    List<Integer> asc = CatalogQuery.select(s, List.of(), null, null);
+    CatalogQuery.orderBy(s, asc, "spec.type", false);
+    List<Integer> desc = CatalogQuery.select(s, List.of(), null, null);
+    CatalogQuery.orderBy(s, desc, "SPEC.TYPE", true);
+    // Entities without spec.type are left out, as Backstage's join on the field does.
+    long typed = s.search().stream().filter(k -> k.containsKey("spec.type")).count();
+    assertThat(asc).hasSize((int) typed).hasSameElementsAs(desc);
+    List<String> ascValues = asc.stream().map(i -> s.search().get(i).get("spec.type").iterator().next()
+        .toLowerCase()).toList();
+    assertThat(ascValues).isSorted();
+    List<String> descValues = desc.stream().map(i -> s.search().get(i).get("spec.type").iterator().next()
+        .toLowerCase()).toList();
+    assertThat(descValues).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    // Ties keep ref order in both directions.
+    for (List<Integer> sorted : List.of(asc, desc)) {
+      for (int k = 1; k < sorted.size(); k++) {
+        String a = s.search().get(sorted.get(k - 1)).get("spec.type").iterator().next().toLowerCase();
+        String b = s.search().get(sorted.get(k)).get("spec.type").iterator().next().toLowerCase();
+        if (a.equals(b)) {
+          assertThat(sorted.get(k)).isGreaterThan(sorted.get(k - 1));
+        }
+      }
+    }
+  }
+
+  @Test
   void filtersFollowBackstage() {
     var s = index.snapshot();
     assertThat(names(s, List.of("kind=component"))).containsExactly("payments-service");
