@@ -145,6 +145,13 @@ final class OperatorProcess implements AutoCloseable {
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** POSTs {@code json} ({@code Content-Type: application/json}). */
+  HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   int port() {
     return port;
   }

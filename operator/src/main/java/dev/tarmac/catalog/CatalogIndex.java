@@ -53,23 +53,96 @@ public final class CatalogIndex {
    *     are what portals ask most, and a snapshot never changes); also facet key + NUL + visibility key → counts
    *     over what callers with that key see ({@link EntityVisibility.Viewer#key})
    * @param postings search key → lower-case value → the indexes of the entities that have it (an inverted index,
-   *     filled per key on first use; {@link CatalogQuery#EXISTS} maps to the entities that have the key at all)
+   *     filled per key on first use; {@link CatalogQuery#EXISTS} maps to the entities that have the key at all);
+   *     under {@link CatalogQuery#AS_WRITTEN} + key, value as written → entities, for facets. A new snapshot builds
+   *     those its predecessor was asked for before it is served
    * @param parents per lower-case ref: the refs of the entities it was derived from (an API a Component provides:
    *     that Component), for {@code /ancestry}
+   * @param orders search key → per entity, the rank of its first value (lower case) among the key's distinct values,
+   *     -1 for none ({@link CatalogQuery#orderBy}), filled per key on first use
    */
   public record Snapshot(List<ObjectNode> entities, Map<String, ObjectNode> byRef, Map<String, ObjectNode> byUid,
       List<Map<String, Set<String>>> search, Map<String, List<Scorecards.Result>> scorecards, long generation,
       Map<String, Map<String, Integer>> facetsOfAll, Map<String, Map<String, java.util.BitSet>> postings,
-      Map<String, List<String>> parents) {
+      Map<String, List<String>> parents, Map<String, int[]> orders) {
   }
 
-  private final Map<String, List<ObjectNode>> sources = new ConcurrentHashMap<>();
+  private final Map<String, List<Prepared>> sources = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> scorecardSpecs = new ConcurrentHashMap<>();
   private final AtomicLong changes = new AtomicLong();
+  /** Increases when a Scorecard changes: every entity's results are evaluated again. */
+  private final AtomicLong scorecardChanges = new AtomicLong();
   private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0,
-      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of());
+      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of(), new ConcurrentHashMap<>());
   private long builtFrom = -1;
-  private Map<String, Published> published = Map.of();
+  private long scorecardsBuiltFrom = -1;
+  /** Per lower-case ref: what the last rebuild made of it, and from which inputs. */
+  private Map<String, Built> built = Map.of();
+  /** Synthesized Groups and Systems of the last rebuild by ref and owner, so an unchanged one keeps its identity. */
+  private Map<String, Prepared> synthesizedBefore = Map.of();
+  /** The lower-case refs of the last rebuild, sorted. */
+  private List<String> order = List.of();
+
+  /**
+   * A source entity with what the rebuild reads of it worked out once, when it is upserted (not on every rebuild).
+   *
+   * @param entity the entity as mapped (never changed)
+   * @param ref its lower-case ref
+   * @param display its ref as Backstage prints it (inverse relations point to it)
+   * @param namespace its namespace as written
+   * @param group true for a Group
+   * @param sourced true for a Backstage descriptor ({@link BackstageObjects#sourced})
+   * @param owned true when it has an ownedBy relation
+   * @param namespaceTeam for a Group mapped from a team namespace, that namespace; else null
+   * @param relations its relations in order
+   */
+  record Prepared(ObjectNode entity, String ref, String display, String namespace, boolean group, boolean sourced,
+      boolean owned, String namespaceTeam, List<Rel> relations) {
+
+    static Prepared of(ObjectNode e) {
+      List<Rel> relations = new ArrayList<>();
+      boolean owned = false;
+      for (JsonNode r : e.path("relations")) {
+        String type = r.path("type").asText();
+        String target = r.path("targetRef").asText();
+        relations.add(new Rel(type, target, target.toLowerCase(Locale.ROOT)));
+        owned |= type.equals("ownedBy");
+      }
+      boolean group = "Group".equals(e.path("kind").asText());
+      return new Prepared(e, CatalogIndex.ref(e), displayRef(e), e.path("metadata").path("namespace").asText(),
+          group, BackstageObjects.sourced(e), owned,
+          group ? e.path("metadata").path("annotations").path("backstage.io/kubernetes-namespace").asText(null)
+              : null, List.copyOf(relations));
+    }
+  }
+
+  /**
+   * One relation: its type, its target as written and in lower case (null for an inverse relation). Equal when the
+   * strings are; those of an unchanged source are the same instances, so comparing inputs is cheap.
+   */
+  record Rel(String type, String target, String targetKey) {
+  }
+
+  /**
+   * What an entity's served content is a function of: its source entity (by identity), the team that owns it
+   * through its namespace (or null), the relations naming refs that are not in the catalog (warnings), the
+   * inverse relations other entities give it, and the fields computed elsewhere for its {@code status} (cost, DORA;
+   * {@link #statusField}). Equal inputs give equal content, so the content is kept.
+   */
+  private record Inputs(Prepared source, String team, List<Rel> missing, List<Rel> inverse,
+      Map<String, JsonNode> statusFields) {
+    boolean same(Inputs o) {
+      return o != null && source == o.source && java.util.Objects.equals(team, o.team) && missing.equals(o.missing)
+          && inverse.equals(o.inverse) && statusFields.equals(o.statusFields);
+    }
+  }
+
+  /**
+   * An entity as the last rebuild made it: its inputs, the published entity, its Scorecard results (null: none) and
+   * the lower-case refs its relations point to.
+   */
+  private record Built(Inputs inputs, Published published, List<Scorecards.Result> results, List<String> targets) {
+  }
 
   /**
    * Adds or replaces the entities of one cluster object.
@@ -167,11 +240,20 @@ public final class CatalogIndex {
    */
   public void upsertEntities(String key, List<ObjectNode> entities) {
     entities.forEach(CatalogIndex::sortRelations);
-    List<ObjectNode> previous = sources.put(key, entities);
-    // Most updates (status writes, resyncs) change nothing the catalog shows: no rebuild for them.
-    if (!entities.equals(previous)) {
-      changes.incrementAndGet();
+    List<Prepared> previous = sources.get(key);
+    // Most updates (status writes, resyncs) change nothing the catalog shows: no rebuild for them, and the source
+    // keeps its identity (which tells the rebuild it is unchanged).
+    if (previous != null && previous.size() == entities.size()) {
+      boolean same = true;
+      for (int i = 0; i < entities.size() && same; i++) {
+        same = previous.get(i).entity().equals(entities.get(i));
+      }
+      if (same) {
+        return;
+      }
     }
+    sources.put(key, entities.stream().map(Prepared::of).toList());
+    changes.incrementAndGet();
   }
 
   /** Removes the entities of one cluster object. */
@@ -192,6 +274,7 @@ public final class CatalogIndex {
     } else {
       scorecardSpecs.put(name, spec);
     }
+    scorecardChanges.incrementAndGet();
     changes.incrementAndGet();
   }
 
@@ -213,6 +296,21 @@ public final class CatalogIndex {
 
   private final Map<String, Map<String, JsonNode>> statusFields = new ConcurrentHashMap<>();
 
+  /** The fields computed elsewhere for {@code ref}'s status, by field name (sorted); empty when none. */
+  private Map<String, JsonNode> statusFieldsOf(String ref) {
+    Map<String, JsonNode> out = null;
+    for (Map.Entry<String, Map<String, JsonNode>> f : statusFields.entrySet()) {
+      JsonNode value = f.getValue().get(ref);
+      if (value != null) {
+        if (out == null) {
+          out = new TreeMap<>();
+        }
+        out.put(f.getKey(), value);
+      }
+    }
+    return out == null ? Map.of() : out;
+  }
+
   /** The Scorecards by name. */
   public Map<String, JsonNode> scorecardSpecs() {
     return Map.copyOf(scorecardSpecs);
@@ -228,150 +326,298 @@ public final class CatalogIndex {
     return snapshot;
   }
 
-  /** Rebuilds the snapshot from the sources when anything changed; returns it. */
+  /** Most search keys whose postings a new snapshot builds before it is served (those the last one was asked for). */
+  private static final int WARM_KEYS = 32;
+
+  /**
+   * Rebuilds the snapshot from the sources when anything changed; returns it.
+   *
+   * <p>The result is the same as building from nothing (CatalogIndexTest checks that after random changes), but
+   * a change costs about what it changes: an entity's content is a function of its {@link Inputs}, and an entity
+   * whose inputs are those of the last rebuild, and none of whose relation targets changed (Scorecards may look at
+   * related entities), keeps its content, etag, search keys and Scorecard results. What remains per entity is a
+   * few map lookups per relation. Postings of the search keys the last snapshot was queried by are built before the
+   * new snapshot is served, so queries do not pay for them.
+   */
   public synchronized Snapshot rebuild() {
     long seen = changes.get();
     if (seen == builtFrom) {
       return snapshot;
     }
-    Map<String, ObjectNode> byRef = new TreeMap<>();
+    long scorecardsSeen = scorecardChanges.get();
+    boolean allScorecards = scorecardsSeen != scorecardsBuiltFrom;
+    Map<String, Prepared> base = new HashMap<>(built.size() * 2 + 16);
     // Several namespaces may name the same team, so the namespace → team map is taken before Groups merge.
     Map<String, String> teamOfNamespace = new HashMap<>();
     Map<String, List<String>> parents = new HashMap<>();
-    for (List<ObjectNode> list : sources.values()) {
+    for (List<Prepared> list : sources.values()) {
       for (int at = 1; at < list.size(); at++) {
-        parents.computeIfAbsent(ref(list.get(at)), k -> new ArrayList<>()).add(ref(list.get(0)));
+        parents.computeIfAbsent(list.get(at).ref(), k -> new ArrayList<>()).add(list.get(0).ref());
       }
-      for (ObjectNode e : list) {
-        String ns = e.path("metadata").path("annotations").path("backstage.io/kubernetes-namespace").asText(null);
-        if ("Group".equals(e.path("kind").asText()) && ns != null) {
-          teamOfNamespace.put(ns, e.path("metadata").path("name").asText());
+      for (Prepared e : list) {
+        if (e.namespaceTeam() != null) {
+          teamOfNamespace.put(e.namespaceTeam(), e.entity().path("metadata").path("name").asText());
         }
-        ObjectNode copy = writableCopy(e);
-        byRef.merge(ref(copy), copy, (a, b) -> preferred(a, b));
+        base.merge(e.ref(), e, CatalogIndex::preferred);
       }
     }
     // An entity with no owner in a namespace labelled with a team is owned by that team (the Namespace's Group).
-    for (ObjectNode e : byRef.values()) {
-      String team = teamOfNamespace.get(e.path("metadata").path("namespace").asText());
-      boolean owned = false;
-      for (JsonNode r : e.path("relations")) {
-        owned |= "ownedBy".equals(r.path("type").asText());
-      }
-      if (team != null && !owned && !"Group".equals(e.path("kind").asText()) && !BackstageObjects.sourced(e)) {
-        EntityRef owner = new EntityRef("Group", EntityRef.DEFAULT_NAMESPACE, team);
-        ((ObjectNode) e.get("spec")).put("owner", owner.toString());
-        EntityMapper.relation(e, "ownedBy", owner);
-        sortRelations(e);
+    Map<String, String> teamOf = new HashMap<>();
+    if (!teamOfNamespace.isEmpty()) {
+      for (Prepared e : base.values()) {
+        String team = teamOfNamespace.get(e.namespace());
+        if (team != null && !e.owned() && !e.group() && !e.sourced()) {
+          teamOf.put(e.ref(), team);
+        }
       }
     }
-    // Owners and systems named anywhere exist as entities while they are referenced.
-    // Backstage descriptors stay as Backstage has them: their references synthesize nothing and warn of nothing.
-    Map<String, ObjectNode> synthesized = new LinkedHashMap<>();
-    for (ObjectNode e : byRef.values()) {
-      if (BackstageObjects.sourced(e)) {
+    // Owners and systems named anywhere exist as entities while they are referenced; a System gets the owner of the
+    // first entity (in ref order) that names it. Backstage descriptors stay as Backstage has them: their references
+    // synthesize nothing and warn of nothing.
+    Map<String, Rel> groups = new HashMap<>();
+    Map<String, String[]> systems = new HashMap<>();
+    for (Prepared e : base.values()) {
+      if (e.sourced()) {
         continue;
       }
-      for (JsonNode r : e.path("relations")) {
-        String type = r.path("type").asText();
-        String target = r.path("targetRef").asText().toLowerCase(Locale.ROOT);
-        if (byRef.containsKey(target) || synthesized.containsKey(target)) {
+      String team = teamOf.get(e.ref());
+      for (Rel r : relations(e, team)) {
+        String target = r.targetKey();
+        if (base.containsKey(target)) {
           continue;
         }
-        if (type.equals("ownedBy") && target.startsWith("group:")) {
-          synthesized.put(target, synthesize(EntityRef.parse(r.path("targetRef").asText(), "Group"), "team"));
-        } else if (type.equals("partOf") && target.startsWith("system:")) {
-          ObjectNode system = synthesize(EntityRef.parse(r.path("targetRef").asText(), "System"), null);
-          String owner = e.path("spec").path("owner").asText(null);
-          if (owner != null) {
-            ((ObjectNode) system.get("spec")).put("owner", owner);
-            EntityMapper.relation(system, "ownedBy", EntityRef.parse(owner, "Group"));
+        if (r.type().equals("ownedBy") && target.startsWith("group:")) {
+          groups.putIfAbsent(target, r);
+        } else if (r.type().equals("partOf") && target.startsWith("system:")) {
+          String[] first = systems.get(target);
+          if (first == null || e.ref().compareTo(first[0]) < 0) {
+            String owner = team != null ? new EntityRef("Group", EntityRef.DEFAULT_NAMESPACE, team).toString()
+                : e.entity().path("spec").path("owner").asText(null);
+            systems.put(target, new String[] {e.ref(), owner, r.target()});
           }
-          synthesized.put(target, system);
         }
       }
     }
-    byRef.putAll(synthesized);
-    // Inverse relations, and warnings for references to entities that do not exist.
-    Map<String, List<JsonNode>> inverse = new HashMap<>();
-    for (ObjectNode e : byRef.values()) {
-      ArrayNode items = Serialization.JSON.createArrayNode();
-      boolean backstage = BackstageObjects.sourced(e);
-      for (JsonNode r : e.path("relations")) {
-        String target = r.path("targetRef").asText().toLowerCase(Locale.ROOT);
-        String inv = INVERSE.get(r.path("type").asText());
-        if (!byRef.containsKey(target)) {
-          if (backstage) {
-            continue;
+    Map<String, Prepared> synthesizedNow = new HashMap<>();
+    groups.forEach((target, r) -> {
+      Prepared g = synthesizedBefore.get(target);
+      if (g == null) {
+        g = Prepared.of(synthesize(EntityRef.parse(r.target(), "Group"), "team"));
+      }
+      base.put(target, g);
+      synthesizedNow.put(target, g);
+    });
+    systems.forEach((target, first) -> {
+      if (groups.containsKey(target)) {
+        return;
+      }
+      String owner = first[1];
+      String key = target + "\u0000" + owner;
+      Prepared system = synthesizedBefore.get(key);
+      if (system == null) {
+        ObjectNode o = synthesize(EntityRef.parse(first[2], "System"), null);
+        if (owner != null) {
+          ((ObjectNode) o.get("spec")).put("owner", owner);
+          EntityMapper.relation(o, "ownedBy", EntityRef.parse(owner, "Group"));
+        }
+        system = Prepared.of(o);
+      }
+      base.put(target, system);
+      synthesizedNow.put(key, system);
+    });
+    // Ref order: the last one's when the same refs are there (most changes change an entity, not the set).
+    List<String> order = this.order;
+    boolean sameRefs = order.size() == base.size();
+    for (var it = base.keySet().iterator(); sameRefs && it.hasNext();) {
+      sameRefs = built.containsKey(it.next());
+    }
+    if (!sameRefs) {
+      String[] refs = base.keySet().toArray(new String[0]);
+      java.util.Arrays.sort(refs);
+      order = List.of(refs);
+    }
+    // Inverse relations, and references to entities that do not exist (warnings, except for Backstage's own).
+    Map<String, List<Rel>> inverse = new HashMap<>();
+    Map<String, List<Rel>> missing = new HashMap<>();
+    for (String ref : order) {
+      Prepared e = base.get(ref);
+      for (Rel r : relations(e, teamOf.get(ref))) {
+        String inv = INVERSE.get(r.type());
+        if (!base.containsKey(r.targetKey())) {
+          if (!e.sourced()) {
+            missing.computeIfAbsent(ref, k -> new ArrayList<>()).add(r);
           }
-          ObjectNode item = items.addObject();
-          item.put("type", "backstage.io/catalog-processing");
-          item.put("level", "warning");
-          String message = "relation " + r.path("type").asText() + " points to " + r.path("targetRef").asText()
-              + ", which is not in the catalog";
-          item.put("message", message);
-          item.putObject("error").put("name", "NotFoundError").put("message", message);
         } else if (inv != null) {
-          inverse.computeIfAbsent(target, k -> new ArrayList<>()).add(Serialization.JSON.createObjectNode()
-              .put("type", inv).put("targetRef", displayRef(e)));
+          inverse.computeIfAbsent(r.targetKey(), k -> new ArrayList<>()).add(new Rel(inv, e.display(), null));
         }
       }
-      if (!items.isEmpty()) {
-        // The status object is a copy, its items array may be the source's: a new array, never the source's.
-        ArrayNode all = Serialization.JSON.createArrayNode();
-        all.addAll((ArrayNode) e.with("status").withArray("items"));
-        all.addAll(items);
-        e.with("status").set("items", all);
+    }
+    // Which entities' inputs changed (or that are new, or gone): those are made again, and so are the entities
+    // whose relations point to one of them (their Scorecards may look at it).
+    Map<String, Inputs> inputs = new HashMap<>(base.size() * 2);
+    Set<String> changed = new java.util.HashSet<>();
+    for (String ref : order) {
+      Inputs in = new Inputs(base.get(ref), teamOf.get(ref), missing.getOrDefault(ref, List.of()),
+          inverse.getOrDefault(ref, List.of()), statusFieldsOf(ref));
+      inputs.put(ref, in);
+      Built before = built.get(ref);
+      if (before == null || !in.same(before.inputs())) {
+        changed.add(ref);
       }
     }
-    inverse.forEach((target, rels) -> ((ArrayNode) byRef.get(target).get("relations")).addAll(rels));
-    // As Backstage serves them: distinct (type, targetRef), ordered by type, then targetRef. Sources are sorted at
-    // upsert, so only entities that received inverse relations are sorted here.
-    for (String target : inverse.keySet()) {
-      sortRelations(byRef.get(target));
-    }
-    // Fields computed elsewhere (cost), then Scorecards, then etags over the final content.
-    statusFields.forEach((field, values) -> values.forEach((ref, value) -> {
-      ObjectNode e = byRef.get(ref);
-      if (e != null) {
-        e.with("status").set(field, value);
+    if (!sameRefs) {
+      for (String ref : built.keySet()) {
+        if (!base.containsKey(ref)) {
+          changed.add(ref);
+        }
       }
-    }));
-    Map<String, List<Scorecards.Result>> results = new HashMap<>();
-    for (ObjectNode e : byRef.values()) {
+    }
+    Map<String, ObjectNode> contents = new LinkedHashMap<>();
+    Map<String, Built> now = new HashMap<>(base.size() * 2);
+    for (String ref : order) {
+      Built before = built.get(ref);
+      boolean again = allScorecards || changed.contains(ref);
+      if (!again && !changed.isEmpty()) {
+        for (String target : before.targets()) {
+          if (changed.contains(target)) {
+            again = true;
+            break;
+          }
+        }
+      }
+      if (again) {
+        contents.put(ref, content(inputs.get(ref)));
+      } else {
+        now.put(ref, before);
+      }
+    }
+    // Scorecards of the entities made again (related entities as this rebuild has them), then etags and search
+    // keys: an entity equal to the one the last rebuild published keeps that one (same instance, etag, keys).
+    java.util.function.Function<String, ObjectNode> lookup = ref -> {
+      ObjectNode c = contents.get(ref);
+      if (c != null) {
+        return c;
+      }
+      Built b = now.get(ref);
+      return b == null ? null : b.published().content();
+    };
+    Map<String, JsonNode> specs = new TreeMap<>(scorecardSpecs);
+    Map<String, List<Scorecards.Result>> evaluated = new HashMap<>();
+    for (Map.Entry<String, ObjectNode> entry : contents.entrySet()) {
+      ObjectNode e = entry.getValue();
       List<Scorecards.Result> rs = new ArrayList<>();
-      for (Map.Entry<String, JsonNode> sc : new TreeMap<>(scorecardSpecs).entrySet()) {
-        Scorecards.Result r = Scorecards.evaluate(sc.getKey(), sc.getValue(), e, byRef::get);
+      for (Map.Entry<String, JsonNode> sc : specs.entrySet()) {
+        Scorecards.Result r = Scorecards.evaluate(sc.getKey(), sc.getValue(), e, lookup);
         if (r != null) {
           rs.add(r);
         }
       }
       if (!rs.isEmpty()) {
-        results.put(ref(e), rs);
         e.with("status").set("scorecards", Scorecards.toJson(rs));
       }
+      evaluated.put(entry.getKey(), rs);
     }
-    // Etags and search keys are pure functions of the final entity: an entity equal to the one the last rebuild
-    // published keeps that one (same instance, etag and search keys), so a change costs only what it changes.
-    List<ObjectNode> entities = new ArrayList<>(byRef.size());
-    Map<String, ObjectNode> byUid = new HashMap<>();
-    List<Map<String, Set<String>>> search = new ArrayList<>(byRef.size());
-    Map<String, Published> published = new HashMap<>();
-    for (Map.Entry<String, ObjectNode> entry : byRef.entrySet()) {
-      ObjectNode content = entry.getValue();
-      Published before = this.published.get(entry.getKey());
-      Published now = before != null && before.content().equals(content) ? before : publish(content);
-      published.put(entry.getKey(), now);
-      entry.setValue(now.entity());
-      entities.add(now.entity());
-      byUid.put(now.entity().path("metadata").path("uid").asText(), now.entity());
-      search.add(now.search());
+    for (Map.Entry<String, ObjectNode> entry : contents.entrySet()) {
+      ObjectNode e = entry.getValue();
+      Built before = built.get(entry.getKey());
+      Published published = before != null && before.published().content().equals(e) ? before.published()
+          : publish(e);
+      List<String> targets = new ArrayList<>();
+      for (JsonNode r : e.path("relations")) {
+        targets.add(r.path("targetRef").asText().toLowerCase(Locale.ROOT));
+      }
+      List<Scorecards.Result> rs = evaluated.get(entry.getKey());
+      now.put(entry.getKey(), new Built(inputs.get(entry.getKey()), published, rs.isEmpty() ? null
+          : before != null && rs.equals(before.results()) ? before.results() : List.copyOf(rs), List.copyOf(targets)));
     }
-    this.published = published;
+    Map<String, ObjectNode> byRef = new HashMap<>(order.size() * 2);
+    ObjectNode[] entities = new ObjectNode[order.size()];
+    Map<String, ObjectNode> byUid = new HashMap<>(order.size() * 2);
+    List<Map<String, Set<String>>> search = new ArrayList<>(order.size());
+    Map<String, List<Scorecards.Result>> results = new HashMap<>();
+    int at = 0;
+    for (String ref : order) {
+      Built b = now.get(ref);
+      ObjectNode entity = b.published().entity();
+      byRef.put(ref, entity);
+      entities[at++] = entity;
+      byUid.put(b.published().uid(), entity);
+      search.add(b.published().search());
+      if (b.results() != null) {
+        results.put(ref, b.results());
+      }
+    }
+    built = now;
+    this.order = order;
+    synthesizedBefore = synthesizedNow;
     builtFrom = seen;
-    snapshot = new Snapshot(List.copyOf(entities), byRef, byUid, search, results, snapshot.generation() + 1,
-        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents);
+    scorecardsBuiltFrom = scorecardsSeen;
+    Snapshot previous = snapshot;
+    Snapshot next = new Snapshot(List.of(entities), byRef, byUid, search, results, previous.generation() + 1,
+        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents, new ConcurrentHashMap<>());
+    int warmed = 0;
+    for (String key : previous.postings().keySet()) {
+      if (warmed++ < WARM_KEYS) {
+        if (key.startsWith(CatalogQuery.AS_WRITTEN)) {
+          CatalogQuery.facetPostings(next, key.substring(CatalogQuery.AS_WRITTEN.length()));
+        } else {
+          CatalogQuery.postings(next, key);
+        }
+      }
+    }
+    for (String key : previous.orders().keySet()) {
+      if (warmed++ < WARM_KEYS) {
+        CatalogQuery.order(next, key);
+      }
+    }
+    snapshot = next;
     return snapshot;
+  }
+
+  /** An entity's relations, with the team that owns it through its namespace (null: none) last. */
+  private static List<Rel> relations(Prepared e, String team) {
+    if (team == null) {
+      return e.relations();
+    }
+    List<Rel> out = new ArrayList<>(e.relations());
+    String owner = new EntityRef("Group", EntityRef.DEFAULT_NAMESPACE, team).toString();
+    out.add(new Rel("ownedBy", owner, owner.toLowerCase(Locale.ROOT)));
+    return out;
+  }
+
+  /** The content of an entity (before Scorecards) from its inputs; the source is not changed. */
+  private static ObjectNode content(Inputs in) {
+    ObjectNode e = writableCopy(in.source().entity());
+    if (in.team() != null) {
+      EntityRef owner = new EntityRef("Group", EntityRef.DEFAULT_NAMESPACE, in.team());
+      ((ObjectNode) e.get("spec")).put("owner", owner.toString());
+      EntityMapper.relation(e, "ownedBy", owner);
+      sortRelations(e);
+    }
+    if (!in.missing().isEmpty()) {
+      // The status object is a copy, its items array may be the source's: a new array, never the source's.
+      ArrayNode all = Serialization.JSON.createArrayNode();
+      all.addAll((ArrayNode) e.with("status").withArray("items"));
+      for (Rel m : in.missing()) {
+        ObjectNode item = all.addObject();
+        item.put("type", "backstage.io/catalog-processing");
+        item.put("level", "warning");
+        String message = "relation " + m.type() + " points to " + m.target() + ", which is not in the catalog";
+        item.put("message", message);
+        item.putObject("error").put("name", "NotFoundError").put("message", message);
+      }
+      e.with("status").set("items", all);
+    }
+    in.statusFields().forEach((field, value) -> e.with("status").set(field, value));
+    if (!in.inverse().isEmpty()) {
+      ArrayNode relations = (ArrayNode) e.get("relations");
+      for (Rel r : in.inverse()) {
+        relations.addObject().put("type", r.type()).put("targetRef", r.target());
+      }
+      // As Backstage serves them: distinct (type, targetRef), ordered by type, then targetRef.
+      sortRelations(e);
+    }
+    return e;
   }
 
   /** Makes {@code e}'s relations distinct by (type, targetRef) and ordered by type, then targetRef, as Backstage's. */
@@ -396,8 +642,8 @@ public final class CatalogIndex {
     distinct.values().forEach(out::add);
   }
 
-  /** An entity as served: its content without etag, the served entity (content plus etag) and its search keys. */
-  private record Published(ObjectNode content, ObjectNode entity, Map<String, Set<String>> search) {
+  /** An entity as served: its content without etag, the served entity (content plus etag), its search keys and uid. */
+  private record Published(ObjectNode content, ObjectNode entity, Map<String, Set<String>> search, String uid) {
   }
 
   private static Published publish(ObjectNode content) {
@@ -407,7 +653,7 @@ public final class CatalogIndex {
     ObjectNode metadata = entity.putObject("metadata");
     content.path("metadata").fields().forEachRemaining(f -> metadata.set(f.getKey(), f.getValue()));
     metadata.put("etag", etag(content));
-    return new Published(content, entity, searchKeys(entity));
+    return new Published(content, entity, searchKeys(entity), metadata.path("uid").asText());
   }
 
   /**
@@ -434,9 +680,17 @@ public final class CatalogIndex {
     return copy;
   }
 
-  /** Two objects produce the same entity (e.g. an API provided by two Components): keep the one with more data. */
-  private static ObjectNode preferred(ObjectNode a, ObjectNode b) {
-    return a.toString().length() >= b.toString().length() ? a : b;
+  /**
+   * Two objects produce the same entity (e.g. an API provided by two Components): keep the one with more data, and
+   * of two as long the first in text order, so the choice does not depend on the order sources are visited in.
+   */
+  private static Prepared preferred(Prepared a, Prepared b) {
+    String x = a.entity().toString();
+    String y = b.entity().toString();
+    if (x.length() != y.length()) {
+      return x.length() > y.length() ? a : b;
+    }
+    return x.compareTo(y) <= 0 ? a : b;
   }
 
   private static ObjectNode synthesize(EntityRef ref, String groupType) {

@@ -170,13 +170,41 @@ public final class CatalogQuery {
    * ref order; entities without a value for the field are left out (the catalog backend joins on the field).
    */
   static void orderBy(CatalogIndex.Snapshot s, List<Integer> selected, String field, boolean descending) {
-    String key = field.toLowerCase(Locale.ROOT);
-    selected.removeIf(i -> first(s.search().get(i).get(key)) == null);
-    Comparator<Integer> c = Comparator.comparing((Integer i) -> first(s.search().get(i).get(key)));
+    int[] rank = order(s, field.toLowerCase(Locale.ROOT));
+    selected.removeIf(i -> rank[i] < 0);
+    Comparator<Integer> c = Comparator.comparingInt(i -> rank[i]);
     if (descending) {
       c = c.reversed();
     }
     selected.sort(c.thenComparing(Comparator.naturalOrder()));
+  }
+
+  /**
+   * Per entity of {@code s}, the rank of its first value of search key {@code key} (lower case) among the distinct
+   * values of the key (equal values, equal rank), or -1 when it has none; worked out once per snapshot and key, so
+   * ordering a selection compares ints.
+   */
+  static int[] order(CatalogIndex.Snapshot s, String key) {
+    return s.orders().computeIfAbsent(key, k -> {
+      int n = s.search().size();
+      String[] values = new String[n];
+      java.util.TreeSet<String> distinct = new java.util.TreeSet<>();
+      for (int i = 0; i < n; i++) {
+        values[i] = first(s.search().get(i).get(k));
+        if (values[i] != null) {
+          distinct.add(values[i]);
+        }
+      }
+      Map<String, Integer> rankOf = new HashMap<>(distinct.size() * 2);
+      for (String v : distinct) {
+        rankOf.put(v, rankOf.size());
+      }
+      int[] rank = new int[n];
+      for (int i = 0; i < n; i++) {
+        rank[i] = values[i] == null ? -1 : rankOf.get(values[i]);
+      }
+      return rank;
+    });
   }
 
   /** {@code entity} keeping only {@code fields} (dotted paths); all of it when {@code fields} is empty. */
@@ -247,9 +275,55 @@ public final class CatalogQuery {
     return out;
   }
 
+  /** Prefix of a key in a snapshot's postings whose values are as written (for facets), not in lower case. */
+  static final String AS_WRITTEN = "\u0001";
+
+  /**
+   * A search key's postings by value as written (facets count values as written): value → the indexes of the
+   * entities with it, in value order; built once per snapshot and key.
+   */
+  static Map<String, BitSet> facetPostings(CatalogIndex.Snapshot s, String key) {
+    return s.postings().computeIfAbsent(AS_WRITTEN + key, k -> {
+      Map<String, BitSet> byValue = new TreeMap<>();
+      for (int i = 0; i < s.search().size(); i++) {
+        Set<String> values = s.search().get(i).get(key);
+        if (values == null) {
+          continue;
+        }
+        for (String v : values) {
+          byValue.computeIfAbsent(v, x -> new BitSet()).set(i);
+        }
+      }
+      return byValue;
+    });
+  }
+
+  /**
+   * Counts per value of {@code facet} among {@code selected}. With few values against many selected entities, by
+   * intersecting each value's postings with the selection (a facet over a filtered query costs a few word
+   * operations per value, not a map lookup per entity); otherwise entity by entity.
+   */
   private static Map<String, Integer> count(CatalogIndex.Snapshot s, List<Integer> selected, String facet) {
     Map<String, Integer> counts = new TreeMap<>();
     String key = facet.toLowerCase(Locale.ROOT);
+    Map<String, BitSet> postings = s.postings().get(AS_WRITTEN + key);
+    int words = (s.entities().size() + 63) / 64;
+    if (postings == null && selected.size() > 64) {
+      postings = facetPostings(s, key);
+    }
+    if (postings != null && (long) postings.size() * words <= 4L * selected.size()) {
+      BitSet chosen = new BitSet(s.entities().size());
+      selected.forEach(chosen::set);
+      for (Map.Entry<String, BitSet> p : postings.entrySet()) {
+        BitSet both = (BitSet) p.getValue().clone();
+        both.and(chosen);
+        int n = both.cardinality();
+        if (n > 0) {
+          counts.put(p.getKey(), n);
+        }
+      }
+      return counts;
+    }
     for (int i : selected) {
       for (String v : s.search().get(i).getOrDefault(key, Set.of())) {
         counts.merge(v, 1, Integer::sum);

@@ -154,6 +154,99 @@ class CatalogIndexTest {
     assertThat(fresh.rebuild().entities()).isEmpty();
   }
 
+  /**
+   * The rebuild keeps what a change does not touch (its inputs are those of the last rebuild): after each of 60
+   * random changes (owners, systems, dependencies, teams of namespaces, Backstage descriptors and Groups coming and
+   * going, a Scorecard changed), the catalog equals one built from nothing over the same objects.
+   */
+  @Test
+  void anIncrementalRebuildEqualsABuildFromNothingAfterRandomChanges() throws Exception {
+    java.util.Random random = new java.util.Random(18);
+    java.util.Map<String, JsonNode> objects = new java.util.LinkedHashMap<>();
+    CatalogIndex live = new CatalogIndex();
+    JsonNode scorecard = Serialization.YAML.readTree(RepoPaths.repo().resolve("examples/scorecards/default.yaml")
+        .toFile()).path("spec");
+    live.scorecard("service-maturity", scorecard);
+    for (int round = 0; round < 60; round++) {
+      for (int k = 0; k < 1 + random.nextInt(4); k++) {
+        int i = random.nextInt(12);
+        String key;
+        JsonNode object;
+        switch (random.nextInt(5)) {
+          case 0 -> {
+            key = "Component/" + i;
+            object = yaml("""
+                apiVersion: platform.tarmac.dev/v1alpha1
+                kind: Component
+                metadata: {name: svc-%d, namespace: ns-%d, uid: c-%d}
+                spec: {type: service, lifecycle: production, %s system: sys-%d, dependsOn: [resource:db-%d, component:svc-%d],
+                  providesApis: [api-%d]}
+                """.formatted(i, i % 3, i, random.nextBoolean() ? "owner: team-" + random.nextInt(4) + "," : "",
+                random.nextInt(3), random.nextInt(6), random.nextInt(12), random.nextInt(3)));
+          }
+          case 1 -> {
+            key = "Database/" + i;
+            object = yaml("""
+                apiVersion: platform.tarmac.dev/v1alpha1
+                kind: Database
+                metadata: {name: db-%d, namespace: ns-%d, uid: d-%d}
+                spec: {engine: postgresql, version: "16", storageGB: 10, backupRetentionDays: %d}
+                """.formatted(i % 6, i % 3, i % 6, random.nextInt(14)));
+          }
+          case 2 -> {
+            key = "Namespace/" + (i % 4);
+            object = yaml("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: ns-%d, uid: n-%d, labels: {platform.tarmac.dev/team: team-%d}}
+                """.formatted(i % 4, i % 4, random.nextInt(4)));
+          }
+          case 3 -> {
+            key = "backstage/Group/" + (i % 4);
+            object = yaml("""
+                apiVersion: backstage.io/v1alpha1
+                kind: Group
+                metadata: {name: team-%d, namespace: default, uid: g-%d}
+                spec: {type: team, children: [], parent: team-%d}
+                """.formatted(i % 4, i % 4, random.nextInt(4)));
+          }
+          default -> {
+            key = "backstage/Component/" + i;
+            object = yaml("""
+                apiVersion: backstage.io/v1alpha1
+                kind: Component
+                metadata: {name: bs-%d, namespace: ns-%d, uid: b-%d}
+                spec: {type: service, lifecycle: experimental, owner: group:default/team-%d, system: sys-%d,
+                  dependsOn: [component:svc-%d]}
+                """.formatted(i, i % 3, i, random.nextInt(4), random.nextInt(3), random.nextInt(12)));
+          }
+        }
+        if (objects.containsKey(key) && random.nextInt(4) == 0) {
+          objects.remove(key);
+          live.remove(key);
+        } else {
+          objects.put(key, object);
+          live.upsert(key, object, null);
+        }
+      }
+      if (round == 40) {
+        live.scorecard("service-maturity", ((ObjectNode) scorecard.deepCopy()).put("entityKinds", (String) null));
+        scorecard = ((ObjectNode) scorecard.deepCopy()).put("entityKinds", (String) null);
+      }
+      CatalogIndex fresh = new CatalogIndex();
+      fresh.scorecard("service-maturity", scorecard);
+      objects.forEach((k, o) -> fresh.upsert(k, o, null));
+      var expected = fresh.rebuild();
+      var actual = live.rebuild();
+      assertThat(actual.byRef().keySet()).as("round %d", round).isEqualTo(expected.byRef().keySet());
+      for (String ref : expected.byRef().keySet()) {
+        assertThat(actual.byRef().get(ref)).as("round %d: %s", round, ref).isEqualTo(expected.byRef().get(ref));
+      }
+      assertThat(actual.scorecards()).as("round %d", round).isEqualTo(expected.scorecards());
+      assertThat(actual.search()).isEqualTo(expected.search());
+    }
+  }
+
   @Test
   void orderFieldsSortAndRefBreaksTies() {
     var s = index.snapshot();
@@ -169,6 +262,34 @@ class CatalogIndexTest {
     List<String> groups = byKindDesc.stream().map(i -> s.entities().get(i)).filter(e -> e.path("kind").asText()
         .equals("Group")).map(CatalogIndex::ref).toList();
     assertThat(groups).isSorted();
+  }
+
+  @Test
+  void orderByOneFieldLeavesOutEntitiesWithoutItAndKeepsRefOrderForTies() {
+    var s = index.snapshot();
+    List<Integer> asc = CatalogQuery.select(s, List.of(), null, null);
+    CatalogQuery.orderBy(s, asc, "spec.type", false);
+    List<Integer> desc = CatalogQuery.select(s, List.of(), null, null);
+    CatalogQuery.orderBy(s, desc, "SPEC.TYPE", true);
+    // Entities without spec.type are left out, as Backstage's join on the field does.
+    long typed = s.search().stream().filter(k -> k.containsKey("spec.type")).count();
+    assertThat(asc).hasSize((int) typed).hasSameElementsAs(desc);
+    List<String> ascValues = asc.stream().map(i -> s.search().get(i).get("spec.type").iterator().next()
+        .toLowerCase()).toList();
+    assertThat(ascValues).isSorted();
+    List<String> descValues = desc.stream().map(i -> s.search().get(i).get("spec.type").iterator().next()
+        .toLowerCase()).toList();
+    assertThat(descValues).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    // Ties keep ref order in both directions.
+    for (List<Integer> sorted : List.of(asc, desc)) {
+      for (int k = 1; k < sorted.size(); k++) {
+        String a = s.search().get(sorted.get(k - 1)).get("spec.type").iterator().next().toLowerCase();
+        String b = s.search().get(sorted.get(k)).get("spec.type").iterator().next().toLowerCase();
+        if (a.equals(b)) {
+          assertThat(sorted.get(k)).isGreaterThan(sorted.get(k - 1));
+        }
+      }
+    }
   }
 
   @Test
