@@ -65,6 +65,7 @@ public final class CatalogIndex {
 
   private final Map<String, List<ObjectNode>> sources = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> scorecardSpecs = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, JsonNode>> statusFields = new ConcurrentHashMap<>();
   private final AtomicLong changes = new AtomicLong();
   private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0,
       new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of());
@@ -101,6 +102,32 @@ public final class CatalogIndex {
   /** Removes the entities of one cluster object. */
   public void remove(String key) {
     if (sources.remove(key) != null) {
+      changes.incrementAndGet();
+    }
+  }
+
+  /**
+   * Sets a field under {@code status} of one entity from a source other than its cluster object (DORA metrics, costs:
+   * figures the operator derives), so Backstage plugins and Scorecard checks read it as part of the entity. Applied
+   * at each rebuild, before Scorecards are evaluated; an entity that does not exist (yet) gets it once it does.
+   *
+   * @param ref the entity's ref, e.g. {@code component:payments/payments-service} (case does not matter)
+   * @param field the field under {@code status}, e.g. {@code dora}
+   * @param value its value; null removes the field
+   */
+  public void statusField(String ref, String field, JsonNode value) {
+    String key = ref.toLowerCase(Locale.ROOT);
+    JsonNode previous;
+    if (value == null) {
+      Map<String, JsonNode> fields = statusFields.get(key);
+      previous = fields == null ? null : fields.remove(field);
+      if (fields != null && fields.isEmpty()) {
+        statusFields.remove(key, fields);
+      }
+    } else {
+      previous = statusFields.computeIfAbsent(key, k -> new ConcurrentHashMap<>()).put(field, value);
+    }
+    if (!java.util.Objects.equals(previous, value)) {
       changes.incrementAndGet();
     }
   }
@@ -232,7 +259,15 @@ public final class CatalogIndex {
     for (String target : inverse.keySet()) {
       sortRelations(byRef.get(target));
     }
-    // Scorecards, then etags over the final content.
+    // Status fields other sources derive (DORA, costs), then Scorecards (which may check them), then etags.
+    statusFields.forEach((ref, fields) -> {
+      ObjectNode e = byRef.get(ref);
+      if (e != null) {
+        // The status object is a copy of the source's (writableCopy) or new: setting fields on it changes no source.
+        ObjectNode status = e.has("status") ? (ObjectNode) e.get("status") : e.putObject("status");
+        fields.forEach(status::set);
+      }
+    });
     Map<String, List<Scorecards.Result>> results = new HashMap<>();
     for (ObjectNode e : byRef.values()) {
       List<Scorecards.Result> rs = new ArrayList<>();

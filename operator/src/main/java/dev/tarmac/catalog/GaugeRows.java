@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * and registered again, so a scrape that runs during {@link #set} never misses it (micrometer-metrics/micrometer
  * #6851); only rows that are gone are removed.
  */
-final class GaugeRows {
+public final class GaugeRows {
 
   private final MeterRegistry registry;
   private final String name;
@@ -31,14 +31,14 @@ final class GaugeRows {
    * @param name the meter name in Micrometer's dotted form ({@code tarmac.catalog.entities}); Prometheus sees it
    *     with underscores
    */
-  GaugeRows(MeterRegistry registry, String name, String description) {
+  public GaugeRows(MeterRegistry registry, String name, String description) {
     this.registry = registry;
     this.name = name;
     this.description = description;
   }
 
   /** Makes {@code values} the rows: new tag sets are registered, known ones updated, missing ones removed. */
-  synchronized void set(Map<Tags, ? extends Number> values) {
+  public synchronized void set(Map<Tags, ? extends Number> values) {
     Set<Tags> gone = new HashSet<>(rows.keySet());
     values.forEach((tags, v) -> {
       gone.remove(tags);

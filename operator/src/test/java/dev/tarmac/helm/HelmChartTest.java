@@ -337,6 +337,13 @@ class HelmChartTest {
       assertThat(rule.path("resources").toString()).as("rule %s", rule).doesNotContain("*");
       assertThat(rule.path("apiGroups").toString()).as("rule %s", rule).doesNotContain("*");
     }
+    // Workloads are only read (DORA metrics): one rule, get/list/watch on deployments and statefulsets, nothing else
+    // of the apps group (no replicasets, no controllerrevisions, no writes).
+    assertThat(all).filteredOn(r -> r.path("apiGroups").toString().contains("\"apps\"")).singleElement()
+        .satisfies(r -> {
+          assertThat(r.path("resources").toString()).isEqualTo("[\"deployments\",\"statefulsets\"]");
+          assertThat(r.path("verbs").toString()).isEqualTo("[\"get\",\"list\",\"watch\"]");
+        });
     // Namespaces are only read; RBAC objects only in namespaces (pipeline Roles), never cluster-wide.
     assertThat(all).filteredOn(r -> r.path("resources").toString().contains("\"namespaces\""))
         .allMatch(r -> r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\"]"));
