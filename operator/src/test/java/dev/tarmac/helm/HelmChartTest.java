@@ -337,9 +337,11 @@ class HelmChartTest {
       assertThat(rule.path("resources").toString()).as("rule %s", rule).doesNotContain("*");
       assertThat(rule.path("apiGroups").toString()).as("rule %s", rule).doesNotContain("*");
     }
-    // Workloads are only read (DORA metrics): one rule, get/list/watch on deployments and statefulsets, nothing else
-    // of the apps group (no replicasets, no controllerrevisions, no writes).
-    assertThat(all).filteredOn(r -> r.path("apiGroups").toString().contains("\"apps\"")).singleElement()
+    // Deployments are only read (DORA metrics, with StatefulSets; writes to StatefulSets come only from the default
+    // compositionResources), and no ReplicaSets or ControllerRevisions are needed.
+    assertThat(all).filteredOn(r -> r.path("apiGroups").toString().contains("\"apps\"")).noneMatch(r -> r
+        .path("resources").toString().contains("replicasets") || r.path("resources").toString().contains("revisions"));
+    assertThat(all).filteredOn(r -> r.path("resources").toString().contains("\"deployments\"")).singleElement()
         .satisfies(r -> {
           assertThat(r.path("resources").toString()).isEqualTo("[\"deployments\",\"statefulsets\"]");
           assertThat(r.path("verbs").toString()).isEqualTo("[\"get\",\"list\",\"watch\"]");

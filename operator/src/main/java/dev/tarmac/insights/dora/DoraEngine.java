@@ -107,6 +107,7 @@ public final class DoraEngine implements AutoCloseable {
   private GaugeRows failureRatio;
   private GaugeRows timeToRestore;
   private GaugeRows tier;
+  private GaugeRows workloadCoverage;
   private Thread worker;
   private volatile boolean running = true;
   private volatile boolean unsavedSeen;
@@ -154,6 +155,8 @@ public final class DoraEngine implements AutoCloseable {
     timeToRestore = new GaugeRows(metrics, "tarmac.dora.time.to.restore.seconds",
         "DORA time to restore: median seconds from unavailable to available");
     tier = new GaugeRows(metrics, "tarmac.dora.tier", "DORA performance tier: 0 none, 1 low, 2 medium, 3 high, 4 elite");
+    workloadCoverage = new GaugeRows(metrics, "tarmac.catalog.workload.coverage.ratio",
+        "Share of Deployments and StatefulSets (outside kube-* namespaces) that belong to a Component");
     components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(), handler(this::componentEvent));
     informers.add(components);
     deployments = LeanItemStore.inform(client.apps().deployments().inAnyNamespace(), handler(this::workloadEvent));
@@ -470,6 +473,17 @@ public final class DoraEngine implements AutoCloseable {
     failureRatio.set(cfr);
     timeToRestore.set(ttr);
     tier.set(t);
+    int workloads = 0;
+    int owned = 0;
+    for (SharedIndexInformer<? extends HasMetadata> informer : List.of(deployments, statefulSets)) {
+      for (HasMetadata w : informer.getStore().list()) {
+        if (!w.getMetadata().getNamespace().startsWith("kube-")) {
+          workloads++;
+          owned += componentOf(w).isPresent() ? 1 : 0;
+        }
+      }
+    }
+    workloadCoverage.set(workloads == 0 ? Map.of() : Map.of(Tags.empty(), (double) owned / workloads));
   }
 
   private static String teamName(String teamRef) {
