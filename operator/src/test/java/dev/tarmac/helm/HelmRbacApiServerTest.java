@@ -179,8 +179,9 @@ class HelmRbacApiServerTest {
 
   @Test
   void aPipelinePermissionTheChartDoesNotListBecomesAConditionNamingIt() {
-    // Default values: pipelinePermissions.rules is empty, and the operator holds no Deployments anywhere to pass on.
-    String name = release + "-wants-deployments";
+    // Default values: pipelinePermissions.rules is empty, and the operator holds no ReplicaSets anywhere to pass on
+    // (it reads Deployments, for DORA metrics, but not ReplicaSets).
+    String name = release + "-wants-replicasets";
     apply("""
         apiVersion: platform.kratix.io/v1alpha1
         kind: Promise
@@ -196,14 +197,14 @@ class HelmRbacApiServerTest {
                     containers: [{name: read, image: example.com/read:v1}]
                     rbac:
                       permissions:
-                        - {apiGroups: [apps], resources: [deployments], verbs: [get]}
+                        - {apiGroups: [apps], resources: [replicasets], verbs: [get]}
         """.formatted(name));
     var refused = await().atMost(Duration.ofSeconds(60)).until(
         () -> admin.resources(dev.tarmac.api.KratixPromise.class).withName(name).get(),
         p -> p.getStatus() != null && "PipelinePermissionsNotGranted".equals(Conditions.reason(p.getStatus(),
             Conditions.READY)));
     assertThat(Conditions.find(refused.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
-        .contains("deployments").contains("pipelinePermissions.rules").contains("helm upgrade");
+        .contains("replicasets").contains("pipelinePermissions.rules").contains("helm upgrade");
     assertThat(refused.getStatus().status).isEqualTo("Unavailable");
     // Nothing was granted, and no pipeline ran without the rights it asked for.
     assertThat(admin.rbac().roles().inNamespace(system).withLabel(dev.tarmac.api.Labels.PROMISE, name).list()
@@ -410,8 +411,13 @@ class HelmRbacApiServerTest {
             .withName("cluster-admin").endRoleRef()
             .addNewSubject().withKind("ServiceAccount").withName(release + "-tarmac").withNamespace(system)
             .endSubject().build()).create());
-    // Workloads it does not compose.
-    assertForbidden(() -> operatorIdentity.apps().deployments().inNamespace(payments).list());
+    // Workloads it does not compose: Deployments are read (DORA metrics), never written; ReplicaSets not even read.
+    assertForbidden(() -> operatorIdentity.apps().deployments().inNamespace(payments).resource(
+        new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withNewMetadata().withName("planted").endMetadata()
+            .withNewSpec().withNewSelector().addToMatchLabels("app", "planted").endSelector().withNewTemplate()
+            .withNewMetadata().addToLabels("app", "planted").endMetadata().withNewSpec().addNewContainer()
+            .withName("x").withImage("x").endContainer().endSpec().endTemplate().endSpec().build()).create());
+    assertForbidden(() -> operatorIdentity.apps().replicaSets().inNamespace(payments).list());
     // CRDs: created freely, but changed or deleted only by name (Tarmac's own and the promiseApis' CRDs).
     String foreign = "gadgets.foreign-" + release + ".example.com";
     admin.load(new java.io.ByteArrayInputStream("""

@@ -115,6 +115,10 @@ public final class Workloads {
     JsonNode annotations = json.path("metadata").path("annotations");
     if (annotations.isObject()) {
       ((ObjectNode) annotations).remove(RESTARTED_AT);
+      if (annotations.isEmpty()) {
+        // No annotations and an empty map are the same template.
+        ((ObjectNode) json.get("metadata")).remove("annotations");
+      }
     }
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(Serialization.JSON.writeValueAsString(
