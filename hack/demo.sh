@@ -140,6 +140,37 @@ else
   echo "  (the CostModel did not become Ready; its conditions:)"
   kubectl get costmodels.platform.tarmac.dev default -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' || true
 fi
+say "DORA: a rollout of payments-service's web Deployment, and team-payments' tier (docs/insights.md)"
+# Scaled to zero, so the real Deployment controller completes the rollout with no kubelet; the CI's commit-time
+# annotation gives the lead time.
+commit_time=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+kubectl apply -f - <<YAML | sed 's/^/  /'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: payments-web, namespace: payments, labels: {app.kubernetes.io/part-of: payments-service}}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: payments-web}}
+  template:
+    metadata:
+      labels: {app: payments-web}
+      annotations: {platform.tarmac.dev/commit-time: "$commit_time"}
+    spec: {containers: [{name: web, image: "payments-web:1"}]}
+YAML
+dora=""
+for _ in $(seq 1 60); do
+  dora=$(curl -sf "http://127.0.0.1:$port/api/catalog/entities/by-name/group/default/team-payments" | python3 -c '
+import json, sys
+d = json.load(sys.stdin).get("status", {}).get("dora")
+if d and d.get("deployments", 0) > 0:
+    print("  team-payments: DORA tier %s (%s deployments/day, lead time %ss, change failure rate %s; per metric: %s)" % (
+        d["tier"], d["deploymentsPerDay"], d.get("leadTimeSeconds", "-"), d.get("changeFailureRate", "-"),
+        ", ".join("%s %s" % kv for kv in d["tiers"].items())))' 2>/dev/null || true)
+  [ -n "$dora" ] && break
+  sleep 0.5
+done
+echo "${dora:-  team-payments: no DORA figures yet (see the operator log)}"
+curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^tarmac_dora_tier\{.*team="team-payments"' | sed 's/^/  /' || true
 
 say "tarmac trace database/payments-db -n payments"
 "$repo/bin/tarmac" trace database/payments-db -n payments || fail "tarmac trace database/payments-db failed"

@@ -141,6 +141,7 @@ public final class TarmacOperator implements AutoCloseable {
   private volatile WorkReconciler workReconciler;
   private CatalogInformers catalog;
   private dev.tarmac.insights.cost.CostController costs;
+  private dev.tarmac.insights.dora.DoraEngine dora;
   private LeaseTimings leaseTimings = LeaseTimings.DEFAULT;
   private dev.tarmac.statestore.GitWriter.Timing gitTiming = dev.tarmac.statestore.GitWriter.Timing.DEFAULT;
   private LeaderLabel leaderLabel;
@@ -415,9 +416,25 @@ public final class TarmacOperator implements AutoCloseable {
     }
     // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
     // each takes seconds); /readyz waits for both.
+    dora = new dev.tarmac.insights.dora.DoraEngine(client, catalog.index(),
+        dev.tarmac.insights.dora.DoraEngine.Settings.DEFAULT, java.time.Clock.systemUTC(),
+        dev.tarmac.insights.dora.CommitResolver.embedded(stateStores.embedded()), events);
+    if (settings.leaderElection()) {
+      dora.writeWhen(leader::get);
+    }
+    closeables.add(dora);
     // On a thread of its own: the start blocks for seconds, and the common pool may have 2 workers (Main).
-    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics),
-        task -> startThread("catalog-start", task));
+    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      catalog.start(metrics);
+      try {
+        dora.start(metrics);
+      } catch (RuntimeException e) {
+        // DORA metrics are an insight, not the operator's job: without read access to Deployments and StatefulSets
+        // the rest runs on.
+        LOG.warn("DORA metrics are off: cannot watch Components, Deployments and StatefulSets ({}); grant get, list"
+            + " and watch on deployments and statefulsets (apps)", rootMessage(e));
+      }
+    }, task -> startThread("catalog-start", task));
     // Cost attribution and budgets (docs/insights-cost.md): its own informers; an operator without the RBAC for them
     // (an older chart) runs on without costs, saying so in its log.
     costs = new dev.tarmac.insights.cost.CostController(client, events, catalog.index(), java.time.Duration.ofSeconds(2))
@@ -541,6 +558,9 @@ public final class TarmacOperator implements AutoCloseable {
     }
     if (catalog != null) {
       catalog.leading();
+      if (dora != null) {
+        dora.leading();
+      }
     }
   }
 
@@ -802,6 +822,11 @@ public final class TarmacOperator implements AutoCloseable {
   public long workConfirmations(String namespace) {
     WorkReconciler w = workReconciler;
     return w == null ? 0 : w.confirmations(namespace);
+  }
+
+  /** DORA metrics from cluster state (docs/insights.md). */
+  public dev.tarmac.insights.dora.DoraEngine dora() {
+    return dora;
   }
 
   /** The registry {@code /metrics} serves. */

@@ -267,6 +267,26 @@ public final class CatalogIndex {
     }
   }
 
+  /**
+   * Sets a field under {@code status} of one entity from a source other than its cluster object (DORA metrics, costs:
+   * figures the operator derives), so Backstage plugins and Scorecard checks read it as part of the entity. Applied
+   * at each rebuild, before Scorecards are evaluated; an entity that does not exist (yet) gets it once it does. A
+   * field is set either entity by entity here or all at once with {@link #statusField(String, Map)}, never both.
+   *
+   * @param ref the entity's ref, e.g. {@code component:payments/payments-service} (case does not matter)
+   * @param field the field under {@code status}, e.g. {@code dora}
+   * @param value its value; null removes the field
+   */
+  public void statusField(String ref, String field, JsonNode value) {
+    String key = ref.toLowerCase(Locale.ROOT);
+    // One map per field (field -> ref -> value), shared with statusField(field, byRef); a field is set one way.
+    Map<String, JsonNode> byRef = statusFields.computeIfAbsent(field, f -> new ConcurrentHashMap<>());
+    JsonNode previous = value == null ? byRef.remove(key) : byRef.put(key, value);
+    if (!java.util.Objects.equals(previous, value)) {
+      changes.incrementAndGet();
+    }
+  }
+
   /** Adds or replaces a Scorecard (its spec). */
   public void scorecard(String name, JsonNode spec) {
     if (spec == null) {

@@ -52,6 +52,8 @@ public final class CatalogInformers implements AutoCloseable {
   private GaugeRows scorecardLevels;
   private GaugeRows coverage;
   private GaugeRows requests;
+  private GaugeRows selfService;
+  private GaugeRows templateUsage;
   private RequestKindInformers requestKinds;
   private volatile XrdKindInformers crossplaneKinds;
   private volatile java.util.function.BooleanSupplier writer = () -> true;
@@ -153,6 +155,11 @@ public final class CatalogInformers implements AutoCloseable {
             + " adoption is the share scaffolded from a Template");
     requests = new GaugeRows(metrics, "tarmac.selfservice.requests",
         "Self-service requests (Promise requests and Databases) by Promise and outcome");
+    selfService = new GaugeRows(metrics, "tarmac.selfservice.ratio",
+        "Share of the catalog's Resources that developers asked for themselves: Promise requests, Databases,"
+            + " Crossplane claims and namespaced XRs, against Resources registered by hand and cluster-scoped XRs");
+    templateUsage = new GaugeRows(metrics, "tarmac.template.usage",
+        "Components scaffolded from each Template (golden-path usage)");
     index.rebuild();
     publish();
     rebuilder.start();
@@ -403,8 +410,21 @@ public final class CatalogInformers implements AutoCloseable {
     int oncall = 0;
     int golden = 0;
     Map<List<String>, Integer> outcomes = new HashMap<>();
+    int selfServed = 0;
+    int otherResources = 0;
+    Map<Tags, Integer> usage = new HashMap<>();
     for (JsonNode e : s.entities()) {
       String kind = e.path("kind").asText();
+      if (kind.equals("Resource")) {
+        switch (selfService(e)) {
+          case 1 -> selfServed++;
+          case 0 -> otherResources++;
+          default -> { }
+        }
+      }
+      if (kind.equals("Component") && e.path("spec").has("template")) {
+        usage.merge(Tags.of("template", e.path("spec").path("template").asText()), 1, Integer::sum);
+      }
       if (kind.equals("Component")) {
         components++;
         owned += e.path("spec").has("owner") ? 1 : 0;
@@ -423,7 +443,32 @@ public final class CatalogInformers implements AutoCloseable {
     Map<Tags, Integer> byOutcome = new HashMap<>();
     outcomes.forEach((k, v) -> byOutcome.put(Tags.of("promise", k.get(0), "ready", k.get(1)), v));
     requests.set(byOutcome);
+    int resources = selfServed + otherResources;
+    selfService.set(resources == 0 ? Map.of() : Map.of(Tags.empty(), (double) selfServed / resources));
+    templateUsage.set(usage);
     publishComponentScorecards(s, before);
+  }
+
+  /**
+   * Whether a Resource entity is self-service: 1 for a Promise request, a Database, a Crossplane claim or a namespaced
+   * XR without a claim (Crossplane v2's way of asking); 0 for a Resource registered by hand (a Backstage descriptor) or
+   * a cluster-scoped XR without a claim (the platform team's); -1 for an XR made for a claim (its claim counts).
+   */
+  static int selfService(JsonNode resource) {
+    JsonNode annotations = resource.path("metadata").path("annotations");
+    String location = annotations.path("backstage.io/managed-by-location").asText("");
+    String role = annotations.path(CrossplaneEntities.ROLE).asText("");
+    if (role.equals("composite")) {
+      if (resource.path("spec").has("claim")) {
+        return -1;
+      }
+      return location.split("/").length == 5 ? 1 : 0;
+    }
+    if (role.equals("claim") || resource.path("spec").has("promise")
+        || location.startsWith("kubernetes:platform.tarmac.dev/") && location.contains("/Database/")) {
+      return 1;
+    }
+    return 0;
   }
 
   private static JsonNode scorecardsOf(Component c) {

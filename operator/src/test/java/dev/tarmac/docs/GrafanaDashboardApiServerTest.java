@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -32,6 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The Grafana dashboard under {@code examples/grafana/} queries only metrics the operator really exports: the names
  * in every panel's PromQL are looked up in the {@code /metrics} text of an operator running against the real API
  * server after it reconciled something, not in a list kept by hand.
+ *
+ * <p>The cost panels query {@link #COST}, which the cost-attribution engine exports once a CostModel prices something
+ * (docs/insights.md). Until the operator exports any {@code tarmac_cost_} series they may be missing; as soon as it
+ * exports one, every cost metric the dashboard names must be exported too.
  */
 @Tag("apiserver")
 class GrafanaDashboardApiServerTest {
@@ -39,7 +44,10 @@ class GrafanaDashboardApiServerTest {
   /** A metric name in PromQL: an identifier not followed by {@code (} (a function) and not a label or keyword. */
   private static final Pattern NAME = Pattern.compile("\\b([a-z_][a-z0-9_]*)\\b(?!\\s*\\()");
   private static final Set<String> PROMQL_WORDS = Set.of("by", "without", "sum", "count", "rate", "increase",
-      "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset");
+      "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "max", "min", "avg");
+  /** The cost metrics the dashboard queries (docs/insights.md, "Cost attribution"). */
+  static final Set<String> COST = Set.of("tarmac_cost_monthly", "tarmac_cost_attribution_ratio",
+      "tarmac_cost_budget_ratio");
 
   @TempDir
   Path tmp;
@@ -67,7 +75,10 @@ class GrafanaDashboardApiServerTest {
       }
     }
     assertThat(queried).contains("operator_sdk_reconciliations_started_total", "tarmac_git_commits_total",
-        "tarmac_catalog_entities", "jvm_memory_used_bytes");
+        "tarmac_catalog_entities", "jvm_memory_used_bytes", "tarmac_dora_tier", "tarmac_dora_lead_time_seconds",
+        "tarmac_dora_deployment_frequency", "tarmac_dora_change_failure_ratio", "tarmac_dora_time_to_restore_seconds",
+        "tarmac_selfservice_ratio", "tarmac_template_usage", "tarmac_catalog_workload_coverage_ratio");
+    assertThat(queried).containsAll(COST);
 
     KubernetesClient client = TestCluster.get().client();
     String ns = TestCluster.get().newNamespace("dashboard");
@@ -96,8 +107,30 @@ class GrafanaDashboardApiServerTest {
           apiVersion: platform.tarmac.dev/v1alpha1
           kind: Component
           metadata: {name: metrics-service, namespace: %2$s}
-          spec: {type: service, lifecycle: production, owner: team-metrics}
-          """.formatted(composition, ns).getBytes(StandardCharsets.UTF_8))).serverSideApply();
+          spec: {type: service, lifecycle: production, owner: team-metrics, template: {name: golden-%2$s}}
+          ---
+          apiVersion: apps/v1
+          kind: Deployment
+          metadata: {name: metrics-web, namespace: %2$s, labels: {app.kubernetes.io/part-of: metrics-service}}
+          spec:
+            selector: {matchLabels: {app: metrics-web}}
+            template:
+              metadata:
+                labels: {app: metrics-web}
+                annotations: {platform.tarmac.dev/commit-time: "%3$s"}
+              spec: {containers: [{name: web, image: web}]}
+          """.formatted(composition, ns, Instant.now().minus(Duration.ofHours(3))).getBytes(StandardCharsets.UTF_8)))
+          .serverSideApply();
+      // For the DORA gauges: the Deployment's rollout completes two hours ago, as its controller would report it,
+      // then it is unavailable for half an hour (the kubelet reports its pod not ready).
+      Instant rolledOut = Instant.now().minus(Duration.ofHours(2));
+      deploymentStatus(client, ns, 1, rolledOut, rolledOut);
+      await().atMost(Duration.ofSeconds(30)).until(() -> op.dora().history(ns, "metrics-service")
+          .map(h -> h.deployments().size()).orElse(0) == 1);
+      deploymentStatus(client, ns, 0, rolledOut, rolledOut.plus(Duration.ofMinutes(30)));
+      await().atMost(Duration.ofSeconds(30)).until(() -> op.dora().history(ns, "metrics-service")
+          .map(h -> h.incidents().size()).orElse(0) == 1);
+      deploymentStatus(client, ns, 1, rolledOut, rolledOut.plus(Duration.ofMinutes(60)));
       await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(Composition.class).withName(composition)
           .get(), c -> c.getStatus() != null && Conditions.isTrue(c.getStatus(), Conditions.READY));
       // Micrometer creates the GC pause timer at the first collection this JVM reports; a test JVM with a large
@@ -105,7 +138,9 @@ class GrafanaDashboardApiServerTest {
       System.gc();
       String metrics = await().atMost(Duration.ofSeconds(30)).until(() -> scrape(op),
           body -> body.contains("tarmac_catalog_entities{") && body.contains("tarmac_scorecard_level{")
-              && body.contains("tarmac_selfservice_requests{") && body.contains("jvm_gc_pause_seconds_sum"));
+              && body.contains("tarmac_selfservice_requests{") && body.contains("jvm_gc_pause_seconds_sum")
+              && body.contains("tarmac_dora_time_to_restore_seconds{") && body.contains("tarmac_template_usage{")
+              && body.contains("tarmac_selfservice_ratio"));
       Set<String> exported = new TreeSet<>();
       for (String line : metrics.split("\n")) {
         if (!line.startsWith("#") && !line.isBlank()) {
@@ -116,11 +151,34 @@ class GrafanaDashboardApiServerTest {
       missing.removeAll(exported);
       // JOSDK creates its failure counter at the first failed reconcile; until then Prometheus has no series and
       // the panel shows "no data", which is what it should show.
+      Set<String> mayBeMissing = new TreeSet<>(Set.of("operator_sdk_reconciliations_failed_total"));
+      if (exported.stream().noneMatch(name -> name.startsWith("tarmac_cost_"))) {
+        mayBeMissing.addAll(COST);
+      }
       assertThat(missing).as("metrics the dashboard queries that the operator does not export")
-          .isSubsetOf(Set.of("operator_sdk_reconciliations_failed_total"));
+          .isSubsetOf(mayBeMissing);
     } finally {
       client.resources(Composition.class).withName(composition).delete();
     }
+  }
+
+  /**
+   * What the Deployment controller reports of Deployment {@code metrics-web}: its rollout complete at
+   * {@code rolledOut}, {@code available} replicas, the {@code Available} condition last changed at {@code changed}.
+   */
+  private static void deploymentStatus(KubernetesClient client, String ns, int available, Instant rolledOut,
+      Instant changed) {
+    long generation = client.apps().deployments().inNamespace(ns).withName("metrics-web").get().getMetadata()
+        .getGeneration();
+    client.apps().deployments().inNamespace(ns).withName("metrics-web").subresource("status").patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), """
+        {"status": {"observedGeneration": %d, "replicas": 1, "updatedReplicas": 1, "readyReplicas": %d,
+         "availableReplicas": %2$d, "conditions": [
+          {"type": "Available", "status": "%s", "reason": "R", "lastUpdateTime": "%s", "lastTransitionTime": "%4$s"},
+          {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
+           "lastUpdateTime": "%s", "lastTransitionTime": "%5$s"}]}}""".formatted(generation, available,
+        available == 1 ? "True" : "False", changed, rolledOut));
   }
 
   private static String scrape(TarmacOperator op) throws Exception {

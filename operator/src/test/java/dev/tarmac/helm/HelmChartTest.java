@@ -337,6 +337,10 @@ class HelmChartTest {
       assertThat(rule.path("resources").toString()).as("rule %s", rule).doesNotContain("*");
       assertThat(rule.path("apiGroups").toString()).as("rule %s", rule).doesNotContain("*");
     }
+    // Deployments and StatefulSets are only read (DORA metrics and cost attribution, in one rule checked below); no
+    // ControllerRevisions are needed.
+    assertThat(all).filteredOn(r -> r.path("apiGroups").toString().contains("\"apps\"")).noneMatch(r -> r
+        .path("resources").toString().contains("revisions"));
     // Namespaces are only read; RBAC objects only in namespaces (pipeline Roles), never cluster-wide.
     assertThat(all).filteredOn(r -> r.path("resources").toString().contains("\"namespaces\""))
         .allMatch(r -> r.path("verbs").toString().equals("[\"get\",\"list\",\"watch\"]"));

@@ -1,0 +1,520 @@
+package dev.tarmac.insights.dora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.Events;
+import dev.tarmac.LeanItemStore;
+import dev.tarmac.api.Component;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.catalog.CatalogIndex;
+import dev.tarmac.catalog.EntityRef;
+import dev.tarmac.catalog.GaugeRows;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DORA metrics derived from cluster state. Watches Components, Deployments and StatefulSets (informers); for each
+ * Component it observes the workloads that belong to it ({@link Membership}) with {@link HistoryRecorder}, keeps the
+ * resulting {@link DoraHistory} in a ConfigMap {@code tarmac-dora-<component>} in the Component's namespace, owned by
+ * the Component (so it goes with it) and bounded in size, and publishes the metrics ({@link DoraCalculator}):
+ * <ul>
+ *   <li>as catalog status fields: {@code status.dora} on each Component's entity and on each owning team's Group
+ *       entity ({@link DoraMetrics#toJson});</li>
+ *   <li>as gauges {@code tarmac_dora_deployment_frequency} (per day), {@code tarmac_dora_lead_time_seconds},
+ *       {@code tarmac_dora_change_failure_ratio}, {@code tarmac_dora_time_to_restore_seconds} and
+ *       {@code tarmac_dora_tier} (0 none … 4 elite), labelled {@code scope} ({@code component}, {@code team},
+ *       {@code platform}), {@code team} and {@code component} ({@code <namespace>/<name>}); per-Component series for
+ *       at most {@link Settings#maxComponentSeries} Components (the first by namespace and name), so the number of
+ *       series stays bounded however many Components there are.</li>
+ * </ul>
+ * The history is read back when a Component is first seen, so a restarted operator continues where it stopped. With
+ * leader election every replica observes and serves the same figures; only the leader writes the ConfigMaps.
+ */
+public final class DoraEngine implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DoraEngine.class);
+
+  /** The prefix of history ConfigMaps' names. */
+  public static final String CONFIGMAP_PREFIX = "tarmac-dora-";
+  /** The label that marks history ConfigMaps. */
+  public static final String HISTORY_LABEL = "platform.tarmac.dev/dora-history";
+  /** The catalog status field the metrics are published under. */
+  public static final String STATUS_FIELD = "dora";
+
+  /**
+   * @param metrics the calculator's settings (window, failure window, clock skew)
+   * @param maxDeployments deployments a history keeps at most
+   * @param maxIncidents incidents a history keeps at most
+   * @param maxComponentSeries Components with their own metric series at most
+   * @param refresh how often figures are recomputed without a change (they depend on the time: the window slides)
+   */
+  public record Settings(DoraCalculator.Settings metrics, int maxDeployments, int maxIncidents, int maxComponentSeries,
+      Duration refresh) {
+    /** 30-day window, 24 h failure window, 500 deployments and incidents, 500 Components' series, every minute. */
+    public static final Settings DEFAULT = new Settings(DoraCalculator.Settings.DEFAULT, 500, 500, 500,
+        Duration.ofMinutes(1));
+  }
+
+  private static final class Entry {
+    DoraHistory history;
+    boolean unsaved;
+    String team;
+    DoraCalculator.Evaluated evaluated;
+  }
+
+  private final KubernetesClient client;
+  private final CatalogIndex catalog;
+  private final Settings settings;
+  private final Clock clock;
+  private final CommitResolver commits;
+  private final Events events;
+  private volatile BooleanSupplier writer = () -> true;
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final Set<String> published = new HashSet<>();
+  private final Object signal = new Object();
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private SharedIndexInformer<Component> components;
+  private SharedIndexInformer<Deployment> deployments;
+  private SharedIndexInformer<StatefulSet> statefulSets;
+  private GaugeRows frequency;
+  private GaugeRows leadTime;
+  private GaugeRows failureRatio;
+  private GaugeRows timeToRestore;
+  private GaugeRows tier;
+  private GaugeRows workloadCoverage;
+  private Thread worker;
+  private volatile boolean running = true;
+  private volatile boolean unsavedSeen;
+
+  /**
+   * @param client the client
+   * @param catalog the catalog the figures are published to
+   * @param events Events on Components (an unreadable history); may be null
+   */
+  public DoraEngine(KubernetesClient client, CatalogIndex catalog, Settings settings, Clock clock,
+      CommitResolver commits, Events events) {
+    this.client = client;
+    this.catalog = catalog;
+    this.settings = settings;
+    this.clock = clock;
+    this.commits = commits;
+    this.events = events;
+  }
+
+  /** Whether this replica writes history ConfigMaps (with leader election: only the leader). */
+  public DoraEngine writeWhen(BooleanSupplier mayWrite) {
+    this.writer = mayWrite;
+    return this;
+  }
+
+  /** This replica now leads: write the histories a standby kept in memory only. */
+  public void leading() {
+    entries.values().forEach(e -> e.unsaved |= e.history != null);
+    unsavedSeen = true;
+    wake();
+  }
+
+  /**
+   * Starts the informers (returning once their first lists are in), the worker, and registers the gauges.
+   *
+   * @throws io.fabric8.kubernetes.client.KubernetesClientException when a kind cannot be listed (RBAC)
+   */
+  public DoraEngine start(MeterRegistry metrics) {
+    frequency = new GaugeRows(metrics, "tarmac.dora.deployment.frequency",
+        "DORA deployment frequency: deployments per day over the window");
+    leadTime = new GaugeRows(metrics, "tarmac.dora.lead.time.seconds",
+        "DORA lead time for changes: median seconds from commit to available");
+    failureRatio = new GaugeRows(metrics, "tarmac.dora.change.failure.ratio",
+        "DORA change failure rate: share of deployments rolled back or followed by unavailability");
+    timeToRestore = new GaugeRows(metrics, "tarmac.dora.time.to.restore.seconds",
+        "DORA time to restore: median seconds from unavailable to available");
+    tier = new GaugeRows(metrics, "tarmac.dora.tier", "DORA performance tier: 0 none, 1 low, 2 medium, 3 high, 4 elite");
+    workloadCoverage = new GaugeRows(metrics, "tarmac.catalog.workload.coverage.ratio",
+        "Share of Deployments and StatefulSets (outside kube-* namespaces) that belong to a Component");
+    components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(), handler(this::componentEvent));
+    informers.add(components);
+    deployments = LeanItemStore.inform(client.apps().deployments().inAnyNamespace(), handler(this::workloadEvent));
+    informers.add(deployments);
+    statefulSets = LeanItemStore.inform(client.apps().statefulSets().inAnyNamespace(), handler(this::workloadEvent));
+    informers.add(statefulSets);
+    worker = new Thread(this::loop, "dora");
+    worker.setDaemon(true);
+    worker.start();
+    return this;
+  }
+
+  private <T extends HasMetadata> ResourceEventHandler<T> handler(java.util.function.BiConsumer<T, T> onChange) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        onChange.accept(null, obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        onChange.accept(oldObj, newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        onChange.accept(obj, null);
+      }
+    };
+  }
+
+  private void componentEvent(Component old, Component now) {
+    // A Component's kubernetes-id may move workloads between Components of its namespace: look at all of them.
+    HasMetadata any = now != null ? now : old;
+    dirty.add(key(any));
+    for (Component c : components.getIndexer().byIndex(Cache.NAMESPACE_INDEX, any.getMetadata().getNamespace())) {
+      dirty.add(key(c));
+    }
+    wake();
+  }
+
+  private <T extends HasMetadata> void workloadEvent(T old, T now) {
+    for (HasMetadata w : new HasMetadata[] {old, now}) {
+      if (w != null) {
+        componentOf(w).ifPresent(c -> dirty.add(c.namespace() + "/" + c.name()));
+      }
+    }
+    wake();
+  }
+
+  private Optional<Membership.ComponentId> componentOf(HasMetadata workload) {
+    String ns = workload.getMetadata().getNamespace();
+    return Membership.componentOf(ns, workload.getMetadata().getLabels(), ids(ns));
+  }
+
+  private List<Membership.ComponentId> ids(String namespace) {
+    List<Membership.ComponentId> out = new ArrayList<>();
+    for (Component c : components.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace)) {
+      Map<String, String> a = c.getMetadata().getAnnotations();
+      String id = a == null ? null : a.get(Membership.KUBERNETES_ID);
+      out.add(new Membership.ComponentId(namespace, c.getMetadata().getName(), id == null ? c.getMetadata().getName()
+          : id));
+    }
+    return out;
+  }
+
+  private void wake() {
+    synchronized (signal) {
+      signal.notifyAll();
+    }
+  }
+
+  private void loop() {
+    Instant lastPublish = Instant.EPOCH;
+    while (running) {
+      try {
+        synchronized (signal) {
+          if (dirty.isEmpty() && !unsavedSeen) {
+            signal.wait(Math.max(100, settings.refresh().toMillis()));
+          }
+        }
+        // Changes often come in bursts (a rollout updates status several times): take them together.
+        Thread.sleep(100);
+        unsavedSeen = false;
+        Set<String> batch = new HashSet<>(dirty);
+        dirty.removeAll(batch);
+        boolean changed = false;
+        for (String key : batch) {
+          try {
+            changed |= process(key);
+          } catch (RuntimeException e) {
+            LOG.warn("DORA: {}; retried", e.getMessage());
+            dirty.add(key);
+          }
+        }
+        saveUnsaved();
+        Instant now = clock.instant();
+        if (changed || Duration.between(lastPublish, now).compareTo(settings.refresh()) >= 0) {
+          publish(now);
+          lastPublish = now;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("DORA pass failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** Observes the workloads of Component {@code key}; true when its figures may have changed. */
+  private boolean process(String key) {
+    Component c = components.getStore().getByKey(key);
+    if (c == null) {
+      return entries.remove(key) != null;
+    }
+    String ns = c.getMetadata().getNamespace();
+    Entry entry = entries.computeIfAbsent(key, k -> new Entry());
+    entry.team = team(c);
+    if (entry.history == null) {
+      entry.history = load(c);
+    }
+    Instant now = clock.instant();
+    DoraHistory h = entry.history;
+    Set<String> members = new HashSet<>();
+    var id = new Membership.ComponentId(ns, c.getMetadata().getName(), null);
+    java.util.function.Function<String, Optional<Instant>> resolve = sha -> commits.commitTime(c, sha);
+    for (Deployment d : deployments.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns)) {
+      if (belongs(d, id)) {
+        WorkloadState s = Workloads.state(d, resolve);
+        members.add(s.workload());
+        h = HistoryRecorder.observe(h, s, now);
+      }
+    }
+    for (StatefulSet s : statefulSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns)) {
+      if (belongs(s, id)) {
+        WorkloadState state = Workloads.state(s, resolve);
+        members.add(state.workload());
+        h = HistoryRecorder.observe(h, state, now);
+      }
+    }
+    for (String w : new ArrayList<>(h.workloads().keySet())) {
+      if (!members.contains(w)) {
+        h = HistoryRecorder.forget(h, w);
+      }
+    }
+    h = h.bounded(now, settings.metrics().window().plus(settings.metrics().failureWindow()), settings.maxDeployments(),
+        settings.maxIncidents());
+    boolean changed = h != entry.history || entry.evaluated == null;
+    if (h != entry.history) {
+      entry.history = h;
+      entry.unsaved = true;
+    }
+    if (entry.unsaved) {
+      save(c, entry);
+    }
+    if (changed) {
+      entry.evaluated = DoraCalculator.evaluate(h, settings.metrics());
+    }
+    return true;
+  }
+
+  private boolean belongs(HasMetadata workload, Membership.ComponentId id) {
+    return componentOf(workload).map(c -> c.name().equals(id.name())).orElse(false);
+  }
+
+  private static String team(Component c) {
+    String owner = c.getSpec() == null ? null : c.getSpec().owner;
+    if (owner == null || owner.isBlank()) {
+      return null;
+    }
+    return EntityRef.parse(owner, "Group").key();
+  }
+
+  /** The history ConfigMap's name for Component {@code name}. */
+  public static String configMapName(String name) {
+    String n = CONFIGMAP_PREFIX + name;
+    return n.length() <= 253 ? n : n.substring(0, 253);
+  }
+
+  private DoraHistory load(Component c) {
+    Instant since = c.getMetadata().getCreationTimestamp() == null ? clock.instant()
+        : Instant.parse(c.getMetadata().getCreationTimestamp());
+    ConfigMap cm;
+    try {
+      cm = client.configMaps().inNamespace(c.getMetadata().getNamespace())
+          .withName(configMapName(c.getMetadata().getName())).get();
+    } catch (RuntimeException e) {
+      // Not readable now: try again on the next change rather than start over and overwrite it.
+      throw new IllegalStateException("cannot read the DORA history of " + key(c) + ": " + e.getMessage(), e);
+    }
+    if (cm == null || cm.getData() == null || !cm.getData().containsKey(DoraHistory.KEY)) {
+      return DoraHistory.empty(since);
+    }
+    try {
+      return DoraHistory.fromJson(Serialization.JSON.readTree(cm.getData().get(DoraHistory.KEY)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      String message = "ConfigMap " + cm.getMetadata().getName() + " does not hold a DORA history (" + e.getMessage()
+          + "); starting a new one, which replaces it";
+      LOG.warn("{}: {}", key(c), message);
+      if (events != null) {
+        events.warning(c, "DoraHistoryUnreadable", message);
+      }
+      return DoraHistory.empty(since);
+    }
+  }
+
+  private void save(Component c, Entry entry) {
+    if (!writer.getAsBoolean()) {
+      return;
+    }
+    String name = c.getMetadata().getName();
+    Map<String, String> labels = new TreeMap<>(Map.of(HISTORY_LABEL, "true", "app.kubernetes.io/managed-by",
+        "tarmac"));
+    if (name.length() <= 63) {
+      labels.put("platform.tarmac.dev/component", name);
+    }
+    ConfigMap cm = new ConfigMapBuilder().withNewMetadata().withName(configMapName(name))
+        .withNamespace(c.getMetadata().getNamespace()).withLabels(labels)
+        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(c.getApiVersion()).withKind(c.getKind())
+            .withName(name).withUid(c.getMetadata().getUid()).build())
+        .endMetadata().addToData(DoraHistory.KEY, entry.history.toJson().toString()).build();
+    try {
+      client.configMaps().inNamespace(c.getMetadata().getNamespace()).resource(cm).fieldManager("tarmac-dora")
+          .forceConflicts().serverSideApply();
+      entry.unsaved = false;
+    } catch (RuntimeException e) {
+      LOG.warn("could not write the DORA history of {} (kept in memory, retried): {}", key(c), e.getMessage());
+    }
+  }
+
+  private void saveUnsaved() {
+    entries.forEach((key, entry) -> {
+      if (entry.unsaved && entry.history != null) {
+        Component c = components.getStore().getByKey(key);
+        if (c != null) {
+          save(c, entry);
+        }
+      }
+    });
+  }
+
+  /** Recomputes every figure at {@code now} and publishes it to the catalog and the gauges. */
+  private void publish(Instant now) {
+    DoraCalculator.Settings s = settings.metrics();
+    Map<String, DoraMetrics> byComponent = new TreeMap<>();
+    Map<String, List<DoraCalculator.Evaluated>> byTeam = new TreeMap<>();
+    List<DoraCalculator.Evaluated> all = new ArrayList<>();
+    Map<String, String> teamOf = new HashMap<>();
+    entries.forEach((key, e) -> {
+      if (e.evaluated == null) {
+        return;
+      }
+      byComponent.put(key, DoraCalculator.summarize(e.evaluated, now, s));
+      all.add(e.evaluated);
+      if (e.team != null) {
+        byTeam.computeIfAbsent(e.team, t -> new ArrayList<>()).add(e.evaluated);
+        teamOf.put(key, e.team);
+      }
+    });
+    Map<String, DoraMetrics> teams = new TreeMap<>();
+    byTeam.forEach((team, parts) -> teams.put(team, DoraCalculator.summarize(DoraCalculator.Evaluated.pool(parts),
+        now, s)));
+    DoraMetrics platform = DoraCalculator.summarize(DoraCalculator.Evaluated.pool(all), now, s);
+
+    Set<String> refs = new HashSet<>();
+    byComponent.forEach((key, m) -> {
+      String ref = "component:" + key;
+      refs.add(ref);
+      catalog.statusField(ref, STATUS_FIELD, m.toJson());
+    });
+    teams.forEach((team, m) -> {
+      refs.add(team);
+      catalog.statusField(team, STATUS_FIELD, m.toJson());
+    });
+    for (String gone : published) {
+      if (!refs.contains(gone)) {
+        catalog.statusField(gone, STATUS_FIELD, null);
+      }
+    }
+    published.clear();
+    published.addAll(refs);
+
+    Map<Tags, Double> f = new HashMap<>();
+    Map<Tags, Double> lt = new HashMap<>();
+    Map<Tags, Double> cfr = new HashMap<>();
+    Map<Tags, Double> ttr = new HashMap<>();
+    Map<Tags, Integer> t = new HashMap<>();
+    java.util.function.BiConsumer<Tags, DoraMetrics> row = (tags, m) -> {
+      f.put(tags, m.deploymentsPerDay());
+      if (m.leadTimeSeconds() != null) {
+        lt.put(tags, m.leadTimeSeconds());
+      }
+      if (m.changeFailureRatio() != null) {
+        cfr.put(tags, m.changeFailureRatio());
+      }
+      if (m.timeToRestoreSeconds() != null) {
+        ttr.put(tags, m.timeToRestoreSeconds());
+      }
+      t.put(tags, m.tier().rank());
+    };
+    int n = 0;
+    for (Map.Entry<String, DoraMetrics> e : byComponent.entrySet()) {
+      if (n++ >= settings.maxComponentSeries()) {
+        break;
+      }
+      row.accept(Tags.of("scope", "component", "component", e.getKey(), "team", teamName(teamOf.get(e.getKey()))),
+          e.getValue());
+    }
+    teams.forEach((team, m) -> row.accept(Tags.of("scope", "team", "component", "", "team", teamName(team)), m));
+    row.accept(Tags.of("scope", "platform", "component", "", "team", ""), platform);
+    frequency.set(f);
+    leadTime.set(lt);
+    failureRatio.set(cfr);
+    timeToRestore.set(ttr);
+    tier.set(t);
+    int workloads = 0;
+    int owned = 0;
+    for (SharedIndexInformer<? extends HasMetadata> informer : List.of(deployments, statefulSets)) {
+      for (HasMetadata w : informer.getStore().list()) {
+        if (!w.getMetadata().getNamespace().startsWith("kube-")) {
+          workloads++;
+          owned += componentOf(w).isPresent() ? 1 : 0;
+        }
+      }
+    }
+    workloadCoverage.set(workloads == 0 ? Map.of() : Map.of(Tags.empty(), (double) owned / workloads));
+  }
+
+  private static String teamName(String teamRef) {
+    if (teamRef == null) {
+      return "";
+    }
+    EntityRef ref = EntityRef.parse(teamRef, "Group");
+    return ref.namespace().equals(EntityRef.DEFAULT_NAMESPACE) ? ref.name() : ref.namespace() + "/" + ref.name();
+  }
+
+  /** The current history of Component {@code namespace/name}, or empty before it was first observed. */
+  public Optional<DoraHistory> history(String namespace, String name) {
+    Entry e = entries.get(namespace + "/" + name);
+    return Optional.ofNullable(e == null ? null : e.history);
+  }
+
+  private static String key(HasMetadata o) {
+    return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    if (worker != null) {
+      worker.interrupt();
+    }
+    informers.forEach(SharedIndexInformer::close);
+  }
+
+  /** For the byte budget in docs: the size of a history's JSON. */
+  static int size(DoraHistory h) {
+    return h.toJson().toString().getBytes(StandardCharsets.UTF_8).length;
+  }
+}
