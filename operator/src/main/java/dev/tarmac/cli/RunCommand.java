@@ -122,6 +122,18 @@ public final class RunCommand implements Callable<Integer> {
       description = "text or json (default: ${DEFAULT-VALUE}).")
   Logging.Format logFormat;
 
+  @Option(names = "--shard", defaultValue = "${env:TARMAC_SHARD:-}",
+      description = "Reconcile only objects labelled platform.tarmac.dev/shard=NAME (requests, Databases, Components,"
+          + " claims and XRs, Works, Destinations, GitStateStores), with a Lease of its own (tarmac-NAME); Promises,"
+          + " Compositions, Templates and Scorecards are left to the operator run without --shard. Empty: the default"
+          + " shard (docs/scaling.md).")
+  String shard;
+
+  @Option(names = "--ignore-sharded", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Without --shard: leave objects labelled platform.tarmac.dev/shard to their shards (default:"
+          + " ${DEFAULT-VALUE}). --no-ignore-sharded reconciles them too: only where no named shard runs.")
+  boolean ignoreSharded;
+
   @Option(names = "--reconcile-threads", defaultValue = "16",
       description = "Concurrent reconciles (default: ${DEFAULT-VALUE}).")
   int reconcileThreads;
@@ -139,6 +151,18 @@ public final class RunCommand implements Callable<Integer> {
       System.err.println("tarmac: " + e.getMessage());
       return 2;
     }
+    dev.tarmac.api.Shard shardOf;
+    try {
+      shardOf = dev.tarmac.api.Shard.of(shard, ignoreSharded);
+    } catch (IllegalArgumentException e) {
+      System.err.println("tarmac: --shard: " + e.getMessage());
+      return 2;
+    }
+    if (!shardOf.isDefault() && crossplane) {
+      System.err.println("tarmac: --crossplane runs on the default shard only (it writes XRDs' CRDs); run it in the"
+          + " operator without --shard (docs/scaling.md)");
+      return 2;
+    }
     Files.createDirectories(dataDir);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(TarmacOperator.tune(
         io.fabric8.kubernetes.client.Config.autoConfigure(null))).build();
@@ -154,7 +178,8 @@ public final class RunCommand implements Callable<Integer> {
             .withLeaderLabel(System.getenv("POD_NAME"))
             .withBackstageCrds(backstageCrds)
             .withCrossplaneCrds(crossplaneCrds)
-            .withCrossplane(crossplane);
+            .withCrossplane(crossplane)
+            .withShard(shardOf);
         try {
           return operator.start();
         } catch (RuntimeException e) {
