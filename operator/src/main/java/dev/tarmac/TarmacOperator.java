@@ -113,6 +113,15 @@ public final class TarmacOperator implements AutoCloseable {
     return config;
   }
 
+  /**
+   * The HTTP user agent of a named shard's client, {@code tarmac-shard-NAME/1}: the API server records the part before
+   * the slash as the manager of every field the shard writes (an object's {@code metadata.managedFields}), so
+   * {@code kubectl get -o yaml --show-managed-fields} tells which shard wrote a status.
+   */
+  public static String shardUserAgent(dev.tarmac.api.Shard shard) {
+    return "tarmac-shard-" + shard.displayName() + "/1";
+  }
+
   /** Annotation on Tarmac's own CRDs: the hash of the CRD this build installs, so an unchanged one is skipped. */
   static final String CRD_HASH = "platform.tarmac.dev/crd-hash";
 

@@ -164,8 +164,13 @@ public final class RunCommand implements Callable<Integer> {
       return 2;
     }
     Files.createDirectories(dataDir);
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(TarmacOperator.tune(
-        io.fabric8.kubernetes.client.Config.autoConfigure(null))).build();
+    var config = TarmacOperator.tune(io.fabric8.kubernetes.client.Config.autoConfigure(null));
+    if (!shardOf.isDefault()) {
+      // The API server names a writer after its user agent (managedFields' manager): a shard's writes say which
+      // shard made them (docs/scaling.md).
+      config.setUserAgent(TarmacOperator.shardUserAgent(shardOf));
+    }
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
         installCrds, reconcileThreads, defaultStateStore, pipelineImage, anonymousRead);
     dev.tarmac.OperatorSupervisor operators;
