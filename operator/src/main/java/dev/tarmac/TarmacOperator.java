@@ -403,6 +403,8 @@ public final class TarmacOperator implements AutoCloseable {
       register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
       register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
       register(new Validation.CompositionReconciler(events));
+    } else if (!settings.leaderElection()) {
+      followPromises();
     }
     var connectionSecrets = new dev.tarmac.secrets.ConnectionSecretAccess(client, secretAccess);
     registerSharded(new DatabaseReconciler(client, events, connectionSecrets, apiResources));
@@ -532,7 +534,21 @@ public final class TarmacOperator implements AutoCloseable {
     if (catalog != null) {
       catalog.leading();
     }
+    if (!shard.writesClusterKinds()) {
+      // A named shard's request controllers run on its leader only, as the Promise controller's do on the default
+      // shard's leader (a JOSDK controller, started on leading).
+      followPromises();
+    }
   }
+
+  /** Starts serving Promise request kinds as the default shard reports them (a named shard); once. */
+  private synchronized void followPromises() {
+    if (promiseFollower == null && !reconcilingStopped.get()) {
+      promiseFollower = new dev.tarmac.promise.PromiseFollower(client, promises);
+    }
+  }
+
+  private dev.tarmac.promise.PromiseFollower promiseFollower;
 
   /**
    * Answers {@code /git} on a standby with 503 and where to go: the embedded repositories are written by the leader
@@ -611,7 +627,8 @@ public final class TarmacOperator implements AutoCloseable {
   HttpServer.Readiness readiness() {
     if (lostLeadership) {
       ApiServerProbe.State api = apiServer();
-      return new HttpServer.Readiness(false, "lost leadership of Lease " + settings.namespace() + "/" + shard.leaseName() + " at "
+      return new HttpServer.Readiness(false, "lost leadership of Lease " + settings.namespace() + "/"
+          + shard.leaseName() + " at "
           + lostLeadershipAt + " and stopped reconciling" + (api.reachable() ? "" : "; API server "
           + client.getConfiguration().getMasterUrl() + " unreachable since " + api.since() + ": " + api.detail())
           + "; tarmac run starts a new operator in this process when the API server answers");
@@ -842,6 +859,12 @@ public final class TarmacOperator implements AutoCloseable {
     }
     if (operator != null) {
       operator.stop();
+    }
+    synchronized (this) {
+      if (promiseFollower != null) {
+        // Before the runtime whose request controllers it starts.
+        promiseFollower.close();
+      }
     }
     for (AutoCloseable c : closeables) {
       try {

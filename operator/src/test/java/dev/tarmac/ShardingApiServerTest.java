@@ -130,7 +130,8 @@ class ShardingApiServerTest {
           }
         });
       } catch (org.awaitility.core.ConditionTimeoutException e) {
-        throw new AssertionError("shard " + name + " did not lead within 300 s (JVM start, informers listing; slow on a loaded machine); log:\n" + tail(), e);
+        throw new AssertionError("shard " + name + " did not lead within 300 s (JVM start and informers listing are"
+            + " slow on a loaded machine); log:\n" + tail(), e);
       }
     }
 

@@ -285,7 +285,8 @@ class HelmChartTest {
     assertThat(argsA).contains("--shard=team-a", "--leader-election=false")
         .noneMatch(x -> x.startsWith("--default-state-store"));
     List<String> argsB = new ArrayList<>();
-    b.path("spec").path("template").path("spec").path("containers").get(0).path("args").forEach(x -> argsB.add(x.asText()));
+    b.path("spec").path("template").path("spec").path("containers").get(0).path("args")
+        .forEach(x -> argsB.add(x.asText()));
     assertThat(argsB).as("two replicas of a shard elect a leader").contains("--shard=team-b", "--leader-election=true");
     assertThat(args(docs)).as("the main Deployment is the default shard").noneMatch(x -> x.startsWith("--shard"));
     // The flags parse as tarmac run's.
