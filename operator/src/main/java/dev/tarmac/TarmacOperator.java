@@ -115,6 +115,15 @@ public final class TarmacOperator implements AutoCloseable {
     return config;
   }
 
+  /**
+   * The HTTP user agent of a named shard's client, {@code tarmac-shard-NAME/1}: the API server records the part before
+   * the slash as the manager of every field the shard writes (an object's {@code metadata.managedFields}), so
+   * {@code kubectl get -o yaml --show-managed-fields} tells which shard wrote a status.
+   */
+  public static String shardUserAgent(dev.tarmac.api.Shard shard) {
+    return "tarmac-shard-" + shard.displayName() + "/1";
+  }
+
   /** Annotation on Tarmac's own CRDs: the hash of the CRD this build installs, so an unchanged one is skipped. */
   static final String CRD_HASH = "platform.tarmac.dev/crd-hash";
 
@@ -222,6 +231,25 @@ public final class TarmacOperator implements AutoCloseable {
 
   private boolean crossplane;
   private dev.tarmac.crossplane.CompositeControllers compositeControllers;
+  private dev.tarmac.api.Shard shard = dev.tarmac.api.Shard.DEFAULT;
+
+  /**
+   * Reconcile only {@code shard}'s objects (docs/scaling.md; default {@link dev.tarmac.api.Shard#DEFAULT}: the objects
+   * without the label {@link dev.tarmac.api.Labels#SHARD}). The controllers of requests, Databases, Components,
+   * Works, Destinations and GitStateStores watch with the shard's label selector; the Lease is the shard's own
+   * ({@link dev.tarmac.api.Shard#leaseName}); a named shard reads Promises ({@link dev.tarmac.promise.PromiseFollower})
+   * and does not reconcile Promises, Compositions, Templates or Scorecards, nor create the default state store. The
+   * catalog serves every object whatever the shard. Call before {@link #start()}.
+   */
+  public TarmacOperator withShard(dev.tarmac.api.Shard shard) {
+    this.shard = shard;
+    return this;
+  }
+
+  /** The shard this operator reconciles. */
+  public dev.tarmac.api.Shard shard() {
+    return shard;
+  }
 
   /**
    * Let the golden-path pages create a Component for a caller who signed in through an authenticating proxy (no
@@ -312,7 +340,7 @@ public final class TarmacOperator implements AutoCloseable {
           .withInformerStoppedHandler(this::informerStopped)
           .withResourceCloner(new TokenBufferCloner(client.getKubernetesSerialization()));
       if (settings.leaderElection()) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("tarmac", settings.namespace(),
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(shard.leaseName(), settings.namespace(),
             leaseTimings.leaseDuration(), leaseTimings.renewDeadline(), leaseTimings.retryPeriod(),
             settings.identity(), new LeaderCallbacks(this::startedLeading, this::stoppedLeading, currentLeader::set),
             false));
@@ -378,21 +406,22 @@ public final class TarmacOperator implements AutoCloseable {
     stateStores = new StateStores(client, settings.dataDir(), StateStoreLayout.Limits.DEFAULT).withTiming(gitTiming)
         .start();
     closeables.add(stateStores);
-    if (settings.defaultStateStore()) {
+    if (settings.defaultStateStore() && shard.writesClusterKinds()) {
+      // The embedded store 'default' has no shard label: only the default shard may create and write it.
       stateStores.ensureDefaults();
     }
-    register(new GitStateStoreReconciler(client, stateStores, events, secretAccess));
-    register(new DestinationReconciler(stateStores, events));
-    WorkReconciler works = new WorkReconciler(stateStores, events);
+    registerSharded(new GitStateStoreReconciler(client, stateStores, events, secretAccess));
+    registerSharded(new DestinationReconciler(stateStores, events));
+    WorkReconciler works = new WorkReconciler(stateStores, events, shard);
     workReconciler = works;
-    register(works);
+    registerSharded(works);
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.work.confirmations", works,
         WorkReconciler::confirmations).description("Work reconciles that found every placement committed")
         .register(metrics);
     PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
     apiResources = new ApiResources(client);
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
-        Math.max(4, settings.reconcileThreads()), apiResources);
+        Math.max(4, settings.reconcileThreads()), apiResources, shard);
     closeables.add(0, promises);
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.git.commits", stateStores,
         s -> s.writers().stream().mapToLong(w -> w.state().commits()).sum())
@@ -407,19 +436,27 @@ public final class TarmacOperator implements AutoCloseable {
         PromiseRuntime::requestReconciles).description("Reconciles of Promise requests, all kinds").register(metrics);
     catalog = new CatalogInformers(client, new CatalogIndex());
     closeables.add(catalog);
-    if (settings.leaderElection()) {
-      // Request controllers run only on the leader: every replica's catalog watches the request kinds itself, so a
-      // standby answers the catalog API as the leader does; only the leader writes Scorecard results.
-      catalog.watchRequestKinds().writeScorecardsWhen(leader::get);
+    if (settings.leaderElection() || shard.labelSelector() != null) {
+      // Request controllers run only on the leader, and see only this shard's requests: every replica's catalog
+      // watches the request kinds itself, so a standby (and any shard) answers the catalog API with every request;
+      // only the leader writes Scorecard results, and each shard only into its own Components' status.
+      catalog.watchRequestKinds().writeScorecardsOf(c -> shard.owns(c.getMetadata().getLabels()));
+      if (settings.leaderElection()) {
+        catalog.writeScorecardsWhen(leader::get);
+      }
     } else {
       promises.observeRequests(catalog::request);
     }
     // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
     // each takes seconds); /readyz waits for both.
+    // DORA metrics and costs write ConfigMaps and conditions across namespaces: the default shard alone writes them,
+    // so two shards never both do (docs/scaling.md).
     dora = new dev.tarmac.insights.dora.DoraEngine(client, catalog.index(),
         dev.tarmac.insights.dora.DoraEngine.Settings.DEFAULT, java.time.Clock.systemUTC(),
         dev.tarmac.insights.dora.CommitResolver.embedded(stateStores.embedded()), events);
-    if (settings.leaderElection()) {
+    if (!shard.writesClusterKinds()) {
+      dora.writeWhen(() -> false);
+    } else if (settings.leaderElection()) {
       dora.writeWhen(leader::get);
     }
     closeables.add(dora);
@@ -437,8 +474,10 @@ public final class TarmacOperator implements AutoCloseable {
     }, task -> startThread("catalog-start", task));
     // Cost attribution and budgets (docs/insights-cost.md): its own informers; an operator without the RBAC for them
     // (an older chart) runs on without costs, saying so in its log.
+    boolean writesCosts = shard.writesClusterKinds();
     costs = new dev.tarmac.insights.cost.CostController(client, events, catalog.index(), java.time.Duration.ofSeconds(2))
-        .writeWhen(settings.leaderElection() ? leader::get : () -> true).onBackWithinBudget(promises::admissionChanged);
+        .writeWhen(!writesCosts ? () -> false : settings.leaderElection() ? leader::get : () -> true)
+        .onBackWithinBudget(promises::admissionChanged);
     closeables.add(costs);
     promises.admission(costs::refusal);
     java.util.concurrent.CompletableFuture.runAsync(() -> costs.start(metrics), task -> startThread("cost-start", task))
@@ -446,15 +485,21 @@ public final class TarmacOperator implements AutoCloseable {
           LOG.warn("cost attribution is off: its informers did not start: {}", rootMessage(e));
           return null;
         });
-    register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
-    register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
-    register(new Validation.CompositionReconciler(events));
+    if (shard.writesClusterKinds()) {
+      register(new PromiseReconciler.ForTarmac(client, promises, events, settings.namespace()));
+      register(new PromiseReconciler.ForKratix(client, promises, events, settings.namespace()));
+      register(new Validation.CompositionReconciler(events));
+    } else if (!settings.leaderElection()) {
+      followPromises();
+    }
     var connectionSecrets = new dev.tarmac.secrets.ConnectionSecretAccess(client, secretAccess);
-    register(new DatabaseReconciler(client, events, connectionSecrets, apiResources));
-    register(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
+    registerSharded(new DatabaseReconciler(client, events, connectionSecrets, apiResources));
+    registerSharded(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
         this::gitBaseUrl));
-    register(new Validation.TemplateReconciler(events));
-    register(new Validation.ScorecardReconciler(events));
+    if (shard.writesClusterKinds()) {
+      register(new Validation.TemplateReconciler(events));
+      register(new Validation.ScorecardReconciler(events));
+    }
     if (crossplane) {
       if (compositeControllers == null) {
         var xrs = new dev.tarmac.crossplane.XrControllers(client, events, connectionSecrets, apiResources,
@@ -473,6 +518,22 @@ public final class TarmacOperator implements AutoCloseable {
   private <P extends io.fabric8.kubernetes.api.model.HasMetadata> void register(
       io.javaoperatorsdk.operator.api.reconciler.Reconciler<P> reconciler) {
     operator.register(reconciler, o -> o.withItemStore(new LeanItemStore<>()).withRetry(Retries.policy()));
+  }
+
+  /**
+   * As {@link #register}, for a kind whose objects belong to shards: the controller's informer lists and watches only
+   * this shard's objects ({@link dev.tarmac.api.Shard#labelSelector}), so the API server filters and the others are
+   * never cached or reconciled here.
+   */
+  private <P extends io.fabric8.kubernetes.api.model.HasMetadata> void registerSharded(
+      io.javaoperatorsdk.operator.api.reconciler.Reconciler<P> reconciler) {
+    String selector = shard.labelSelector();
+    operator.register(reconciler, o -> {
+      o.withItemStore(new LeanItemStore<>()).withRetry(Retries.policy());
+      if (selector != null) {
+        o.withLabelSelector(selector);
+      }
+    });
   }
 
   /**
@@ -552,7 +613,7 @@ public final class TarmacOperator implements AutoCloseable {
   /** This replica took the Lease: label its Pod for the Git Service, publish what a standby does not write. */
   private void startedLeading() {
     leader.set(true);
-    LOG.info("leading: took Lease {}/tarmac as {}", settings.namespace(), settings.identity());
+    LOG.info("leading: took Lease {}/{} as {}", settings.namespace(), shard.leaseName(), settings.identity());
     if (leaderLabel != null) {
       leaderLabel.claim();
     }
@@ -562,7 +623,21 @@ public final class TarmacOperator implements AutoCloseable {
         dora.leading();
       }
     }
+    if (!shard.writesClusterKinds()) {
+      // A named shard's request controllers run on its leader only, as the Promise controller's do on the default
+      // shard's leader (a JOSDK controller, started on leading).
+      followPromises();
+    }
   }
+
+  /** Starts serving Promise request kinds as the default shard reports them (a named shard); once. */
+  private synchronized void followPromises() {
+    if (promiseFollower == null && !reconcilingStopped.get()) {
+      promiseFollower = new dev.tarmac.promise.PromiseFollower(client, promises);
+    }
+  }
+
+  private dev.tarmac.promise.PromiseFollower promiseFollower;
 
   /**
    * Answers {@code /git} on a standby with 503 and where to go: the embedded repositories are written by the leader
@@ -603,11 +678,11 @@ public final class TarmacOperator implements AutoCloseable {
       leaderLabel.release();
     }
     if (!closing && !lostLeadership) {
-      LOG.error("lost leadership of Lease {}/tarmac (not renewed within {}); stopped reconciling, /healthz now fails",
-          settings.namespace(), leaseTimings.renewDeadline());
+      LOG.error("lost leadership of Lease {}/{} (not renewed within {}); stopped reconciling, /healthz now fails",
+          settings.namespace(), shard.leaseName(), leaseTimings.renewDeadline());
       lostLeadershipAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
       lostLeadership = true;
-      fatal.compareAndSet(null, "lost leadership of Lease " + settings.namespace() + "/tarmac");
+      fatal.compareAndSet(null, "lost leadership of Lease " + settings.namespace() + "/" + shard.leaseName());
       Thread stop = new Thread(this::stopReconciling, "lost-leadership-stop");
       stop.setDaemon(true);
       stop.start();
@@ -641,7 +716,8 @@ public final class TarmacOperator implements AutoCloseable {
   HttpServer.Readiness readiness() {
     if (lostLeadership) {
       ApiServerProbe.State api = apiServer();
-      return new HttpServer.Readiness(false, "lost leadership of Lease " + settings.namespace() + "/tarmac at "
+      return new HttpServer.Readiness(false, "lost leadership of Lease " + settings.namespace() + "/"
+          + shard.leaseName() + " at "
           + lostLeadershipAt + " and stopped reconciling" + (api.reachable() ? "" : "; API server "
           + client.getConfiguration().getMasterUrl() + " unreachable since " + api.since() + ": " + api.detail())
           + "; tarmac run starts a new operator in this process when the API server answers");
@@ -882,6 +958,12 @@ public final class TarmacOperator implements AutoCloseable {
     }
     if (operator != null) {
       operator.stop();
+    }
+    synchronized (this) {
+      if (promiseFollower != null) {
+        // Before the runtime whose request controllers it starts.
+        promiseFollower.close();
+      }
     }
     for (AutoCloseable c : closeables) {
       try {

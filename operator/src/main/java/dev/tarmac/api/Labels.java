@@ -19,6 +19,12 @@ public final class Labels {
   public static final String PIPELINE = Api.GROUP + "/pipeline";
   /** The spec hash a Job or Work was made for. */
   public static final String SPEC_HASH = Api.GROUP + "/spec-hash";
+  /**
+   * The shard that reconciles an object ({@link Shard}): {@code tarmac run --shard NAME} reconciles only objects with
+   * this label set to {@code NAME}; objects without it belong to the default shard. A Work inherits it from the
+   * request that produced it.
+   */
+  public static final String SHARD = Api.GROUP + "/shard";
   /** Marks objects managed by Tarmac. */
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
 

@@ -88,6 +88,18 @@ public final class CatalogInformers implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Which Components' status this operator writes Scorecard results into (default: all): a shard writes only its own
+   * Components' ({@link dev.tarmac.api.Shard#owns}), so each Component's status has one writer. Call before
+   * {@link #start}.
+   */
+  public CatalogInformers writeScorecardsOf(java.util.function.Predicate<Component> mine) {
+    this.mine = mine;
+    return this;
+  }
+
+  private java.util.function.Predicate<Component> mine = c -> true;
+
   /** This replica now leads: publish Scorecard results a standby left unwritten. */
   public void leading() {
     republishScorecards = true;
@@ -510,7 +522,7 @@ public final class CatalogInformers implements AutoCloseable {
       // Compared with the Component as the cluster has it (not with what was last sent): a status write by the
       // Component's own reconciler that dropped the field is repaired on the next rebuild.
       Component live = components.getStore().getByKey(parts[3] + "/" + parts[4]);
-      if (live == null || (live.getStatus() != null
+      if (live == null || !mine.test(live) || (live.getStatus() != null
           && wanted.equals(Serialization.JSON.valueToTree(live.getStatus().scorecards)))) {
         return;
       }

@@ -136,6 +136,18 @@ public final class RunCommand implements Callable<Integer> {
       description = "text or json (default: ${DEFAULT-VALUE}).")
   Logging.Format logFormat;
 
+  @Option(names = "--shard", defaultValue = "${env:TARMAC_SHARD:-}",
+      description = "Reconcile only objects labelled platform.tarmac.dev/shard=NAME (requests, Databases, Components,"
+          + " claims and XRs, Works, Destinations, GitStateStores), with a Lease of its own (tarmac-NAME); Promises,"
+          + " Compositions, Templates and Scorecards are left to the operator run without --shard. Empty: the default"
+          + " shard (docs/scaling.md).")
+  String shard;
+
+  @Option(names = "--ignore-sharded", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Without --shard: leave objects labelled platform.tarmac.dev/shard to their shards (default:"
+          + " ${DEFAULT-VALUE}). --no-ignore-sharded reconciles them too: only where no named shard runs.")
+  boolean ignoreSharded;
+
   @Option(names = "--reconcile-threads", defaultValue = "16",
       description = "Concurrent reconciles (default: ${DEFAULT-VALUE}).")
   int reconcileThreads;
@@ -153,9 +165,26 @@ public final class RunCommand implements Callable<Integer> {
       System.err.println("tarmac: " + e.getMessage());
       return 2;
     }
+    dev.tarmac.api.Shard shardOf;
+    try {
+      shardOf = dev.tarmac.api.Shard.of(shard, ignoreSharded);
+    } catch (IllegalArgumentException e) {
+      System.err.println("tarmac: --shard: " + e.getMessage());
+      return 2;
+    }
+    if (!shardOf.isDefault() && crossplane) {
+      System.err.println("tarmac: --crossplane runs on the default shard only (it writes XRDs' CRDs); run it in the"
+          + " operator without --shard (docs/scaling.md)");
+      return 2;
+    }
     Files.createDirectories(dataDir);
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(TarmacOperator.tune(
-        io.fabric8.kubernetes.client.Config.autoConfigure(null))).build();
+    var config = TarmacOperator.tune(io.fabric8.kubernetes.client.Config.autoConfigure(null));
+    if (!shardOf.isDefault()) {
+      // The API server names a writer after its user agent (managedFields' manager): a shard's writes say which
+      // shard made them (docs/scaling.md).
+      config.setUserAgent(TarmacOperator.shardUserAgent(shardOf));
+    }
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
         installCrds, reconcileThreads, defaultStateStore, pipelineImage, anonymousRead);
     dev.tarmac.OperatorSupervisor operators;
@@ -170,7 +199,8 @@ public final class RunCommand implements Callable<Integer> {
             .withCrossplaneCrds(crossplaneCrds)
             .withCrossplane(crossplane)
             .withPortalImpersonation(portalImpersonation)
-            .withPortalTrustedProxyHeaders(portalTrustedProxyHeaders);
+            .withPortalTrustedProxyHeaders(portalTrustedProxyHeaders)
+            .withShard(shardOf);
         try {
           return operator.start();
         } catch (RuntimeException e) {

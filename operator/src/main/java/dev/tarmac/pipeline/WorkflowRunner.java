@@ -275,6 +275,19 @@ public final class WorkflowRunner {
   }
 
   /**
+   * The shard label a Work of {@code owner} carries (docs/scaling.md): the request's (or claim's, XR's, Database's)
+   * own {@link Labels#SHARD}, so the Work controller of the same shard writes it; none for a Promise's own Works
+   * (dependencies, promise workflows), which the default shard writes whatever labels the Promise has. Null: none.
+   */
+  static String shardOf(Owner owner) {
+    if (owner.object() == null || "promise".equals(owner.workflowType())) {
+      return null;
+    }
+    JsonNode value = owner.object().path("metadata").path("labels").path(Labels.SHARD);
+    return value.isTextual() ? value.asText() : null;
+  }
+
+  /**
    * The Work for a Pipeline's output. Pure. Namespace, owner and the Promise's selectors come from {@code owner}
    * (the request and its Promise); the output adds files and may add selectors that narrow placement where the
    * Promise's selectors are silent ({@link PipelineOutput#selectors}: the Promise's labels win a conflict, as in
@@ -298,6 +311,10 @@ public final class WorkflowRunner {
         .build());
     if (owner.namespace() != null) {
       w.getMetadata().getLabels().put(Labels.OWNER_NAMESPACE, owner.namespace());
+    }
+    String shard = shardOf(owner);
+    if (shard != null) {
+      w.getMetadata().getLabels().put(Labels.SHARD, shard);
     }
     Work.Spec spec = new Work.Spec();
     spec.promiseName = owner.promise();

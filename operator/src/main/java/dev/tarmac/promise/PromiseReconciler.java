@@ -420,7 +420,7 @@ public class PromiseReconciler<P extends Promise> implements Reconciler<P>, Clea
     String crdName = promise.getStatus() == null ? null : promise.getStatus().crdName;
     boolean skip = promise.getMetadata().getAnnotations() != null
         && "true".equals(promise.getMetadata().getAnnotations().get(Labels.SKIP_DELETE_PIPELINES));
-    List<GenericKubernetesResource> requests = runtime.requests(name);
+    List<GenericKubernetesResource> requests = runtime.allRequests(name);
     if (!requests.isEmpty()) {
       for (GenericKubernetesResource r : requests) {
         if (r.getMetadata().getDeletionTimestamp() == null) {

@@ -47,6 +47,8 @@ public final class PromiseRuntime implements AutoCloseable {
   private final SharedIndexInformer<Work> works;
   private final PipelineAccess access;
   private final SharedIndexInformer<Job> jobs;
+  /** The shard's label selector on requests and Works; null: all. */
+  private final String shardSelector;
 
   /**
    * Starts the shared informers.
@@ -61,7 +63,20 @@ public final class PromiseRuntime implements AutoCloseable {
    */
   public PromiseRuntime(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobBuilder,
       Events events, String operatorNamespace, int threads, dev.tarmac.api.ApiResources apiResources) {
+    this(client, builtIns, jobBuilder, events, operatorNamespace, threads, apiResources, dev.tarmac.api.Shard.ALL);
+  }
+
+  /**
+   * As {@link #PromiseRuntime(KubernetesClient, Map, PipelineJobBuilder, Events, String, int,
+   * dev.tarmac.api.ApiResources)}, serving only {@code shard}'s requests: the request controllers' and the Work
+   * informer's label selector is {@link dev.tarmac.api.Shard#labelSelector}, so the other shards' requests and Works
+   * are not cached here (a request's Works carry its shard label, {@link WorkflowRunner#work}).
+   */
+  public PromiseRuntime(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobBuilder,
+      Events events, String operatorNamespace, int threads, dev.tarmac.api.ApiResources apiResources,
+      dev.tarmac.api.Shard shard) {
     this.client = client;
+    this.shardSelector = shard.labelSelector();
     this.runner = new WorkflowRunner(client, builtIns, jobBuilder, this::job, Clock.systemUTC(),
         new dev.tarmac.policy.PromiseOutputGuard(this::promise, client,
             new dev.tarmac.policy.Scopes(new dev.tarmac.policy.DiscoveryScopes(apiResources))));
@@ -69,8 +84,8 @@ public final class PromiseRuntime implements AutoCloseable {
     this.operatorNamespace = operatorNamespace;
     this.threads = threads;
     this.access = new PipelineAccess(client);
-    this.works = client.resources(Work.class).inAnyNamespace().withLabel(Labels.MANAGED_BY, "tarmac")
-        .runnableInformer(0);
+    this.works = client.resources(Work.class).inAnyNamespace().withLabelSelector(Labels.MANAGED_BY + "=tarmac"
+        + (shardSelector == null ? "" : "," + shardSelector)).runnableInformer(0);
     works.itemStore(new dev.tarmac.LeanItemStore<>());
     // Indexed by the owner's UID: a request's reconcile looks its Works up without scanning every Work (that scan
     // made reconciling N requests O(N²)).
@@ -220,7 +235,7 @@ public final class PromiseRuntime implements AutoCloseable {
         return reconciler.reconcile(request);
       };
       served.put(name, new Served(kind, new RequestController(client, kind, threads, counted,
-          (request, deleted) -> requestObserver.observe(name, request, deleted), events::warning)));
+          (request, deleted) -> requestObserver.observe(name, request, deleted), events::warning, shardSelector)));
       LOG.info("serving {} requests for Promise {}", kind.getKind(), name);
     } else if (previous == null || !java.util.Objects.equals(previous.getMetadata().getGeneration(),
         promise.getMetadata().getGeneration())) {
@@ -249,6 +264,22 @@ public final class PromiseRuntime implements AutoCloseable {
   public List<io.fabric8.kubernetes.api.model.GenericKubernetesResource> requests(String name) {
     Served s = served.get(name);
     return s == null ? List.of() : s.controller().list();
+  }
+
+  /**
+   * Every request of Promise {@code name}, whichever shard it belongs to: the controller's cache when this operator
+   * serves all requests, else a list call to the API server (a Promise's deletion deletes its requests in every
+   * shard; each shard's controller then runs their delete pipelines). Empty when the kind is not served.
+   */
+  public List<io.fabric8.kubernetes.api.model.GenericKubernetesResource> allRequests(String name) {
+    Served s = served.get(name);
+    if (s == null) {
+      return List.of();
+    }
+    if (shardSelector == null) {
+      return s.controller().list();
+    }
+    return client.genericKubernetesResources(s.kind()).inAnyNamespace().list().getItems();
   }
 
   /** True when Promise {@code name}'s request controller runs. */

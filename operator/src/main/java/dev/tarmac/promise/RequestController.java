@@ -74,6 +74,18 @@ public final class RequestController implements AutoCloseable {
   public RequestController(KubernetesClient client, ResourceDefinitionContext kind, int threads,
       Reconciler reconciler, java.util.function.BiConsumer<GenericKubernetesResource, Boolean> observer,
       dev.tarmac.ErrorStatus.Warning warning) {
+    this(client, kind, threads, reconciler, observer, warning, null);
+  }
+
+  /**
+   * As {@link #RequestController(KubernetesClient, ResourceDefinitionContext, int, Reconciler,
+   * java.util.function.BiConsumer, dev.tarmac.ErrorStatus.Warning)}, watching only the requests that match
+   * {@code labelSelector} (Kubernetes' syntax; null: all) — the shard's requests ({@link dev.tarmac.api.Shard}); the
+   * API server filters, so the others are never cached, and {@code observer} sees only these.
+   */
+  public RequestController(KubernetesClient client, ResourceDefinitionContext kind, int threads,
+      Reconciler reconciler, java.util.function.BiConsumer<GenericKubernetesResource, Boolean> observer,
+      dev.tarmac.ErrorStatus.Warning warning, String labelSelector) {
     this.kind = kind;
     this.queue = new ReconcileQueue("request-" + kind.getKind().toLowerCase(java.util.Locale.ROOT), threads, key -> {
       GenericKubernetesResource request = cached(key).orElse(null);
@@ -88,7 +100,8 @@ public final class RequestController implements AutoCloseable {
           : op.inNamespace(request.getMetadata().getNamespace()).withName(request.getMetadata().getName());
       return dev.tarmac.ErrorStatus.update(resource, request, attempts, e, warning, java.time.Clock.systemUTC());
     });
-    this.informer = client.genericKubernetesResources(kind).inAnyNamespace().runnableInformer(0);
+    var all = client.genericKubernetesResources(kind).inAnyNamespace();
+    this.informer = (labelSelector == null ? all : all.withLabelSelector(labelSelector)).runnableInformer(0);
     informer.itemStore(new dev.tarmac.LeanItemStore<>());
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override

@@ -27,7 +27,9 @@ import java.util.Optional;
  *   <li>store Ready after a repair it reports ({@link #NOTICE_REASONS}: history rewritten, branch or repository
  *       re-created): {@code Ready=True} with that reason and the store's message, for as long as the store shows
  *       it;</li>
- *   <li>store not reconciled yet or still connecting: {@code Ready=False}, {@code StateStoreNotReady}.</li>
+ *   <li>store not reconciled yet or still connecting: {@code Ready=False}, {@code StateStoreNotReady};</li>
+ *   <li>store labelled for another shard than the Destination ({@link dev.tarmac.api.Labels#SHARD}):
+ *       {@code Ready=False}, {@code StateStoreInOtherShard}; no Work is written there.</li>
  * </ul>
  * Destinations are reconciled when their store's {@code Ready} status or reason changes ({@link StateStores}).
  */
@@ -92,6 +94,15 @@ public final class DestinationReconciler implements Reconciler<Destination> {
     if (store.isEmpty()) {
       Conditions.setFalse(status, Conditions.READY, "StateStoreNotFound", "GitStateStore " + storeName
           + " does not exist: create it or change spec.stateStoreRef.name", generation);
+    } else if (!dev.tarmac.api.Shard.of(store.get().getMetadata().getLabels()).equals(
+        dev.tarmac.api.Shard.of(destination.getMetadata().getLabels()))) {
+      // A store is written by exactly one shard (docs/scaling.md): this Destination's shard would write to a store
+      // whose own shard writes it too, and their commits would race.
+      Conditions.setFalse(status, Conditions.READY, "StateStoreInOtherShard", "GitStateStore " + storeName
+          + " belongs to shard " + dev.tarmac.api.Shard.of(store.get().getMetadata().getLabels())
+          + " and this Destination to shard " + dev.tarmac.api.Shard.of(destination.getMetadata().getLabels())
+          + ": a store is written by one shard only; give both the same label " + dev.tarmac.api.Labels.SHARD
+          + " or name a store of this shard in spec.stateStoreRef.name", generation);
     } else {
       Optional<Condition> storeReady = store.get().getStatus() == null ? Optional.empty()
           : Conditions.find(store.get().getStatus().conditions, Conditions.READY);

@@ -47,6 +47,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
   }
 
   private final StateStores stores;
+  private final dev.tarmac.api.Shard shard;
   private final Events events;
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final Map<String, Long> validGeneration = new ConcurrentHashMap<>();
@@ -62,6 +63,17 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
    * @param events where Events go
    */
   public WorkReconciler(StateStores stores, Events events) {
+    this(stores, events, dev.tarmac.api.Shard.ALL);
+  }
+
+  /**
+   * As {@link #WorkReconciler(StateStores, Events)}, placing Works only on {@code shard}'s Destinations
+   * ({@link WorkScheduler#select(Work, List, dev.tarmac.api.Shard)}): a state store is written by exactly one shard,
+   * so commits to it never race (docs/scaling.md). The Works themselves are filtered by the controller's label
+   * selector.
+   */
+  public WorkReconciler(StateStores stores, Events events, dev.tarmac.api.Shard shard) {
+    this.shard = shard;
     this.stores = stores;
     this.events = events;
     stores.onDestinationsChanged(() -> {
@@ -118,7 +130,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       fail(status, "InvalidWork", e.getMessage() + "; nothing was written", generation);
       return warnOnChange(before, work, "InvalidWork");
     }
-    List<Destination> targets = WorkScheduler.select(work, stores.destinations());
+    List<Destination> targets = WorkScheduler.select(work, stores.destinations(), shard);
     Map<String, Work.Placement> previous = new LinkedHashMap<>();
     status.placements.forEach(p -> previous.put(p.destination, p));
     Map<String, Work.Placement> recorded = new LinkedHashMap<>(previous);
@@ -142,7 +154,12 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
       }
       if (writer == null) {
         storeProblem = "Destination " + name + " names GitStateStore " + d.getSpec().stateStoreRef.name
-            + (store == null ? ", which does not exist" : ", which is not ready yet" + storeCondition(store));
+            + (store == null ? ", which does not exist"
+            : !shard.owns(store.getMetadata().getLabels()) ? ", which belongs to shard "
+                + dev.tarmac.api.Shard.of(store.getMetadata().getLabels()) + " while the Destination belongs to shard "
+                + shard.displayName() + ": a store is written by one shard only; label both with the same "
+                + dev.tarmac.api.Labels.SHARD
+            : ", which is not ready yet" + storeCondition(store));
         p.state = "Pending";
         placements.add(p);
         waiting.add(name);
@@ -193,8 +210,15 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
     status.placements = placements;
     Conditions.setTrue(status, Conditions.SYNCED, "ReconcileSuccess", "", generation);
     if (targets.isEmpty()) {
-      fail(status, "NoMatchingDestination", "no Destination matches the Work's selectors "
-          + selectorText(work) + "; it is placed as soon as one does", generation);
+      List<String> elsewhere = WorkScheduler.select(work, stores.destinations()).stream()
+          .map(d -> d.getMetadata().getName() + " (shard " + dev.tarmac.api.Shard.of(d.getMetadata().getLabels())
+              + ")").toList();
+      fail(status, "NoMatchingDestination", "no Destination " + (elsewhere.isEmpty() ? "" : "of shard "
+          + shard.displayName() + " ") + "matches the Work's selectors " + selectorText(work)
+          + (elsewhere.isEmpty() ? "" : "; " + String.join(", ", elsewhere) + " match but belong to other shards,"
+              + " whose operators write their stores (a Work is placed only on Destinations of its own shard,"
+              + " label " + dev.tarmac.api.Labels.SHARD + ")")
+          + "; it is placed as soon as one does", generation);
       return warnOnChange(before, work, "NoMatchingDestination");
     }
     if (waiting.isEmpty()) {

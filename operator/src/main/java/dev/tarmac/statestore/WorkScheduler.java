@@ -14,7 +14,8 @@ import java.util.TreeSet;
  *
  * <p>Rules, after Kratix's scheduling: a Destination matches when its labels satisfy every selector of the Work
  * (equality and set-based, Kubernetes semantics). A Destination with {@code strictMatchLabels: true} takes only
- * Works whose selectors name every one of its labels with {@code matchLabels}, and never a Work without selectors.
+ * Works whose selectors name every one of its labels with {@code matchLabels} (the shard label
+ * {@link dev.tarmac.api.Labels#SHARD} aside), and never a Work without selectors.
  */
 public final class WorkScheduler {
 
@@ -32,6 +33,16 @@ public final class WorkScheduler {
         .toList();
   }
 
+  /**
+   * As {@link #select(Work, List)} among {@code shard}'s Destinations only ({@link dev.tarmac.api.Shard#owns} on the
+   * Destination's labels): the shard label acts as one more selector, so a Work is written only by the shard that
+   * owns the Destination's store, and a Promise whose selectors match Destinations of several shards places each
+   * request on those of the request's own shard.
+   */
+  public static List<Destination> select(Work work, List<Destination> destinations, dev.tarmac.api.Shard shard) {
+    return select(work, destinations.stream().filter(d -> shard.owns(d.getMetadata().getLabels())).toList());
+  }
+
   static boolean matches(List<Selector> selectors, Destination d) {
     Map<String, String> labels = d.getMetadata().getLabels() == null ? Map.of() : d.getMetadata().getLabels();
     boolean strict = d.getSpec() != null && Boolean.TRUE.equals(d.getSpec().strictMatchLabels);
@@ -45,7 +56,10 @@ public final class WorkScheduler {
           named.addAll(s.matchLabels.keySet());
         }
       });
-      if (!named.containsAll(labels.keySet())) {
+      // The shard label says which operator writes the Destination, not what goes there (docs/scaling.md).
+      Set<String> scheduling = new TreeSet<>(labels.keySet());
+      scheduling.remove(dev.tarmac.api.Labels.SHARD);
+      if (!named.containsAll(scheduling)) {
         return false;
       }
     }

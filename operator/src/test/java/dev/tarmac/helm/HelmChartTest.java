@@ -267,6 +267,67 @@ class HelmChartTest {
   }
 
   @Test
+  void shardsAddOneDeploymentAndServiceEachWithTheSameServiceAccountAndSelectorsThatDoNotOverlap() throws IOException {
+    List<JsonNode> none = render(t -> t);
+    assertThat(none).noneMatch(d -> d.path("metadata").path("name").asText().contains("-shard-"));
+
+    List<JsonNode> docs = render(t -> t.set("shards[0].name", "team-a").set("shards[1].name", "team-b")
+        .set("shards[1].replicas", 2).set("crossplane.enabled", true));
+    JsonNode a = Chart.find(docs, "Deployment", "tarmac-shard-team-a").orElseThrow();
+    JsonNode b = Chart.find(docs, "Deployment", "tarmac-shard-team-b").orElseThrow();
+    assertThat(a.path("spec").path("replicas").asInt()).isEqualTo(1);
+    assertThat(b.path("spec").path("replicas").asInt()).isEqualTo(2);
+    JsonNode podA = a.path("spec").path("template").path("spec");
+    assertThat(podA.path("serviceAccountName").asText())
+        .isEqualTo(deployment(docs).path("spec").path("template").path("spec").path("serviceAccountName").asText());
+    List<String> argsA = new ArrayList<>();
+    podA.path("containers").get(0).path("args").forEach(x -> argsA.add(x.asText()));
+    assertThat(argsA).contains("--shard=team-a", "--leader-election=false")
+        .noneMatch(x -> x.startsWith("--default-state-store"));
+    List<String> argsB = new ArrayList<>();
+    b.path("spec").path("template").path("spec").path("containers").get(0).path("args")
+        .forEach(x -> argsB.add(x.asText()));
+    assertThat(argsB).as("two replicas of a shard elect a leader").contains("--shard=team-b", "--leader-election=true");
+    assertThat(args(docs)).as("the main Deployment is the default shard").noneMatch(x -> x.startsWith("--shard"));
+    // The flags parse as tarmac run's.
+    CommandLine cli = new CommandLine(new Main());
+    cli.parseArgs(argsA.toArray(String[]::new));
+    assertThat((String) cli.getSubcommands().get("run").getCommandSpec().findOption("--shard").getValue())
+        .isEqualTo("team-a");
+    // Crossplane's XRD controller runs on the default shard only (tarmac run --shard refuses --crossplane).
+    assertThat(podA.path("containers").get(0).path("env").toString()).doesNotContain("TARMAC_CROSSPLANE")
+        .contains("http://tarmac-shard-team-a.tarmac-system.svc:8080/git");
+    assertThat(env(docs, "TARMAC_CROSSPLANE")).isEqualTo("true");
+
+    // Neither Deployment selects the other's Pods, nor does the main Service; each shard's Service selects its own.
+    Map<String, String> shardPod = new TreeMap<>();
+    a.path("spec").path("template").path("metadata").path("labels").fields()
+        .forEachRemaining(e -> shardPod.put(e.getKey(), e.getValue().asText()));
+    Map<String, String> mainPod = podLabels(docs);
+    assertThat(matches(deployment(docs).path("spec").path("selector").path("matchLabels"), shardPod)).isFalse();
+    assertThat(matches(a.path("spec").path("selector").path("matchLabels"), mainPod)).isFalse();
+    assertThat(matches(b.path("spec").path("selector").path("matchLabels"), shardPod)).isFalse();
+    assertThat(selects(Chart.find(docs, "Service", "tarmac").orElseThrow(), shardPod)).isFalse();
+    assertThat(selects(Chart.find(docs, "Service", "tarmac-git").orElseThrow(), shardPod)).isFalse();
+    assertThat(selects(Chart.find(docs, "Service", "tarmac-shard-team-a").orElseThrow(), shardPod)).isTrue();
+    assertThat(selects(Chart.find(docs, "Service", "tarmac-shard-team-a").orElseThrow(), mainPod)).isFalse();
+
+    assertThat(rules(docs, "Role", "tarmac")).as("shard team-b's leader labels its Pod for its Service")
+        .anyMatch(r -> r.path("resources").toString().equals("[\"pods\"]"));
+    assertThat(rules(render(t -> t.set("shards[0].name", "a")), "Role", "tarmac"))
+        .noneMatch(r -> r.path("resources").toString().contains("pods"));
+    assertThatThrownBy(() -> render(t -> t.set("shards[0].name", "default")))
+        .as("the default shard is the main Deployment").hasMessageContaining("shards");
+    assertThatThrownBy(() -> render(t -> t.set("shards[0].name", "Team_A"))).hasMessageContaining("shards");
+  }
+
+  private static boolean matches(JsonNode matchLabels, Map<String, String> labels) {
+    List<String> keys = new ArrayList<>();
+    matchLabels.fieldNames().forEachRemaining(keys::add);
+    return !keys.isEmpty() && keys.stream().allMatch(k -> matchLabels.path(k).asText().equals(labels.get(k)));
+  }
+
+  @Test
   void schemaRefusesBadValuesNamingTheKey() {
     assertThatThrownBy(() -> render(t -> t.set("leaderElection.leaseDuration", "8")))
         .as("a duration needs its unit").hasMessageContaining("leaseDuration");

@@ -204,6 +204,22 @@ class PipelineOutputTest {
             + " bytes a ConfigMap holds");
   }
 
+  @Test
+  void aWorkCarriesItsRequestsShardLabelButNotItsPromises() {
+    var request = Serialization.JSON.createObjectNode();
+    request.with("metadata").with("labels").put(Labels.SHARD, "a");
+    var fromRequest = new WorkflowRunner.Owner(request, "x.io/v1", "Thing", "ns", "t", "uid", "promise", "resource",
+        "ns", "sa", List.of());
+    assertThat(WorkflowRunner.work(fromRequest, "p", "w", "h", new StepOutput()).getMetadata().getLabels())
+        .containsEntry(Labels.SHARD, "a");
+    var fromPromise = new WorkflowRunner.Owner(request, "platform.tarmac.dev/v1alpha1", "Promise", null, "redis",
+        "uid", "redis", "promise", "tarmac-system", "sa", List.of());
+    assertThat(WorkflowRunner.work(fromPromise, "p", "w", "h", new StepOutput()).getMetadata().getLabels())
+        .as("a Promise's Works are the default shard's").doesNotContainKey(Labels.SHARD);
+    assertThat(WorkflowRunner.work(owner(), "p", "w", "h", new StepOutput()).getMetadata().getLabels())
+        .doesNotContainKey(Labels.SHARD);
+  }
+
   private static WorkflowRunner.Owner owner() {
     return new WorkflowRunner.Owner(Serialization.JSON.createObjectNode(), "x.io/v1", "Thing", "ns", "t", "uid",
         "promise", "resource", "ns", "sa", List.of());

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tarmac.api.Destination;
+import dev.tarmac.api.Labels;
+import dev.tarmac.api.Shard;
 import dev.tarmac.api.Selector;
 import dev.tarmac.api.Work;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -115,5 +117,26 @@ class StateStoreLayoutTest {
     w.getSpec().destinationSelectors = List.of(both);
     assertThat(WorkScheduler.select(w, List.of(prod, dev, strict))).extracting(d -> d.getMetadata().getName())
         .containsExactly("strict");
+  }
+
+  @Test
+  void aShardPlacesWorksOnlyOnItsOwnDestinationsAndTheShardLabelIsNoStrictSchedulingLabel() {
+    var a = destination("dev-a", Map.of("environment", "dev", Labels.SHARD, "a"), false);
+    var b = destination("dev-b", Map.of("environment", "dev", Labels.SHARD, "b"), false);
+    var plain = destination("dev", Map.of("environment", "dev"), false);
+    var strictA = destination("strict-a", Map.of("environment", "dev", Labels.SHARD, "a"), true);
+    Work w = work();
+    Selector s = new Selector();
+    s.matchLabels = Map.of("environment", "dev");
+    w.getSpec().destinationSelectors = List.of(s);
+    List<Destination> all = List.of(a, b, plain, strictA);
+    assertThat(WorkScheduler.select(w, all, Shard.of("a", true))).extracting(d -> d.getMetadata().getName())
+        .containsExactly("dev-a", "strict-a");
+    assertThat(WorkScheduler.select(w, all, Shard.of("b", true))).extracting(d -> d.getMetadata().getName())
+        .containsExactly("dev-b");
+    assertThat(WorkScheduler.select(w, all, Shard.DEFAULT)).extracting(d -> d.getMetadata().getName())
+        .containsExactly("dev");
+    assertThat(WorkScheduler.select(w, all, Shard.ALL)).extracting(d -> d.getMetadata().getName())
+        .containsExactly("dev", "dev-a", "dev-b", "strict-a");
   }
 }

@@ -1,0 +1,387 @@
+package dev.tarmac;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.api.Conditions;
+import dev.tarmac.api.Destination;
+import dev.tarmac.api.GitStateStore;
+import dev.tarmac.api.Labels;
+import dev.tarmac.api.Promise;
+import dev.tarmac.api.Serialization;
+import dev.tarmac.api.Work;
+import dev.tarmac.testing.TestCluster;
+import dev.tarmac.testing.TestPromises;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two named shards ({@code tarmac run --shard a} and {@code --shard b}, each a JVM of its own with leader election)
+ * and the default shard (in this JVM, writing the Promise) against one API server, as docs/scaling.md describes:
+ * requests labelled half {@code a}, half {@code b}. Each shard reconciles only its own — the API server records the
+ * writer of every status as the shard's user agent in {@code managedFields} — all become Ready, every Work carries its
+ * request's shard and was written by that shard into that shard's Git repository only, and each repository's
+ * history is that one shard's commits, linear.
+ *
+ * <p>The number of requests is {@code -Dtarmac.sharding.requests} (default 200, about a minute here; the issue's
+ * figure, 2,000, by hand); {@code -Dtarmac.sharding.shards=1} labels all of them {@code a}, for the one-shard figure.
+ * The rate is printed for docs/scaling.md.
+ */
+@Tag("apiserver")
+class ShardingApiServerTest {
+
+  private static final int REQUESTS = Integer.getInteger("tarmac.sharding.requests", 200);
+  private static final int SHARDS = Integer.getInteger("tarmac.sharding.shards", 2);
+
+  @TempDir
+  Path tmp;
+
+  private final List<Shard> shards = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private TarmacOperator defaultShard;
+  private final List<Runnable> cleanup = new ArrayList<>();
+
+  /** One {@code tarmac run --shard NAME} process. */
+  private final class Shard {
+    final String name;
+    final String pod;
+    final Process process;
+    final int port;
+    final Path log;
+    final Path data;
+
+    Shard(String name, Path kubeconfig, String namespace) throws IOException {
+      this.name = name;
+      this.pod = "shard-" + name + "-0";
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      log = tmp.resolve(name + ".log");
+      data = Files.createDirectories(tmp.resolve(name + "-data"));
+      List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-XX:+UseSerialGC", "-Xmx384m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
+          "--shard", name, "--leader-election", "--namespace", namespace, "--http-host", "127.0.0.1",
+          "--http-port", String.valueOf(port), "--anonymous-read", "--data-dir", data.toString(),
+          "--no-default-state-store", "--reconcile-threads", "8");
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().put("KUBECONFIG", kubeconfig.toString());
+      pb.environment().put("POD_NAME", pod);
+      pb.environment().put("POD_NAMESPACE", namespace);
+      pb.environment().remove("KUBERNETES_SERVICE_HOST");
+      pb.environment().remove("TARMAC_SHARD");
+      process = pb.start();
+      shards.add(this);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A counter or gauge of {@code /metrics} (the sum over its series). */
+    double metric(String name) throws IOException, InterruptedException {
+      double sum = 0;
+      for (String line : get("/metrics").body().split("\n")) {
+        if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+          sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return sum;
+    }
+
+    void awaitLeading() {
+      try {
+        await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500)).until(() -> {
+          if (!process.isAlive()) {
+            throw new IllegalStateException("shard " + name + " exited with " + process.exitValue() + ":\n" + tail());
+          }
+          try {
+            HttpResponse<String> r = get("/readyz");
+            return r.statusCode() == 200 && r.body().contains("leader");
+          } catch (IOException notYet) {
+            return false;
+          }
+        });
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("shard " + name + " did not lead within 300 s (JVM start and informers listing are"
+            + " slow on a loaded machine); log:\n" + tail(), e);
+      }
+    }
+
+    String tail() {
+      try {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+      } catch (IOException e) {
+        return "(no log: " + e.getMessage() + ")";
+      }
+    }
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    for (int i = cleanup.size() - 1; i >= 0; i--) {
+      try {
+        cleanup.get(i).run();
+      } catch (RuntimeException e) {
+        System.err.println("cleanup: " + e.getMessage());
+      }
+    }
+    for (Shard s : shards) {
+      s.process.destroy();
+    }
+    for (Shard s : shards) {
+      if (!s.process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+        s.process.destroyForcibly();
+      }
+    }
+    if (defaultShard != null) {
+      defaultShard.close();
+    }
+  }
+
+  @Test
+  void eachShardReconcilesAndWritesOnlyItsOwnRequestsWorksAndStore() throws Exception {
+    KubernetesClient client = TestCluster.get().client();
+    String ns = TestCluster.get().newNamespace("sharding");
+    Path kubeconfig = tmp.resolve("kubeconfig");
+    Files.writeString(kubeconfig, TestCluster.get().kubeconfig());
+    // The Pods the shards run as (no kubelet: they stay Pending; only their names and labels matter).
+    client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
+        .withName("default").endMetadata().build()).create();
+    for (String name : List.of("a", "b")) {
+      client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("shard-" + name + "-0")
+          .endMetadata().withNewSpec().withAutomountServiceAccountToken(false).addNewContainer().withName("tarmac")
+          .withImage("tarmac:test").endContainer().endSpec().build()).create();
+    }
+
+    // One Git repository, GitStateStore and Destination per shard, labelled with the shard; both Destinations match
+    // the Promise's selector, so only the shard label decides where a request's Work goes.
+    Map<String, Path> repos = new TreeMap<>();
+    for (String name : List.of("a", "b")) {
+      Path repo = tmp.resolve("remote-" + name + ".git");
+      git(tmp, "init", "--bare", "-q", "-b", "main", repo.toString());
+      repos.put(name, repo);
+      GitStateStore store = new GitStateStore();
+      store.setMetadata(new ObjectMetaBuilder().withName(ns + "-" + name).withLabels(Map.of(Labels.SHARD, name))
+          .build());
+      store.setSpec(new GitStateStore.Spec());
+      store.getSpec().url = repo.toUri().toString();
+      client.resource(store).create();
+      Destination dest = new Destination();
+      dest.setMetadata(new ObjectMetaBuilder().withName(ns + "-" + name).withLabels(Map.of("suite", ns,
+          Labels.SHARD, name)).build());
+      dest.setSpec(new Destination.Spec());
+      dest.getSpec().stateStoreRef = new Destination.StateStoreRef();
+      dest.getSpec().stateStoreRef.name = ns + "-" + name;
+      client.resource(dest).create();
+      cleanup.add(() -> {
+        client.resources(Destination.class).withName(ns + "-" + name).delete();
+        client.resources(GitStateStore.class).withName(ns + "-" + name).delete();
+      });
+    }
+
+    // The default shard, in this JVM: it alone writes the Promise (and reconciles no labelled request).
+    defaultShard = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, ns, "default-shard",
+        tmp.resolve("default-data"), false, 4, false, "tarmac:test")).start();
+    Shard a = new Shard("a", kubeconfig, ns);
+    Shard b = new Shard("b", kubeconfig, ns);
+    a.awaitLeading();
+    b.awaitLeading();
+
+    String group = ns + ".example.dev";
+    String promise = "cache-" + ns;
+    client.resource(Serialization.YAML.treeToValue(Serialization.YAML.readTree(
+        TestPromises.templatePromise(promise, group, "Cache", "suite", ns)), Promise.class)).create();
+    cleanup.add(() -> {
+      client.resources(Promise.class).withName(promise).delete();
+      await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Promise.class).withName(promise).get()
+          == null);
+    });
+    await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Promise.class).withName(promise).get(),
+        p -> p.getStatus() != null && Conditions.isTrue(p.getStatus(), Conditions.AVAILABLE));
+    // Both stores Ready: written by their own shard's GitStateStore controller.
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      for (String name : List.of("a", "b")) {
+        var store = client.resources(GitStateStore.class).withName(ns + "-" + name).get();
+        assertThat(store.getStatus()).isNotNull();
+        assertThat(Conditions.isTrue(store.getStatus(), Conditions.READY)).as("store %s Ready", name).isTrue();
+      }
+    });
+
+    // Requests, half a and half b (all a with -Dtarmac.sharding.shards=1), created by 8 threads.
+    var requests = client.genericKubernetesResources(group + "/v1", "Cache").inNamespace(ns);
+    Map<String, String> shardOf = new TreeMap<>();
+    for (int i = 0; i < REQUESTS; i++) {
+      shardOf.put(String.format("c%05d", i), SHARDS == 1 || i % 2 == 0 ? "a" : "b");
+    }
+    long start = System.nanoTime();
+    ExecutorService creators = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> created = new ArrayList<>();
+      shardOf.forEach((name, shard) -> created.add(creators.submit(() -> requests.resource(
+          request(group, ns, name, shard)).create())));
+      for (Future<?> f : created) {
+        f.get();
+      }
+    } finally {
+      creators.shutdown();
+    }
+    double createdAfter = (System.nanoTime() - start) / 1e9;
+    Duration bound = Duration.ofSeconds(120 + REQUESTS / 4);
+    try {
+      await().atMost(bound).pollInterval(Duration.ofSeconds(1)).until(() -> requests.list().getItems().stream()
+          .filter(r -> "True".equals(condition(r, "Ready"))).count() == REQUESTS);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      Map<String, Long> notReady = requests.list().getItems().stream().filter(r -> !"True".equals(condition(r,
+          "Ready"))).collect(Collectors.groupingBy(r -> shardOf.get(r.getMetadata().getName()) + ": "
+          + Serialization.JSON.valueToTree(r).path("status").path("conditions").toString(), TreeMap::new,
+          Collectors.counting()));
+      throw new AssertionError("not all " + REQUESTS + " requests Ready within " + bound + "; not Ready, by shard and"
+          + " conditions: " + notReady + "\nshard a:\n" + a.tail() + "\nshard b:\n" + b.tail(), e);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long onA = shardOf.values().stream().filter("a"::equals).count();
+    long onB = REQUESTS - onA;
+    System.out.printf("sharding: %d requests (a: %d, b: %d) created in %.1f s, all Ready after %.1f s: %.1f"
+        + " requests/s in all, %.1f/s on shard a, %.1f/s on shard b%n", REQUESTS, onA, onB, createdAfter, seconds,
+        REQUESTS / seconds, onA / seconds, onB / seconds);
+
+    // Each request's status was written by its own shard only (the API server names the writer after the user
+    // agent), never by the other shard; the default shard reconciled none of them.
+    for (GenericKubernetesResource r : requests.list().getItems()) {
+      String own = shardOf.get(r.getMetadata().getName());
+      Set<String> writers = managers(r.getMetadata().getManagedFields());
+      assertThat(writers).as("writers of request %s (shard %s)", r.getMetadata().getName(), own)
+          .contains("tarmac-shard-" + own).doesNotContain("tarmac-shard-" + other(own));
+    }
+    assertThat(defaultShard.requestReconciles(promise)).as("the default shard ignores labelled requests").isZero();
+    assertThat(a.metric("tarmac_request_reconciles_total")).isGreaterThanOrEqualTo(onA);
+    assertThat(b.metric("tarmac_request_reconciles_total")).isGreaterThanOrEqualTo(onB);
+    if (onB == 0) {
+      assertThat(b.metric("tarmac_request_reconciles_total")).isZero();
+    }
+
+    // Every Work: its request's shard label, status written by that shard, placed on that shard's Destination only.
+    List<Work> works = client.resources(Work.class).inNamespace(ns).list().getItems();
+    assertThat(works).hasSize(REQUESTS);
+    for (Work w : works) {
+      String own = shardOf.get(w.getSpec().owner.name);
+      assertThat(w.getMetadata().getLabels()).containsEntry(Labels.SHARD, own);
+      assertThat(managers(w.getMetadata().getManagedFields())).as("writers of Work %s", w.getMetadata().getName())
+          .contains("tarmac-shard-" + own).doesNotContain("tarmac-shard-" + other(own));
+      assertThat(w.getStatus().placements).extracting(p -> p.destination).containsExactly(ns + "-" + own);
+      assertThat(Conditions.isTrue(w.getStatus(), Conditions.PUBLISHED)).isTrue();
+    }
+    // The Promise is the default shard's alone.
+    assertThat(managers(client.resources(Promise.class).withName(promise).get().getMetadata().getManagedFields()))
+        .noneMatch(m -> m.startsWith("tarmac-shard-"));
+
+    // Git: each repository holds exactly its shard's requests, in a linear history of that shard's commits only (the
+    // count matches the shard's own commit counter, and the other shard never even cloned it).
+    for (String name : List.of("a", "b")) {
+      Shard shard = name.equals("a") ? a : b;
+      Shard otherShard = name.equals("a") ? b : a;
+      Path repo = repos.get(name);
+      long expected = shardOf.values().stream().filter(name::equals).count();
+      long commits = expected == 0 ? 0 : Long.parseLong(git(repo, "rev-list", "--count", "main").strip());
+      String files = expected == 0 ? "" : git(repo, "ls-tree", "-r", "--name-only", "main");
+      Set<String> requestDirs = files.lines().filter(f -> f.contains("/resources/" + ns + "/Cache/"))
+          .map(f -> f.substring(f.indexOf("/Cache/") + 7, f.lastIndexOf('/'))).collect(Collectors.toSet());
+      assertThat(requestDirs).as("requests in repository %s", name).hasSize((int) expected)
+          .allMatch(r -> name.equals(shardOf.get(r)));
+      if (expected > 0) {
+        assertThat(git(repo, "rev-list", "--merges", "--count", "main").strip()).as("merges in %s", name)
+            .isEqualTo("0");
+      }
+      assertThat(commits).as("commits in %s = commits shard %s made", name, name)
+          .isEqualTo((long) shard.metric("tarmac_git_commits_total"));
+      assertThat(otherShard.data.resolve("cache").resolve(ns + "-" + name + ".git")).as("a clone of store %s by"
+          + " shard %s", name, otherShard.name).doesNotExist();
+      System.out.printf("sharding: repository %s: %d commits for %d requests%n", name, commits, expected);
+    }
+
+    // One Lease per shard, each held by its own Pod.
+    assertThat(client.leases().inNamespace(ns).withName("tarmac-a").get().getSpec().getHolderIdentity())
+        .isEqualTo(a.pod);
+    assertThat(client.leases().inNamespace(ns).withName("tarmac-b").get().getSpec().getHolderIdentity())
+        .isEqualTo(b.pod);
+  }
+
+  private static String other(String shard) {
+    return shard.equals("a") ? "b" : "a";
+  }
+
+  private static Set<String> managers(List<ManagedFieldsEntry> entries) {
+    return entries == null ? Set.of() : entries.stream().map(ManagedFieldsEntry::getManager)
+        .collect(Collectors.toSet());
+  }
+
+  private static GenericKubernetesResource request(String group, String ns, String name, String shard) {
+    try {
+      return Serialization.YAML.treeToValue(Serialization.YAML.readTree("""
+          apiVersion: %s/v1
+          kind: Cache
+          metadata: {name: %s, namespace: %s, labels: {%s: %s}}
+          spec: {size: large}
+          """.formatted(group, name, ns, Labels.SHARD, shard)), GenericKubernetesResource.class);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String condition(GenericKubernetesResource r, String type) {
+    for (JsonNode c : Serialization.JSON.valueToTree(r).path("status").path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c.path("status").asText();
+      }
+    }
+    return null;
+  }
+
+  private static String git(Path dir, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("git");
+    cmd.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException("git " + String.join(" ", args) + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
