@@ -66,8 +66,9 @@ class WaitForChangeApiServerTest {
           && "RequiredPromisesUnavailable".equals(Conditions.reason(p.getStatus(), Conditions.AVAILABLE)));
       assertThat(held.getStatus().nextRetryTime).isNull();
 
-      // Nothing happens to either on its own: a second later both still wait, with no new status write.
-      String componentVersion = waiting.getMetadata().getResourceVersion();
+      // Nothing happens to either on its own: once the Component has settled (the catalog writes its Scorecard
+      // results once, shortly after the reconciler's status), 12 s later both still wait, with no new status write.
+      String componentVersion = settled(client, ns);
       String promiseVersion = held.getMetadata().getResourceVersion();
       Thread.sleep(12_000);
       assertThat(client.resources(Component.class).inNamespace(ns).withName("svc").get().getMetadata()
@@ -119,5 +120,24 @@ class WaitForChangeApiServerTest {
       assertThat(Map.of("template", templateSeconds, "promise", promiseSeconds)).allSatisfy((k, v) ->
           assertThat(v).as(k).isLessThan(10.0));
     }
+  }
+
+  /** The Component's resourceVersion once it has not changed for 3 s (at most 30 s). */
+  private static String settled(KubernetesClient client, String ns) throws InterruptedException {
+    String last = null;
+    long stableSince = System.nanoTime();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      String now = client.resources(Component.class).inNamespace(ns).withName("svc").get().getMetadata()
+          .getResourceVersion();
+      if (!now.equals(last)) {
+        last = now;
+        stableSince = System.nanoTime();
+      } else if (System.nanoTime() - stableSince > Duration.ofSeconds(3).toNanos()) {
+        return now;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the Component kept changing for 30 s: " + last);
   }
 }

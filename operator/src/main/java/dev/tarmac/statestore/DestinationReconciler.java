@@ -36,6 +36,9 @@ import java.util.Optional;
 @ControllerConfiguration(name = "destination")
 public final class DestinationReconciler implements Reconciler<Destination> {
 
+  /** Per Destination uid, the Ready=False reason last warned about (cleared when it is Ready again). */
+  private final java.util.Map<String, String> warned = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Reasons of a Ready store that repaired something, shown on its Destinations too. */
   static final java.util.Set<String> NOTICE_REASONS = java.util.Set.of("HistoryRewritten", "BranchRecreated",
       "RepositoryRecreated");
@@ -127,9 +130,15 @@ public final class DestinationReconciler implements Reconciler<Destination> {
     String reason = Conditions.reason(status, Conditions.READY);
     String reasonBefore = Conditions.find(before, Conditions.READY).map(c -> c.path("reason").asText(null))
         .orElse(null);
-    // One Event per fault, not one per retry (the message follows the store's next attempt time).
-    if (control.isPatchStatus() && !Conditions.isTrue(status, Conditions.READY)
-        && !"StateStoreNotReady".equals(reason) && !java.util.Objects.equals(reason, reasonBefore)) {
+    // One Event per fault, not one per retry (the message follows the store's next attempt time). The reason last
+    // warned about is also remembered per Destination: a second reconcile that reads the Destination from the cache
+    // before this status write arrives would otherwise see the old reason and warn again.
+    String uid = destination.getMetadata().getUid();
+    if (Conditions.isTrue(status, Conditions.READY)) {
+      warned.remove(uid);
+    } else if (control.isPatchStatus() && !"StateStoreNotReady".equals(reason)
+        && !java.util.Objects.equals(reason, reasonBefore)
+        && !java.util.Objects.equals(reason, warned.put(uid, reason))) {
       events.warning(destination, reason, Conditions.find(status.conditions, Conditions.READY)
           .orElseThrow().getMessage());
     }

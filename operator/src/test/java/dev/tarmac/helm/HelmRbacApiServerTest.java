@@ -207,7 +207,7 @@ class HelmRbacApiServerTest {
         p -> p.getStatus() != null && "PipelinePermissionsNotGranted".equals(Conditions.reason(p.getStatus(),
             Conditions.READY)));
     assertThat(Conditions.find(refused.getStatus().conditions, Conditions.READY).orElseThrow().getMessage())
-        .contains("replicasets").contains("pipelinePermissions.rules").contains("helm upgrade");
+        .contains("deployments").contains("pipelinePermissions.rules").contains("helm upgrade");
     assertThat(refused.getStatus().status).isEqualTo("Unavailable");
     // Nothing was granted, and no pipeline ran without the rights it asked for.
     assertThat(admin.rbac().roles().inNamespace(system).withLabel(dev.tarmac.api.Labels.PROMISE, name).list()

@@ -99,7 +99,7 @@ public final class DoraEngine implements AutoCloseable {
   private final Set<String> published = new HashSet<>();
   private final Object signal = new Object();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private SharedIndexInformer<Component> components;
+  private volatile SharedIndexInformer<Component> components;
   private SharedIndexInformer<Deployment> deployments;
   private SharedIndexInformer<StatefulSet> statefulSets;
   private GaugeRows frequency;
@@ -192,6 +192,11 @@ public final class DoraEngine implements AutoCloseable {
     // A Component's kubernetes-id may move workloads between Components of its namespace: look at all of them.
     HasMetadata any = now != null ? now : old;
     dirty.add(key(any));
+    if (components == null) {
+      // The informer's first list, before inform() returned: every Component arrives on its own.
+      wake();
+      return;
+    }
     for (Component c : components.getIndexer().byIndex(Cache.NAMESPACE_INDEX, any.getMetadata().getNamespace())) {
       dirty.add(key(c));
     }
