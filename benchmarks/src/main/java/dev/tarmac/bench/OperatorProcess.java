@@ -58,7 +58,10 @@ final class OperatorProcess implements AutoCloseable {
     this.port = port;
     Path jar = options.jar();
     Path log = options.log();
-    List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx1g"));
+    // TARMAC_BENCH_JAVA_OPTIONS: the operator's JVM options in place of the defaults (GC experiments).
+    String javaOptions = System.getenv().getOrDefault("TARMAC_BENCH_JAVA_OPTIONS", "-XX:+UseSerialGC -Xmx1g");
+    List<String> cmd = new ArrayList<>(List.of("java"));
+    cmd.addAll(List.of(javaOptions.trim().split("\\s+")));
     // TARMAC_BENCH_JFR=<folder>: record the operator with Java Flight Recorder (profile settings) for hot spots.
     String jfr = System.getenv("TARMAC_BENCH_JFR");
     if (jfr != null && !jfr.isBlank()) {
