@@ -23,8 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StartupTimeline {
 
-  private static final Logger LOG = LoggerFactory.getLogger(StartupTimeline.class);
-
   /** The timeline of this process. */
   public static final StartupTimeline PROCESS = new StartupTimeline(ProcessHandle.current().info().startInstant()
       .orElseGet(() -> Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean()
@@ -55,7 +53,10 @@ public final class StartupTimeline {
     record(phase);
     for (var e : phases.entrySet()) {
       if (logged.add(e.getKey())) {
-        LOG.info("start-up: {} at {} s", e.getKey(), String.format(java.util.Locale.ROOT, "%.3f", e.getValue()));
+        // Looked up here, not in a static field: the first phase is recorded before logging is set up, and would
+        // otherwise count logback's configuration as the JVM's start.
+        Logger log = LoggerFactory.getLogger(StartupTimeline.class);
+        log.info("start-up: {} at {} s", e.getKey(), String.format(java.util.Locale.ROOT, "%.3f", e.getValue()));
       }
     }
     return phases.get(phase);
