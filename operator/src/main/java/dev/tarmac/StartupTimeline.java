@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
  * When each phase of this process's start-up ended, in seconds since the process started (the kernel's start time of
  * the process, {@link ProcessHandle.Info#startInstant()}, so the JVM's own start is counted): {@code jvm} (to
  * {@code main}), {@code cli} (command line parsed), {@code client} (Kubernetes client built), {@code crds} (CRDs
- * checked or installed and Established), {@code registered} (controllers registered, HTTP routes built),
- * {@code http} (HTTP server listening), {@code synced:<controller>} (that controller's informers listed their
- * kind), {@code controllers} (every controller started), {@code catalog} (catalog informers listed and first index
+ * checked or installed and Established), {@code state-stores} (Destination and GitStateStore informers listed),
+ * {@code promise-runtime} (Work and Job informers listed), {@code reconcilers} (controllers registered),
+ * {@code registered} (HTTP routes built),
+ * {@code http} (HTTP server listening), {@code controllers} (every controller's informers listed their kinds: JOSDK
+ * starts them all at once and logs when each did), {@code catalog} (catalog informers listed and first index
  * built), {@code leader} (the Lease taken, with leader election), {@code ready} ({@code /readyz} first answered
  * 200). Each phase is logged at INFO when it ends and exported as the gauge {@code tarmac_startup_seconds{phase}}
  * (docs/benchmarks.md, "Start-up"). Only the first time a phase ends counts: an operator restarted in the same

@@ -381,12 +381,9 @@ public final class TarmacOperator implements AutoCloseable {
     http.start();
     LOG.info("HTTP server listening on {}", http.address());
     timeline.mark("http");
-    Thread syncWatch = watchControllerSyncs();
-    try {
-      operator.start();
-    } finally {
-      syncWatch.interrupt();
-    }
+    // JOSDK starts every controller at once and returns when all have listed their kinds; its log says when each
+    // one did ("'work' controller started").
+    operator.start();
     timeline.mark("controllers");
     try {
       catalogStarted.join();
@@ -397,50 +394,6 @@ public final class TarmacOperator implements AutoCloseable {
     LOG.info("operator started ({} controllers{})", operator.getRegisteredControllersNumber(),
         settings.leaderElection() ? ", leader election on" : "");
     return this;
-  }
-
-  /**
-   * While JOSDK starts the controllers (all at once, each listing its kind), records {@code synced:<controller>} on
-   * the {@link StartupTimeline} when that controller's informers have listed; a daemon thread, checking every 20 ms
-   * until interrupted.
-   */
-  private Thread watchControllerSyncs() {
-    Thread t = new Thread(() -> {
-      java.util.Set<String> done = new java.util.HashSet<>();
-      while (!Thread.currentThread().isInterrupted()) {
-        for (var c : operator.getRuntimeInfo().getRegisteredControllers()) {
-          String name = c.getConfiguration().getName();
-          if (!done.contains(name) && synced(c.getControllerHealthInfo())) {
-            done.add(name);
-            timeline.mark("synced:" + name);
-          }
-        }
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "startup-sync-watch");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  /** True when every informer of a controller has listed its kind (and it has at least one). */
-  private static boolean synced(io.javaoperatorsdk.operator.health.ControllerHealthInfo health) {
-    var sources = health.informerEventSourceHealthIndicators().values();
-    if (sources.isEmpty()) {
-      return false;
-    }
-    for (var source : sources) {
-      for (Object informer : source.informerHealthIndicators().values()) {
-        if (!((io.javaoperatorsdk.operator.health.InformerHealthIndicator) informer).hasSynced()) {
-          return false;
-        }
-      }
-    }
-    return true;
   }
 
   /** The portal's protected paths (each also matches the path without {@code /*}). */
