@@ -50,7 +50,7 @@ final class Scenarios {
     measureBaseline("baseline");
 
     Path jar = repo.resolve("operator/target/tarmac.jar");
-    double javaVersion = javaVersionSeconds();
+    double javaVersion = selected("start-up") ? javaVersionSeconds() : Double.NaN;
     if (selected("start-up")) {
       report.add(Figure.of("start-up", "java -version, process start to exit (median of 3; same JVM options)",
           javaVersion, "s"));
