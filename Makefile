@@ -2,10 +2,18 @@
 MVN ?= mvn -B -q
 JAR := operator/target/tarmac.jar
 
-.PHONY: build crds test unit run demo demo-down bench bench-git bench-catalog chaos clean
+.PHONY: build cds crds test unit run demo demo-down bench bench-git bench-catalog chaos clean
 
 build:
 	$(MVN) -DskipTests package
+
+# An AppCDS archive of the classes the operator loads until /readyz (hack/cds.sh: a training run on a local API
+# server, then java -Xshare:dump): bin/tarmac (make run) and the benchmark use it while it is newer than the jar.
+cds: build operator/target/tarmac.jsa
+
+operator/target/tarmac.jsa: operator/target/tarmac.jar
+	hack/kube-binaries.sh >/dev/null
+	hack/cds.sh $@
 
 # Regenerate the committed CRDs from the model classes (a test fails when they drift).
 crds: build
@@ -41,7 +49,7 @@ clean:
 
 # Performance figures against a local API server started for the run (QUICK=1 for smaller counts; CHAOS=1 runs the
 # fault suite after them).
-bench: build
+bench: build cds
 	hack/kube-binaries.sh
 	java -cp "benchmarks/target/classes:$$(cat benchmarks/target/classpath.txt)" dev.tarmac.bench.Bench \
 		--repo . --revision "$$(git rev-parse --short HEAD)" $(if $(QUICK),--quick)

@@ -36,6 +36,7 @@ public final class Main implements Runnable {
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
+    StartupTimeline.PROCESS.record("jvm");
     System.exit(commandLine().execute(args));
   }
 

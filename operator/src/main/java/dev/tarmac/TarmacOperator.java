@@ -29,7 +29,6 @@ import dev.tarmac.statestore.GitStateStoreReconciler;
 import dev.tarmac.statestore.StateStoreLayout;
 import dev.tarmac.statestore.StateStores;
 import dev.tarmac.statestore.WorkReconciler;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -44,8 +43,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,6 +127,7 @@ public final class TarmacOperator implements AutoCloseable {
   private final KubernetesClient client;
   private final Settings settings;
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final StartupTimeline timeline = StartupTimeline.PROCESS;
   private final AtomicBoolean leader = new AtomicBoolean(false);
   private final AtomicReference<String> currentLeader = new AtomicReference<>();
   private final AtomicReference<String> fatal = new AtomicReference<>();
@@ -318,6 +316,7 @@ public final class TarmacOperator implements AutoCloseable {
     }
     checkCluster();
     ensureCrds();
+    timeline.mark("crds");
     apiServer = new ApiServerProbe(client, java.time.Clock.systemUTC());
     new ClassLoaderMetrics().bindTo(metrics);
     new JvmMemoryMetrics().bindTo(metrics);
@@ -347,8 +346,15 @@ public final class TarmacOperator implements AutoCloseable {
       }
     });
     registerReconcilers();
+    timeline.mark("reconcilers");
 
-    http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::liveness, this::readiness);
+    http = new HttpServer(settings.httpHost(), settings.httpPort(), metrics, this::liveness, () -> {
+      HttpServer.Readiness r = readiness();
+      if (r.ready()) {
+        timeline.mark("ready");
+      }
+      return r;
+    });
     HttpAuthenticator authenticator = (settings.anonymousRead() ? HttpAuthenticator.anonymousRead()
         : HttpAuthenticator.kubernetes(new KubernetesAuth(client))).withTrustedProxyHeaders(portalTrustedProxyHeaders);
     http.protect("/metrics", authenticator.filter(
@@ -371,14 +377,20 @@ public final class TarmacOperator implements AutoCloseable {
     }
     http.mount("/", new PortalServlet(catalog.index(), this::catalogAccess, new ClusterReads(client,
         this::gitBaseUrl), authenticator));
+    timeline.mark("registered");
     http.start();
     LOG.info("HTTP server listening on {}", http.address());
+    timeline.mark("http");
+    // JOSDK starts every controller at once and returns when all have listed their kinds; its log says when each
+    // one did ("'work' controller started").
     operator.start();
+    timeline.mark("controllers");
     try {
       catalogStarted.join();
     } catch (java.util.concurrent.CompletionException e) {
       throw new IllegalStateException("the catalog's informers did not start: " + rootMessage(e), e);
     }
+    timeline.bindTo(metrics, List.of("leader", "ready"));
     LOG.info("operator started ({} controllers{})", operator.getRegisteredControllersNumber(),
         settings.leaderElection() ? ", leader election on" : "");
     return this;
@@ -410,6 +422,7 @@ public final class TarmacOperator implements AutoCloseable {
       // The embedded store 'default' has no shard label: only the default shard may create and write it.
       stateStores.ensureDefaults();
     }
+    timeline.mark("state-stores");
     registerSharded(new GitStateStoreReconciler(client, stateStores, events, secretAccess));
     registerSharded(new DestinationReconciler(stateStores, events));
     WorkReconciler works = new WorkReconciler(stateStores, events, shard);
@@ -423,6 +436,7 @@ public final class TarmacOperator implements AutoCloseable {
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
         Math.max(4, settings.reconcileThreads()), apiResources, shard);
     closeables.add(0, promises);
+    timeline.mark("promise-runtime");
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.git.commits", stateStores,
         s -> s.writers().stream().mapToLong(w -> w.state().commits()).sum())
         .description("Commits made to Git state stores, all stores").register(metrics);
@@ -471,7 +485,7 @@ public final class TarmacOperator implements AutoCloseable {
         LOG.warn("DORA metrics are off: cannot watch Components, Deployments and StatefulSets ({}); grant get, list"
             + " and watch on deployments and statefulsets (apps)", rootMessage(e));
       }
-    }, task -> startThread("catalog-start", task));
+    }, task -> startThread("catalog-start", task)).thenRun(() -> timeline.mark("catalog"));
     // Cost attribution and budgets (docs/insights-cost.md): its own informers; an operator without the RBAC for them
     // (an older chart) runs on without costs, saying so in its log.
     boolean writesCosts = shard.writesClusterKinds();
@@ -613,6 +627,7 @@ public final class TarmacOperator implements AutoCloseable {
   /** This replica took the Lease: label its Pod for the Git Service, publish what a standby does not write. */
   private void startedLeading() {
     leader.set(true);
+    timeline.mark("leader");
     LOG.info("leading: took Lease {}/{} as {}", settings.namespace(), shard.leaseName(), settings.identity());
     if (leaderLabel != null) {
       leaderLabel.claim();
@@ -765,105 +780,46 @@ public final class TarmacOperator implements AutoCloseable {
     }
   }
 
+  /**
+   * Installs or updates the CRDs this operator was told to ({@link CrdInstaller}: all at once, an unchanged one not
+   * written), or checks that Tarmac's are there.
+   */
   private void ensureCrds() {
-    List<String> missing = new ArrayList<>();
-    List<String> applied = new ArrayList<>();
-    for (var kind : Crds.KINDS) {
-      String name = Crds.crdName(kind);
-      if (settings.installCrds()) {
-        // Applied only when what this build carries differs from what the cluster has (a hash annotation): an
-        // unchanged CRD is not written again at every start.
-        String yaml = Crds.yaml(kind);
-        String hash = dev.tarmac.pipeline.SpecHash.ofValue(yaml);
-        CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions().withName(name)
-            .get();
-        if (existing != null && existing.getMetadata().getAnnotations() != null
-            && hash.equals(existing.getMetadata().getAnnotations().get(CRD_HASH))) {
-          continue;
-        }
-        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
-            .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).item();
-        Map<String, String> annotations = new HashMap<>();
-        if (crd.getMetadata().getAnnotations() != null) {
-          annotations.putAll(crd.getMetadata().getAnnotations());
-        }
-        annotations.put(CRD_HASH, hash);
-        crd.getMetadata().setAnnotations(annotations);
-        client.resource(crd).fieldManager("tarmac").forceConflicts().serverSideApply();
-        applied.add(name);
-      } else if (client.apiextensions().v1().customResourceDefinitions().withName(name).get() == null) {
-        missing.add(name);
+    CrdInstaller installer = new CrdInstaller(client);
+    List<CrdInstaller.Desired> desired = new ArrayList<>();
+    if (settings.installCrds()) {
+      for (var kind : Crds.KINDS) {
+        desired.add(new CrdInstaller.Desired(Crds.crdName(kind), () -> Crds.yaml(kind), null));
       }
-    }
-    if (!missing.isEmpty()) {
-      throw new IllegalStateException("Tarmac's CRDs are not installed: " + String.join(", ", missing)
-          + "; install them with `bin/tarmac crds | kubectl apply --server-side -f -` or start with --install-crds");
+    } else {
+      List<String> missing = installer.missing(Crds.KINDS.stream().map(Crds::crdName).toList());
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("Tarmac's CRDs are not installed: " + String.join(", ", missing)
+            + "; install them with `bin/tarmac crds | kubectl apply --server-side -f -` or start with --install-crds");
+      }
     }
     if (backstageCrds) {
       for (var kind : dev.tarmac.backstage.BackstageKinds.KINDS) {
-        String yaml = dev.tarmac.backstage.BackstageKinds.yaml(kind);
-        String hash = dev.tarmac.pipeline.SpecHash.ofValue(yaml);
-        CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions()
-            .withName(kind.crdName()).get();
-        if (existing != null) {
-          Map<String, String> labels = existing.getMetadata().getLabels();
-          if (labels == null || !"tarmac".equals(labels.get("app.kubernetes.io/part-of"))) {
-            LOG.info("CRD {} was installed by another tool; left as it is (the catalog indexes its objects)",
-                kind.crdName());
-            continue;
-          }
-          if (existing.getMetadata().getAnnotations() != null
-              && hash.equals(existing.getMetadata().getAnnotations().get(CRD_HASH))) {
-            continue;
-          }
-        }
-        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
-            .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).item();
-        crd.getMetadata().setAnnotations(new HashMap<>(Map.of(CRD_HASH, hash)));
-        client.resource(crd).fieldManager("tarmac").forceConflicts().serverSideApply();
-        applied.add(kind.crdName());
+        desired.add(new CrdInstaller.Desired(kind.crdName(), () -> dev.tarmac.backstage.BackstageKinds.yaml(kind),
+            name -> LOG.info("CRD {} was installed by another tool; left as it is (the catalog indexes its objects)",
+                name)));
       }
     }
     if (crossplaneCrds) {
       for (var crd : dev.tarmac.crossplane.CrossplaneKinds.crds()) {
-        String name = crd.path("metadata").path("name").asText();
-        String yaml = dev.tarmac.crossplane.CrossplaneKinds.yaml(crd);
-        String hash = dev.tarmac.pipeline.SpecHash.ofValue(yaml);
-        CustomResourceDefinition existing = client.apiextensions().v1().customResourceDefinitions().withName(name)
-            .get();
-        if (existing != null) {
-          Map<String, String> labels = existing.getMetadata().getLabels();
-          if (labels == null || !"tarmac".equals(labels.get("app.kubernetes.io/part-of"))) {
-            LOG.warn("CRD {} was installed by another tool (Crossplane?); left as it is. Do not run Tarmac with"
-                + " --crossplane where Crossplane runs", name);
-            continue;
-          }
-          if (existing.getMetadata().getAnnotations() != null
-              && hash.equals(existing.getMetadata().getAnnotations().get(CRD_HASH))) {
-            continue;
-          }
-        }
-        CustomResourceDefinition desired = client.apiextensions().v1().customResourceDefinitions()
-            .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).item();
-        desired.getMetadata().setAnnotations(new HashMap<>(Map.of(CRD_HASH, hash)));
-        client.resource(desired).fieldManager("tarmac").forceConflicts().serverSideApply();
-        applied.add(name);
+        desired.add(new CrdInstaller.Desired(crd.path("metadata").path("name").asText(),
+            () -> dev.tarmac.crossplane.CrossplaneKinds.yaml(crd),
+            name -> LOG.warn("CRD {} was installed by another tool (Crossplane?); left as it is. Do not run Tarmac with"
+                + " --crossplane where Crossplane runs", name)));
       }
     }
-    if (crossplane && client.apiextensions().v1().customResourceDefinitions().withName(
-        dev.tarmac.crossplane.CrossplaneKinds.CRD_NAMES.get(0)).get() == null) {
+    List<String> applied = installer.install(desired);
+    if (!applied.isEmpty()) {
+      LOG.info("installed or updated {} CRDs: {}", applied.size(), applied);
+    }
+    if (crossplane && installer.missing(List.of(dev.tarmac.crossplane.CrossplaneKinds.CRD_NAMES.get(0))).size() > 0) {
       throw new IllegalStateException("--crossplane needs the CRD " + dev.tarmac.crossplane.CrossplaneKinds.CRD_NAMES
           .get(0) + ": start with --crossplane-crds (Helm: crossplane.crds: true) or apply crds/crossplane/");
-    }
-    if (settings.installCrds() || backstageCrds || crossplaneCrds) {
-      // Applied all at once above; now wait for each to be served.
-      for (String crdName : applied) {
-        client.apiextensions().v1().customResourceDefinitions().withName(crdName)
-            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
-                && c.getStatus().getConditions().stream()
-                    .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                30, java.util.concurrent.TimeUnit.SECONDS);
-      }
     }
   }
 

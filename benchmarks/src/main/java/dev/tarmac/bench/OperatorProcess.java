@@ -37,6 +37,7 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   private final Options options;
+  private final boolean cds;
   private final Process process;
   private final int port;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -46,14 +47,20 @@ final class OperatorProcess implements AutoCloseable {
     this(new Options(jar, kubeconfig, dataDir, log, "default", null, extraArgs));
   }
 
+  /** As the constructor above; {@code useCds} false starts it without the AppCDS archive even when there is one. */
+  OperatorProcess(Path jar, Path kubeconfig, Path dataDir, Path log, List<String> extraArgs, boolean useCds)
+      throws IOException {
+    this(new Options(jar, kubeconfig, dataDir, log, "default", null, extraArgs), freePort(), useCds);
+  }
+
   /**
    * Starts the process: leader election on when {@code options.pod()} names a Pod, off otherwise.
    */
   OperatorProcess(Options options) throws IOException {
-    this(options, freePort());
+    this(options, freePort(), true);
   }
 
-  private OperatorProcess(Options options, int port) throws IOException {
+  private OperatorProcess(Options options, int port, boolean useCds) throws IOException {
     this.options = options;
     this.port = port;
     Path jar = options.jar();
@@ -62,6 +69,12 @@ final class OperatorProcess implements AutoCloseable {
     String javaOptions = System.getenv().getOrDefault("TARMAC_BENCH_JAVA_OPTIONS", "-XX:+UseSerialGC -Xmx1g");
     List<String> cmd = new ArrayList<>(List.of("java"));
     cmd.addAll(List.of(javaOptions.trim().split("\\s+")));
+    // The AppCDS archive of `make cds` (hack/cds.sh), as bin/tarmac uses it: only when made from this jar.
+    Path archive = archive(jar);
+    this.cds = useCds && archive != null;
+    if (cds) {
+      cmd.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off"));
+    }
     // TARMAC_BENCH_JFR=<folder>: record the operator with Java Flight Recorder (profile settings) for hot spots.
     String jfr = System.getenv("TARMAC_BENCH_JFR");
     if (jfr != null && !jfr.isBlank()) {
@@ -83,6 +96,25 @@ final class OperatorProcess implements AutoCloseable {
     }
     startedNanos = System.nanoTime();
     process = pb.start();
+  }
+
+  /**
+   * The AppCDS archive {@code tarmac.jsa} beside {@code jar} when it is newer than the jar (made from this build by
+   * {@code make cds}); null otherwise.
+   */
+  static Path archive(Path jar) {
+    Path jsa = jar.resolveSibling("tarmac.jsa");
+    try {
+      return Files.isRegularFile(jsa) && Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar)) > 0
+          ? jsa : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Whether this process was started with the AppCDS archive. */
+  boolean cds() {
+    return cds;
   }
 
   private static int freePort() throws IOException {

@@ -155,6 +155,7 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logging.use(logFormat);
+    dev.tarmac.StartupTimeline.PROCESS.mark("cli");
     boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null;
     boolean election = leaderElection != null ? leaderElection : inCluster;
     String identity = System.getenv().getOrDefault("POD_NAME", InetAddress.getLocalHost().getHostName());
@@ -185,6 +186,7 @@ public final class RunCommand implements Callable<Integer> {
       config.setUserAgent(TarmacOperator.shardUserAgent(shardOf));
     }
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    dev.tarmac.StartupTimeline.PROCESS.mark("client");
     var settings = new TarmacOperator.Settings(httpHost, httpPort, election, namespace, identity, dataDir,
         installCrds, reconcileThreads, defaultStateStore, pipelineImage, anonymousRead);
     dev.tarmac.OperatorSupervisor operators;
