@@ -458,6 +458,9 @@ public final class CostController implements AutoCloseable {
     if (checked != null && checked.prices() != null) {
       notServed = watchPricedKinds(checked.prices());
       result = CostCalculator.compute(checked.prices(), inventory(teamOfNamespace));
+    } else {
+      // No prices in effect: no kind to look up (else the loop would compute at every interval for nothing).
+      missing.clear();
     }
     Map<String, Budgets.Standing> standings = result == null ? Map.of()
         : Budgets.standings(result.teams(), budgets.byTeam());
@@ -635,6 +638,8 @@ public final class CostController implements AutoCloseable {
       if (Conditions.setFalse(status, Conditions.READY, "InvalidPrices", message, generation)) {
         events.warning(m, "InvalidPrices", message);
       }
+      // No prices, no kinds to serve: the condition would name those of the last valid prices.
+      status.conditions.removeIf(c -> PRICED_KINDS_SERVED.equals(c.getType()));
     } else {
       Conditions.setTrue(status, Conditions.READY, "Computed", "in effect: costs of " + result.lines().size()
           + " priced objects, " + standings.size() + " teams", generation);
@@ -690,11 +695,14 @@ public final class CostController implements AutoCloseable {
    * The message holds no attempt count or time, so it changes only when the kinds do.
    */
   private void pricedKindsServed(CostModel m, CostModel.Status status, List<Missing> notServed, Long generation) {
-    var before = Conditions.find(status.conditions, PRICED_KINDS_SERVED);
+    // Read before the set below, which changes the condition in place.
+    var current = Conditions.find(status.conditions, PRICED_KINDS_SERVED);
+    boolean wasFalse = current.map(c -> "False".equals(c.getStatus())).orElse(false);
+    String messageBefore = current.map(io.fabric8.kubernetes.api.model.Condition::getMessage).orElse(null);
     if (notServed.isEmpty()) {
       Conditions.setTrue(status, PRICED_KINDS_SERVED, "AllServed", "the API server serves every kind the prices name",
           generation);
-      if (before.map(c -> "False".equals(c.getStatus())).orElse(false)) {
+      if (wasFalse) {
         events.normal(m, PRICED_KINDS_SERVED, "the API server now serves every kind the prices name; all are priced");
       }
       return;
@@ -708,7 +716,7 @@ public final class CostController implements AutoCloseable {
         + Retries.MAX.toSeconds() + " s)";
     Conditions.setFalse(status, PRICED_KINDS_SERVED, PRICED_KIND_MISSING, message, generation);
     // One Event per fault: when the kinds not served change, not when only the generation does.
-    if (!before.map(c -> "False".equals(c.getStatus()) && message.equals(c.getMessage())).orElse(false)) {
+    if (!wasFalse || !message.equals(messageBefore)) {
       events.warning(m, PRICED_KIND_MISSING, message);
     }
   }

@@ -128,6 +128,8 @@ public final class DoraEngine implements AutoCloseable {
   private GaugeRows tier;
   private GaugeRows workloadCoverage;
   private volatile boolean running = true;
+  /** Set once every informer is in: keys queued by the Component informer's first list wait for it. */
+  private volatile boolean started;
 
   /**
    * @param client the client
@@ -180,12 +182,20 @@ public final class DoraEngine implements AutoCloseable {
     workloadCoverage = new GaugeRows(metrics, "tarmac.catalog.workload.coverage.ratio",
         "Share of Deployments and StatefulSets (outside kube-* namespaces) that belong to a Component");
     queue = new ReconcileQueue("dora", 1, this::reconcile, this::failed);
-    components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(), handler(this::componentEvent));
-    workloads.start();
-    deployments = workloads.deployments();
-    statefulSets = workloads.statefulSets();
-    // After the Component informer: the workload handler looks Components up (it hears of every cached workload).
-    workloads.addHandler(workloadHandler);
+    try {
+      components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(),
+          handler(this::componentEvent));
+      workloads.start();
+      deployments = workloads.deployments();
+      statefulSets = workloads.statefulSets();
+      // After the Component informer: the workload handler looks Components up (it hears of every cached workload).
+      workloads.addHandler(workloadHandler);
+    } catch (RuntimeException e) {
+      // DORA stays off (the operator logs why): no worker waiting for informers that never come.
+      close();
+      throw e;
+    }
+    started = true;
     queue.add(REFRESH);
     return this;
   }
@@ -258,6 +268,9 @@ public final class DoraEngine implements AutoCloseable {
 
   /** One key of the worker: a Component's {@code namespace/name}, {@link #PUBLISH} or {@link #REFRESH}. */
   private ReconcileQueue.Result reconcile(String key) {
+    if (!started) {
+      return ReconcileQueue.Result.after(PUBLISH_DELAY);
+    }
     if (key.equals(REFRESH)) {
       publish(clock.instant());
       return ReconcileQueue.Result.after(settings.refresh());
