@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * arrive for it; a key is never reconciled by two threads at once (an event that arrives while it is being reconciled
  * queues it once more, after); delayed requeues for timed checks, and for retries after a reconcile threw, with
  * {@link Retries}' backoff. Keys are strings such as
- * {@code namespace/name}.
+ * {@code namespace/name}. A failing key is logged once per streak of failures (WARN), its retries at DEBUG, its
+ * recovery at INFO.
  *
  * <p>Used for Promise request kinds, whose controllers are started and stopped at run time, one queue per kind.
  */
@@ -167,7 +168,10 @@ public final class ReconcileQueue implements AutoCloseable {
       queued.remove(key);
       try {
         Result result = reconcile.reconcile(key);
-        failures.remove(key);
+        AtomicInteger failed = failures.remove(key);
+        if (failed != null) {
+          LOG.info("{}: reconcile of {} succeeded after {} failed attempts", name, key, failed.get());
+        }
         if (result != null && result.requeueAfter() != null) {
           addAfter(key, result.requeueAfter());
         }
@@ -177,8 +181,15 @@ public final class ReconcileQueue implements AutoCloseable {
         if (retry) {
           // The same backoff as every JOSDK controller's: one policy for all failed reconciles.
           Duration delay = Retries.delayAfter(attempt - 1);
-          LOG.warn("{}: reconcile of {} failed (attempt {}), retrying in {} ms: {}", name, key, attempt,
-              delay.toMillis(), e.toString());
+          // Logged once per fault: the first failure of a streak at WARN, its retries at DEBUG (an outage would
+          // otherwise log every key at every retry).
+          if (attempt == 1) {
+            LOG.warn("{}: reconcile of {} failed, retrying with backoff ({} ms first): {}", name, key,
+                delay.toMillis(), e.toString());
+          } else {
+            LOG.debug("{}: reconcile of {} failed (attempt {}), retrying in {} ms: {}", name, key, attempt,
+                delay.toMillis(), e.toString());
+          }
           addAfter(key, delay);
         } else {
           failures.remove(key);

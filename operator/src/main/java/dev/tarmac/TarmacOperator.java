@@ -465,7 +465,10 @@ public final class TarmacOperator implements AutoCloseable {
     // each takes seconds); /readyz waits for both.
     // DORA metrics and costs write ConfigMaps and conditions across namespaces: the default shard alone writes them,
     // so two shards never both do (docs/scaling.md).
-    dora = new dev.tarmac.insights.dora.DoraEngine(client, catalog.index(),
+    // One Deployment and one StatefulSet informer for DORA metrics and costs (both read them).
+    var workloads = new dev.tarmac.insights.WorkloadInformers(client);
+    closeables.add(workloads);
+    dora = new dev.tarmac.insights.dora.DoraEngine(client, workloads, catalog.index(),
         dev.tarmac.insights.dora.DoraEngine.Settings.DEFAULT, java.time.Clock.systemUTC(),
         dev.tarmac.insights.dora.CommitResolver.embedded(stateStores.embedded()), events);
     if (!shard.writesClusterKinds()) {
@@ -489,7 +492,8 @@ public final class TarmacOperator implements AutoCloseable {
     // Cost attribution and budgets (docs/insights-cost.md): its own informers; an operator without the RBAC for them
     // (an older chart) runs on without costs, saying so in its log.
     boolean writesCosts = shard.writesClusterKinds();
-    costs = new dev.tarmac.insights.cost.CostController(client, events, catalog.index(), java.time.Duration.ofSeconds(2))
+    costs = new dev.tarmac.insights.cost.CostController(client, workloads, events, catalog.index(),
+        java.time.Duration.ofSeconds(2))
         .writeWhen(!writesCosts ? () -> false : settings.leaderElection() ? leader::get : () -> true)
         .onBackWithinBudget(promises::admissionChanged);
     closeables.add(costs);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.OperatorProcesses.Operator;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Promise;
 import dev.tarmac.api.Serialization;
@@ -16,17 +17,11 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -57,75 +52,12 @@ class ReplicasApiServerTest {
   @TempDir
   Path tmp;
 
-  private final List<Replica> replicas = new ArrayList<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-  /** One {@code tarmac run} process, its HTTP port, its log. */
-  private final class Replica {
-    final String pod;
-    final Process process;
-    final int port;
-    final Path log;
-
-    Replica(String pod, Path kubeconfig, String namespace) throws IOException {
-      this.pod = pod;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      log = tmp.resolve(pod + ".log");
-      Path data = Files.createDirectories(tmp.resolve(pod + "-data"));
-      // The test's own class path (Maven runs tests before it packages the jar): the same classes tarmac.jar holds.
-      List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-XX:+UseSerialGC", "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-          Main.class.getName(), "run", "--leader-election", "--namespace", namespace, "--http-host", "127.0.0.1",
-          "--http-port", String.valueOf(port), "--anonymous-read", "--data-dir", data.toString(),
-          "--no-default-state-store", "--reconcile-threads", "4");
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().put("KUBECONFIG", kubeconfig.toString());
-      // The Pod this replica runs as: its identity in the Lease and the Pod it labels while it leads.
-      pb.environment().put("POD_NAME", pod);
-      pb.environment().put("POD_NAMESPACE", namespace);
-      pb.environment().remove("KUBERNETES_SERVICE_HOST");
-      process = pb.start();
-      replicas.add(this);
-    }
-
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** {@code /readyz}: status and detail; 0 while the process does not listen yet. */
-    HttpResponse<String> readyz() throws InterruptedException {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(pod + " exited with " + process.exitValue() + ":\n" + tail());
-      }
-      try {
-        return get("/readyz");
-      } catch (IOException notYet) {
-        return null;
-      }
-    }
-
-    String tail() {
-      try {
-        List<String> lines = Files.readAllLines(log);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-      } catch (IOException e) {
-        return "(no log: " + e.getMessage() + ")";
-      }
-    }
-  }
+  private OperatorProcesses operators;
 
   @AfterEach
   void stopReplicas() throws InterruptedException {
-    for (Replica r : replicas) {
-      r.process.destroy();
-    }
-    for (Replica r : replicas) {
-      if (!r.process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
-        r.process.destroyForcibly();
-      }
+    if (operators != null) {
+      operators.close();
     }
   }
 
@@ -133,8 +65,7 @@ class ReplicasApiServerTest {
   void bothReplicasServeTheSameCatalogOnlyTheLeaderServesGitAndTheStandbyTakesOverWithin15s() throws Exception {
     KubernetesClient client = TestCluster.get().client();
     String ns = TestCluster.get().newNamespace("replicas");
-    Path kubeconfig = tmp.resolve("kubeconfig");
-    Files.writeString(kubeconfig, TestCluster.get().kubeconfig());
+    operators = new OperatorProcesses(tmp, TestCluster.get().kubeconfig(), ns);
     // The two Pods the replicas run as (no kubelet here: they stay Pending, only their labels matter).
     client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
         .withName("default").endMetadata().build()).create();
@@ -147,10 +78,10 @@ class ReplicasApiServerTest {
     TestStores.create(client, ns, null, Map.of("suite", ns), null);
 
     // A first, so it leads; then B, which stands by.
-    Replica a = new Replica("tarmac-a", kubeconfig, ns);
-    awaitReadiness(a, "leader; serving reconciles", Duration.ofSeconds(90));
-    Replica b = new Replica("tarmac-b", kubeconfig, ns);
-    awaitReadiness(b, "standby; leader is tarmac-a; serving catalog and metrics", Duration.ofSeconds(90));
+    Operator a = replica("tarmac-a");
+    a.awaitReady("leader; serving reconciles", Duration.ofSeconds(90));
+    Operator b = replica("tarmac-b");
+    b.awaitReady("standby; leader is tarmac-a; serving catalog and metrics", Duration.ofSeconds(90));
 
     // The leader reconciles: a Promise becomes Available and its request Ready.
     String group = ns + ".example.dev";
@@ -193,7 +124,7 @@ class ReplicasApiServerTest {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
         .until(() -> requests.withName("c2").get(), r -> r.getAdditionalProperties().get("status") != null);
     double reconciled = (System.nanoTime() - killed) / 1e9;
-    awaitReadiness(b, "leader; serving reconciles", Duration.ofSeconds(30));
+    b.awaitReady("leader; serving reconciles", Duration.ofSeconds(30));
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
         .until(() -> requests.withName("c2").get(), r -> "True".equals(condition(r, "Ready")));
     double ready = (System.nanoTime() - killed) / 1e9;
@@ -214,20 +145,14 @@ class ReplicasApiServerTest {
         .containsOnlyKeys("c1", "c2"));
   }
 
-  private void awaitReadiness(Replica r, String detail, Duration timeout) {
-    try {
-      await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> {
-        HttpResponse<String> res = r.readyz();
-        return res != null && res.statusCode() == 200 && res.body().contains(detail);
-      });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError(r.pod + " did not report '" + detail + "' on /readyz within " + timeout + "; log:\n"
-          + r.tail(), e);
-    }
+  /** A replica of the chart: one {@code tarmac run --leader-election} process. */
+  private Operator replica(String pod) throws IOException {
+    return operators.start(pod, List.of("-XX:+UseSerialGC", "-Xmx384m", "-XX:TieredStopAtLevel=1"),
+        "--reconcile-threads", "4");
   }
 
   /** The catalog's Resource entities of Promise {@code promise} on replica {@code r}, by name. */
-  private static Map<String, JsonNode> requestEntities(Replica r, String promise) throws Exception {
+  private static Map<String, JsonNode> requestEntities(Operator r, String promise) throws Exception {
     HttpResponse<String> res = r.get("/api/catalog/entities/by-query?filter="
         + URLEncoder.encode("kind=resource,spec.promise=" + promise, StandardCharsets.UTF_8));
     assertThat(res.statusCode()).as("catalog on %s: %s", r.pod, res.body()).isEqualTo(200);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tarmac.OperatorProcesses.Operator;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.Destination;
 import dev.tarmac.api.GitStateStore;
@@ -11,6 +12,7 @@ import dev.tarmac.api.Labels;
 import dev.tarmac.api.Promise;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.api.Work;
+import dev.tarmac.statestore.GitCli;
 import dev.tarmac.testing.TestCluster;
 import dev.tarmac.testing.TestPromises;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -20,12 +22,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,86 +59,14 @@ class ShardingApiServerTest {
   @TempDir
   Path tmp;
 
-  private final List<Shard> shards = new ArrayList<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private OperatorProcesses operators;
   private TarmacOperator defaultShard;
   private final List<Runnable> cleanup = new ArrayList<>();
 
-  /** One {@code tarmac run --shard NAME} process. */
-  private final class Shard {
-    final String name;
-    final String pod;
-    final Process process;
-    final int port;
-    final Path log;
-    final Path data;
-
-    Shard(String name, Path kubeconfig, String namespace) throws IOException {
-      this.name = name;
-      this.pod = "shard-" + name + "-0";
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      log = tmp.resolve(name + ".log");
-      data = Files.createDirectories(tmp.resolve(name + "-data"));
-      List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-XX:+UseSerialGC", "-Xmx384m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
-          "--shard", name, "--leader-election", "--namespace", namespace, "--http-host", "127.0.0.1",
-          "--http-port", String.valueOf(port), "--anonymous-read", "--data-dir", data.toString(),
-          "--no-default-state-store", "--reconcile-threads", "8");
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().put("KUBECONFIG", kubeconfig.toString());
-      pb.environment().put("POD_NAME", pod);
-      pb.environment().put("POD_NAMESPACE", namespace);
-      pb.environment().remove("KUBERNETES_SERVICE_HOST");
-      pb.environment().remove("TARMAC_SHARD");
-      process = pb.start();
-      shards.add(this);
-    }
-
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** A counter or gauge of {@code /metrics} (the sum over its series). */
-    double metric(String name) throws IOException, InterruptedException {
-      double sum = 0;
-      for (String line : get("/metrics").body().split("\n")) {
-        if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-          sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        }
-      }
-      return sum;
-    }
-
-    void awaitLeading() {
-      try {
-        await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500)).until(() -> {
-          if (!process.isAlive()) {
-            throw new IllegalStateException("shard " + name + " exited with " + process.exitValue() + ":\n" + tail());
-          }
-          try {
-            HttpResponse<String> r = get("/readyz");
-            return r.statusCode() == 200 && r.body().contains("leader");
-          } catch (IOException notYet) {
-            return false;
-          }
-        });
-      } catch (org.awaitility.core.ConditionTimeoutException e) {
-        throw new AssertionError("shard " + name + " did not lead within 300 s (JVM start and informers listing are"
-            + " slow on a loaded machine); log:\n" + tail(), e);
-      }
-    }
-
-    String tail() {
-      try {
-        List<String> lines = Files.readAllLines(log);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-      } catch (IOException e) {
-        return "(no log: " + e.getMessage() + ")";
-      }
-    }
+  /** One {@code tarmac run --shard NAME --leader-election} process, running as Pod {@code shard-NAME-0}. */
+  private Operator shard(String name) throws IOException {
+    return operators.start("shard-" + name + "-0", List.of("-XX:+UseSerialGC", "-Xmx384m"), "--shard", name,
+        "--reconcile-threads", "8");
   }
 
   @AfterEach
@@ -154,13 +78,8 @@ class ShardingApiServerTest {
         System.err.println("cleanup: " + e.getMessage());
       }
     }
-    for (Shard s : shards) {
-      s.process.destroy();
-    }
-    for (Shard s : shards) {
-      if (!s.process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
-        s.process.destroyForcibly();
-      }
+    if (operators != null) {
+      operators.close();
     }
     if (defaultShard != null) {
       defaultShard.close();
@@ -171,8 +90,7 @@ class ShardingApiServerTest {
   void eachShardReconcilesAndWritesOnlyItsOwnRequestsWorksAndStore() throws Exception {
     KubernetesClient client = TestCluster.get().client();
     String ns = TestCluster.get().newNamespace("sharding");
-    Path kubeconfig = tmp.resolve("kubeconfig");
-    Files.writeString(kubeconfig, TestCluster.get().kubeconfig());
+    operators = new OperatorProcesses(tmp, TestCluster.get().kubeconfig(), ns);
     // The Pods the shards run as (no kubelet: they stay Pending; only their names and labels matter).
     client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
         .withName("default").endMetadata().build()).create();
@@ -186,8 +104,7 @@ class ShardingApiServerTest {
     // the Promise's selector, so only the shard label decides where a request's Work goes.
     Map<String, Path> repos = new TreeMap<>();
     for (String name : List.of("a", "b")) {
-      Path repo = tmp.resolve("remote-" + name + ".git");
-      git(tmp, "init", "--bare", "-q", "-b", "main", repo.toString());
+      Path repo = GitCli.bareRepo(tmp, "remote-" + name);
       repos.put(name, repo);
       GitStateStore store = new GitStateStore();
       store.setMetadata(new ObjectMetaBuilder().withName(ns + "-" + name).withLabels(Map.of(Labels.SHARD, name))
@@ -211,10 +128,11 @@ class ShardingApiServerTest {
     // The default shard, in this JVM: it alone writes the Promise (and reconciles no labelled request).
     defaultShard = new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, ns, "default-shard",
         tmp.resolve("default-data"), false, 4, false, "tarmac:test")).start();
-    Shard a = new Shard("a", kubeconfig, ns);
-    Shard b = new Shard("b", kubeconfig, ns);
-    a.awaitLeading();
-    b.awaitLeading();
+    Operator a = shard("a");
+    Operator b = shard("b");
+    // JVM start and informers listing are slow on a loaded machine.
+    a.awaitReady("leader", Duration.ofSeconds(300));
+    b.awaitReady("leader", Duration.ofSeconds(300));
 
     String group = ns + ".example.dev";
     String promise = "cache-" + ns;
@@ -307,24 +225,24 @@ class ShardingApiServerTest {
     // Git: each repository holds exactly its shard's requests, in a linear history of that shard's commits only (the
     // count matches the shard's own commit counter, and the other shard never even cloned it).
     for (String name : List.of("a", "b")) {
-      Shard shard = name.equals("a") ? a : b;
-      Shard otherShard = name.equals("a") ? b : a;
+      Operator shard = name.equals("a") ? a : b;
+      Operator otherShard = name.equals("a") ? b : a;
       Path repo = repos.get(name);
       long expected = shardOf.values().stream().filter(name::equals).count();
-      long commits = expected == 0 ? 0 : Long.parseLong(git(repo, "rev-list", "--count", "main").strip());
-      String files = expected == 0 ? "" : git(repo, "ls-tree", "-r", "--name-only", "main");
+      long commits = expected == 0 ? 0 : Long.parseLong(GitCli.git(repo, "rev-list", "--count", "main").strip());
+      String files = expected == 0 ? "" : GitCli.git(repo, "ls-tree", "-r", "--name-only", "main");
       Set<String> requestDirs = files.lines().filter(f -> f.contains("/resources/" + ns + "/Cache/"))
           .map(f -> f.substring(f.indexOf("/Cache/") + 7, f.lastIndexOf('/'))).collect(Collectors.toSet());
       assertThat(requestDirs).as("requests in repository %s", name).hasSize((int) expected)
           .allMatch(r -> name.equals(shardOf.get(r)));
       if (expected > 0) {
-        assertThat(git(repo, "rev-list", "--merges", "--count", "main").strip()).as("merges in %s", name)
+        assertThat(GitCli.git(repo, "rev-list", "--merges", "--count", "main").strip()).as("merges in %s", name)
             .isEqualTo("0");
       }
       assertThat(commits).as("commits in %s = commits shard %s made", name, name)
           .isEqualTo((long) shard.metric("tarmac_git_commits_total"));
       assertThat(otherShard.data.resolve("cache").resolve(ns + "-" + name + ".git")).as("a clone of store %s by"
-          + " shard %s", name, otherShard.name).doesNotExist();
+          + " shard %s", name, otherShard.pod).doesNotExist();
       System.out.printf("sharding: repository %s: %d commits for %d requests%n", name, commits, expected);
     }
 
@@ -364,24 +282,5 @@ class ShardingApiServerTest {
       }
     }
     return null;
-  }
-
-  private static String git(Path dir, String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("git");
-    cmd.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException("git " + String.join(" ", args) + " failed: " + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -267,26 +267,6 @@ public final class CatalogIndex {
     }
   }
 
-  /**
-   * Sets a field under {@code status} of one entity from a source other than its cluster object (DORA metrics, costs:
-   * figures the operator derives), so Backstage plugins and Scorecard checks read it as part of the entity. Applied
-   * at each rebuild, before Scorecards are evaluated; an entity that does not exist (yet) gets it once it does. A
-   * field is set either entity by entity here or all at once with {@link #statusField(String, Map)}, never both.
-   *
-   * @param ref the entity's ref, e.g. {@code component:payments/payments-service} (case does not matter)
-   * @param field the field under {@code status}, e.g. {@code dora}
-   * @param value its value; null removes the field
-   */
-  public void statusField(String ref, String field, JsonNode value) {
-    String key = ref.toLowerCase(Locale.ROOT);
-    // One map per field (field -> ref -> value), shared with statusField(field, byRef); a field is set one way.
-    Map<String, JsonNode> byRef = statusFields.computeIfAbsent(field, f -> new ConcurrentHashMap<>());
-    JsonNode previous = value == null ? byRef.remove(key) : byRef.put(key, value);
-    if (!java.util.Objects.equals(previous, value)) {
-      changes.incrementAndGet();
-    }
-  }
-
   /** Adds or replaces a Scorecard (its spec). */
   public void scorecard(String name, JsonNode spec) {
     if (spec == null) {
@@ -299,17 +279,26 @@ public final class CatalogIndex {
   }
 
   /**
-   * Sets (or, with {@code byRef} null, removes) a field that other parts of the operator add under the {@code status}
-   * of entities they computed something for, such as {@code status.cost} (docs/insights-cost.md). Applied at every
-   * rebuild, before Scorecards are evaluated, so checks can read it.
+   * Sets (or, with {@code byRef} null, removes) a field that other parts of the operator derive and add under the
+   * {@code status} of entities, such as {@code status.cost} (docs/insights-cost.md) and {@code status.dora}
+   * (docs/insights.md), so Backstage plugins and Scorecard checks read it as part of the entity. The whole field at
+   * once: an entity missing from {@code byRef} loses it. Applied at every rebuild, before Scorecards are evaluated; an
+   * entity that does not exist (yet) gets it once it does. The one way to set such a field.
    *
    * @param field the key under {@code status}, e.g. {@code cost}
-   * @param byRef lower-case entity ref ({@code component:payments/payments-service}) → the value
+   * @param byRef entity ref ({@code component:payments/payments-service}; case does not matter) → the value
    */
   public void statusField(String field, Map<String, JsonNode> byRef) {
-    Map<String, JsonNode> previous = byRef == null ? statusFields.remove(field) : statusFields.put(field,
-        Map.copyOf(byRef));
-    if (!java.util.Objects.equals(previous, byRef)) {
+    Map<String, JsonNode> next = null;
+    if (byRef != null) {
+      next = new java.util.HashMap<>();
+      for (Map.Entry<String, JsonNode> e : byRef.entrySet()) {
+        next.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+      }
+      next = Map.copyOf(next);
+    }
+    Map<String, JsonNode> previous = next == null ? statusFields.remove(field) : statusFields.put(field, next);
+    if (!java.util.Objects.equals(previous, next)) {
       changes.incrementAndGet();
     }
   }

@@ -8,13 +8,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The git command line, to check from outside what the operator wrote, and a real git daemon on 127.0.0.1. */
-final class GitCli {
+/**
+ * The git command line, to check from outside what the operator wrote, and a real git daemon on 127.0.0.1. Public for
+ * the tests outside this package that read Git repositories (ShardingApiServerTest).
+ */
+public final class GitCli {
 
   private GitCli() {
   }
 
-  static String git(Path dir, String... args) {
+  /**
+   * Runs {@code git args} in {@code dir} (as user Test, default branch main) and returns its output.
+   *
+   * @throws IllegalStateException when git fails or takes over 60 s, with its output
+   */
+  public static String git(Path dir, String... args) {
     List<String> cmd = new ArrayList<>(List.of("git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
         "-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"));
     cmd.addAll(List.of(args));
@@ -33,7 +41,8 @@ final class GitCli {
     }
   }
 
-  static Path bareRepo(Path parent, String name) {
+  /** A new empty bare repository {@code <name>.git} in {@code parent}, branch main. */
+  public static Path bareRepo(Path parent, String name) {
     Path repo = parent.resolve(name + ".git");
     git(parent, "init", "--bare", "-q", "-b", "main", repo.toString());
     return repo;

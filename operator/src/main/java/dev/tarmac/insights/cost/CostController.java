@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.Events;
 import dev.tarmac.LeanItemStore;
+import dev.tarmac.Retries;
 import dev.tarmac.api.Component;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.CostModel;
@@ -15,6 +16,7 @@ import dev.tarmac.api.TarmacStatus;
 import dev.tarmac.api.Work;
 import dev.tarmac.catalog.CatalogIndex;
 import dev.tarmac.catalog.GaugeRows;
+import dev.tarmac.insights.WorkloadInformers;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,6 +38,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,6 +64,14 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #refusal} for Promises that refuse new requests from teams over budget.</li>
  * </ul>
  * Only a replica that may write (the leader) writes; every replica serves the metrics.
+ *
+ * <p>A kind a rule prices (with a {@code group}) that the API server does not serve — its CRD is not installed — is
+ * not an error of the prices: documents of Works are still priced, and so is everything else. The in-effect CostModel
+ * then says so with {@link #PRICED_KINDS_SERVED} False (reason {@link #PRICED_KIND_MISSING}, the kinds and what to
+ * install) and a Warning Event, and discovery looks again with {@link Retries}' backoff (at most every 30 s), so the
+ * informer starts once the CRD appears. A watch that fails later (the CRD deleted) is stopped and looked up the same
+ * way, logged once instead of fabric8's stack trace at every retry. The Deployment and StatefulSet informers are the
+ * ones DORA metrics use too ({@link WorkloadInformers}).
  */
 public final class CostController implements AutoCloseable {
 
@@ -70,6 +81,10 @@ public final class CostController implements AutoCloseable {
   public static final String OVER_BUDGET = "OverBudget";
   /** The condition on a CostModel about the budgets on namespaces. */
   public static final String BUDGETS_VALID = "BudgetsValid";
+  /** The condition on the in-effect CostModel that says whether the API server serves every kind a rule prices. */
+  public static final String PRICED_KINDS_SERVED = "PricedKindsServed";
+  /** The reason of {@link #PRICED_KINDS_SERVED} False, and of its Warning Event. */
+  public static final String PRICED_KIND_MISSING = "PricedKindMissing";
   /** Promise annotation: "true" makes the Promise refuse new requests from teams over budget. */
   public static final String REFUSE_OVER_BUDGET = "platform.tarmac.dev/refuse-over-budget";
 
@@ -91,9 +106,12 @@ public final class CostController implements AutoCloseable {
   /** Group/kind of every Promise's request kind, by Promise name. */
   private final Map<String, String> requestKinds = new ConcurrentHashMap<>();
   private final Map<String, Parsed> parsedWorks = new ConcurrentHashMap<>();
-  /** When discovery was last asked about a priced kind that is not watched, by group/kind. */
-  private final Map<String, Long> discoveryTried = new ConcurrentHashMap<>();
-  private static final Duration DISCOVERY_RETRY = Duration.ofMinutes(1);
+  /** Priced kinds the API server does not serve (yet), by group/kind: looked up again with backoff. */
+  private final Map<String, Missing> missing = new ConcurrentHashMap<>();
+  /** Dynamic informers whose failure was logged (once per fault), by group/kind. */
+  private final Set<String> failingWatches = ConcurrentHashMap.newKeySet();
+  private final WorkloadInformers workloads;
+  private final ResourceEventHandler<HasMetadata> workloadHandler = changed();
   private SharedIndexInformer<CostModel> costModels;
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaces;
   private SharedIndexInformer<Work> works;
@@ -106,6 +124,20 @@ public final class CostController implements AutoCloseable {
   private final AtomicReference<Double> attributionRatio = new AtomicReference<>(1.0);
 
   private record Parsed(String resourceVersion, List<JsonNode> documents) {
+  }
+
+  /**
+   * A priced kind discovery did not find.
+   *
+   * @param group its API group
+   * @param kind its kind
+   * @param attempts lookups that did not find it, 1 or more
+   * @param nextLookup when to look again, {@link System#nanoTime()}
+   */
+  private record Missing(String group, String kind, int attempts, long nextLookup) {
+    Missing next() {
+      return new Missing(group, kind, attempts + 1, System.nanoTime() + Retries.delayAfter(attempts).toNanos());
+    }
   }
 
   /**
@@ -122,12 +154,15 @@ public final class CostController implements AutoCloseable {
 
   /**
    * @param client the client
+   * @param workloads the Deployment and StatefulSet informers shared with DORA metrics; the caller closes them
    * @param events where Events go
    * @param catalog the catalog to add {@code status.cost} to, or null
    * @param interval shortest time between two computations
    */
-  public CostController(KubernetesClient client, Events events, CatalogIndex catalog, Duration interval) {
+  public CostController(KubernetesClient client, WorkloadInformers workloads, Events events, CatalogIndex catalog,
+      Duration interval) {
     this.client = client;
+    this.workloads = workloads;
     this.events = events;
     this.catalog = catalog;
     this.interval = interval;
@@ -160,9 +195,8 @@ public final class CostController implements AutoCloseable {
     namespaces = LeanItemStore.inform(client.namespaces(), changed());
     inform(client.pods().inAnyNamespace());
     inform(client.persistentVolumeClaims().inAnyNamespace());
-    inform(client.apps().deployments().inAnyNamespace());
+    workloads.addHandler(workloadHandler);
     inform(client.apps().replicaSets().inAnyNamespace());
-    inform(client.apps().statefulSets().inAnyNamespace());
     inform(client.apps().daemonSets().inAnyNamespace());
     inform(client.batch().v1().jobs().inAnyNamespace());
     inform(client.resources(Component.class).inAnyNamespace());
@@ -256,6 +290,7 @@ public final class CostController implements AutoCloseable {
         var informer = namespaced ? op.inAnyNamespace().runnableInformer(0) : op.runnableInformer(0);
         informer.itemStore(new LeanItemStore<>());
         informer.addEventHandler(changed());
+        informer.exceptionHandler((started, t) -> watchFailed(key, group, kind, t));
         informer.start();
         return informer;
       } catch (RuntimeException e) {
@@ -266,38 +301,105 @@ public final class CostController implements AutoCloseable {
     });
   }
 
-  /** Watches the kinds the in-effect prices name with a group, found through discovery. */
-  private void watchPricedKinds(Prices prices) {
+  /**
+   * A dynamic informer's list or watch failed (fabric8 asks whether to retry). Not found (404: the CRD is gone): the
+   * informer stops and the kind is looked up again with backoff; anything else (403, an outage): fabric8 retries.
+   * Either way logged once per fault, without a stack trace.
+   */
+  private boolean watchFailed(String key, String group, String kind, Throwable t) {
+    Throwable cause = t;
+    while (cause.getCause() != null && !(cause instanceof KubernetesClientException)) {
+      cause = cause.getCause();
+    }
+    int code = cause instanceof KubernetesClientException k ? k.getCode() : 0;
+    if (code == 404) {
+      LOG.warn("cost: {} ({}) is no longer served by the API server; stopped watching it, looking it up again with"
+          + " backoff", kind, group);
+      SharedIndexInformer<GenericKubernetesResource> gone = dynamic.remove(key);
+      missing.putIfAbsent(key, new Missing(group, kind, 0, System.nanoTime()).next());
+      failingWatches.remove(key);
+      changes.incrementAndGet();
+      if (gone != null) {
+        // Not on this (the informer's own) thread: closing waits for it.
+        Thread stop = new Thread(gone::close, "cost-watch-stop");
+        stop.setDaemon(true);
+        stop.start();
+      }
+      return false;
+    }
+    if (failingWatches.add(key)) {
+      LOG.warn("cost: cannot list or watch {} ({}): {}; retried (grant get, list and watch on it to price it: chart"
+          + " value costs.pricedResources)", kind, group, cause.getMessage());
+    }
+    return true;
+  }
+
+  /**
+   * Watches the kinds the in-effect prices name with a group, found through discovery; a kind not served is looked up
+   * again with {@link Retries}' backoff. Returns the kinds not served, sorted (for the CostModel's condition).
+   */
+  private List<Missing> watchPricedKinds(Prices prices) {
+    Set<String> priced = new java.util.TreeSet<>();
     for (Prices.Rule r : prices.rules()) {
       if (r.group() == null) {
         continue;
       }
       String key = (r.group() + "/" + r.kind()).toLowerCase(Locale.ROOT);
-      if (dynamic.containsKey(key) || builtIn(key)) {
+      if (builtIn(key)) {
         continue;
       }
-      // A kind the API server does not serve (yet) is looked up again after a while, not at every computation.
-      Long tried = discoveryTried.get(key);
-      if (tried != null && System.nanoTime() - tried < DISCOVERY_RETRY.toNanos()) {
+      priced.add(key);
+      if (dynamic.containsKey(key)) {
+        missing.remove(key);
+        failingWatches.remove(key);
         continue;
       }
-      discoveryTried.put(key, System.nanoTime());
+      Missing m = missing.get(key);
+      if (m != null && System.nanoTime() - m.nextLookup() < 0) {
+        continue;
+      }
       try {
-        var group = client.getApiGroup(r.group());
-        if (group == null || group.getPreferredVersion() == null) {
-          continue;
+        if (!discoverAndWatch(key, r)) {
+          missing.put(key, (m == null ? new Missing(r.group(), r.kind(), 0, 0) : m).next());
+        } else {
+          missing.remove(key);
         }
-        String gv = group.getPreferredVersion().getGroupVersion();
-        var resources = client.getApiResources(gv);
-        if (resources == null) {
-          continue;
-        }
-        resources.getResources().stream().filter(a -> r.kind().equals(a.getKind()) && !a.getName().contains("/"))
-            .findFirst().ifPresent(a -> watch(key, gv, r.kind(), a.getName(), Boolean.TRUE.equals(a.getNamespaced())));
       } catch (RuntimeException e) {
+        // Discovery itself failed (an outage): not a missing kind; asked again with the same backoff.
         LOG.debug("cost: discovery of {} failed: {}", key, e.getMessage());
+        if (m != null) {
+          missing.put(key, m.next());
+        }
       }
     }
+    // Rules removed from the prices: no longer looked up.
+    missing.keySet().retainAll(priced);
+    failingWatches.retainAll(priced);
+    return missing.values().stream().filter(m -> dynamic.get((m.group() + "/" + m.kind()).toLowerCase(Locale.ROOT))
+        == null).sorted(Comparator.comparing(Missing::group).thenComparing(Missing::kind)).toList();
+  }
+
+  /** Discovery of a rule's kind; true when the API server serves it (it is then watched). */
+  private boolean discoverAndWatch(String key, Prices.Rule r) {
+    var group = client.getApiGroup(r.group());
+    if (group == null || group.getPreferredVersion() == null) {
+      return false;
+    }
+    String gv = group.getPreferredVersion().getGroupVersion();
+    var resources = client.getApiResources(gv);
+    if (resources == null || resources.getResources() == null) {
+      return false;
+    }
+    var found = resources.getResources().stream().filter(a -> r.kind().equals(a.getKind())
+        && !a.getName().contains("/")).findFirst();
+    found.ifPresent(a -> watch(key, gv, r.kind(), a.getName(), Boolean.TRUE.equals(a.getNamespaced())));
+    return found.isPresent() && dynamic.containsKey(key);
+  }
+
+  /** True when a priced kind that was not served is due to be looked up again (the loop then computes). */
+  private boolean lookupDue() {
+    long now = System.nanoTime();
+    return missing.values().stream().anyMatch(m -> now - m.nextLookup() >= 0);
   }
 
   private static boolean builtIn(String groupKind) {
@@ -312,7 +414,8 @@ public final class CostController implements AutoCloseable {
       try {
         Thread.sleep(interval.toMillis());
         long now = changes.get();
-        if (now != seen) {
+        // A priced kind's CRD may appear without any event this controller hears of: look for it when it is due.
+        if (now != seen || lookupDue()) {
           seen = now;
           compute();
         }
@@ -351,9 +454,13 @@ public final class CostController implements AutoCloseable {
     Budgets.Read budgets = Budgets.read(nsObjects);
     Prices.Checked checked = effective.map(m -> Prices.check(m.getSpec())).orElse(null);
     CostCalculator.Result result = null;
+    List<Missing> notServed = List.of();
     if (checked != null && checked.prices() != null) {
-      watchPricedKinds(checked.prices());
+      notServed = watchPricedKinds(checked.prices());
       result = CostCalculator.compute(checked.prices(), inventory(teamOfNamespace));
+    } else {
+      // No prices in effect: no kind to look up (else the loop would compute at every interval for nothing).
+      missing.clear();
     }
     Map<String, Budgets.Standing> standings = result == null ? Map.of()
         : Budgets.standings(result.teams(), budgets.byTeam());
@@ -365,7 +472,7 @@ public final class CostController implements AutoCloseable {
       return;
     }
     for (CostModel m : models) {
-      writeCostModel(m, effective.orElse(null), checked, result, standings, budgets);
+      writeCostModel(m, effective.orElse(null), checked, result, standings, budgets, notServed);
     }
     if (result != null) {
       teamEvents(before, effective.get(), result.currency());
@@ -381,6 +488,7 @@ public final class CostController implements AutoCloseable {
       }
       i.getStore().list().forEach(o -> objects.add(Serialization.JSON.valueToTree(o)));
     }
+    workloads.both().forEach(i -> i.getStore().list().forEach(o -> objects.add(Serialization.JSON.valueToTree(o))));
     dynamic.values().forEach(i -> i.getStore().list().forEach(o -> objects.add(Serialization.JSON.valueToTree(o))));
     List<CostCalculator.WorkDocuments> docs = new ArrayList<>();
     Map<String, Parsed> keep = new HashMap<>();
@@ -503,7 +611,7 @@ public final class CostController implements AutoCloseable {
   }
 
   private void writeCostModel(CostModel m, CostModel effective, Prices.Checked checked, CostCalculator.Result result,
-      Map<String, Budgets.Standing> standings, Budgets.Read budgets) {
+      Map<String, Budgets.Standing> standings, Budgets.Read budgets, List<Missing> notServed) {
     CostModel.Status status = Serialization.JSON.convertValue(
         Serialization.JSON.valueToTree(m.getStatus() == null ? new CostModel.Status() : m.getStatus()),
         CostModel.Status.class);
@@ -521,6 +629,7 @@ public final class CostController implements AutoCloseable {
       status.attributionRatio = null;
       status.teams = null;
       status.unpriced = null;
+      status.conditions.removeIf(c -> PRICED_KINDS_SERVED.equals(c.getType()));
       if (changed) {
         events.normal(m, "NotInEffect", message);
       }
@@ -529,6 +638,8 @@ public final class CostController implements AutoCloseable {
       if (Conditions.setFalse(status, Conditions.READY, "InvalidPrices", message, generation)) {
         events.warning(m, "InvalidPrices", message);
       }
+      // No prices, no kinds to serve: the condition would name those of the last valid prices.
+      status.conditions.removeIf(c -> PRICED_KINDS_SERVED.equals(c.getType()));
     } else {
       Conditions.setTrue(status, Conditions.READY, "Computed", "in effect: costs of " + result.lines().size()
           + " priced objects, " + standings.size() + " teams", generation);
@@ -549,6 +660,7 @@ public final class CostController implements AutoCloseable {
       status.teams = teams;
       status.unpriced = result.unpriced().isEmpty() ? null
           : List.copyOf(result.unpriced().subList(0, Math.min(MAX_LISTED, result.unpriced().size())));
+      pricedKindsServed(m, status, notServed, generation);
       if (budgets.problems().isEmpty()) {
         Conditions.setTrue(status, BUDGETS_VALID, "BudgetsRead", budgets.byTeam().size() + " team budgets",
             generation);
@@ -574,6 +686,38 @@ public final class CostController implements AutoCloseable {
       } catch (KubernetesClientException e) {
         LOG.debug("cost: could not write the status of CostModel {}: {}", m.getMetadata().getName(), e.getMessage());
       }
+    }
+  }
+
+  /**
+   * {@link #PRICED_KINDS_SERVED} on the in-effect CostModel: False naming every priced kind the API server does not
+   * serve, with a Warning Event when that list changes; True (and a Normal Event after a False) once all are served.
+   * The message holds no attempt count or time, so it changes only when the kinds do.
+   */
+  private void pricedKindsServed(CostModel m, CostModel.Status status, List<Missing> notServed, Long generation) {
+    // Read before the set below, which changes the condition in place.
+    var current = Conditions.find(status.conditions, PRICED_KINDS_SERVED);
+    boolean wasFalse = current.map(c -> "False".equals(c.getStatus())).orElse(false);
+    String messageBefore = current.map(io.fabric8.kubernetes.api.model.Condition::getMessage).orElse(null);
+    if (notServed.isEmpty()) {
+      Conditions.setTrue(status, PRICED_KINDS_SERVED, "AllServed", "the API server serves every kind the prices name",
+          generation);
+      if (wasFalse) {
+        events.normal(m, PRICED_KINDS_SERVED, "the API server now serves every kind the prices name; all are priced");
+      }
+      return;
+    }
+    String kinds = String.join(", ", notServed.stream().map(k -> k.kind() + " (" + k.group() + ")").toList());
+    String message = (notServed.size() == 1 ? "priced kind " + kinds + " is" : "priced kinds " + kinds + " are")
+        + " not served by the API server: objects of " + (notServed.size() == 1 ? "it" : "them") + " in this cluster"
+        + " are not priced until the CRD that defines " + (notServed.size() == 1 ? "it" : "them") + " is installed"
+        + " (the Crossplane provider or Promise that serves the group; kubectl api-resources lists what is served)."
+        + " Documents of Works and every other kind are still priced; looked up again with backoff (at most every "
+        + Retries.MAX.toSeconds() + " s)";
+    Conditions.setFalse(status, PRICED_KINDS_SERVED, PRICED_KIND_MISSING, message, generation);
+    // One Event per fault: when the kinds not served change, not when only the generation does.
+    if (!wasFalse || !message.equals(messageBefore)) {
+      events.warning(m, PRICED_KIND_MISSING, message);
     }
   }
 
@@ -721,6 +865,7 @@ public final class CostController implements AutoCloseable {
   public void close() {
     running = false;
     loop.interrupt();
+    workloads.removeHandler(workloadHandler);
     informers.forEach(SharedIndexInformer::close);
     dynamic.values().forEach(SharedIndexInformer::close);
   }

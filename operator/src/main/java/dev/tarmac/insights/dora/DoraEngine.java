@@ -3,11 +3,14 @@ package dev.tarmac.insights.dora;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.Events;
 import dev.tarmac.LeanItemStore;
+import dev.tarmac.ReconcileQueue;
+import dev.tarmac.Retries;
 import dev.tarmac.api.Component;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.catalog.CatalogIndex;
 import dev.tarmac.catalog.EntityRef;
 import dev.tarmac.catalog.GaugeRows;
+import dev.tarmac.insights.WorkloadInformers;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -33,6 +36,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The history is read back when a Component is first seen, so a restarted operator continues where it stopped. With
  * leader election every replica observes and serves the same figures; only the leader writes the ConfigMaps.
+ *
+ * <p>One worker ({@link ReconcileQueue}, one thread) does all of it, a Component at a time: a Component's history that
+ * cannot be read or written (a conflict, an API server outage, a quota) is kept in memory and retried with the
+ * project's backoff ({@link Retries}: 1 s doubling to 30 s) rather than at every event or in a loop; the first failure
+ * of a streak is logged at WARN, the retries at DEBUG, the recovery once at INFO. The Deployment and StatefulSet informers are
+ * the ones cost attribution uses too ({@link WorkloadInformers}).
  */
 public final class DoraEngine implements AutoCloseable {
 
@@ -65,6 +76,12 @@ public final class DoraEngine implements AutoCloseable {
   public static final String HISTORY_LABEL = "platform.tarmac.dev/dora-history";
   /** The catalog status field the metrics are published under. */
   public static final String STATUS_FIELD = "dora";
+  /** The worker's key that publishes (after a change, {@link #PUBLISH_DELAY} later, to take a burst together). */
+  private static final String PUBLISH = "publish";
+  /** The worker's key that publishes every {@link Settings#refresh} (the window slides) and requeues itself. */
+  private static final String REFRESH = "refresh";
+  /** Changes often come in bursts (a rollout updates status several times): they are published together. */
+  private static final Duration PUBLISH_DELAY = Duration.ofMillis(100);
 
   /**
    * @param metrics the calculator's settings (window, failure window, clock skew)
@@ -95,31 +112,35 @@ public final class DoraEngine implements AutoCloseable {
   private final Events events;
   private volatile BooleanSupplier writer = () -> true;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
-  private final Set<String> published = new HashSet<>();
-  private final Object signal = new Object();
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final WorkloadInformers workloads;
+  private final ResourceEventHandler<HasMetadata> workloadHandler = handler(this::workloadEvent);
   private volatile SharedIndexInformer<Component> components;
   private SharedIndexInformer<Deployment> deployments;
   private SharedIndexInformer<StatefulSet> statefulSets;
+  private volatile ReconcileQueue queue;
+  private final AtomicBoolean publishQueued = new AtomicBoolean();
+  /** Failed attempts to read or write a history (a test and the docs' figures read it). */
+  private final AtomicLong historyFailures = new AtomicLong();
   private GaugeRows frequency;
   private GaugeRows leadTime;
   private GaugeRows failureRatio;
   private GaugeRows timeToRestore;
   private GaugeRows tier;
   private GaugeRows workloadCoverage;
-  private Thread worker;
   private volatile boolean running = true;
-  private volatile boolean unsavedSeen;
+  /** Set once every informer is in: keys queued by the Component informer's first list wait for it. */
+  private volatile boolean started;
 
   /**
    * @param client the client
+   * @param workloads the Deployment and StatefulSet informers shared with cost attribution; the caller closes them
    * @param catalog the catalog the figures are published to
    * @param events Events on Components (an unreadable history); may be null
    */
-  public DoraEngine(KubernetesClient client, CatalogIndex catalog, Settings settings, Clock clock,
-      CommitResolver commits, Events events) {
+  public DoraEngine(KubernetesClient client, WorkloadInformers workloads, CatalogIndex catalog, Settings settings,
+      Clock clock, CommitResolver commits, Events events) {
     this.client = client;
+    this.workloads = workloads;
     this.catalog = catalog;
     this.settings = settings;
     this.clock = clock;
@@ -135,9 +156,12 @@ public final class DoraEngine implements AutoCloseable {
 
   /** This replica now leads: write the histories a standby kept in memory only. */
   public void leading() {
-    entries.values().forEach(e -> e.unsaved |= e.history != null);
-    unsavedSeen = true;
-    wake();
+    entries.forEach((key, e) -> {
+      if (e.history != null) {
+        e.unsaved = true;
+        enqueue(key);
+      }
+    });
   }
 
   /**
@@ -157,15 +181,22 @@ public final class DoraEngine implements AutoCloseable {
     tier = new GaugeRows(metrics, "tarmac.dora.tier", "DORA performance tier: 0 none, 1 low, 2 medium, 3 high, 4 elite");
     workloadCoverage = new GaugeRows(metrics, "tarmac.catalog.workload.coverage.ratio",
         "Share of Deployments and StatefulSets (outside kube-* namespaces) that belong to a Component");
-    components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(), handler(this::componentEvent));
-    informers.add(components);
-    deployments = LeanItemStore.inform(client.apps().deployments().inAnyNamespace(), handler(this::workloadEvent));
-    informers.add(deployments);
-    statefulSets = LeanItemStore.inform(client.apps().statefulSets().inAnyNamespace(), handler(this::workloadEvent));
-    informers.add(statefulSets);
-    worker = new Thread(this::loop, "dora");
-    worker.setDaemon(true);
-    worker.start();
+    queue = new ReconcileQueue("dora", 1, this::reconcile, this::failed);
+    try {
+      components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(),
+          handler(this::componentEvent));
+      workloads.start();
+      deployments = workloads.deployments();
+      statefulSets = workloads.statefulSets();
+      // After the Component informer: the workload handler looks Components up (it hears of every cached workload).
+      workloads.addHandler(workloadHandler);
+    } catch (RuntimeException e) {
+      // DORA stays off (the operator logs why): no worker waiting for informers that never come.
+      close();
+      throw e;
+    }
+    started = true;
+    queue.add(REFRESH);
     return this;
   }
 
@@ -191,25 +222,32 @@ public final class DoraEngine implements AutoCloseable {
   private void componentEvent(Component old, Component now) {
     // A Component's kubernetes-id may move workloads between Components of its namespace: look at all of them.
     HasMetadata any = now != null ? now : old;
-    dirty.add(key(any));
+    enqueue(key(any));
     if (components == null) {
       // The informer's first list, before inform() returned: every Component arrives on its own.
-      wake();
       return;
     }
     for (Component c : components.getIndexer().byIndex(Cache.NAMESPACE_INDEX, any.getMetadata().getNamespace())) {
-      dirty.add(key(c));
+      enqueue(key(c));
     }
-    wake();
   }
 
-  private <T extends HasMetadata> void workloadEvent(T old, T now) {
+  private void workloadEvent(HasMetadata old, HasMetadata now) {
+    if (components == null) {
+      return;
+    }
     for (HasMetadata w : new HasMetadata[] {old, now}) {
       if (w != null) {
-        componentOf(w).ifPresent(c -> dirty.add(c.namespace() + "/" + c.name()));
+        componentOf(w).ifPresent(c -> enqueue(c.namespace() + "/" + c.name()));
       }
     }
-    wake();
+  }
+
+  private void enqueue(String key) {
+    ReconcileQueue q = queue;
+    if (q != null && running) {
+      q.add(key);
+    }
   }
 
   private Optional<Membership.ComponentId> componentOf(HasMetadata workload) {
@@ -228,51 +266,47 @@ public final class DoraEngine implements AutoCloseable {
     return out;
   }
 
-  private void wake() {
-    synchronized (signal) {
-      signal.notifyAll();
+  /** One key of the worker: a Component's {@code namespace/name}, {@link #PUBLISH} or {@link #REFRESH}. */
+  private ReconcileQueue.Result reconcile(String key) {
+    if (!started) {
+      return ReconcileQueue.Result.after(PUBLISH_DELAY);
+    }
+    if (key.equals(REFRESH)) {
+      publish(clock.instant());
+      return ReconcileQueue.Result.after(settings.refresh());
+    }
+    if (key.equals(PUBLISH)) {
+      publishQueued.set(false);
+      publish(clock.instant());
+      return ReconcileQueue.Result.DONE;
+    }
+    if (process(key)) {
+      publishSoon();
+    }
+    return ReconcileQueue.Result.DONE;
+  }
+
+  /**
+   * After a failed attempt (the queue logs the first of a streak at WARN and retries with {@link Retries}' backoff):
+   * counted; retried while the engine runs.
+   */
+  private boolean failed(String key, Exception e, int attempts) {
+    historyFailures.incrementAndGet();
+    return running;
+  }
+
+  private void publishSoon() {
+    if (publishQueued.compareAndSet(false, true)) {
+      queue.addAfter(PUBLISH, PUBLISH_DELAY);
     }
   }
 
-  private void loop() {
-    Instant lastPublish = Instant.EPOCH;
-    while (running) {
-      try {
-        synchronized (signal) {
-          if (dirty.isEmpty() && !unsavedSeen) {
-            signal.wait(Math.max(100, settings.refresh().toMillis()));
-          }
-        }
-        // Changes often come in bursts (a rollout updates status several times): take them together.
-        Thread.sleep(100);
-        unsavedSeen = false;
-        Set<String> batch = new HashSet<>(dirty);
-        dirty.removeAll(batch);
-        boolean changed = false;
-        for (String key : batch) {
-          try {
-            changed |= process(key);
-          } catch (RuntimeException e) {
-            LOG.warn("DORA: {}; retried", e.getMessage());
-            dirty.add(key);
-          }
-        }
-        saveUnsaved();
-        Instant now = clock.instant();
-        if (changed || Duration.between(lastPublish, now).compareTo(settings.refresh()) >= 0) {
-          publish(now);
-          lastPublish = now;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        LOG.warn("DORA pass failed: {}", e.toString());
-      }
-    }
-  }
-
-  /** Observes the workloads of Component {@code key}; true when its figures may have changed. */
+  /**
+   * Observes the workloads of Component {@code key} and writes its history when it changed (or a write failed
+   * before); true when its figures may have changed.
+   *
+   * @throws RuntimeException when the history cannot be read or written; the new history is kept in memory first
+   */
   private boolean process(String key) {
     Component c = components.getStore().getByKey(key);
     if (c == null) {
@@ -315,13 +349,15 @@ public final class DoraEngine implements AutoCloseable {
       entry.history = h;
       entry.unsaved = true;
     }
+    if (changed) {
+      entry.evaluated = DoraCalculator.evaluate(h, settings.metrics());
+      // The figures are published even when the write below fails: they do not wait for the ConfigMap.
+      publishSoon();
+    }
     if (entry.unsaved) {
       save(c, entry);
     }
-    if (changed) {
-      entry.evaluated = DoraCalculator.evaluate(h, settings.metrics());
-    }
-    return true;
+    return changed;
   }
 
   private boolean belongs(HasMetadata workload, Membership.ComponentId id) {
@@ -389,19 +425,9 @@ public final class DoraEngine implements AutoCloseable {
           .forceConflicts().serverSideApply();
       entry.unsaved = false;
     } catch (RuntimeException e) {
-      LOG.warn("could not write the DORA history of {} (kept in memory, retried): {}", key(c), e.getMessage());
+      throw new IllegalStateException("cannot write the DORA history of " + key(c) + " (ConfigMap "
+          + cm.getMetadata().getName() + "): " + e.getMessage(), e);
     }
-  }
-
-  private void saveUnsaved() {
-    entries.forEach((key, entry) -> {
-      if (entry.unsaved && entry.history != null) {
-        Component c = components.getStore().getByKey(key);
-        if (c != null) {
-          save(c, entry);
-        }
-      }
-    });
   }
 
   /** Recomputes every figure at {@code now} and publishes it to the catalog and the gauges. */
@@ -427,23 +453,11 @@ public final class DoraEngine implements AutoCloseable {
         now, s)));
     DoraMetrics platform = DoraCalculator.summarize(DoraCalculator.Evaluated.pool(all), now, s);
 
-    Set<String> refs = new HashSet<>();
-    byComponent.forEach((key, m) -> {
-      String ref = "component:" + key;
-      refs.add(ref);
-      catalog.statusField(ref, STATUS_FIELD, m.toJson());
-    });
-    teams.forEach((team, m) -> {
-      refs.add(team);
-      catalog.statusField(team, STATUS_FIELD, m.toJson());
-    });
-    for (String gone : published) {
-      if (!refs.contains(gone)) {
-        catalog.statusField(gone, STATUS_FIELD, null);
-      }
-    }
-    published.clear();
-    published.addAll(refs);
+    // The whole field at once (as costs publish theirs): a Component or team no longer here loses it.
+    Map<String, JsonNode> byRef = new HashMap<>();
+    byComponent.forEach((key, m) -> byRef.put("component:" + key, m.toJson()));
+    teams.forEach((team, m) -> byRef.put(team, m.toJson()));
+    catalog.statusField(STATUS_FIELD, byRef);
 
     Map<Tags, Double> f = new HashMap<>();
     Map<Tags, Double> lt = new HashMap<>();
@@ -478,17 +492,17 @@ public final class DoraEngine implements AutoCloseable {
     failureRatio.set(cfr);
     timeToRestore.set(ttr);
     tier.set(t);
-    int workloads = 0;
+    int total = 0;
     int owned = 0;
-    for (SharedIndexInformer<? extends HasMetadata> informer : List.of(deployments, statefulSets)) {
+    for (SharedIndexInformer<? extends HasMetadata> informer : workloads.both()) {
       for (HasMetadata w : informer.getStore().list()) {
         if (!w.getMetadata().getNamespace().startsWith("kube-")) {
-          workloads++;
+          total++;
           owned += componentOf(w).isPresent() ? 1 : 0;
         }
       }
     }
-    workloadCoverage.set(workloads == 0 ? Map.of() : Map.of(Tags.empty(), (double) owned / workloads));
+    workloadCoverage.set(total == 0 ? Map.of() : Map.of(Tags.empty(), (double) owned / total));
   }
 
   private static String teamName(String teamRef) {
@@ -497,6 +511,11 @@ public final class DoraEngine implements AutoCloseable {
     }
     EntityRef ref = EntityRef.parse(teamRef, "Group");
     return ref.namespace().equals(EntityRef.DEFAULT_NAMESPACE) ? ref.name() : ref.namespace() + "/" + ref.name();
+  }
+
+  /** Failed attempts to read or write a history since the start (retried with backoff). */
+  public long historyFailures() {
+    return historyFailures.get();
   }
 
   /** The current history of Component {@code namespace/name}, or empty before it was first observed. */
@@ -512,10 +531,13 @@ public final class DoraEngine implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    if (worker != null) {
-      worker.interrupt();
+    workloads.removeHandler(workloadHandler);
+    if (queue != null) {
+      queue.close();
     }
-    informers.forEach(SharedIndexInformer::close);
+    if (components != null) {
+      components.close();
+    }
   }
 
   /** For the byte budget in docs: the size of a history's JSON. */

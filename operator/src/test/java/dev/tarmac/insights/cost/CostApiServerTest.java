@@ -73,6 +73,8 @@ class CostApiServerTest {
   static final String MODEL = "cost-test-" + SUFFIX;
   static final String PROMISE = "cost-cache-" + SUFFIX;
   static final String GROUP = "cost-" + SUFFIX + ".example.org";
+  /** The group of a priced kind whose CRD the test installs late. */
+  static final String WIDGETS = "widgets-" + SUFFIX + ".example.org";
   static String ns;
   static String scratch;
 
@@ -110,7 +112,7 @@ class CostApiServerTest {
     }
     client.resources(CostModel.class).withName(MODEL).delete();
     TestCluster.removeLeftoverPromise(client, PROMISE);
-    TestCluster.deleteCrds(client, List.of("caches." + GROUP));
+    TestCluster.deleteCrds(client, List.of("caches." + GROUP, "widgets." + WIDGETS));
   }
 
   static void namespace(Map<String, String> labels, String budget) {
@@ -340,6 +342,71 @@ class CostApiServerTest {
       assertThat(second.status().has("pipelines")).isTrue();
       assertThat(condition(second, Conditions.READY).map(c -> c.getReason()))
           .isNotEqualTo(Optional.of(CostController.OVER_BUDGET));
+    });
+  }
+
+  @Test
+  @Order(4)
+  void aPricedKindWithoutItsCrdIsSaidOnTheCostModelAndPricedOnceTheCrdAppears() throws Exception {
+    // A rule for a kind no CRD defines yet: the rest is priced as before; the CostModel says which kind is missing
+    // (with the example's kinds, which no test installs: Redis, Environment, RDS Instance).
+    client.resources(CostModel.class).withName(MODEL).edit(m -> {
+      CostModel.FlatPrice widget = new CostModel.FlatPrice();
+      widget.group = WIDGETS;
+      widget.kind = "Widget";
+      widget.sizeField = "spec.size";
+      widget.prices = Map.of("big", 7.0);
+      m.getSpec().resources.add(widget);
+      return m;
+    });
+    double team = operator.costs().result().teams().get(TEAM);
+    CostModel model = await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(CostModel.class)
+        .withName(MODEL).get(), m -> condition(of(m), CostController.PRICED_KINDS_SERVED)
+        .map(c -> c.getStatus().equals("False") && c.getMessage().contains("Widget")).orElse(false));
+    assertThat(condition(of(model), CostController.PRICED_KINDS_SERVED)).hasValueSatisfying(c -> {
+      assertThat(c.getReason()).isEqualTo(CostController.PRICED_KIND_MISSING);
+      assertThat(c.getMessage()).contains("Widget (" + WIDGETS + ")", "not served by the API server",
+          "CRD", "still priced");
+    });
+    assertThat(Conditions.isTrue(model.getStatus(), Conditions.READY)).as("the rest is computed").isTrue();
+    assertThat(operator.costs().result().teams().get(TEAM)).isCloseTo(team, within(1e-6));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.v1().events().inNamespace("default")
+        .list().getItems()).anyMatch(e -> e.getReason().equals(CostController.PRICED_KIND_MISSING)
+        && e.getType().equals("Warning") && e.getInvolvedObject().getName().equals(MODEL)
+        && e.getMessage().contains("Widget")));
+
+    // The CRD is installed and a Widget created: the lookup (with backoff, at most every 30 s) finds it, watches it
+    // and prices the Widget; the condition no longer names it.
+    client.load(new java.io.ByteArrayInputStream("""
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: widgets.%1$s}
+        spec:
+          group: %1$s
+          scope: Namespaced
+          names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema:
+                openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        """.formatted(WIDGETS).getBytes(java.nio.charset.StandardCharsets.UTF_8))).serverSideApply();
+    GenericKubernetesResource widget = new GenericKubernetesResource();
+    widget.setApiVersion(WIDGETS + "/v1");
+    widget.setKind("Widget");
+    widget.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("w").withNamespace(ns)
+        .build());
+    widget.setAdditionalProperty("spec", Map.of("size", "big"));
+    String uid = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> client.resource(widget)
+        .create(), java.util.Objects::nonNull).getMetadata().getUid();
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+      assertThat(costOf(uid)).isNotNull();
+      assertThat(costOf(uid).monthly()).isCloseTo(7.0, within(1e-9));
+      assertThat(costOf(uid).team()).isEqualTo(TEAM);
+      assertThat(condition(of(client.resources(CostModel.class).withName(MODEL).get()),
+          CostController.PRICED_KINDS_SERVED)).hasValueSatisfying(c -> assertThat(c.getMessage())
+          .doesNotContain("Widget").contains("Instance (rds.aws.upbound.io)"));
     });
   }
 }

@@ -55,37 +55,7 @@ class DoraApiServerTest {
     Instant d2 = t.plus(Duration.ofDays(1));
     TarmacOperator op = start();
     try {
-      client.load(new ByteArrayInputStream("""
-          apiVersion: platform.tarmac.dev/v1alpha1
-          kind: Component
-          metadata: {name: shop, namespace: %s}
-          spec: {type: service, lifecycle: production, owner: %s}
-          ---
-          apiVersion: apps/v1
-          kind: Deployment
-          metadata:
-            name: web
-            namespace: %1$s
-            labels: {app.kubernetes.io/part-of: shop}
-          spec:
-            replicas: 1
-            selector: {matchLabels: {app: web}}
-            template:
-              metadata:
-                labels: {app: web}
-                annotations: {platform.tarmac.dev/commit-time: "%s"}
-              spec:
-                containers: [{name: web, image: "shop:a"}]
-          ---
-          apiVersion: apps/v1
-          kind: Deployment
-          metadata: {name: unrelated, namespace: %1$s, labels: {app.kubernetes.io/part-of: other}}
-          spec:
-            selector: {matchLabels: {app: unrelated}}
-            template:
-              metadata: {labels: {app: unrelated}}
-              spec: {containers: [{name: x, image: x}]}
-          """.formatted(ns, team, t.minus(Duration.ofHours(2))).getBytes(StandardCharsets.UTF_8))).serverSideApply();
+      shop(team, t.minus(Duration.ofHours(2)));
       // D1: the first revision becomes available at T (lead time 2 h).
       availableSince = t;
       completeRollout(t);
@@ -168,6 +138,91 @@ class DoraApiServerTest {
     }
   }
 
+  /**
+   * A history that cannot be written (a ResourceQuota allows no ConfigMap in the namespace: the API server refuses the
+   * write) is kept in memory and its figures are published anyway; the write is retried with backoff, not at every
+   * pass nor in a loop; once the quota is gone the ConfigMap is written.
+   */
+  @Test
+  void aHistoryThatCannotBeWrittenIsRetriedWithBackoffAndWrittenOnceItCan() throws Exception {
+    client = TestCluster.get().client();
+    ns = TestCluster.get().newNamespace("dora-quota");
+    client.resourceQuotas().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+        .withNewMetadata().withName("no-configmaps").endMetadata().withNewSpec()
+        .addToHard("configmaps", new io.fabric8.kubernetes.api.model.Quantity("0")).endSpec().build()).create();
+    // No controller-manager here: the quota's usage is what the quota controller would have written.
+    client.resourceQuotas().inNamespace(ns).withName("no-configmaps").subresource("status").patch(
+        PatchContext.of(PatchType.JSON_MERGE), "{\"status\": {\"hard\": {\"configmaps\": \"0\"},"
+            + " \"used\": {\"configmaps\": \"0\"}}}");
+    Instant t = Instant.now().minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS);
+    TarmacOperator op = start();
+    try {
+      shop("team-" + ns, t.minus(Duration.ofHours(2)));
+      availableSince = t;
+      completeRollout(t);
+      // Observed and published, though not written.
+      await().atMost(Duration.ofSeconds(60)).until(() -> op.dora().history(ns, "shop")
+          .map(h -> h.deployments().size() == 1).orElse(false));
+      await().atMost(Duration.ofSeconds(30)).until(() -> op.catalog().index().snapshot().byRef()
+          .get("component:" + ns + "/shop"), e -> e != null && e.path("status").path("dora").path("deployments")
+          .asInt() == 1);
+      await().atMost(Duration.ofSeconds(30)).until(() -> op.dora().historyFailures() >= 1);
+      long first = op.dora().historyFailures();
+      // Retries' backoff (1 s, 2 s, 4 s...) gives 2 or 3 attempts in 6 s (a Component status event may add one); the
+      // worker's old 100 ms pass, which retried a failing read at each pass, would give about 60.
+      Thread.sleep(6_000);
+      long failures = op.dora().historyFailures() - first;
+      System.out.printf("dora: %d further failed writes in 6 s while the quota refused them%n", failures);
+      assertThat(failures).as("failed writes in the 6 s after the first").isBetween(1L, 10L);
+      assertThat(configMap()).isNull();
+
+      client.resourceQuotas().inNamespace(ns).withName("no-configmaps").delete();
+      // The next retry (at most Retries.MAX = 30 s later) writes it.
+      DoraHistory saved = awaitHistory(h -> h.deployments().size() == 1, Duration.ofSeconds(60));
+      assertThat(saved.deployments().get(0).availableAt()).isEqualTo(t);
+    } finally {
+      op.close();
+    }
+  }
+
+  /**
+   * Component {@code shop} of {@code team}, its Deployment {@code web} (first revision committed at {@code committed})
+   * and a Deployment of another Component.
+   */
+  private void shop(String team, Instant committed) {
+    client.load(new ByteArrayInputStream("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Component
+        metadata: {name: shop, namespace: %s}
+        spec: {type: service, lifecycle: production, owner: %s}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          namespace: %1$s
+          labels: {app.kubernetes.io/part-of: shop}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata:
+              labels: {app: web}
+              annotations: {platform.tarmac.dev/commit-time: "%s"}
+            spec:
+              containers: [{name: web, image: "shop:a"}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: unrelated, namespace: %1$s, labels: {app.kubernetes.io/part-of: other}}
+        spec:
+          selector: {matchLabels: {app: unrelated}}
+          template:
+            metadata: {labels: {app: unrelated}}
+            spec: {containers: [{name: x, image: x}]}
+        """.formatted(ns, team, committed).getBytes(StandardCharsets.UTF_8))).serverSideApply();
+  }
+
   private TarmacOperator start() {
     return new TarmacOperator(client, new TarmacOperator.Settings("127.0.0.1", 0, false, "default", "test",
         tmp.resolve("data"), false, 4, true, "tarmac:test", true)).start();
@@ -178,8 +233,12 @@ class DoraApiServerTest {
   }
 
   private DoraHistory awaitHistory(java.util.function.Predicate<DoraHistory> done) {
+    return awaitHistory(done, Duration.ofSeconds(30));
+  }
+
+  private DoraHistory awaitHistory(java.util.function.Predicate<DoraHistory> done, Duration timeout) {
     // Read from the ConfigMap, as a restarted operator would: what is there is what survives.
-    return await().atMost(Duration.ofSeconds(30)).until(() -> {
+    return await().atMost(timeout).until(() -> {
       ConfigMap cm = configMap();
       return cm == null ? DoraHistory.empty(Instant.EPOCH)
           : DoraHistory.fromJson(Serialization.JSON.readTree(cm.getData().get(DoraHistory.KEY)));

@@ -67,13 +67,20 @@ class WorkloadsTest {
         {"entityKinds": ["Component"], "levels": [{"name": "Gold", "checks": [
           {"name": "dora-tier-high-or-better", "field": "status.dora.tierRank", "op": "gte", "value": 3}]}]}"""));
     assertThat(index.rebuild().scorecards().get("component:shop/shop").get(0).level()).isEqualTo("None");
-    index.statusField("Component:shop/shop", "dora", Serialization.JSON.readTree("{\"tier\": \"High\", \"tierRank\": 3}"));
-    index.statusField("group:default/team-a", "dora", Serialization.JSON.readTree("{\"tier\": \"Low\"}"));
+    // The ref's case does not matter; the whole field is set at once.
+    index.statusField("dora", java.util.Map.of(
+        "Component:shop/shop", Serialization.JSON.readTree("{\"tier\": \"High\", \"tierRank\": 3}"),
+        "group:default/team-a", Serialization.JSON.readTree("{\"tier\": \"Low\"}")));
     CatalogIndex.Snapshot s = index.rebuild();
     assertThat(s.scorecards().get("component:shop/shop").get(0).level()).isEqualTo("Gold");
     assertThat(s.byRef().get("group:default/team-a").path("status").path("dora").path("tier").asText())
         .isEqualTo("Low");
-    index.statusField("component:shop/shop", "dora", null);
-    assertThat(index.rebuild().byRef().get("component:shop/shop").path("status").has("dora")).isFalse();
+    // A ref left out of the next value loses the field; the others keep it.
+    index.statusField("dora", java.util.Map.of("group:default/team-a",
+        Serialization.JSON.readTree("{\"tier\": \"Low\"}")));
+    s = index.rebuild();
+    assertThat(s.byRef().get("component:shop/shop").path("status").has("dora")).isFalse();
+    assertThat(s.byRef().get("group:default/team-a").path("status").path("dora").path("tier").asText())
+        .isEqualTo("Low");
   }
 }
