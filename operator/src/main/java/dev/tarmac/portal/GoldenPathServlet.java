@@ -65,20 +65,42 @@ public final class GoldenPathServlet extends HttpServlet {
   private final transient KubernetesClient client;
   private final transient PortalTemplates pages;
   private final transient CreateAs createAs;
+  private final transient PortalTimers timers;
 
   /**
    * @param client the operator's client: reads Templates and Components for callers SubjectAccessReviews allow
    * @param pages the portal's templates
    * @param createAs how Components are created as the caller
+   * @param timers where each request's server time is recorded (page {@code golden-paths})
    */
-  public GoldenPathServlet(KubernetesClient client, PortalTemplates pages, CreateAs createAs) {
+  public GoldenPathServlet(KubernetesClient client, PortalTemplates pages, CreateAs createAs, PortalTimers timers) {
     this.client = client;
     this.pages = pages;
     this.createAs = createAs;
+    this.timers = timers;
   }
 
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    long start = System.nanoTime();
+    try {
+      get(req, resp);
+    } finally {
+      timers.record("golden-paths", start);
+    }
+  }
+
+  @Override
+  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    long start = System.nanoTime();
+    try {
+      post(req, resp);
+    } finally {
+      timers.record("golden-paths", start);
+    }
+  }
+
+  private void get(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     Caller caller = Caller.of(req);
     List<String> path = segments(req);
     try {
@@ -102,8 +124,7 @@ public final class GoldenPathServlet extends HttpServlet {
     }
   }
 
-  @Override
-  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+  private void post(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     Caller caller = Caller.of(req);
     if (!sameOrigin(req.getHeader("Origin"), req.getHeader("Sec-Fetch-Site"), req.getHeader("Host"),
         req.getHeader("X-Forwarded-Host"), req.getHeader("Authorization") != null)) {

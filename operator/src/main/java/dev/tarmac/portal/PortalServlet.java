@@ -82,6 +82,9 @@ public final class PortalServlet extends HttpServlet {
   private final transient PortalTemplates templates = new PortalTemplates();
   private final transient EntityVisibility visibility = new EntityVisibility();
   private final transient SecureRandom random = new SecureRandom();
+  private final transient PortalTimers timers;
+  /** Per catalog snapshot: search text, scorecard tables, requests (see {@link SnapshotCache}). */
+  private final transient SnapshotCache cache = new SnapshotCache();
 
   /**
    * @param index the catalog
@@ -89,13 +92,15 @@ public final class PortalServlet extends HttpServlet {
    *     catalog API's rule)
    * @param cluster live reads for entity pages
    * @param authenticator checks tokens pasted into the sign-in page
+   * @param timers where each request's server time is recorded ({@code tarmac_portal_request_seconds{page}})
    */
   public PortalServlet(CatalogIndex index, Function<HttpServletRequest, Predicate<EntityVisibility.Source>> access,
-      Cluster cluster, HttpAuthenticator authenticator) {
+      Cluster cluster, HttpAuthenticator authenticator, PortalTimers timers) {
     this.index = index;
     this.access = access;
     this.cluster = cluster;
     this.authenticator = authenticator;
+    this.timers = timers;
   }
 
   /**
@@ -117,6 +122,24 @@ public final class PortalServlet extends HttpServlet {
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     long start = System.nanoTime();
+    try {
+      get(req, resp, start);
+    } finally {
+      timers.record(timerPage(req), start);
+    }
+  }
+
+  /** The {@code page} label of a request's timer ({@link PortalTimers#PAGES}). */
+  static String timerPage(HttpServletRequest req) {
+    String path = req.getRequestURI();
+    return switch (path) {
+      case "/catalog", "/scorecards", "/sign-in" -> path.substring(1);
+      case "/requests" -> "rows".equals(req.getParameter("fragment")) ? "requests-rows" : "requests";
+      default -> path.startsWith("/catalog/") ? "entity" : "other";
+    };
+  }
+
+  private void get(HttpServletRequest req, HttpServletResponse resp, long start) throws IOException {
     String path = req.getRequestURI();
     headers(resp);
     if (path.startsWith("/portal-static/")) {
@@ -149,13 +172,14 @@ public final class PortalServlet extends HttpServlet {
       EntityVisibility.Viewer viewer = visibility.viewer(access.apply(req));
       if (path.equals("/catalog")) {
         Map<String, Object> m = baseModel(req, "catalog");
-        m.put("page", CatalogPage.build(s, viewer, CatalogPage.Query.of(req.getParameterMap())));
+        m.put("page", CatalogPage.build(s, viewer, CatalogPage.Query.of(req.getParameterMap()), cache));
         render(resp, "catalog", m, start);
       } else if (path.startsWith("/catalog/")) {
         entity(req, resp, s, viewer, caller, path, start);
       } else if (path.equals("/scorecards")) {
         Map<String, Object> m = baseModel(req, "scorecards");
-        m.put("page", ScorecardsPage.build(s, viewer, index.scorecardSpecs(), req.getParameterMap()));
+        m.put("page", ScorecardsPage.build(s, viewer, index.scorecardSpecs(), req.getParameterMap(),
+            cache));
         render(resp, "scorecards", m, start);
       } else {
         requests(req, resp, s, viewer, start);
@@ -176,7 +200,7 @@ public final class PortalServlet extends HttpServlet {
       resp.setHeader("Cache-Control", "private, no-cache");
       return;
     }
-    RequestsPage page = RequestsPage.build(s, viewer, index::statusOf, req.getParameterMap());
+    RequestsPage page = RequestsPage.build(s, viewer, index::statusOf, req.getParameterMap(), cache);
     Map<String, Object> m = baseModel(req, "requests");
     m.put("page", page);
     m.put("version", version);
@@ -273,6 +297,15 @@ public final class PortalServlet extends HttpServlet {
 
   @Override
   protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    long start = System.nanoTime();
+    try {
+      post(req, resp);
+    } finally {
+      timers.record(timerPage(req), start);
+    }
+  }
+
+  private void post(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     headers(resp);
     String path = req.getRequestURI();
     if (!path.equals(HttpAuthenticator.SIGN_IN) && !path.equals("/sign-out")) {
