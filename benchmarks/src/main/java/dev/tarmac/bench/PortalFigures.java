@@ -58,7 +58,8 @@ final class PortalFigures {
       client.load(new ByteArrayInputStream(Files.readAllBytes(repo.resolve(example)))).serverSideApply();
     }
     awaitPage(op, "/golden-paths/default/go-service");
-    awaitSettled();
+    // The operator writes the Scorecard's results into the Components' status: measure once it has settled.
+    ApiServerMetrics.awaitQuiet(client, Duration.ofSeconds(240), 3);
     Map<String, String> pages = new LinkedHashMap<>();
     pages.put("catalog", "/catalog");
     pages.put("catalog with search text", "/catalog?q=" + enc("svc-12"));
@@ -111,22 +112,6 @@ final class PortalFigures {
         throw new IllegalStateException(path + " did not answer 200 within 60 s");
       }
       Thread.sleep(200);
-    }
-  }
-
-  /**
-   * Waits (at most 240 s) until the API server has seen no writes for 3 s: the operator has written the
-   * Scorecard's results into the Components' status, so the pages are measured on a settled catalog.
-   */
-  private void awaitSettled() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
-    int quietSeconds = 0;
-    Map<String, Double> last = ApiServerMetrics.writes(client);
-    while (quietSeconds < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(1000);
-      Map<String, Double> now = ApiServerMetrics.writes(client);
-      quietSeconds = ApiServerMetrics.delta(last, now).isEmpty() ? quietSeconds + 1 : 0;
-      last = now;
     }
   }
 

@@ -11,6 +11,7 @@ import dev.tarmac.http.KubernetesAuth;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -80,27 +81,19 @@ public final class GoldenPathServlet extends HttpServlet {
     this.timers = timers;
   }
 
+  /** Every request, timed ({@code tarmac_portal_request_seconds{page="golden-paths"}}). */
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+    long start = System.nanoTime();
+    try {
+      super.service(req, resp);
+    } finally {
+      timers.record("golden-paths", start);
+    }
+  }
+
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    long start = System.nanoTime();
-    try {
-      get(req, resp);
-    } finally {
-      timers.record("golden-paths", start);
-    }
-  }
-
-  @Override
-  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    long start = System.nanoTime();
-    try {
-      post(req, resp);
-    } finally {
-      timers.record("golden-paths", start);
-    }
-  }
-
-  private void get(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     Caller caller = Caller.of(req);
     List<String> path = segments(req);
     try {
@@ -124,7 +117,8 @@ public final class GoldenPathServlet extends HttpServlet {
     }
   }
 
-  private void post(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+  @Override
+  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     Caller caller = Caller.of(req);
     if (!sameOrigin(req.getHeader("Origin"), req.getHeader("Sec-Fetch-Site"), req.getHeader("Host"),
         req.getHeader("X-Forwarded-Host"), req.getHeader("Authorization") != null)) {

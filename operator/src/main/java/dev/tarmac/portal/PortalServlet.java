@@ -8,6 +8,7 @@ import dev.tarmac.http.HttpAuthenticator;
 import dev.tarmac.http.KubernetesAuth;
 import dev.tarmac.trace.TraceNode;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -119,11 +120,12 @@ public final class PortalServlet extends HttpServlet {
     return m;
   }
 
+  /** Every request, timed ({@code tarmac_portal_request_seconds{page}}, see {@link #timerPage}). */
   @Override
-  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+  protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
     long start = System.nanoTime();
     try {
-      get(req, resp, start);
+      super.service(req, resp);
     } finally {
       timers.record(timerPage(req), start);
     }
@@ -139,7 +141,9 @@ public final class PortalServlet extends HttpServlet {
     };
   }
 
-  private void get(HttpServletRequest req, HttpServletResponse resp, long start) throws IOException {
+  @Override
+  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    long start = System.nanoTime();
     String path = req.getRequestURI();
     headers(resp);
     if (path.startsWith("/portal-static/")) {
@@ -297,15 +301,6 @@ public final class PortalServlet extends HttpServlet {
 
   @Override
   protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    long start = System.nanoTime();
-    try {
-      post(req, resp);
-    } finally {
-      timers.record(timerPage(req), start);
-    }
-  }
-
-  private void post(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     headers(resp);
     String path = req.getRequestURI();
     if (!path.equals(HttpAuthenticator.SIGN_IN) && !path.equals("/sign-out")) {
