@@ -171,6 +171,21 @@ class PortalPagesTest {
   }
 
   @Test
+  void eachPageIsTimedUnderItsOwnLabelWithABucketAtTheGoal() {
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    PortalTimers timers = new PortalTimers(registry);
+    timers.record("catalog", System.nanoTime() - 20_000_000L);
+    timers.record("catalog", System.nanoTime() - 80_000_000L);
+    String text = registry.scrape();
+    assertThat(text).containsPattern("tarmac_portal_request_seconds_count\\{page=\"catalog\"} 2(\\.0)?\n")
+        .containsPattern("tarmac_portal_request_seconds_bucket\\{page=\"catalog\",le=\"0\\.05\"} 1(\\.0)?\n")
+        .containsPattern("tarmac_portal_request_seconds_count\\{page=\"requests\"} 0(\\.0)?\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> timers.record("/catalog/x", System.nanoTime()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aCallerSeesOnlyTheNamespacesItMayGet() {
     EntityVisibility.Viewer payments = visibility.viewer(src -> src.namespace().equals("payments"));
     CatalogPage page = CatalogPage.build(s, payments, CatalogPage.Query.of(params("kind", "component")));
