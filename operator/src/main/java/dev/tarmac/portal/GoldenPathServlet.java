@@ -84,12 +84,7 @@ public final class GoldenPathServlet extends HttpServlet {
   /** Every request, timed ({@code tarmac_portal_request_seconds{page="golden-paths"}}). */
   @Override
   protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
-    long start = System.nanoTime();
-    try {
-      super.service(req, resp);
-    } finally {
-      timers.record("golden-paths", start);
-    }
+    timers.time("golden-paths", () -> super.service(req, resp));
   }
 
   @Override

@@ -123,12 +123,7 @@ public final class PortalServlet extends HttpServlet {
   /** Every request, timed ({@code tarmac_portal_request_seconds{page}}, see {@link #timerPage}). */
   @Override
   protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
-    long start = System.nanoTime();
-    try {
-      super.service(req, resp);
-    } finally {
-      timers.record(timerPage(req), start);
-    }
+    timers.time(timerPage(req), () -> super.service(req, resp));
   }
 
   /** The {@code page} label of a request's timer ({@link PortalTimers#PAGES}). */

@@ -37,6 +37,25 @@ public final class PortalTimers {
         .register(registry)));
   }
 
+  /** A servlet's handling of one request. */
+  @FunctionalInterface
+  interface Handling {
+    void run() throws jakarta.servlet.ServletException, java.io.IOException;
+  }
+
+  /**
+   * Runs {@code handling} and records its time for {@code page}, also when it throws (servlets wrap their
+   * {@code service} in it).
+   */
+  void time(String page, Handling handling) throws jakarta.servlet.ServletException, java.io.IOException {
+    long start = System.nanoTime();
+    try {
+      handling.run();
+    } finally {
+      record(page, start);
+    }
+  }
+
   /**
    * Records the time since {@code startNanos} ({@link System#nanoTime()}) for {@code page}.
    *
