@@ -363,8 +363,9 @@ public final class TarmacOperator implements AutoCloseable {
     http.protect("/api/catalog/*", authenticator.filter(HttpAuthenticator.Guard.AUTHENTICATED));
     // The golden paths show each caller what SubjectAccessReviews allow, and create as the caller (never as the
     // operator): any authenticated caller may open them, behind the portal's browser filter below.
+    dev.tarmac.portal.PortalTimers portalTimers = new dev.tarmac.portal.PortalTimers(metrics);
     http.mount("/golden-paths/*", new dev.tarmac.portal.GoldenPathServlet(client, new dev.tarmac.portal
-        .PortalTemplates(), new dev.tarmac.portal.CreateAs(client, portalImpersonation)));
+        .PortalTemplates(), new dev.tarmac.portal.CreateAs(client, portalImpersonation), portalTimers));
     if (settings.leaderElection()) {
       http.protect("/git/*", new StandbyGitFilter());
     }
@@ -376,7 +377,7 @@ public final class TarmacOperator implements AutoCloseable {
       http.protect(path, portalFilter);
     }
     http.mount("/", new PortalServlet(catalog.index(), this::catalogAccess, new ClusterReads(client,
-        this::gitBaseUrl), authenticator));
+        this::gitBaseUrl), authenticator, portalTimers));
     timeline.mark("registered");
     http.start();
     LOG.info("HTTP server listening on {}", http.address());

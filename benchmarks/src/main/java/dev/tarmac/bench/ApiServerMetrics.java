@@ -44,6 +44,24 @@ final class ApiServerMetrics {
     return result;
   }
 
+  /**
+   * Waits until the API server has counted no writes for {@code quietSeconds} seconds in a row, or {@code timeout}
+   * has passed (the operator has settled); returns the write counts at the end.
+   */
+  static Map<String, Double> awaitQuiet(KubernetesClient client, java.time.Duration timeout, int quietSeconds)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int quiet = 0;
+    Map<String, Double> last = writes(client);
+    while (quiet < quietSeconds && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+      Map<String, Double> now = writes(client);
+      quiet = delta(last, now).isEmpty() ? quiet + 1 : 0;
+      last = now;
+    }
+    return last;
+  }
+
   /** {@code after - before}, per key, keeping only non-zero differences. */
   static Map<String, Double> delta(Map<String, Double> before, Map<String, Double> after) {
     Map<String, Double> d = new HashMap<>();

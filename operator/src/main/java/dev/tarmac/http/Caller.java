@@ -98,6 +98,16 @@ public interface Caller {
    * SubjectAccessReviews (cached).
    */
   static Caller of(KubernetesAuth auth, KubernetesAuth.User user, String token) {
+    return of(user, token, access -> auth.allowed(user, access));
+  }
+
+  /**
+   * A user with {@code token} (null when there is none) whose every decision is {@code allowed}: the one
+   * implementation behind {@link #of(KubernetesAuth, KubernetesAuth.User, String)}, and the way tests state a
+   * caller's permissions without an API server.
+   */
+  static Caller of(KubernetesAuth.User user, String token,
+      java.util.function.Predicate<KubernetesAuth.Access> allowed) {
     return new Caller() {
       @Override
       public Optional<String> token() {
@@ -111,7 +121,7 @@ public interface Caller {
 
       @Override
       public boolean may(KubernetesAuth.Access access) {
-        return auth.allowed(user, access);
+        return allowed.test(access);
       }
 
       @Override

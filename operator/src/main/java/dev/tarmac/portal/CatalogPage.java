@@ -126,18 +126,32 @@ public record CatalogPage(String q, List<Facet> facets, List<Row> rows, int tota
   }
 
   /**
-   * Builds the page.
+   * Builds the page, working out the snapshot's search text afresh (the servlet keeps it per snapshot: see
+   * {@link #build(CatalogIndex.Snapshot, EntityVisibility.Viewer, Query, SnapshotCache)}).
    *
    * @param s the catalog snapshot
    * @param viewer what the caller may see
    * @param query the parsed query string
    */
   public static CatalogPage build(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer, Query query) {
+    return build(s, viewer, query, new SnapshotCache());
+  }
+
+  /**
+   * Builds the page.
+   *
+   * @param s the catalog snapshot
+   * @param viewer what the caller may see
+   * @param query the parsed query string
+   * @param cache where the snapshot's search text ({@link #texts}) is kept between requests
+   */
+  static CatalogPage build(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer, Query query,
+      SnapshotCache cache) {
     BitSet visible = viewer.visible(s);
     // The text is matched once; every facet's selection starts from those matches.
     BitSet base = visible;
     if (!query.text().isEmpty()) {
-      base = bits(CatalogQuery.select(s, null, query.text(), TEXT_FIELDS, visible));
+      base = textMatches(cache.get(s, "catalog-text", () -> texts(s)), query.text(), visible);
     }
     List<Facet> facets = new ArrayList<>();
     for (FacetKey f : FACETS) {
@@ -233,9 +247,43 @@ public record CatalogPage(String q, List<Facet> facets, List<Row> rows, int tota
         meta.path("description").asText(null));
   }
 
-  private static BitSet bits(List<Integer> indexes) {
-    BitSet b = new BitSet();
-    indexes.forEach(b::set);
-    return b;
+  /**
+   * Per entity of {@code s} (in its order), the values of its {@link #TEXT_FIELDS} in lower case, separated by NUL:
+   * what the search text is looked for in. Worked out once per snapshot, so a search is one
+   * {@link String#contains} per visible entity rather than a lower-casing of every value of ten fields.
+   */
+  static String[] texts(CatalogIndex.Snapshot s) {
+    String[] out = new String[s.entities().size()];
+    StringBuilder b = new StringBuilder(256);
+    for (int i = 0; i < out.length; i++) {
+      b.setLength(0);
+      Map<String, java.util.Set<String>> keys = s.search().get(i);
+      for (String f : TEXT_FIELDS) {
+        for (String v : keys.getOrDefault(f, java.util.Set.of())) {
+          b.append(v.toLowerCase(java.util.Locale.ROOT)).append('\0');
+        }
+      }
+      out[i] = b.toString();
+    }
+    return out;
+  }
+
+  /**
+   * The indexes of the entities among {@code visible} (null: all) one of whose text values contains {@code text}
+   * (case-insensitive): {@link CatalogQuery#select}'s full-text rule over {@link #TEXT_FIELDS}, on {@link #texts}.
+   */
+  static BitSet textMatches(String[] texts, String text, BitSet visible) {
+    String t = text.toLowerCase(java.util.Locale.ROOT);
+    BitSet out = new BitSet(texts.length);
+    if (t.indexOf('\0') >= 0) {
+      return out; // a NUL would match across two values
+    }
+    for (int i = visible == null ? 0 : visible.nextSetBit(0); i >= 0 && i < texts.length;
+        i = visible == null ? i + 1 : visible.nextSetBit(i + 1)) {
+      if (texts[i].contains(t)) {
+        out.set(i);
+      }
+    }
+    return out;
   }
 }

@@ -11,6 +11,7 @@ import dev.tarmac.http.KubernetesAuth;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -65,16 +66,25 @@ public final class GoldenPathServlet extends HttpServlet {
   private final transient KubernetesClient client;
   private final transient PortalTemplates pages;
   private final transient CreateAs createAs;
+  private final transient PortalTimers timers;
 
   /**
    * @param client the operator's client: reads Templates and Components for callers SubjectAccessReviews allow
    * @param pages the portal's templates
    * @param createAs how Components are created as the caller
+   * @param timers where each request's server time is recorded (page {@code golden-paths})
    */
-  public GoldenPathServlet(KubernetesClient client, PortalTemplates pages, CreateAs createAs) {
+  public GoldenPathServlet(KubernetesClient client, PortalTemplates pages, CreateAs createAs, PortalTimers timers) {
     this.client = client;
     this.pages = pages;
     this.createAs = createAs;
+    this.timers = timers;
+  }
+
+  /** Every request, timed ({@code tarmac_portal_request_seconds{page="golden-paths"}}). */
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+    timers.time("golden-paths", () -> super.service(req, resp));
   }
 
   @Override

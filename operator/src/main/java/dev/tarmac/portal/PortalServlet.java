@@ -8,6 +8,7 @@ import dev.tarmac.http.HttpAuthenticator;
 import dev.tarmac.http.KubernetesAuth;
 import dev.tarmac.trace.TraceNode;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -82,6 +83,9 @@ public final class PortalServlet extends HttpServlet {
   private final transient PortalTemplates templates = new PortalTemplates();
   private final transient EntityVisibility visibility = new EntityVisibility();
   private final transient SecureRandom random = new SecureRandom();
+  private final transient PortalTimers timers;
+  /** Per catalog snapshot: search text, scorecard tables, requests (see {@link SnapshotCache}). */
+  private final transient SnapshotCache cache = new SnapshotCache();
 
   /**
    * @param index the catalog
@@ -89,13 +93,15 @@ public final class PortalServlet extends HttpServlet {
    *     catalog API's rule)
    * @param cluster live reads for entity pages
    * @param authenticator checks tokens pasted into the sign-in page
+   * @param timers where each request's server time is recorded ({@code tarmac_portal_request_seconds{page}})
    */
   public PortalServlet(CatalogIndex index, Function<HttpServletRequest, Predicate<EntityVisibility.Source>> access,
-      Cluster cluster, HttpAuthenticator authenticator) {
+      Cluster cluster, HttpAuthenticator authenticator, PortalTimers timers) {
     this.index = index;
     this.access = access;
     this.cluster = cluster;
     this.authenticator = authenticator;
+    this.timers = timers;
   }
 
   /**
@@ -112,6 +118,22 @@ public final class PortalServlet extends HttpServlet {
     m.put("signOut", caller.token().isPresent()
         && HttpAuthenticator.cookie(req, HttpAuthenticator.TOKEN_COOKIE).equals(caller.token()));
     return m;
+  }
+
+  /** Every request, timed ({@code tarmac_portal_request_seconds{page}}, see {@link #timerPage}). */
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+    timers.time(timerPage(req), () -> super.service(req, resp));
+  }
+
+  /** The {@code page} label of a request's timer ({@link PortalTimers#PAGES}). */
+  static String timerPage(HttpServletRequest req) {
+    String path = req.getRequestURI();
+    return switch (path) {
+      case "/catalog", "/scorecards", "/sign-in" -> path.substring(1);
+      case "/requests" -> "rows".equals(req.getParameter("fragment")) ? "requests-rows" : "requests";
+      default -> path.startsWith("/catalog/") ? "entity" : "other";
+    };
   }
 
   @Override
@@ -149,13 +171,14 @@ public final class PortalServlet extends HttpServlet {
       EntityVisibility.Viewer viewer = visibility.viewer(access.apply(req));
       if (path.equals("/catalog")) {
         Map<String, Object> m = baseModel(req, "catalog");
-        m.put("page", CatalogPage.build(s, viewer, CatalogPage.Query.of(req.getParameterMap())));
+        m.put("page", CatalogPage.build(s, viewer, CatalogPage.Query.of(req.getParameterMap()), cache));
         render(resp, "catalog", m, start);
       } else if (path.startsWith("/catalog/")) {
         entity(req, resp, s, viewer, caller, path, start);
       } else if (path.equals("/scorecards")) {
         Map<String, Object> m = baseModel(req, "scorecards");
-        m.put("page", ScorecardsPage.build(s, viewer, index.scorecardSpecs(), req.getParameterMap()));
+        m.put("page", ScorecardsPage.build(s, viewer, index.scorecardSpecs(), req.getParameterMap(),
+            cache));
         render(resp, "scorecards", m, start);
       } else {
         requests(req, resp, s, viewer, start);
@@ -176,7 +199,7 @@ public final class PortalServlet extends HttpServlet {
       resp.setHeader("Cache-Control", "private, no-cache");
       return;
     }
-    RequestsPage page = RequestsPage.build(s, viewer, index::statusOf, req.getParameterMap());
+    RequestsPage page = RequestsPage.build(s, viewer, index::statusOf, req.getParameterMap(), cache);
     Map<String, Object> m = baseModel(req, "requests");
     m.put("page", page);
     m.put("version", version);

@@ -34,7 +34,8 @@ public record RequestsPage(List<Row> rows, int total, int page, int pages, Strin
   }
 
   /**
-   * Builds the page.
+   * Builds the page, finding the requests afresh (the servlet keeps them per snapshot: see
+   * {@link #build(CatalogIndex.Snapshot, EntityVisibility.Viewer, Function, Map, SnapshotCache)}).
    *
    * @param s the catalog snapshot
    * @param viewer what the caller may see
@@ -43,6 +44,40 @@ public record RequestsPage(List<Row> rows, int total, int page, int pages, Strin
    */
   public static RequestsPage build(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer,
       Function<JsonNode, CatalogIndex.ObjectStatus> statusOf, Map<String, String[]> params) {
+    return build(s, viewer, statusOf, params, new SnapshotCache());
+  }
+
+  /** One request as the snapshot has it (its state is looked up per page view): the entity and its team. */
+  record Request(JsonNode entity, String team) {
+  }
+
+  /** The requests among what {@code viewer} sees of {@code s}, in ref order. */
+  static List<Request> requests(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer) {
+    List<Request> out = new ArrayList<>();
+    java.util.BitSet visible = viewer.visible(s);
+    for (int i = 0; i < s.entities().size(); i++) {
+      JsonNode e = s.entities().get(i);
+      if (visible != null && !visible.get(i) || !isRequest(e)) {
+        continue;
+      }
+      String owner = e.path("spec").path("owner").asText(null);
+      out.add(new Request(e, owner == null ? ScorecardsPage.NO_OWNER : Html.refName(owner)));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Builds the page: the requests are found once per snapshot and visibility key ({@link #requests}); their states
+   * are read on every view, and rows are made for the page shown only.
+   *
+   * @param s the catalog snapshot
+   * @param viewer what the caller may see
+   * @param statusOf the recorded status of an entity's object (null when none was recorded)
+   * @param params the query string
+   * @param cache where the requests are kept between views
+   */
+  static RequestsPage build(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer,
+      Function<JsonNode, CatalogIndex.ObjectStatus> statusOf, Map<String, String[]> params, SnapshotCache cache) {
     String team = ScorecardsPage.param(params, "team");
     String state = ScorecardsPage.param(params, "state");
     if (state != null && !List.of("ready", "not-ready", "pending").contains(state)) {
@@ -55,56 +90,69 @@ public record RequestsPage(List<Row> rows, int total, int page, int pages, Strin
     } catch (NumberFormatException e) {
       page = 1;
     }
-    List<List<Row>> byState = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    List<List<Request>> byState = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    List<List<CatalogIndex.ObjectStatus>> statesByState = List.of(new ArrayList<>(), new ArrayList<>(),
+        new ArrayList<>());
     Map<String, Integer> teamCounts = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     int[] stateCounts = new int[3];
-    java.util.BitSet visible = viewer.visible(s);
-    for (int i = 0; i < s.entities().size(); i++) {
-      JsonNode e = s.entities().get(i);
-      if (visible != null && !visible.get(i) || !isRequest(e)) {
-        continue;
-      }
-      String owner = e.path("spec").path("owner").asText(null);
-      String t = owner == null ? ScorecardsPage.NO_OWNER : Html.refName(owner);
-      CatalogIndex.ObjectStatus st = statusOf.apply(e);
+    List<Request> requests = cache.get(s, "requests\0" + (viewer.all() ? "*" : viewer.key(s)),
+        () -> requests(s, viewer));
+    for (Request r : requests) {
+      String t = r.team();
+      CatalogIndex.ObjectStatus st = statusOf.apply(r.entity());
       int rank = st == null || st.ready() == null || "Unknown".equals(st.ready()) ? 1
           : "True".equals(st.ready()) ? 2 : 0;
       boolean teamMatches = team == null || team.equalsIgnoreCase(t);
       if (teamMatches) {
         stateCounts[rank]++;
       }
-      String stateKey = List.of("not-ready", "pending", "ready").get(rank);
+      String stateKey = STATES.get(rank);
       if (state == null || state.equals(stateKey)) {
         teamCounts.merge(t, 1, Integer::sum);
       }
       if (!teamMatches || state != null && !state.equals(stateKey)) {
         continue;
       }
-      String location = e.path("metadata").path("annotations").path("backstage.io/managed-by-location").asText();
-      byState.get(rank).add(new Row(Html.entityUrl(e), objectKind(location, e.path("kind").asText()),
-          e.path("metadata").path("name").asText(), e.path("metadata").path("namespace").asText("default"), t,
-          stateKey, List.of("Not ready", "Pending", "Ready").get(rank),
-          st == null ? "NotObserved" : rank == 2 ? st.reason() : st.reason() == null ? "NotObserved" : st.reason(),
-          st == null ? "the operator has not written a status yet" : rank == 2 ? null : st.message(),
-          st == null ? null : st.since() != null ? st.since() : st.created(), st != null && st.stale()));
+      byState.get(rank).add(r);
+      statesByState.get(rank).add(st);
     }
-    List<Row> all = new ArrayList<>();
-    byState.forEach(all::addAll);
-    int total = all.size();
+    int total = byState.get(0).size() + byState.get(1).size() + byState.get(2).size();
     int pages = Math.max(1, (total + PAGE_SIZE - 1) / PAGE_SIZE);
     page = Math.min(page, pages);
-    List<Row> rows = all.subList((page - 1) * PAGE_SIZE, Math.min(total, page * PAGE_SIZE));
+    List<Row> rows = new ArrayList<>();
+    int at = 0;
+    for (int rank = 0; rank < 3; rank++) {
+      for (int k = 0; k < byState.get(rank).size(); k++, at++) {
+        if (at >= (page - 1) * PAGE_SIZE && at < page * PAGE_SIZE) {
+          rows.add(row(byState.get(rank).get(k), statesByState.get(rank).get(k), rank));
+        }
+      }
+    }
     List<Option> teams = new ArrayList<>();
     final String chosenTeam = team;
     teamCounts.forEach((t, n) -> teams.add(new Option(t, t, n, t.equalsIgnoreCase(String.valueOf(chosenTeam)))));
     List<Option> states = new ArrayList<>();
-    String[] keys = {"not-ready", "pending", "ready"};
-    String[] labels = {"Not ready", "Pending", "Ready"};
     for (int i = 0; i < 3; i++) {
-      states.add(new Option(keys[i], labels[i], stateCounts[i], keys[i].equals(state)));
+      states.add(new Option(STATES.get(i), LABELS.get(i), stateCounts[i], STATES.get(i).equals(state)));
     }
-    return new RequestsPage(List.copyOf(rows), total, page, pages, page > 1 ? url(team, state, page - 1) : null,
+    return new RequestsPage(rows, total, page, pages, page > 1 ? url(team, state, page - 1) : null,
         page < pages ? url(team, state, page + 1) : null, teams, states, team, state, url(team, state, page));
+  }
+
+  /** The states' keys, by rank: not Ready first, then pending, then Ready. */
+  private static final List<String> STATES = List.of("not-ready", "pending", "ready");
+  /** The states' labels, by rank. */
+  private static final List<String> LABELS = List.of("Not ready", "Pending", "Ready");
+
+  private static Row row(Request r, CatalogIndex.ObjectStatus st, int rank) {
+    JsonNode e = r.entity();
+    String location = e.path("metadata").path("annotations").path("backstage.io/managed-by-location").asText();
+    return new Row(Html.entityUrl(e), objectKind(location, e.path("kind").asText()),
+        e.path("metadata").path("name").asText(), e.path("metadata").path("namespace").asText("default"), r.team(),
+        STATES.get(rank), LABELS.get(rank),
+        st == null ? "NotObserved" : rank == 2 ? st.reason() : st.reason() == null ? "NotObserved" : st.reason(),
+        st == null ? "the operator has not written a status yet" : rank == 2 ? null : st.message(),
+        st == null ? null : st.since() != null ? st.since() : st.created(), st != null && st.stale());
   }
 
   /**

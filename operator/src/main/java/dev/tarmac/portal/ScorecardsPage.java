@@ -47,7 +47,8 @@ public record ScorecardsPage(List<String> scorecards, String scorecard, List<Str
   }
 
   /**
-   * Builds the page.
+   * Builds the page, working out the matrix afresh (the servlet keeps it per snapshot: see
+   * {@link #build(CatalogIndex.Snapshot, EntityVisibility.Viewer, Map, Map, SnapshotCache)}).
    *
    * @param s the catalog snapshot
    * @param viewer what the caller may see
@@ -56,6 +57,28 @@ public record ScorecardsPage(List<String> scorecards, String scorecard, List<Str
    */
   public static ScorecardsPage build(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer,
       Map<String, JsonNode> specs, Map<String, String[]> params) {
+    return build(s, viewer, specs, params, new SnapshotCache());
+  }
+
+  /**
+   * One Scorecard's results over what callers with one visibility key see, in ref order: every entity with a result
+   * as a row, and the matrix's counts per team and level (None first). Worked out once per snapshot, Scorecard and
+   * visibility key; a request then filters and sorts the rows.
+   */
+  record Table(List<EntityRow> rows, Map<String, int[]> counts, int[] totals) {
+  }
+
+  /**
+   * Builds the page.
+   *
+   * @param s the catalog snapshot
+   * @param viewer what the caller may see
+   * @param specs the Scorecards' specs by name
+   * @param params the query string
+   * @param cache where the {@link Table} is kept between requests
+   */
+  static ScorecardsPage build(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer,
+      Map<String, JsonNode> specs, Map<String, String[]> params, SnapshotCache cache) {
     List<String> names = new ArrayList<>(new TreeMap<>(specs).keySet());
     String scorecard = param(params, "scorecard");
     if (scorecard == null || !specs.containsKey(scorecard)) {
@@ -81,39 +104,23 @@ public record ScorecardsPage(List<String> scorecards, String scorecard, List<Str
     }
     String dir = "desc".equals(param(params, "dir")) ? "desc" : "asc";
 
-    Map<String, int[]> counts = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    int[] totals = new int[levels.size()];
     List<EntityRow> rows = new ArrayList<>();
+    Table table = new Table(List.of(), Map.of(), new int[levels.size()]);
     if (scorecard != null) {
-      // One pass over what the caller sees (a bit set, decided per namespace and kind), in ref order.
-      java.util.BitSet visible = viewer.visible(s);
-      for (int i = 0; i < s.entities().size(); i++) {
-        if (visible != null && !visible.get(i)) {
-          continue;
-        }
-        JsonNode e = s.entities().get(i);
-        List<Scorecards.Result> results = s.scorecards().get(CatalogIndex.ref(e));
-        Scorecards.Result r = null;
-        for (Scorecards.Result x : results == null ? List.<Scorecards.Result>of() : results) {
-          if (x.scorecard().equals(scorecard)) {
-            r = x;
-          }
-        }
-        if (r == null) {
-          continue;
-        }
-        String owner = e.path("spec").path("owner").asText(null);
-        String t = owner == null ? NO_OWNER : Html.refName(owner);
-        int rank = Math.max(0, levels.indexOf(r.level()));
-        counts.computeIfAbsent(t, k -> new int[levels.size()])[rank]++;
-        totals[rank]++;
-        boolean listed = level != null ? r.level().equals(level) : rank < levels.indexOf(below);
-        if (listed && (team == null || team.equalsIgnoreCase(t))) {
-          rows.add(new EntityRow(Html.entityUrl(e), e.path("metadata").path("name").asText(), e.path("kind").asText(),
-              e.path("metadata").path("namespace").asText("default"), t, r.level(), rank, r.failed()));
+      String sc = scorecard;
+      String viewerKey = viewer.all() ? "*" : viewer.key(s);
+      table = cache.get(s, "scorecards\0" + sc + "\0" + String.join("\0", levels) + "\0" + viewerKey,
+          () -> table(s, viewer, sc, levels));
+      int belowRank = below == null ? -1 : levels.indexOf(below);
+      for (EntityRow r : table.rows()) {
+        boolean listed = level != null ? r.level().equals(level) : r.rank() < belowRank;
+        if (listed && (team == null || team.equalsIgnoreCase(r.team()))) {
+          rows.add(r);
         }
       }
     }
+    Map<String, int[]> counts = table.counts();
+    int[] totals = table.totals();
     Comparator<EntityRow> order = switch (sort) {
       case "name" -> Comparator.comparing(EntityRow::name, String.CASE_INSENSITIVE_ORDER);
       case "team" -> Comparator.comparing(EntityRow::team, String.CASE_INSENSITIVE_ORDER);
@@ -155,6 +162,38 @@ public record ScorecardsPage(List<String> scorecards, String scorecard, List<Str
     }
     return new ScorecardsPage(names, scorecard, levels, matrix, totalList, below, level, team, shown, total,
         sortLinks, sort, dir, caption);
+  }
+
+  /** One pass over what {@code viewer} sees (a bit set, decided per namespace and kind), in ref order. */
+  static Table table(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer, String scorecard, List<String> levels) {
+    Map<String, int[]> counts = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    int[] totals = new int[levels.size()];
+    List<EntityRow> rows = new ArrayList<>();
+    java.util.BitSet visible = viewer.visible(s);
+    for (int i = 0; i < s.entities().size(); i++) {
+      if (visible != null && !visible.get(i)) {
+        continue;
+      }
+      JsonNode e = s.entities().get(i);
+      List<Scorecards.Result> results = s.scorecards().get(CatalogIndex.ref(e));
+      Scorecards.Result r = null;
+      for (Scorecards.Result x : results == null ? List.<Scorecards.Result>of() : results) {
+        if (x.scorecard().equals(scorecard)) {
+          r = x;
+        }
+      }
+      if (r == null) {
+        continue;
+      }
+      String owner = e.path("spec").path("owner").asText(null);
+      String t = owner == null ? NO_OWNER : Html.refName(owner);
+      int rank = Math.max(0, levels.indexOf(r.level()));
+      counts.computeIfAbsent(t, k -> new int[levels.size()])[rank]++;
+      totals[rank]++;
+      rows.add(new EntityRow(Html.entityUrl(e), e.path("metadata").path("name").asText(), e.path("kind").asText(),
+          e.path("metadata").path("namespace").asText("default"), t, r.level(), rank, r.failed()));
+    }
+    return new Table(List.copyOf(rows), counts, totals);
   }
 
   static String url(String scorecard, String below, String level, String team, String sort, String dir) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tarmac.http.Caller;
 import dev.tarmac.http.KubernetesAuth;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Who may create a Component from the portal, and how: never anonymously, never with the operator's rights. */
@@ -13,33 +12,7 @@ class CreateAsTest {
 
   /** A caller whose permissions are the one access {@code allowed}, with or without a token. */
   static Caller caller(String token, KubernetesAuth.Access allowed) {
-    KubernetesAuth.User user = new KubernetesAuth.User("alice", List.of("team-a"));
-    return new Caller() {
-      @Override
-      public boolean may(KubernetesAuth.Access access) {
-        return access.equals(allowed);
-      }
-
-      @Override
-      public boolean unrestricted() {
-        return false;
-      }
-
-      @Override
-      public String name() {
-        return user.name();
-      }
-
-      @Override
-      public Optional<String> token() {
-        return Optional.ofNullable(token);
-      }
-
-      @Override
-      public Optional<KubernetesAuth.User> user() {
-        return Optional.of(user);
-      }
-    };
+    return Caller.of(new KubernetesAuth.User("alice", List.of("team-a")), token, allowed::equals);
   }
 
   @Test

@@ -37,7 +37,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -435,28 +434,9 @@ class GoldenPathApiServerTest {
     }
   }
 
+  /** A proxy-authenticated user (no token) who may do everything: impersonation is what is under test. */
   private static Caller proxied(KubernetesAuth.User user) {
-    return new Caller() {
-      @Override
-      public boolean may(KubernetesAuth.Access access) {
-        return true;
-      }
-
-      @Override
-      public boolean unrestricted() {
-        return false;
-      }
-
-      @Override
-      public String name() {
-        return user.name();
-      }
-
-      @Override
-      public Optional<KubernetesAuth.User> user() {
-        return Optional.of(user);
-      }
-    };
+    return Caller.of(user, null, access -> true);
   }
 
   static void apply(String yaml) {

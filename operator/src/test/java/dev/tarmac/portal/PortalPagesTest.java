@@ -135,6 +135,57 @@ class PortalPagesTest {
   }
 
   @Test
+  void textSearchFindsWhatTheCatalogQueryFindsAndTheCacheFollowsTheSnapshot() throws Exception {
+    String[] texts = CatalogPage.texts(s);
+    for (String term : List.of("card payments", "PAY", "team-web", "web-1", "experimental", "no such thing")) {
+      java.util.BitSet expected = new java.util.BitSet();
+      dev.tarmac.catalog.CatalogQuery.select(s, null, term, CatalogPage.TEXT_FIELDS, null).forEach(expected::set);
+      assertThat(CatalogPage.textMatches(texts, term, null)).as(term).isEqualTo(expected);
+    }
+    assertThat(CatalogPage.textMatches(texts, "pay\0ments", null).isEmpty()).isTrue();
+
+    SnapshotCache cache = new SnapshotCache();
+    EntityVisibility.Viewer payments = visibility.viewer(src -> src.namespace().equals("payments"));
+    ScorecardsPage first = ScorecardsPage.build(s, all(), index.scorecardSpecs(), params(), cache);
+    assertThat(ScorecardsPage.build(s, all(), index.scorecardSpecs(), params(), cache).matrix())
+        .isEqualTo(first.matrix());
+    // Another caller's table is its own: one who sees only payments gets payments' teams, from the same cache.
+    assertThat(ScorecardsPage.build(s, payments, index.scorecardSpecs(), params(), cache).matrix())
+        .extracting(ScorecardsPage.TeamRow::team).containsExactly("team-payments");
+    assertThat(RequestsPage.build(s, payments, index::statusOf, params(), cache).rows())
+        .extracting(RequestsPage.Row::namespace).containsOnly("payments");
+    int requests = RequestsPage.build(s, all(), index::statusOf, params(), cache).total();
+    index.upsert("c-new", yaml("""
+        apiVersion: platform.tarmac.dev/v1alpha1
+        kind: Component
+        metadata: {name: checkout, namespace: payments, uid: c-new}
+        spec: {type: service, lifecycle: production, owner: team-payments}
+        """), null);
+    CatalogIndex.Snapshot next = index.rebuild();
+    assertThat(RequestsPage.build(next, all(), index::statusOf, params(), cache).total()).isEqualTo(requests + 1);
+    assertThat(CatalogPage.build(next, all(), CatalogPage.Query.of(params("q", "checkout")), cache).rows())
+        .extracting(CatalogPage.Row::name).containsExactly("checkout");
+    // A request still holding the older snapshot is answered from it, and does not replace the newer values.
+    assertThat(RequestsPage.build(s, all(), index::statusOf, params(), cache).total()).isEqualTo(requests);
+    assertThat(RequestsPage.build(next, all(), index::statusOf, params(), cache).total()).isEqualTo(requests + 1);
+  }
+
+  @Test
+  void eachPageIsTimedUnderItsOwnLabelWithABucketAtTheGoal() {
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    PortalTimers timers = new PortalTimers(registry);
+    timers.record("catalog", System.nanoTime() - 20_000_000L);
+    timers.record("catalog", System.nanoTime() - 80_000_000L);
+    String text = registry.scrape();
+    assertThat(text).containsPattern("tarmac_portal_request_seconds_count\\{page=\"catalog\"} 2(\\.0)?\n")
+        .containsPattern("tarmac_portal_request_seconds_bucket\\{page=\"catalog\",le=\"0\\.05\"} 1(\\.0)?\n")
+        .containsPattern("tarmac_portal_request_seconds_count\\{page=\"requests\"} 0(\\.0)?\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> timers.record("/catalog/x", System.nanoTime()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aCallerSeesOnlyTheNamespacesItMayGet() {
     EntityVisibility.Viewer payments = visibility.viewer(src -> src.namespace().equals("payments"));
     CatalogPage page = CatalogPage.build(s, payments, CatalogPage.Query.of(params("kind", "component")));
@@ -276,22 +327,8 @@ class PortalPagesTest {
     TraceNode root = TraceNode.of("Database", "payments", "db");
     root.add(TraceNode.of("Job", "tarmac-system", "run-1"));
     root.add(TraceNode.of("Condition", null, "Ready"));
-    Caller noJobs = new Caller() {
-      @Override
-      public boolean may(KubernetesAuth.Access access) {
-        return !access.resource().equals("jobs");
-      }
-
-      @Override
-      public boolean unrestricted() {
-        return false;
-      }
-
-      @Override
-      public String name() {
-        return "bob";
-      }
-    };
+    Caller noJobs = Caller.of(new KubernetesAuth.User("bob", List.of()), null,
+        access -> !access.resource().equals("jobs"));
     assertThat(PortalServlet.prune(root, noJobs).children).extracting(n -> n.kind).containsExactly("Condition");
   }
 
