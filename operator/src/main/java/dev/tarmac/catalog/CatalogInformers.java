@@ -205,7 +205,9 @@ public final class CatalogInformers implements AutoCloseable {
           .withGroup(kind.group()).withVersion(kind.versions().get(0)).withKind(kind.kind())
           .withPlural(kind.plural()).withNamespaced(true).build();
       try {
-        inform(LeanItemStore.inform(client.genericKubernetesResources(context).inAnyNamespace(), handler(null)));
+        // Backstage descriptors keep kubectl's last-applied copy: their title, tags and links are read from it.
+        inform(LeanItemStore.inform(client.genericKubernetesResources(context).inAnyNamespace(), handler(null),
+            LeanItemStore.keepingLastApplied()));
         backstageKindsWatched.add(kind.kind());
       } catch (RuntimeException e) {
         LOG.warn("catalog cannot watch {} ({}): {}; grant list and watch on {} to index them", kind.crdName(),
