@@ -421,7 +421,7 @@ public final class TarmacOperator implements AutoCloseable {
     PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
     apiResources = new ApiResources(client);
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
-        Math.max(4, settings.reconcileThreads()), apiResources, shard);
+        Math.max(4, settings.reconcileThreads()), apiResources, shard, works.cache());
     closeables.add(0, promises);
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.git.commits", stateStores,
         s -> s.writers().stream().mapToLong(w -> w.state().commits()).sum())
