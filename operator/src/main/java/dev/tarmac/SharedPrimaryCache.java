@@ -3,6 +3,7 @@ package dev.tarmac;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
@@ -68,32 +69,46 @@ public final class SharedPrimaryCache<T extends HasMetadata> {
   public void addEventHandler(ResourceEventHandler<? super T> handler) {
     synchronized (deliveries) {
       handlers.add(handler);
-      cache.list().forEach(handler::onAdd);
+      // Before the informer starts there is nothing to replay: every object arrives later as an event.
+      beforeStart(() -> cache.list().toList(), List.<T>of()).forEach(handler::onAdd);
     }
   }
 
   /** The objects whose index {@code indexName} (given to {@link #attach}) has key {@code key}. */
   public List<T> byIndex(String indexName, String key) {
-    return cache.byIndex(indexName, key);
+    return beforeStart(() -> cache.byIndex(indexName, key), List.of());
   }
 
   /** The cached object {@code namespace}/{@code name} ({@code namespace} null for cluster-scoped kinds). */
   public Optional<T> get(String namespace, String name) {
-    return cache.get(new ResourceID(name, namespace));
+    return beforeStart(() -> cache.get(new ResourceID(name, namespace)), Optional.empty());
   }
 
   /** Every cached object (a snapshot). */
   public List<T> list() {
-    return cache.list().toList();
+    return beforeStart(() -> cache.list().toList(), List.of());
   }
 
   /** True once the informer has listed its kind (false before the operator starts, and on a standby). */
   public boolean synced() {
     if (cache instanceof InformerWrappingEventSourceHealthIndicator<?> informers) {
-      var all = informers.informerHealthIndicators();
-      return !all.isEmpty() && all.values().stream().allMatch(i -> i.hasSynced());
+      Map<String, InformerHealthIndicator> all = beforeStart(informers::informerHealthIndicators, Map.of());
+      return !all.isEmpty() && all.values().stream().allMatch(InformerHealthIndicator::hasSynced);
     }
     return true;
+  }
+
+  /**
+   * {@code read} of the cache, or {@code empty} before the controller's event source started: JOSDK creates the
+   * informers of a controller's cache in its {@code start()}, and until then every read of it fails with a
+   * NullPointerException (JOSDK 5.2).
+   */
+  private static <X> X beforeStart(java.util.function.Supplier<X> read, X empty) {
+    try {
+      return read.get();
+    } catch (NullPointerException notStarted) {
+      return empty;
+    }
   }
 
   /**
