@@ -57,6 +57,19 @@ public final class SharedPrimaryCache<T extends HasMetadata> {
     return new SharedPrimaryCache<>(context.getPrimaryCache(), context.getPrimaryResourceClass());
   }
 
+  /**
+   * {@code cache}, the one a controller attached in {@code prepareEventSources}, for its {@code cache()} accessor.
+   *
+   * @throws IllegalStateException when it is null: the controller ({@code controller} names it) is not registered yet
+   */
+  public static <T extends HasMetadata> SharedPrimaryCache<T> registered(SharedPrimaryCache<T> cache,
+      String controller) {
+    if (cache == null) {
+      throw new IllegalStateException("the " + controller + " reconciler is not registered yet");
+    }
+    return cache;
+  }
+
   /** The event source that forwards the primary informer's events; return it from {@code prepareEventSources}. */
   public EventSource<Void, T> eventSource() {
     return forwarder;

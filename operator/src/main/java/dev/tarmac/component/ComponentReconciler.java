@@ -171,11 +171,7 @@ public final class ComponentReconciler implements Reconciler<Component> {
    * @throws IllegalStateException before the reconciler is registered
    */
   public dev.tarmac.SharedPrimaryCache<Component> cache() {
-    var c = cache;
-    if (c == null) {
-      throw new IllegalStateException("the Component reconciler is not registered yet");
-    }
-    return c;
+    return dev.tarmac.SharedPrimaryCache.registered(cache, "Component");
   }
 
   /** A reconcile that threw: condition, Event, {@code nextRetryTime} ({@link dev.tarmac.ErrorStatus}). */

@@ -115,11 +115,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
    * @throws IllegalStateException before the reconciler is registered
    */
   public dev.tarmac.SharedPrimaryCache<Work> cache() {
-    var c = cache;
-    if (c == null) {
-      throw new IllegalStateException("the Work reconciler is not registered yet");
-    }
-    return c;
+    return dev.tarmac.SharedPrimaryCache.registered(cache, "Work");
   }
 
   @Override
