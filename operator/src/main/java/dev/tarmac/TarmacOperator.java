@@ -435,7 +435,7 @@ public final class TarmacOperator implements AutoCloseable {
     PipelineJobBuilder jobs = new PipelineJobBuilder(new PipelineJobBuilder.Settings(settings.pipelineImage(), 3600));
     apiResources = new ApiResources(client);
     promises = new PromiseRuntime(client, builtIns(), jobs, events, settings.namespace(),
-        Math.max(4, settings.reconcileThreads()), apiResources, shard);
+        Math.max(4, settings.reconcileThreads()), apiResources, shard, works.cache());
     closeables.add(0, promises);
     timeline.mark("promise-runtime");
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.git.commits", stateStores,
@@ -449,6 +449,10 @@ public final class TarmacOperator implements AutoCloseable {
         .description("Git state stores whose last write failed (retried with backoff)").register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("tarmac.request.reconciles", promises,
         PromiseRuntime::requestReconciles).description("Reconciles of Promise requests, all kinds").register(metrics);
+    // Registered before the catalog starts: the catalog may read its Component cache (below).
+    ComponentReconciler components = new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()),
+        events, this::gitBaseUrl);
+    registerSharded(components);
     catalog = new CatalogInformers(client, new CatalogIndex());
     closeables.add(catalog);
     if (settings.leaderElection() || shard.labelSelector() != null) {
@@ -460,7 +464,10 @@ public final class TarmacOperator implements AutoCloseable {
         catalog.writeScorecardsWhen(leader::get);
       }
     } else {
+      // One process sees every object: the catalog reads the request controllers' and the Component controller's
+      // caches instead of holding each request and Component a second time (issue 17, figure 3).
       promises.observeRequests(catalog::request);
+      catalog.componentsFrom(components.cache());
     }
     // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
     // each takes seconds); /readyz waits for both.
@@ -513,8 +520,6 @@ public final class TarmacOperator implements AutoCloseable {
     }
     var connectionSecrets = new dev.tarmac.secrets.ConnectionSecretAccess(client, secretAccess);
     registerSharded(new DatabaseReconciler(client, events, connectionSecrets, apiResources));
-    registerSharded(new ComponentReconciler(client, new RepositoryPublisher(stateStores.embedded()), events,
-        this::gitBaseUrl));
     if (shard.writesClusterKinds()) {
       register(new Validation.TemplateReconciler(events));
       register(new Validation.ScorecardReconciler(events));

@@ -42,7 +42,8 @@ public final class CatalogInformers implements AutoCloseable {
   private final KubernetesClient client;
   private final CatalogIndex index;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private SharedIndexInformer<Component> components;
+  /** The cached Component by namespace and name (null when absent): from the catalog's informer or the shared one. */
+  private volatile java.util.function.BiFunction<String, String, Component> liveComponent = (ns, name) -> null;
   private volatile boolean republishScorecards;
   /** A Scorecard write failed: the next rebuild writes all results that differ from the cluster's. */
   private volatile boolean retryScorecards;
@@ -111,11 +112,26 @@ public final class CatalogInformers implements AutoCloseable {
     return (requestKinds == null || requestKinds.synced()) && (crossplane == null || crossplane.synced());
   }
 
+  /**
+   * Reads Components from {@code shared} (the Component controller's informer cache) instead of an informer of its
+   * own: for a process whose controller watches every Component (no leader election, no shard), so each Component is
+   * held once. {@link #start} then waits for that cache's first list (the operator must be started). Call before
+   * {@link #start}.
+   */
+  public CatalogInformers componentsFrom(dev.tarmac.SharedPrimaryCache<Component> shared) {
+    this.sharedComponents = shared;
+    return this;
+  }
+
+  private dev.tarmac.SharedPrimaryCache<Component> sharedComponents;
+
+  /** How long {@link #start} waits for a shared Component cache's first list. */
+  private static final java.time.Duration SHARED_SYNC = java.time.Duration.ofMinutes(5);
+
   /** Starts the informers (waiting for their first lists), the rebuild loop, and registers metrics. */
   public CatalogInformers start(MeterRegistry metrics) {
     ResourceEventHandler<Component> indexComponent = handler(null);
-    components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(),
-        new ResourceEventHandler<>() {
+    ResourceEventHandler<Component> componentEvents = new ResourceEventHandler<>() {
       @Override
       public void onAdd(Component c) {
         indexComponent.onAdd(c);
@@ -134,8 +150,17 @@ public final class CatalogInformers implements AutoCloseable {
       public void onDelete(Component c, boolean unknown) {
         indexComponent.onDelete(c, unknown);
       }
-    });
-    inform(components);
+    };
+    if (sharedComponents != null) {
+      // Its first list is awaited below, after the other informers have listed in the meantime.
+      sharedComponents.addEventHandler(componentEvents);
+      liveComponent = (namespace, name) -> sharedComponents.get(namespace, name).orElse(null);
+    } else {
+      SharedIndexInformer<Component> components = LeanItemStore.inform(
+          client.resources(Component.class).inAnyNamespace(), componentEvents);
+      inform(components);
+      liveComponent = (namespace, name) -> components.getStore().getByKey(namespace + "/" + name);
+    }
     inform(LeanItemStore.inform(client.resources(Database.class).inAnyNamespace(), handler(null)));
     inform(LeanItemStore.inform(client.resources(Promise.class), promiseHandler()));
     inform(LeanItemStore.inform(client.resources(KratixPromise.class), promiseHandler()));
@@ -172,6 +197,10 @@ public final class CatalogInformers implements AutoCloseable {
             + " Crossplane claims and namespaced XRs, against Resources registered by hand and cluster-scoped XRs");
     templateUsage = new GaugeRows(metrics, "tarmac.template.usage",
         "Components scaffolded from each Template (golden-path usage)");
+    if (sharedComponents != null && !sharedComponents.awaitSynced(SHARED_SYNC)) {
+      throw new IllegalStateException("the Component controller's cache did not list Components within "
+          + SHARED_SYNC.toMinutes() + " minutes");
+    }
     index.rebuild();
     publish();
     rebuilder.start();
@@ -205,7 +234,9 @@ public final class CatalogInformers implements AutoCloseable {
           .withGroup(kind.group()).withVersion(kind.versions().get(0)).withKind(kind.kind())
           .withPlural(kind.plural()).withNamespaced(true).build();
       try {
-        inform(LeanItemStore.inform(client.genericKubernetesResources(context).inAnyNamespace(), handler(null)));
+        // Backstage descriptors keep kubectl's last-applied copy: their title, tags and links are read from it.
+        inform(LeanItemStore.inform(client.genericKubernetesResources(context).inAnyNamespace(), handler(null),
+            LeanItemStore.keepingLastApplied()));
         backstageKindsWatched.add(kind.kind());
       } catch (RuntimeException e) {
         LOG.warn("catalog cannot watch {} ({}): {}; grant list and watch on {} to index them", kind.crdName(),
@@ -521,7 +552,7 @@ public final class CatalogInformers implements AutoCloseable {
       }
       // Compared with the Component as the cluster has it (not with what was last sent): a status write by the
       // Component's own reconciler that dropped the field is repaired on the next rebuild.
-      Component live = components.getStore().getByKey(parts[3] + "/" + parts[4]);
+      Component live = liveComponent.apply(parts[3], parts[4]);
       if (live == null || !mine.test(live) || (live.getStatus() != null
           && wanted.equals(Serialization.JSON.valueToTree(live.getStatus().scorecards)))) {
         return;

@@ -158,7 +158,20 @@ public final class ComponentReconciler implements Reconciler<Component> {
                 && c.getSpec().template != null && t.getMetadata().getName().equals(c.getSpec().template.name))
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .build();
-    return List.of(new InformerEventSource<>(templates, context));
+    cache = dev.tarmac.SharedPrimaryCache.attach(context, Map.of());
+    return List.of(new InformerEventSource<>(templates, context), cache.eventSource());
+  }
+
+  private volatile dev.tarmac.SharedPrimaryCache<Component> cache;
+
+  /**
+   * This controller's Component informer cache, for the catalog when both watch the same Components (one process,
+   * no leader election, no shard): each Component is then held once (issue 17, figure 3).
+   *
+   * @throws IllegalStateException before the reconciler is registered
+   */
+  public dev.tarmac.SharedPrimaryCache<Component> cache() {
+    return dev.tarmac.SharedPrimaryCache.registered(cache, "Component");
   }
 
   /** A reconcile that threw: condition, Event, {@code nextRetryTime} ({@link dev.tarmac.ErrorStatus}). */

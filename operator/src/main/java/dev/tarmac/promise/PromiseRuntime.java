@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The request controllers the running operator serves, one per Available Promise, started and stopped at run time
- * (no restart), plus the informers they share: Works and pipeline Jobs, whose events are mapped back to their request
- * through the owner labels.
+ * (no restart), plus what they share: the pipeline Job informer and the Work controller's cache, whose events are
+ * mapped back to their request through the owner labels.
  */
 public final class PromiseRuntime implements AutoCloseable {
 
@@ -44,14 +44,14 @@ public final class PromiseRuntime implements AutoCloseable {
   private final Map<String, java.util.concurrent.atomic.LongAdder> reconcilesByPromise =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Promise> promises = new ConcurrentHashMap<>();
-  private final SharedIndexInformer<Work> works;
+  private final dev.tarmac.SharedPrimaryCache<Work> works;
   private final PipelineAccess access;
   private final SharedIndexInformer<Job> jobs;
   /** The shard's label selector on requests and Works; null: all. */
   private final String shardSelector;
 
   /**
-   * Starts the shared informers.
+   * Starts the pipeline Job informer; Works are read from the Work controller's cache.
    *
    * @param client the client
    * @param builtIns built-in steps by image name
@@ -60,21 +60,16 @@ public final class PromiseRuntime implements AutoCloseable {
    * @param operatorNamespace where cluster-scoped requests' Works and Jobs go
    * @param threads concurrent reconciles per request kind
    * @param apiResources discovery, for the output guardrails' kind scopes
-   */
-  public PromiseRuntime(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobBuilder,
-      Events events, String operatorNamespace, int threads, dev.tarmac.api.ApiResources apiResources) {
-    this(client, builtIns, jobBuilder, events, operatorNamespace, threads, apiResources, dev.tarmac.api.Shard.ALL);
-  }
-
-  /**
-   * As {@link #PromiseRuntime(KubernetesClient, Map, PipelineJobBuilder, Events, String, int,
-   * dev.tarmac.api.ApiResources)}, serving only {@code shard}'s requests: the request controllers' and the Work
-   * informer's label selector is {@link dev.tarmac.api.Shard#labelSelector}, so the other shards' requests and Works
-   * are not cached here (a request's Works carry its shard label, {@link WorkflowRunner#work}).
+   * @param shard the shard served: the request controllers' label selector is
+   *     {@link dev.tarmac.api.Shard#labelSelector}, so the other shards' requests are not cached here (a request's
+   *     Works carry its shard label, {@link WorkflowRunner#work})
+   * @param works the Work controller's informer cache ({@code WorkReconciler#cache()}, indexed by the owner's UID
+   *     under {@code WorkReconciler.OWNER_UID_INDEX}), shared so each Work is held once; it lists the same shard's
+   *     Works
    */
   public PromiseRuntime(KubernetesClient client, Map<String, BuiltInStep> builtIns, PipelineJobBuilder jobBuilder,
       Events events, String operatorNamespace, int threads, dev.tarmac.api.ApiResources apiResources,
-      dev.tarmac.api.Shard shard) {
+      dev.tarmac.api.Shard shard, dev.tarmac.SharedPrimaryCache<Work> works) {
     this.client = client;
     this.shardSelector = shard.labelSelector();
     this.runner = new WorkflowRunner(client, builtIns, jobBuilder, this::job, Clock.systemUTC(),
@@ -84,17 +79,8 @@ public final class PromiseRuntime implements AutoCloseable {
     this.operatorNamespace = operatorNamespace;
     this.threads = threads;
     this.access = new PipelineAccess(client);
-    this.works = client.resources(Work.class).inAnyNamespace().withLabelSelector(Labels.MANAGED_BY + "=tarmac"
-        + (shardSelector == null ? "" : "," + shardSelector)).runnableInformer(0);
-    works.itemStore(new dev.tarmac.LeanItemStore<>());
-    // Indexed by the owner's UID: a request's reconcile looks its Works up without scanning every Work (that scan
-    // made reconciling N requests O(N²)).
-    works.addIndexers(Map.of(OWNER_INDEX, w -> {
-      String uid = w.getMetadata().getLabels() == null ? null : w.getMetadata().getLabels().get(Labels.OWNER_UID);
-      return uid == null ? List.of() : List.of(uid);
-    }));
+    this.works = works;
     works.addEventHandler(mapBack());
-    works.run();
     this.jobs = client.batch().v1().jobs().inAnyNamespace().withLabel(Labels.MANAGED_BY, "tarmac")
         .inform(mapBack(), 0);
   }
@@ -287,8 +273,6 @@ public final class PromiseRuntime implements AutoCloseable {
     return served.containsKey(name);
   }
 
-  private static final String OWNER_INDEX = "owner-uid";
-
   /**
    * Reconciles of requests of every served kind since start (metric {@code tarmac_request_reconciles_total}); Kratix
    * reconciles a request about twenty times, the benchmark divides this by the requests made.
@@ -303,15 +287,26 @@ public final class PromiseRuntime implements AutoCloseable {
     return n == null ? 0 : n.sum();
   }
 
-  /** The Works a request produced (by owner UID), from the informer. */
+  /**
+   * The Works a request produced (by owner UID), from the Work controller's cache; waits (at most a minute) for that
+   * cache's first list, so an operator starting up never reads "no Works yet" as "none".
+   */
   public List<Work> worksOf(String ownerUid) {
-    return works.getIndexer().byIndex(OWNER_INDEX, ownerUid);
+    works.awaitSynced(SYNC_WAIT);
+    return works.byIndex(dev.tarmac.statestore.WorkReconciler.OWNER_UID_INDEX, ownerUid);
   }
 
-  /** A Work managed by Tarmac by namespace and name, from the informer; null when there is none. */
+  /**
+   * A Work managed by Tarmac by namespace and name, from the Work controller's cache (after its first list, as
+   * {@link #worksOf}); null when there is none.
+   */
   public Work work(String namespace, String name) {
-    return works.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
+    works.awaitSynced(SYNC_WAIT);
+    return works.get(namespace, name).filter(w -> w.getMetadata().getLabels() != null
+        && "tarmac".equals(w.getMetadata().getLabels().get(Labels.MANAGED_BY))).orElse(null);
   }
+
+  private static final java.time.Duration SYNC_WAIT = java.time.Duration.ofMinutes(1);
 
   /** A pipeline Job by namespace and name, from the informer. */
   public Job job(String namespace, String name) {
@@ -322,7 +317,6 @@ public final class PromiseRuntime implements AutoCloseable {
   public void close() {
     served.values().forEach(s -> s.controller().close());
     served.clear();
-    works.close();
     jobs.close();
   }
 }

@@ -99,10 +99,35 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
     return n == null ? 0 : n.sum();
   }
 
+  /**
+   * The index of {@link #cache()} by the owner's UID ({@code Labels.OWNER_UID}) of Works Tarmac manages
+   * ({@code Labels.MANAGED_BY=tarmac}): a request's reconcile looks its Works up without scanning every Work.
+   */
+  public static final String OWNER_UID_INDEX = "owner-uid";
+
+  private volatile dev.tarmac.SharedPrimaryCache<Work> cache;
+
+  /**
+   * This controller's Work informer cache, indexed by {@link #OWNER_UID_INDEX}, for the request controllers
+   * ({@code PromiseRuntime}): one informer on Works instead of two (issue 17, figure 3). Available once the
+   * reconciler is registered; it lists Works when the operator starts (on the leader).
+   *
+   * @throws IllegalStateException before the reconciler is registered
+   */
+  public dev.tarmac.SharedPrimaryCache<Work> cache() {
+    return dev.tarmac.SharedPrimaryCache.registered(cache, "Work");
+  }
+
   @Override
   public List<EventSource<?, Work>> prepareEventSources(EventSourceContext<Work> context) {
     this.context = context;
-    return List.of(written);
+    cache = dev.tarmac.SharedPrimaryCache.attach(context, Map.of(OWNER_UID_INDEX, w -> {
+      Map<String, String> labels = w.getMetadata().getLabels();
+      String uid = labels == null || !"tarmac".equals(labels.get(dev.tarmac.api.Labels.MANAGED_BY)) ? null
+          : labels.get(dev.tarmac.api.Labels.OWNER_UID);
+      return uid == null ? List.of() : List.of(uid);
+    }));
+    return List.of(written, cache.eventSource());
   }
 
   @Override
