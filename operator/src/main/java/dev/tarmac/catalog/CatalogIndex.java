@@ -59,12 +59,150 @@ public final class CatalogIndex {
    * @param parents per lower-case ref: the refs of the entities it was derived from (an API a Component provides:
    *     that Component), for {@code /ancestry}
    * @param orders search key → per entity, the rank of its first value (lower case) among the key's distinct values,
-   *     -1 for none ({@link CatalogQuery#orderBy}), filled per key on first use
+   *     -1 for none ({@link CatalogQuery#orderBy}), filled per key on first use; under {@link CatalogQuery#SORTED} +
+   *     key, the entities with a value sorted by it ({@link CatalogQuery#sortedBy})
+   * @param json per entity (same order as {@code entities}): its JSON as served, written on first use and kept while
+   *     the entity is unchanged, also across rebuilds ({@link Json})
+   * @param facetRows facet key (+ NUL + visibility key) → the rows {@code /entity-facets} answers for it over everything
+   *     (that key's callers) see, filled on first use ({@link CatalogQuery#facetsJson})
    */
   public record Snapshot(List<ObjectNode> entities, Map<String, ObjectNode> byRef, Map<String, ObjectNode> byUid,
       List<Map<String, Set<String>>> search, Map<String, List<Scorecards.Result>> scorecards, long generation,
       Map<String, Map<String, Integer>> facetsOfAll, Map<String, Map<String, java.util.BitSet>> postings,
-      Map<String, List<String>> parents, Map<String, int[]> orders) {
+      Map<String, List<String>> parents, Map<String, int[]> orders, List<Json> json, Map<String, JsonNode> facetRows) {
+  }
+
+  /**
+   * An entity's JSON as the catalog API serves it (UTF-8 bytes), written once, on first use, and then copied into each
+   * response that serves the entity whole: 20 entities of a page cost 20 array copies, not a tree walk and an encoding
+   * each. One per published entity: an entity that a rebuild leaves unchanged keeps it; a changed one gets a new one.
+   * Memory: the entities served so far, about 1.2 KiB each at the bench's shapes (docs/benchmarks.md).
+   */
+  public static final class Json implements com.fasterxml.jackson.core.SerializableString {
+    private final ObjectNode entity;
+    private final com.fasterxml.jackson.databind.util.RawValue raw;
+    private volatile byte[] bytes;
+
+    Json(ObjectNode entity) {
+      this.entity = entity;
+      this.raw = new com.fasterxml.jackson.databind.util.RawValue(this);
+    }
+
+    /** The entity as compact JSON, UTF-8. The array is shared: never change it. */
+    byte[] bytes() {
+      byte[] b = bytes;
+      if (b == null) {
+        try {
+          b = Serialization.JSON.writeValueAsBytes(entity);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        bytes = b;
+      }
+      return b;
+    }
+
+    /** A JSON tree node that writes these bytes as they are (for a response tree). */
+    public JsonNode node() {
+      return Serialization.JSON.getNodeFactory().rawValueNode(raw);
+    }
+
+    @Override
+    public String getValue() {
+      return new String(bytes(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public int charLength() {
+      return getValue().length();
+    }
+
+    @Override
+    public char[] asQuotedChars() {
+      return com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(getValue());
+    }
+
+    @Override
+    public byte[] asUnquotedUTF8() {
+      return bytes();
+    }
+
+    @Override
+    public byte[] asQuotedUTF8() {
+      return com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsUTF8(getValue());
+    }
+
+    @Override
+    public int appendQuotedUTF8(byte[] buffer, int offset) {
+      return copy(asQuotedUTF8(), buffer, offset);
+    }
+
+    @Override
+    public int appendQuoted(char[] buffer, int offset) {
+      char[] q = asQuotedChars();
+      if (offset + q.length > buffer.length) {
+        return -1;
+      }
+      System.arraycopy(q, 0, buffer, offset, q.length);
+      return q.length;
+    }
+
+    @Override
+    public int appendUnquotedUTF8(byte[] buffer, int offset) {
+      return copy(bytes(), buffer, offset);
+    }
+
+    @Override
+    public int appendUnquoted(char[] buffer, int offset) {
+      String v = getValue();
+      if (offset + v.length() > buffer.length) {
+        return -1;
+      }
+      v.getChars(0, v.length(), buffer, offset);
+      return v.length();
+    }
+
+    @Override
+    public int writeQuotedUTF8(java.io.OutputStream out) throws java.io.IOException {
+      byte[] q = asQuotedUTF8();
+      out.write(q);
+      return q.length;
+    }
+
+    @Override
+    public int writeUnquotedUTF8(java.io.OutputStream out) throws java.io.IOException {
+      byte[] b = bytes();
+      out.write(b);
+      return b.length;
+    }
+
+    @Override
+    public int putQuotedUTF8(java.nio.ByteBuffer buffer) {
+      byte[] q = asQuotedUTF8();
+      if (q.length > buffer.remaining()) {
+        return -1;
+      }
+      buffer.put(q);
+      return q.length;
+    }
+
+    @Override
+    public int putUnquotedUTF8(java.nio.ByteBuffer buffer) {
+      byte[] b = bytes();
+      if (b.length > buffer.remaining()) {
+        return -1;
+      }
+      buffer.put(b);
+      return b.length;
+    }
+
+    private static int copy(byte[] from, byte[] buffer, int offset) {
+      if (offset + from.length > buffer.length) {
+        return -1;
+      }
+      System.arraycopy(from, 0, buffer, offset, from.length);
+      return from.length;
+    }
   }
 
   private final Map<String, List<Prepared>> sources = new ConcurrentHashMap<>();
@@ -73,7 +211,8 @@ public final class CatalogIndex {
   /** Increases when a Scorecard changes: every entity's results are evaluated again. */
   private final AtomicLong scorecardChanges = new AtomicLong();
   private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0,
-      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of(), new ConcurrentHashMap<>());
+      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of(), new ConcurrentHashMap<>(), List.of(),
+      new ConcurrentHashMap<>());
   private long builtFrom = -1;
   private long scorecardsBuiltFrom = -1;
   /** Per lower-case ref: what the last rebuild made of it, and from which inputs. */
@@ -554,12 +693,14 @@ public final class CatalogIndex {
     ObjectNode[] entities = new ObjectNode[order.size()];
     Map<String, ObjectNode> byUid = new HashMap<>(order.size() * 2);
     List<Map<String, Set<String>>> search = new ArrayList<>(order.size());
+    Json[] json = new Json[order.size()];
     Map<String, List<Scorecards.Result>> results = new HashMap<>();
     int at = 0;
     for (String ref : order) {
       Built b = now.get(ref);
       ObjectNode entity = b.published().entity();
       byRef.put(ref, entity);
+      json[at] = b.published().json();
       entities[at++] = entity;
       byUid.put(b.published().uid(), entity);
       search.add(b.published().search());
@@ -574,7 +715,8 @@ public final class CatalogIndex {
     scorecardsBuiltFrom = scorecardsSeen;
     Snapshot previous = snapshot;
     Snapshot next = new Snapshot(List.of(entities), byRef, byUid, search, results, previous.generation() + 1,
-        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents, new ConcurrentHashMap<>());
+        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents, new ConcurrentHashMap<>(), List.of(json),
+        new ConcurrentHashMap<>());
     int warmed = 0;
     for (String key : previous.postings().keySet()) {
       if (warmed++ < WARM_KEYS) {
@@ -587,7 +729,11 @@ public final class CatalogIndex {
     }
     for (String key : previous.orders().keySet()) {
       if (warmed++ < WARM_KEYS) {
-        CatalogQuery.order(next, key);
+        if (key.startsWith(CatalogQuery.SORTED)) {
+          CatalogQuery.sortedBy(next, key.substring(CatalogQuery.SORTED.length()));
+        } else {
+          CatalogQuery.order(next, key);
+        }
       }
     }
     snapshot = next;
@@ -662,8 +808,12 @@ public final class CatalogIndex {
     distinct.values().forEach(out::add);
   }
 
-  /** An entity as served: its content without etag, the served entity (content plus etag), its search keys and uid. */
-  private record Published(ObjectNode content, ObjectNode entity, Map<String, Set<String>> search, String uid) {
+  /**
+   * An entity as served: its content without etag, the served entity (content plus etag), its search keys, uid and
+   * JSON.
+   */
+  private record Published(ObjectNode content, ObjectNode entity, Map<String, Set<String>> search, String uid,
+      Json json) {
   }
 
   private static Published publish(ObjectNode content) {
@@ -673,7 +823,7 @@ public final class CatalogIndex {
     ObjectNode metadata = entity.putObject("metadata");
     content.path("metadata").fields().forEachRemaining(f -> metadata.set(f.getKey(), f.getValue()));
     metadata.put("etag", etag(content));
-    return new Published(content, entity, searchKeys(entity), metadata.path("uid").asText());
+    return new Published(content, entity, searchKeys(entity), metadata.path("uid").asText(), new Json(entity));
   }
 
   /**
