@@ -237,7 +237,25 @@ class CatalogIndexTest {
       fresh.scorecard("service-maturity", scorecard);
       objects.forEach((k, o) -> fresh.upsert(k, o, null));
       var expected = fresh.rebuild();
+      // Queries on the last snapshot: the rebuild carries their postings and orders over instead of building them.
+      var last = live.snapshot();
+      List<String> keys = List.of("kind", "spec.type", "relations.ownedby", "spec.system", "metadata.name");
+      for (String key : keys) {
+        CatalogQuery.postings(last, key);
+        CatalogQuery.facetPostings(last, key);
+        CatalogQuery.sortedBy(last, key);
+      }
       var actual = live.rebuild();
+      for (String key : keys) {
+        assertThat(actual.postings().get(key)).as("round %d: postings of %s", round, key)
+            .isEqualTo(CatalogQuery.postings(expected, key));
+        assertThat(actual.postings().get(CatalogQuery.AS_WRITTEN + key)).as("round %d: %s as written", round, key)
+            .isEqualTo(CatalogQuery.facetPostings(expected, key));
+        assertThat(actual.orders().get(key)).as("round %d: ranks of %s", round, key)
+            .isEqualTo(CatalogQuery.order(expected, key));
+        assertThat(actual.orders().get(CatalogQuery.SORTED + key)).as("round %d: sorted by %s", round, key)
+            .isEqualTo(CatalogQuery.sortedBy(expected, key));
+      }
       assertThat(actual.byRef().keySet()).as("round %d", round).isEqualTo(expected.byRef().keySet());
       for (String ref : expected.byRef().keySet()) {
         assertThat(actual.byRef().get(ref)).as("round %d: %s", round, ref).isEqualTo(expected.byRef().get(ref));
