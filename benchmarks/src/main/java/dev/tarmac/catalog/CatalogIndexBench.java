@@ -13,7 +13,8 @@ import java.util.List;
  * The catalog index alone, no cluster and no HTTP: N objects — 60% Components (the same shapes as {@code make bench}'s
  * catalog scenario) in a namespace labelled with a team, 40% Backstage descriptors of the backstage.io kinds (issue 18)
  * — and the shipped Scorecard; then the time of a full rebuild, of a
- * rebuild after one change (what bounds "change visible"), of a filtered query and of facets. In the benchmarks
+ * rebuild after one change (what bounds "change visible"), of a filtered query and of facets; then the scenario's HTTP
+ * calls through the servlet on an in-process Jetty, with the bytes the server allocates per request. In the benchmarks
  * module but in the catalog's package, to call the package-private query functions the servlet calls. Bounded:
  * N ≤ 50,000. Run with {@code make bench-catalog} (N = 10,000).
  */
