@@ -13,7 +13,8 @@ import java.util.List;
  * The catalog index alone, no cluster and no HTTP: N objects — 60% Components (the same shapes as {@code make bench}'s
  * catalog scenario) in a namespace labelled with a team, 40% Backstage descriptors of the backstage.io kinds (issue 18)
  * — and the shipped Scorecard; then the time of a full rebuild, of a
- * rebuild after one change (what bounds "change visible"), of a filtered query and of facets. In the benchmarks
+ * rebuild after one change (what bounds "change visible"), of a filtered query and of facets; then the scenario's HTTP
+ * calls through the servlet on an in-process Jetty, with the bytes the server allocates per request. In the benchmarks
  * module but in the catalog's package, to call the package-private query functions the servlet calls. Bounded:
  * N ≤ 50,000. Run with {@code make bench-catalog} (N = 10,000).
  */
@@ -218,6 +219,103 @@ public final class CatalogIndexBench {
         pct(allowedFacets.subList(100, 500), 50), pct(allowedFacets.subList(100, 500), 99),
         pct(partialFacets.subList(100, 500), 50), pct(partialFacets.subList(100, 500), 99),
         pct(deniedQueries.subList(100, 500), 50), pct(deniedQueries.subList(100, 500), 99));
+    http(index);
+  }
+
+  /**
+   * The queries of {@code make bench}'s catalog scenario through the real servlet on Jetty (in this JVM, over
+   * loopback): per call, the wall-clock p50 / p99 and the bytes the server's threads allocate per request
+   * ({@code ThreadMXBean.getThreadAllocatedBytes} of the {@code http} pool's threads: Jetty, the servlet, the JSON
+   * writing). Allocation is what makes SerialGC pause under query load (docs/benchmarks.md), and unlike a latency it
+   * does not depend on how busy the machine is.
+   */
+  private static void http(CatalogIndex index) throws Exception {
+    try (dev.tarmac.HttpServer server = new dev.tarmac.HttpServer("127.0.0.1", 0,
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT),
+        () -> new dev.tarmac.HttpServer.Readiness(true, ""), () -> new dev.tarmac.HttpServer.Readiness(true, ""))) {
+      server.mount("/api/catalog/*", new CatalogServlet(index));
+      server.start();
+      String base = "http://127.0.0.1:" + server.address().getPort() + "/api/catalog";
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      String predicate = """
+          {"query": {"$all": [{"kind": {"$in": ["component", "api"]}},
+            {"$any": [{"relations.ownedBy": "group:bench-backstage/bs-team-3"}, {"spec.lifecycle": "production"}]},
+            {"$not": {"spec.type": "website"}}, {"spec.system": {"$exists": true}}]},
+           "orderBy": [{"field": "metadata.name", "order": "asc"}], "limit": 20}""";
+      StringBuilder refs = new StringBuilder("{\"fields\": [\"kind\", \"metadata.name\", \"relations\"],"
+          + " \"entityRefs\": [");
+      for (int i = 0; i < 20; i++) {
+        refs.append(i == 0 ? "" : ", ").append(i % 2 == 0 ? "\"component:bench-catalog/svc-" + i * 37 + "\""
+            : "\"component:bench-backstage/bs-component-" + i * 6 + "\"");
+      }
+      refs.append("]}");
+      java.util.Map<String, java.net.http.HttpRequest> calls = new java.util.LinkedHashMap<>();
+      calls.put("by-query with filter (GET)", get(base + "/entities/by-query?limit=20&filter="
+          + enc("kind=component,spec.lifecycle=production")));
+      calls.put("by-query with predicate (POST, ordered)", post(base + "/entities/by-query", predicate));
+      calls.put("GET /entities with filter, limit 50", get(base + "/entities?limit=50&fields=kind,metadata.name,"
+          + "spec.type&filter=" + enc("kind=api,spec.type=openapi")));
+      calls.put("facets (GET, 3 facets)", get(base + "/entity-facets?facet=kind&facet=spec.type&facet=spec.lifecycle"));
+      calls.put("facets with filter (GET)", get(base + "/entity-facets?facet=spec.type&facet=relations.ownedBy&filter="
+          + enc("kind=component")));
+      calls.put("facets over a $in predicate (POST)", post(base + "/entity-facets", """
+          {"facets": ["kind", "spec.type", "relations.ownedBy"],
+           "query": {"kind": {"$in": ["component", "api", "resource"]}}}"""));
+      calls.put("by-refs, 20 refs with fields (POST)", post(base + "/entities/by-refs", refs.toString()));
+      calls.put("ancestry", get(base + "/entities/by-name/component/bench-catalog/svc-10/ancestry"));
+      com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
+          java.lang.management.ManagementFactory.getThreadMXBean();
+      for (var call : calls.entrySet()) {
+        List<Double> times = new ArrayList<>();
+        long bytes = 0;
+        long bodyBytes = 0;
+        for (int round = 0; round < 300; round++) {
+          long before = serverAllocated(threads);
+          long t = System.nanoTime();
+          var response = client.send(call.getValue(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+          double ms = (System.nanoTime() - t) / 1e6;
+          long after = serverAllocated(threads);
+          if (response.statusCode() != 200) {
+            throw new IllegalStateException(call.getKey() + " answered " + response.statusCode() + ": "
+                + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+          if (round >= 50) {
+            times.add(ms);
+            bytes += after - before;
+            bodyBytes += response.body().length;
+          }
+        }
+        System.out.printf("catalog over HTTP (in-process Jetty), %s: p50 %.2f ms, p99 %.2f ms; server allocates"
+            + " %.0f KiB per request (response %.1f KiB)%n", call.getKey(), pct(times, 50), pct(times, 99),
+            bytes / 250.0 / 1024, bodyBytes / 250.0 / 1024);
+      }
+    }
+  }
+
+  /** Bytes allocated so far by the HTTP server's threads (named {@code http-...}), alive ones. */
+  private static long serverAllocated(com.sun.management.ThreadMXBean threads) {
+    long sum = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("http")) {
+        long b = threads.getThreadAllocatedBytes(t.getId());
+        sum += Math.max(0, b);
+      }
+    }
+    return sum;
+  }
+
+  private static java.net.http.HttpRequest get(String uri) {
+    return java.net.http.HttpRequest.newBuilder(java.net.URI.create(uri)).build();
+  }
+
+  private static java.net.http.HttpRequest post(String uri, String json) {
+    return java.net.http.HttpRequest.newBuilder(java.net.URI.create(uri)).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build();
+  }
+
+  private static String enc(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static double pct(List<Double> values, int p) {

@@ -59,12 +59,150 @@ public final class CatalogIndex {
    * @param parents per lower-case ref: the refs of the entities it was derived from (an API a Component provides:
    *     that Component), for {@code /ancestry}
    * @param orders search key → per entity, the rank of its first value (lower case) among the key's distinct values,
-   *     -1 for none ({@link CatalogQuery#orderBy}), filled per key on first use
+   *     -1 for none ({@link CatalogQuery#orderBy}), filled per key on first use; under {@link CatalogQuery#SORTED} +
+   *     key, the entities with a value sorted by it ({@link CatalogQuery#sortedBy})
+   * @param json per entity (same order as {@code entities}): its JSON as served, written on first use and kept while
+   *     the entity is unchanged, also across rebuilds ({@link Json})
+   * @param facetRows facet key (+ NUL + visibility key) → the rows {@code /entity-facets} answers for it over everything
+   *     (that key's callers) see, filled on first use ({@link CatalogQuery#facetsJson})
    */
   public record Snapshot(List<ObjectNode> entities, Map<String, ObjectNode> byRef, Map<String, ObjectNode> byUid,
       List<Map<String, Set<String>>> search, Map<String, List<Scorecards.Result>> scorecards, long generation,
       Map<String, Map<String, Integer>> facetsOfAll, Map<String, Map<String, java.util.BitSet>> postings,
-      Map<String, List<String>> parents, Map<String, int[]> orders) {
+      Map<String, List<String>> parents, Map<String, int[]> orders, List<Json> json, Map<String, JsonNode> facetRows) {
+  }
+
+  /**
+   * An entity's JSON as the catalog API serves it (UTF-8 bytes), written once, on first use, and then copied into each
+   * response that serves the entity whole: 20 entities of a page cost 20 array copies, not a tree walk and an encoding
+   * each. One per published entity: an entity that a rebuild leaves unchanged keeps it; a changed one gets a new one.
+   * Memory: the entities served so far, about 1.2 KiB each at the bench's shapes (docs/benchmarks.md).
+   */
+  public static final class Json implements com.fasterxml.jackson.core.SerializableString {
+    private final ObjectNode entity;
+    private final com.fasterxml.jackson.databind.util.RawValue raw;
+    private volatile byte[] bytes;
+
+    Json(ObjectNode entity) {
+      this.entity = entity;
+      this.raw = new com.fasterxml.jackson.databind.util.RawValue(this);
+    }
+
+    /** The entity as compact JSON, UTF-8. The array is shared: never change it. */
+    byte[] bytes() {
+      byte[] b = bytes;
+      if (b == null) {
+        try {
+          b = Serialization.JSON.writeValueAsBytes(entity);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        bytes = b;
+      }
+      return b;
+    }
+
+    /** A JSON tree node that writes these bytes as they are (for a response tree). */
+    public JsonNode node() {
+      return Serialization.JSON.getNodeFactory().rawValueNode(raw);
+    }
+
+    @Override
+    public String getValue() {
+      return new String(bytes(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public int charLength() {
+      return getValue().length();
+    }
+
+    @Override
+    public char[] asQuotedChars() {
+      return com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(getValue());
+    }
+
+    @Override
+    public byte[] asUnquotedUTF8() {
+      return bytes();
+    }
+
+    @Override
+    public byte[] asQuotedUTF8() {
+      return com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsUTF8(getValue());
+    }
+
+    @Override
+    public int appendQuotedUTF8(byte[] buffer, int offset) {
+      return copy(asQuotedUTF8(), buffer, offset);
+    }
+
+    @Override
+    public int appendQuoted(char[] buffer, int offset) {
+      char[] q = asQuotedChars();
+      if (offset + q.length > buffer.length) {
+        return -1;
+      }
+      System.arraycopy(q, 0, buffer, offset, q.length);
+      return q.length;
+    }
+
+    @Override
+    public int appendUnquotedUTF8(byte[] buffer, int offset) {
+      return copy(bytes(), buffer, offset);
+    }
+
+    @Override
+    public int appendUnquoted(char[] buffer, int offset) {
+      String v = getValue();
+      if (offset + v.length() > buffer.length) {
+        return -1;
+      }
+      v.getChars(0, v.length(), buffer, offset);
+      return v.length();
+    }
+
+    @Override
+    public int writeQuotedUTF8(java.io.OutputStream out) throws java.io.IOException {
+      byte[] q = asQuotedUTF8();
+      out.write(q);
+      return q.length;
+    }
+
+    @Override
+    public int writeUnquotedUTF8(java.io.OutputStream out) throws java.io.IOException {
+      byte[] b = bytes();
+      out.write(b);
+      return b.length;
+    }
+
+    @Override
+    public int putQuotedUTF8(java.nio.ByteBuffer buffer) {
+      byte[] q = asQuotedUTF8();
+      if (q.length > buffer.remaining()) {
+        return -1;
+      }
+      buffer.put(q);
+      return q.length;
+    }
+
+    @Override
+    public int putUnquotedUTF8(java.nio.ByteBuffer buffer) {
+      byte[] b = bytes();
+      if (b.length > buffer.remaining()) {
+        return -1;
+      }
+      buffer.put(b);
+      return b.length;
+    }
+
+    private static int copy(byte[] from, byte[] buffer, int offset) {
+      if (offset + from.length > buffer.length) {
+        return -1;
+      }
+      System.arraycopy(from, 0, buffer, offset, from.length);
+      return from.length;
+    }
   }
 
   private final Map<String, List<Prepared>> sources = new ConcurrentHashMap<>();
@@ -73,7 +211,8 @@ public final class CatalogIndex {
   /** Increases when a Scorecard changes: every entity's results are evaluated again. */
   private final AtomicLong scorecardChanges = new AtomicLong();
   private volatile Snapshot snapshot = new Snapshot(List.of(), Map.of(), Map.of(), List.of(), Map.of(), 0,
-      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of(), new ConcurrentHashMap<>());
+      new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), Map.of(), new ConcurrentHashMap<>(), List.of(),
+      new ConcurrentHashMap<>());
   private long builtFrom = -1;
   private long scorecardsBuiltFrom = -1;
   /** Per lower-case ref: what the last rebuild made of it, and from which inputs. */
@@ -543,12 +682,14 @@ public final class CatalogIndex {
     ObjectNode[] entities = new ObjectNode[order.size()];
     Map<String, ObjectNode> byUid = new HashMap<>(order.size() * 2);
     List<Map<String, Set<String>>> search = new ArrayList<>(order.size());
+    Json[] json = new Json[order.size()];
     Map<String, List<Scorecards.Result>> results = new HashMap<>();
     int at = 0;
     for (String ref : order) {
       Built b = now.get(ref);
       ObjectNode entity = b.published().entity();
       byRef.put(ref, entity);
+      json[at] = b.published().json();
       entities[at++] = entity;
       byUid.put(b.published().uid(), entity);
       search.add(b.published().search());
@@ -557,30 +698,142 @@ public final class CatalogIndex {
       }
     }
     built = now;
+    List<String> orderBefore = this.order;
     this.order = order;
     synthesizedBefore = synthesizedNow;
     builtFrom = seen;
     scorecardsBuiltFrom = scorecardsSeen;
     Snapshot previous = snapshot;
     Snapshot next = new Snapshot(List.of(entities), byRef, byUid, search, results, previous.generation() + 1,
-        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents, new ConcurrentHashMap<>());
-    int warmed = 0;
-    for (String key : previous.postings().keySet()) {
-      if (warmed++ < WARM_KEYS) {
-        if (key.startsWith(CatalogQuery.AS_WRITTEN)) {
-          CatalogQuery.facetPostings(next, key.substring(CatalogQuery.AS_WRITTEN.length()));
-        } else {
-          CatalogQuery.postings(next, key);
-        }
+        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), parents, new ConcurrentHashMap<>(), List.of(json),
+        new ConcurrentHashMap<>());
+    // Postings: carried over from the last snapshot (its bits moved to the entities' new indexes), with only the
+    // entities whose search keys changed, or that are new, looked at again; not rebuilt from every entity's keys.
+    int[] carried = carried(orderBefore, previous.search(), order, search);
+    boolean[] covered = new boolean[search.size()];
+    for (int j : carried) {
+      if (j >= 0) {
+        covered[j] = true;
       }
     }
-    for (String key : previous.orders().keySet()) {
+    int warmed = 0;
+    for (Map.Entry<String, Map<String, java.util.BitSet>> p : previous.postings().entrySet()) {
       if (warmed++ < WARM_KEYS) {
-        CatalogQuery.order(next, key);
+        next.postings().put(p.getKey(), carry(p.getValue(), carried, covered, search, p.getKey()));
+      }
+    }
+    boolean sameOrder = orderBefore == order;
+    for (String key : previous.orders().keySet()) {
+      // The same entities in the same order, none of which changed its value of the key: the same ranks.
+      String field = key.startsWith(CatalogQuery.SORTED) ? key.substring(CatalogQuery.SORTED.length()) : key;
+      if (sameOrder && sameFirstValues(previous.search(), search, covered, field)) {
+        next.orders().put(key, previous.orders().get(key));
+        continue;
+      }
+      if (next.orders().containsKey(key)) {
+        continue;
+      }
+      if (warmed++ < WARM_KEYS) {
+        if (key.startsWith(CatalogQuery.SORTED)) {
+          CatalogQuery.sortedBy(next, key.substring(CatalogQuery.SORTED.length()));
+        } else {
+          CatalogQuery.order(next, key);
+        }
       }
     }
     snapshot = next;
     return snapshot;
+  }
+
+  /**
+   * Per entity of the last snapshot (its index there), its index in the new one when it is there with the same search
+   * keys (the same map instance: an unchanged published entity keeps it), else -1. Both ref lists are sorted.
+   */
+  private static int[] carried(List<String> before, List<Map<String, Set<String>>> searchBefore, List<String> now,
+      List<Map<String, Set<String>>> searchNow) {
+    int[] out = new int[before.size()];
+    java.util.Arrays.fill(out, -1);
+    if (searchBefore.size() != before.size()) {
+      return out;
+    }
+    int i = 0;
+    int j = 0;
+    while (i < before.size() && j < now.size()) {
+      int cmp = before == now ? 0 : before.get(i).compareTo(now.get(j));
+      if (cmp == 0) {
+        if (searchBefore.get(i) == searchNow.get(j)) {
+          out[i] = j;
+        }
+        i++;
+        j++;
+      } else if (cmp < 0) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The postings of one key ({@link CatalogQuery#postings}, or under {@link CatalogQuery#AS_WRITTEN} its values as
+   * written) for the new snapshot, from the last one's: each bit moved to the entity's new index ({@code carried}),
+   * then the entities not carried over ({@code covered} false) added from their search keys. Equal to building them
+   * from nothing (CatalogIndexTest).
+   */
+  private static Map<String, java.util.BitSet> carry(Map<String, java.util.BitSet> before, int[] carried,
+      boolean[] covered, List<Map<String, Set<String>>> search, String postingsKey) {
+    boolean asWritten = postingsKey.startsWith(CatalogQuery.AS_WRITTEN);
+    String key = asWritten ? postingsKey.substring(CatalogQuery.AS_WRITTEN.length()) : postingsKey;
+    Map<String, java.util.BitSet> out = asWritten ? new TreeMap<>() : new HashMap<>(before.size() * 2);
+    for (Map.Entry<String, java.util.BitSet> e : before.entrySet()) {
+      java.util.BitSet bits = e.getValue();
+      java.util.BitSet moved = new java.util.BitSet(search.size());
+      for (int i = bits.nextSetBit(0); i >= 0 && i < carried.length; i = bits.nextSetBit(i + 1)) {
+        if (carried[i] >= 0) {
+          moved.set(carried[i]);
+        }
+      }
+      if (!moved.isEmpty()) {
+        out.put(e.getKey(), moved);
+      }
+    }
+    for (int j = 0; j < covered.length; j++) {
+      if (covered[j]) {
+        continue;
+      }
+      Set<String> values = search.get(j).get(key);
+      if (values == null) {
+        continue;
+      }
+      if (!asWritten) {
+        out.computeIfAbsent(CatalogQuery.EXISTS, v -> new java.util.BitSet(search.size())).set(j);
+      }
+      for (String v : values) {
+        out.computeIfAbsent(asWritten ? v : v.toLowerCase(Locale.ROOT), x -> new java.util.BitSet(search.size()))
+            .set(j);
+      }
+    }
+    return out;
+  }
+
+  /** True when every entity not carried over has the same first value of {@code key} (lower case) as before. */
+  private static boolean sameFirstValues(List<Map<String, Set<String>>> before, List<Map<String, Set<String>>> now,
+      boolean[] covered, String key) {
+    if (before.size() != now.size()) {
+      return false;
+    }
+    for (int j = 0; j < covered.length; j++) {
+      if (!covered[j] && !java.util.Objects.equals(firstLower(before.get(j).get(key)), firstLower(now.get(j)
+          .get(key)))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String firstLower(Set<String> values) {
+    return values == null || values.isEmpty() ? null : values.iterator().next().toLowerCase(Locale.ROOT);
   }
 
   /** An entity's relations, with the team that owns it through its namespace (null: none) last. */
@@ -651,8 +904,12 @@ public final class CatalogIndex {
     distinct.values().forEach(out::add);
   }
 
-  /** An entity as served: its content without etag, the served entity (content plus etag), its search keys and uid. */
-  private record Published(ObjectNode content, ObjectNode entity, Map<String, Set<String>> search, String uid) {
+  /**
+   * An entity as served: its content without etag, the served entity (content plus etag), its search keys, uid and
+   * JSON.
+   */
+  private record Published(ObjectNode content, ObjectNode entity, Map<String, Set<String>> search, String uid,
+      Json json) {
   }
 
   private static Published publish(ObjectNode content) {
@@ -662,7 +919,7 @@ public final class CatalogIndex {
     ObjectNode metadata = entity.putObject("metadata");
     content.path("metadata").fields().forEachRemaining(f -> metadata.set(f.getKey(), f.getValue()));
     metadata.put("etag", etag(content));
-    return new Published(content, entity, searchKeys(entity), metadata.path("uid").asText());
+    return new Published(content, entity, searchKeys(entity), metadata.path("uid").asText(), new Json(entity));
   }
 
   /**

@@ -94,8 +94,22 @@ public final class CatalogQuery {
    */
   public static List<Integer> select(CatalogIndex.Snapshot s, CatalogPredicate predicate, String term,
       List<String> termFields, BitSet visible) {
-    List<Integer> out = new ArrayList<>();
-    String t = term == null || term.isBlank() ? null : term.trim().toLowerCase(Locale.ROOT);
+    BitSet m = matches(s, predicate, term, termFields, visible);
+    List<Integer> out = new ArrayList<>(m.cardinality());
+    for (int i = m.nextSetBit(0); i >= 0; i = m.nextSetBit(i + 1)) {
+      out.add(i);
+    }
+    return out;
+  }
+
+  /**
+   * As {@link #select(CatalogIndex.Snapshot, CatalogPredicate, String, List, BitSet)}, as a bitset over the
+   * snapshot's entities (set bit = match; ascending index is ref order): what the HTTP API pages through, so a query
+   * allocates a few bitsets of one bit per entity, not a boxed index per match. A new set the caller may change.
+   */
+  static BitSet matches(CatalogIndex.Snapshot s, CatalogPredicate predicate, String term, List<String> termFields,
+      BitSet visible) {
+    int n = s.entities().size();
     BitSet candidates = predicate == null ? null : predicate.eval(s);
     if (visible != null) {
       if (candidates == null) {
@@ -104,17 +118,171 @@ public final class CatalogQuery {
         candidates.and(visible);
       }
     }
-    List<String> fields = termFields.stream().map(f -> f.toLowerCase(Locale.ROOT)).toList();
-    for (int i = candidates == null ? 0 : candidates.nextSetBit(0); i >= 0 && i < s.entities().size();
-        i = candidates == null ? i + 1 : candidates.nextSetBit(i + 1)) {
-      Map<String, Set<String>> index = s.search().get(i);
-      if (t != null && fields.stream().noneMatch(f -> index.getOrDefault(f, Set.of())
-          .stream().anyMatch(v -> v.toLowerCase(Locale.ROOT).contains(t)))) {
-        continue;
-      }
-      out.add(i);
+    if (candidates == null) {
+      candidates = new BitSet(n);
+      candidates.set(0, n);
+    } else if (candidates.length() > n) {
+      candidates.clear(n, candidates.length());
     }
-    return out;
+    String t = term == null || term.isBlank() ? null : term.trim().toLowerCase(Locale.ROOT);
+    if (t != null) {
+      String[] fields = new String[termFields.size()];
+      for (int k = 0; k < fields.length; k++) {
+        fields[k] = termFields.get(k).toLowerCase(Locale.ROOT);
+      }
+      for (int i = candidates.nextSetBit(0); i >= 0; i = candidates.nextSetBit(i + 1)) {
+        if (!hasTerm(s.search().get(i), fields, t)) {
+          candidates.clear(i);
+        }
+      }
+    }
+    return candidates;
+  }
+
+  /** True when a value of one of {@code fields} contains {@code term} (lower case), ignoring case. */
+  private static boolean hasTerm(Map<String, Set<String>> index, String[] fields, String term) {
+    for (String f : fields) {
+      Set<String> values = index.get(f);
+      if (values != null) {
+        for (String v : values) {
+          if (containsLowerCase(v, term)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@code value.toLowerCase(Locale.ROOT).contains(term)} for a lower-case {@code term}, without the lower-case copy
+   * when both are ASCII (where comparing chars ignoring case is the same thing).
+   */
+  static boolean containsLowerCase(String value, String term) {
+    if (!ascii(value) || !ascii(term)) {
+      return value.toLowerCase(Locale.ROOT).contains(term);
+    }
+    int last = value.length() - term.length();
+    for (int k = 0; k <= last; k++) {
+      if (value.regionMatches(true, k, term, 0, term.length())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean ascii(String s) {
+    for (int k = 0; k < s.length(); k++) {
+      if (s.charAt(k) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * One page of a query's matches: the entity indexes from {@code offset} (clamped to the total), at most
+   * {@code limit} of them, and the total the page is part of.
+   */
+  record Page(int[] items, int offset, int total) {
+  }
+
+  /**
+   * The page of {@code matches} from {@code offset}, at most {@code limit} long: in ref order, or with
+   * {@code orderField} by its lower-case value ({@link #orderBy}'s order: entities without a value left out, ties in
+   * ref order). Walks a per-snapshot permutation of the entities sorted by that field, so nothing is sorted per
+   * query.
+   */
+  static Page page(CatalogIndex.Snapshot s, BitSet matches, String orderField, boolean descending, int offset,
+      int limit) {
+    if (orderField == null) {
+      int total = matches.cardinality();
+      int from = Math.min(Math.max(0, offset), total);
+      int end = (int) Math.min(total, (long) from + Math.max(0, limit));
+      int[] items = new int[end - from];
+      int seen = 0;
+      for (int i = matches.nextSetBit(0); i >= 0 && seen < end; i = matches.nextSetBit(i + 1)) {
+        if (seen >= from) {
+          items[seen - from] = i;
+        }
+        seen++;
+      }
+      return new Page(items, from, total);
+    }
+    String key = orderField.toLowerCase(Locale.ROOT);
+    int[] rank = order(s, key);
+    int[] sorted = sortedBy(s, key);
+    int total = 0;
+    for (int i : sorted) {
+      if (matches.get(i)) {
+        total++;
+      }
+    }
+    int from = Math.min(Math.max(0, offset), total);
+    int end = (int) Math.min(total, (long) from + Math.max(0, limit));
+    int[] items = new int[end - from];
+    int seen = 0;
+    if (!descending) {
+      for (int k = 0; k < sorted.length && seen < end; k++) {
+        int i = sorted[k];
+        if (matches.get(i)) {
+          if (seen >= from) {
+            items[seen - from] = i;
+          }
+          seen++;
+        }
+      }
+    } else {
+      // Highest rank first; within one rank (equal values) still ref order.
+      int groupEnd = sorted.length;
+      while (groupEnd > 0 && seen < end) {
+        int r = rank[sorted[groupEnd - 1]];
+        int groupStart = groupEnd - 1;
+        while (groupStart > 0 && rank[sorted[groupStart - 1]] == r) {
+          groupStart--;
+        }
+        for (int k = groupStart; k < groupEnd && seen < end; k++) {
+          int i = sorted[k];
+          if (matches.get(i)) {
+            if (seen >= from) {
+              items[seen - from] = i;
+            }
+            seen++;
+          }
+        }
+        groupEnd = groupStart;
+      }
+    }
+    return new Page(items, from, total);
+  }
+
+  /** Prefix of a key in a snapshot's orders whose array is the permutation of {@link #sortedBy}. */
+  static final String SORTED = "\u0001";
+
+  /**
+   * The indexes of the entities of {@code s} that have a value of search key {@code key}, sorted by that value's rank
+   * ({@link #order(CatalogIndex.Snapshot, String)}), ties in index (ref) order; once per snapshot and key.
+   */
+  static int[] sortedBy(CatalogIndex.Snapshot s, String key) {
+    int[] cached = s.orders().get(SORTED + key);
+    if (cached != null) {
+      return cached;
+    }
+    int[] rank = order(s, key);
+    long[] packed = new long[rank.length];
+    int n = 0;
+    for (int i = 0; i < rank.length; i++) {
+      if (rank[i] >= 0) {
+        packed[n++] = (long) rank[i] << 32 | i;
+      }
+    }
+    java.util.Arrays.sort(packed, 0, n);
+    int[] sorted = new int[n];
+    for (int k = 0; k < n; k++) {
+      sorted[k] = (int) packed[k];
+    }
+    s.orders().putIfAbsent(SORTED + key, sorted);
+    return sorted;
   }
 
   /** Key {@link #EXISTS} in a key's postings: the entities that have the key, whatever its value. */
@@ -253,18 +421,13 @@ public final class CatalogQuery {
    */
   public static Map<String, List<Map<String, Object>>> facets(CatalogIndex.Snapshot s, List<Integer> selected,
       List<String> facets, String visibleKey) {
+    BitSet chosen = new BitSet(s.entities().size());
+    selected.forEach(chosen::set);
     Map<String, List<Map<String, Object>>> out = new java.util.LinkedHashMap<>();
     for (String facet : facets) {
-      Map<String, Integer> counts;
-      if (visibleKey != null && s.facetsOfAll().size() < SHARED_FACETS) {
-        counts = s.facetsOfAll().computeIfAbsent(facet + "\u0000" + visibleKey, f -> count(s, selected, facet));
-      } else {
-        counts = selected.size() == s.entities().size()
-            ? s.facetsOfAll().computeIfAbsent(facet, f -> count(s, selected, f)) : count(s, selected, facet);
-      }
       // Backstage's order: by value (its search table's original values, grouped as written).
       List<Map<String, Object>> list = new ArrayList<>();
-      counts.forEach((value, n) -> {
+      counts(s, chosen, selected.size(), facet, visibleKey).forEach((value, n) -> {
         Map<String, Object> row = new java.util.LinkedHashMap<>();
         row.put("value", value);
         row.put("count", n);
@@ -273,6 +436,43 @@ public final class CatalogQuery {
       out.put(facet, list);
     }
     return out;
+  }
+
+  /**
+   * Backstage's {@code /entity-facets} answer, {@code {"facets": {facet: [{"value", "count"}...]}}}, over the
+   * entities set in {@code selected}; with {@code visibleKey} (or when {@code selected} is every entity) the rows of
+   * each facet are kept with the snapshot, so the next such call writes them without counting or building anything.
+   */
+  static ObjectNode facetsJson(CatalogIndex.Snapshot s, BitSet selected, List<String> facets, String visibleKey) {
+    int size = selected.cardinality();
+    boolean shared = visibleKey != null || size == s.entities().size();
+    ObjectNode out = Serialization.JSON.createObjectNode();
+    ObjectNode byFacet = out.putObject("facets");
+    for (String facet : facets) {
+      String key = visibleKey == null ? facet : facet + "\u0000" + visibleKey;
+      JsonNode rows = shared ? s.facetRows().get(key) : null;
+      if (rows == null) {
+        com.fasterxml.jackson.databind.node.ArrayNode list = Serialization.JSON.createArrayNode();
+        counts(s, selected, size, facet, visibleKey).forEach((value, n) -> list.addObject().put("value", value)
+            .put("count", n));
+        rows = list;
+        if (shared && s.facetRows().size() < SHARED_FACETS) {
+          s.facetRows().putIfAbsent(key, rows);
+        }
+      }
+      byFacet.set(facet, rows);
+    }
+    return out;
+  }
+
+  /** Counts per value of {@code facet} among {@code selected}, kept with the snapshot when shared (see above). */
+  private static Map<String, Integer> counts(CatalogIndex.Snapshot s, BitSet selected, int size, String facet,
+      String visibleKey) {
+    if (visibleKey != null && s.facetsOfAll().size() < SHARED_FACETS) {
+      return s.facetsOfAll().computeIfAbsent(facet + "\u0000" + visibleKey, f -> count(s, selected, size, facet));
+    }
+    return size == s.entities().size() ? s.facetsOfAll().computeIfAbsent(facet, f -> count(s, selected, size, f))
+        : count(s, selected, size, facet);
   }
 
   /** Prefix of a key in a snapshot's postings whose values are as written (for facets), not in lower case. */
@@ -299,34 +499,43 @@ public final class CatalogQuery {
   }
 
   /**
-   * Counts per value of {@code facet} among {@code selected}. With few values against many selected entities, by
-   * intersecting each value's postings with the selection (a facet over a filtered query costs a few word
-   * operations per value, not a map lookup per entity); otherwise entity by entity.
+   * Counts per value of {@code facet} among {@code selected} ({@code size} of them). Over many entities, value by
+   * value through the key's postings (bits of the value's entities tested against the selection: no set is copied);
+   * over a few, entity by entity.
    */
-  private static Map<String, Integer> count(CatalogIndex.Snapshot s, List<Integer> selected, String facet) {
+  private static Map<String, Integer> count(CatalogIndex.Snapshot s, BitSet selected, int size, String facet) {
     Map<String, Integer> counts = new TreeMap<>();
     String key = facet.toLowerCase(Locale.ROOT);
     Map<String, BitSet> postings = s.postings().get(AS_WRITTEN + key);
-    int words = (s.entities().size() + 63) / 64;
-    if (postings == null && selected.size() > 64) {
+    if (postings == null && size > 64) {
       postings = facetPostings(s, key);
     }
-    if (postings != null && (long) postings.size() * words <= 4L * selected.size()) {
-      BitSet chosen = new BitSet(s.entities().size());
-      selected.forEach(chosen::set);
+    if (postings != null && size > 64) {
+      boolean all = size == s.entities().size();
       for (Map.Entry<String, BitSet> p : postings.entrySet()) {
-        BitSet both = (BitSet) p.getValue().clone();
-        both.and(chosen);
-        int n = both.cardinality();
+        BitSet with = p.getValue();
+        int n = 0;
+        if (all) {
+          n = with.cardinality();
+        } else {
+          for (int i = with.nextSetBit(0); i >= 0; i = with.nextSetBit(i + 1)) {
+            if (selected.get(i)) {
+              n++;
+            }
+          }
+        }
         if (n > 0) {
           counts.put(p.getKey(), n);
         }
       }
       return counts;
     }
-    for (int i : selected) {
-      for (String v : s.search().get(i).getOrDefault(key, Set.of())) {
-        counts.merge(v, 1, Integer::sum);
+    for (int i = selected.nextSetBit(0); i >= 0; i = selected.nextSetBit(i + 1)) {
+      Set<String> values = s.search().get(i).get(key);
+      if (values != null) {
+        for (String v : values) {
+          counts.merge(v, 1, Integer::sum);
+        }
       }
     }
     return counts;

@@ -335,26 +335,25 @@ public final class CatalogServlet extends HttpServlet {
     JsonNode text = state.path("fullTextFilter");
     List<String> textFields = text.path("fields").isArray() && !text.get("fields").isEmpty()
         ? strings(text.get("fields")) : List.of(orderField != null ? orderField : "metadata.uid");
-    List<Integer> selected = CatalogQuery.select(s, predicate, text.path("term").asText(null), textFields,
+    BitSet matches = CatalogQuery.matches(s, predicate, text.path("term").asText(null), textFields,
         viewer.visible(s));
-    if (orderField != null) {
-      CatalogQuery.orderBy(s, selected, orderField, order.path("order").asText().equals("desc"));
-    }
+    CatalogQuery.Page p = CatalogQuery.page(s, matches, orderField, order.path("order").asText().equals("desc"),
+        state.path("offset").asInt(), q.limit());
     boolean page = state.path("page").asBoolean();
-    int total = page ? state.path("totalItems").asInt(selected.size()) : q.excludeTotal() ? 0 : selected.size();
-    int offset = Math.min(Math.max(0, state.path("offset").asInt()), selected.size());
-    int end = Math.min(selected.size(), offset + q.limit());
+    int total = page ? state.path("totalItems").asInt(p.total()) : q.excludeTotal() ? 0 : p.total();
+    int offset = p.offset();
+    int end = offset + p.items().length;
     ObjectNode out = Serialization.JSON.createObjectNode();
     ArrayNode items = out.putArray("items");
-    for (int i = offset; i < end; i++) {
-      items.add(CatalogQuery.project((ObjectNode) viewer.redact(s.entities().get(selected.get(i)), s), q.fields()));
+    for (int i : p.items()) {
+      items.add(served(s, i, viewer, q.fields()));
     }
     out.put("totalItems", total);
     ObjectNode pageInfo = out.putObject("pageInfo");
     ObjectNode cursor = state.deepCopy();
     cursor.remove("page");
     cursor.put("totalItems", total);
-    if (q.limit() > 0 && end < selected.size()) {
+    if (q.limit() > 0 && end < p.total()) {
       pageInfo.put("nextCursor", CatalogQuery.cursor(cursor, end));
     }
     if (page && offset > 0) {
@@ -406,41 +405,74 @@ public final class CatalogServlet extends HttpServlet {
         offset = c.get("offset").asInt();
       }
     }
-    List<Integer> selected = CatalogQuery.select(s, predicate, null, List.of(), viewer.visible(s));
-    if (!order.isEmpty()) {
-      Comparator<Integer> cmp = null;
-      for (String[] o : order) {
-        String key = o[1].toLowerCase(Locale.ROOT);
-        Comparator<String> values = o[0].equals("desc") ? Comparator.reverseOrder() : Comparator.naturalOrder();
-        Comparator<Integer> c = Comparator.comparing((Integer i) -> first(s, i, key),
-            Comparator.nullsLast(values));
-        cmp = cmp == null ? c : cmp.thenComparing(c);
+    BitSet matches = CatalogQuery.matches(s, predicate, null, List.of(), viewer.visible(s));
+    if (order.isEmpty()) {
+      // Ref order: a page straight from the matches, no list of them all.
+      CatalogQuery.Page p = CatalogQuery.page(s, matches, null, false, offset, limit == null ? Integer.MAX_VALUE
+          : limit);
+      ArrayNode out = Serialization.JSON.createArrayNode();
+      for (int i : p.items()) {
+        out.add(served(s, i, viewer, fields));
       }
-      selected.sort(cmp.thenComparing(Comparator.naturalOrder()));
+      if (paginated && limit != null && p.offset() + p.items().length < p.total()) {
+        resp.setHeader("Link", next(req, limit, p.offset() + p.items().length));
+      }
+      json(resp, 200, out);
+      return;
     }
+    List<Integer> selected = new ArrayList<>(matches.cardinality());
+    for (int i = matches.nextSetBit(0); i >= 0; i = matches.nextSetBit(i + 1)) {
+      selected.add(i);
+    }
+    Comparator<Integer> cmp = null;
+    for (String[] o : order) {
+      String key = o[1].toLowerCase(Locale.ROOT);
+      Comparator<String> values = o[0].equals("desc") ? Comparator.reverseOrder() : Comparator.naturalOrder();
+      Comparator<Integer> c = Comparator.comparing((Integer i) -> first(s, i, key), Comparator.nullsLast(values));
+      cmp = cmp == null ? c : cmp.thenComparing(c);
+    }
+    selected.sort(cmp.thenComparing(Comparator.naturalOrder()));
     int end = limit == null ? selected.size() : (int) Math.min(selected.size(), (long) offset + limit);
     ArrayNode out = Serialization.JSON.createArrayNode();
     for (int i = Math.min(offset, selected.size()); i < end; i++) {
-      out.add(CatalogQuery.project((ObjectNode) viewer.redact(s.entities().get(selected.get(i)), s), fields));
+      out.add(served(s, selected.get(i), viewer, fields));
     }
     if (paginated && limit != null && end < selected.size()) {
-      String next = Base64.getEncoder().encodeToString(("{\"limit\":" + limit + ",\"offset\":" + end + "}")
-          .getBytes(StandardCharsets.UTF_8));
-      StringBuilder query = new StringBuilder();
-      for (var p : req.getParameterMap().entrySet()) {
-        if (p.getKey().equals("offset") || p.getKey().equals("after")) {
-          continue;
-        }
-        for (String v : p.getValue()) {
-          query.append(query.isEmpty() ? "?" : "&").append(URLEncoder.encode(p.getKey(), StandardCharsets.UTF_8))
-              .append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
-        }
-      }
-      query.append(query.isEmpty() ? "?" : "&").append("after=").append(URLEncoder.encode(next,
-          StandardCharsets.UTF_8));
-      resp.setHeader("Link", "<" + path(req) + query + ">; rel=\"next\"");
+      resp.setHeader("Link", next(req, limit, end));
     }
     json(resp, 200, out);
+  }
+
+  /** The {@code Link} header to the page of the legacy list after one that ends at {@code end}. */
+  private static String next(HttpServletRequest req, int limit, int end) {
+    String next = Base64.getEncoder().encodeToString(("{\"limit\":" + limit + ",\"offset\":" + end + "}")
+        .getBytes(StandardCharsets.UTF_8));
+    StringBuilder query = new StringBuilder();
+    for (var p : req.getParameterMap().entrySet()) {
+      if (p.getKey().equals("offset") || p.getKey().equals("after")) {
+        continue;
+      }
+      for (String v : p.getValue()) {
+        query.append(query.isEmpty() ? "?" : "&").append(URLEncoder.encode(p.getKey(), StandardCharsets.UTF_8))
+            .append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+      }
+    }
+    query.append(query.isEmpty() ? "?" : "&").append("after=").append(URLEncoder.encode(next,
+        StandardCharsets.UTF_8));
+    return "<" + path(req) + query + ">; rel=\"next\"";
+  }
+
+  /**
+   * The entity at index {@code i} as {@code viewer} may see it, keeping {@code fields} (all: none given): the bytes
+   * the snapshot keeps for it when it is served whole and unredacted, else a projected or redacted tree.
+   */
+  private static JsonNode served(CatalogIndex.Snapshot s, int i, EntityVisibility.Viewer viewer, List<String> fields) {
+    ObjectNode e = s.entities().get(i);
+    JsonNode shown = viewer.redact(e, s);
+    if (shown == e && (fields == null || fields.isEmpty())) {
+      return s.json().get(i).node();
+    }
+    return CatalogQuery.project((ObjectNode) shown, fields);
   }
 
   private static String first(CatalogIndex.Snapshot s, int i, String key) {
@@ -491,11 +523,8 @@ public final class CatalogServlet extends HttpServlet {
 
   private static ObjectNode facets(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer, CatalogPredicate filter,
       List<String> facets) {
-    List<Integer> selected = CatalogQuery.select(s, filter, null, List.of(), viewer.visible(s));
-    ObjectNode out = Serialization.JSON.createObjectNode();
-    out.set("facets", Serialization.JSON.valueToTree(CatalogQuery.facets(s, selected, facets,
-        filter == null ? viewer.key(s) : null)));
-    return out;
+    BitSet selected = CatalogQuery.matches(s, filter, null, List.of(), viewer.visible(s));
+    return CatalogQuery.facetsJson(s, selected, facets, filter == null ? viewer.key(s) : null);
   }
 
   /** Backstage's {@code entityAncestry}: the entity, then what it was derived from, each with its parents' refs. */

@@ -237,7 +237,25 @@ class CatalogIndexTest {
       fresh.scorecard("service-maturity", scorecard);
       objects.forEach((k, o) -> fresh.upsert(k, o, null));
       var expected = fresh.rebuild();
+      // Queries on the last snapshot: the rebuild carries their postings and orders over instead of building them.
+      var last = live.snapshot();
+      List<String> keys = List.of("kind", "spec.type", "relations.ownedby", "spec.system", "metadata.name");
+      for (String key : keys) {
+        CatalogQuery.postings(last, key);
+        CatalogQuery.facetPostings(last, key);
+        CatalogQuery.sortedBy(last, key);
+      }
       var actual = live.rebuild();
+      for (String key : keys) {
+        assertThat(actual.postings().get(key)).as("round %d: postings of %s", round, key)
+            .isEqualTo(CatalogQuery.postings(expected, key));
+        assertThat(actual.postings().get(CatalogQuery.AS_WRITTEN + key)).as("round %d: %s as written", round, key)
+            .isEqualTo(CatalogQuery.facetPostings(expected, key));
+        assertThat(actual.orders().get(key)).as("round %d: ranks of %s", round, key)
+            .isEqualTo(CatalogQuery.order(expected, key));
+        assertThat(actual.orders().get(CatalogQuery.SORTED + key)).as("round %d: sorted by %s", round, key)
+            .isEqualTo(CatalogQuery.sortedBy(expected, key));
+      }
       assertThat(actual.byRef().keySet()).as("round %d", round).isEqualTo(expected.byRef().keySet());
       for (String ref : expected.byRef().keySet()) {
         assertThat(actual.byRef().get(ref)).as("round %d: %s", round, ref).isEqualTo(expected.byRef().get(ref));
@@ -290,6 +308,106 @@ class CatalogIndexTest {
         }
       }
     }
+  }
+
+  /** 300 Components with types (some without), lifecycles and owners in a few spellings, for paging and facets. */
+  static CatalogIndex many() {
+    CatalogIndex many = new CatalogIndex();
+    for (int i = 0; i < 300; i++) {
+      ObjectNode c = Serialization.JSON.createObjectNode();
+      c.put("apiVersion", "platform.tarmac.dev/v1alpha1").put("kind", "Component");
+      c.putObject("metadata").put("name", "svc-" + (i * 7919 % 1000)).put("namespace", "ns-" + i % 3)
+          .put("uid", "uid-" + i);
+      ObjectNode spec = c.putObject("spec");
+      if (i % 7 != 0) {
+        spec.put("type", i % 5 == 0 ? "Website" : i % 2 == 0 ? "service" : "library");
+      }
+      spec.put("lifecycle", i % 3 == 0 ? "production" : "experimental").put("owner", "team-" + i % 4);
+      many.upsert("c" + i, c, null);
+    }
+    many.rebuild();
+    return many;
+  }
+
+  @Test
+  void pagesWalkTheMatchesAsTheSortedSelectionWould() throws Exception {
+    var s = many().snapshot();
+    CatalogPredicate predicate = CatalogPredicate.parse(Serialization.JSON.readTree(
+        "{\"$any\": [{\"spec.lifecycle\": \"production\"}, {\"spec.type\": \"website\"}]}"));
+    for (String field : new String[] {null, "spec.type", "metadata.name"}) {
+      for (boolean desc : new boolean[] {false, true}) {
+        List<Integer> expected = CatalogQuery.select(s, predicate, null, List.of(), null);
+        if (field != null) {
+          CatalogQuery.orderBy(s, expected, field, desc);
+        }
+        for (int[] window : new int[][] {{0, 20}, {7, 13}, {0, 0}, {95, 50}, {1000, 5}, {0, Integer.MAX_VALUE}}) {
+          var page = CatalogQuery.page(s, CatalogQuery.matches(s, predicate, null, List.of(), null), field,
+              desc && field != null, window[0], window[1]);
+          int from = Math.min(window[0], expected.size());
+          int to = (int) Math.min(expected.size(), (long) from + window[1]);
+          assertThat(page.total()).as("%s %s %s", field, desc, window[0]).isEqualTo(expected.size());
+          assertThat(page.offset()).isEqualTo(from);
+          assertThat(java.util.Arrays.stream(page.items()).boxed().toList())
+              .as("%s desc=%s from %d", field, desc, window[0]).isEqualTo(expected.subList(from, to));
+        }
+      }
+    }
+    // The ordered walk leaves out entities without the field, as orderBy does (Groups have no lifecycle).
+    var withLifecycle = CatalogQuery.page(s, CatalogQuery.matches(s, null, null, List.of(), null), "spec.lifecycle",
+        true, 0, 1000);
+    assertThat(withLifecycle.total()).isEqualTo(300).isLessThan(s.entities().size());
+  }
+
+  @Test
+  void fullTextMatchesIgnoringCaseAsLowerCasingWould() {
+    for (String[] c : new String[][] {{"Payments-Service", "ments-s"}, {"abc", "abcd"}, {"ABC", ""}, {"x", "x"},
+        {"Straße", "straße"}, {"İstanbul", "i̇st"}, {"KELVIN", "kelvin"}, {"I", "ı"}}) {
+      assertThat(CatalogQuery.containsLowerCase(c[0], c[1])).as("%s contains %s", c[0], c[1])
+          .isEqualTo(c[0].toLowerCase(java.util.Locale.ROOT).contains(c[1]));
+    }
+    var s = many().snapshot();
+    assertThat(CatalogQuery.select(s, (CatalogPredicate) null, "WEB", List.of("spec.type"), null))
+        .hasSize((int) s.search().stream().filter(k -> k.getOrDefault("spec.type", java.util.Set.of())
+            .contains("Website")).count()).isNotEmpty();
+  }
+
+  @Test
+  void facetAnswersEqualTheCountsAndAreKeptWithTheSnapshotWhenShared() throws Exception {
+    var s = many().snapshot();
+    List<String> facets = List.of("spec.type", "spec.lifecycle", "relations.ownedBy", "metadata.name");
+    for (String filter : new String[] {null, "kind=component,spec.lifecycle=production", "spec.owner=team-1"}) {
+      CatalogPredicate p = filter == null ? null : CatalogPredicate.ofFilters(List.of(filter));
+      var expected = Serialization.JSON.valueToTree(CatalogQuery.facets(s, CatalogQuery.select(s, p, null,
+          List.of(), null), facets));
+      var actual = CatalogQuery.facetsJson(s, CatalogQuery.matches(s, p, null, List.of(), null), facets, null);
+      assertThat(actual.get("facets")).as("filter %s", filter).isEqualTo(expected);
+    }
+    // Over everything, the rows are made once per snapshot.
+    var all = CatalogQuery.matches(s, null, null, List.of(), null);
+    assertThat(CatalogQuery.facetsJson(s, all, facets, null).get("facets").get("spec.type"))
+        .isSameAs(CatalogQuery.facetsJson(s, all, facets, null).get("facets").get("spec.type"));
+  }
+
+  @Test
+  void servedJsonIsTheEntityAsJacksonWritesIt() throws Exception {
+    var s = index.snapshot();
+    var out = Serialization.JSON.createArrayNode();
+    var expected = Serialization.JSON.createArrayNode();
+    for (int i = 0; i < s.entities().size(); i++) {
+      assertThat(s.json().get(i).bytes()).isEqualTo(Serialization.JSON.writeValueAsBytes(s.entities().get(i)));
+      out.add(s.json().get(i).node());
+      expected.add(s.entities().get(i));
+    }
+    assertThat(Serialization.JSON.writeValueAsString(out)).isEqualTo(Serialization.JSON.writeValueAsString(expected));
+    assertThat(Serialization.JSON.readTree(Serialization.JSON.writeValueAsString(out))).isEqualTo(expected);
+    // A rebuild keeps the JSON of an entity it leaves unchanged (same instance), and writes a changed one again.
+    var before = s.json().get(0);
+    index.statusField(CatalogIndex.ref(s.entities().get(s.entities().size() - 1)), "cost",
+        Serialization.JSON.createObjectNode().put("monthly", 1));
+    var next = index.rebuild();
+    assertThat(next.json().get(0)).isSameAs(before);
+    assertThat(next.json().get(next.entities().size() - 1)).isNotSameAs(s.json().get(s.entities().size() - 1));
+    assertThat(new String(next.json().get(next.entities().size() - 1).bytes(), "UTF-8")).contains("\"monthly\":1");
   }
 
   @Test
