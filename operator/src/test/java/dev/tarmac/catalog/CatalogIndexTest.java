@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.testing.RepoPaths;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -402,8 +403,8 @@ class CatalogIndexTest {
     assertThat(Serialization.JSON.readTree(Serialization.JSON.writeValueAsString(out))).isEqualTo(expected);
     // A rebuild keeps the JSON of an entity it leaves unchanged (same instance), and writes a changed one again.
     var before = s.json().get(0);
-    index.statusField(CatalogIndex.ref(s.entities().get(s.entities().size() - 1)), "cost",
-        Serialization.JSON.createObjectNode().put("monthly", 1));
+    index.statusField("cost", Map.of(CatalogIndex.ref(s.entities().get(s.entities().size() - 1)),
+        Serialization.JSON.createObjectNode().put("monthly", 1)));
     var next = index.rebuild();
     assertThat(next.json().get(0)).isSameAs(before);
     assertThat(next.json().get(next.entities().size() - 1)).isNotSameAs(s.json().get(s.entities().size() - 1));
