@@ -287,21 +287,7 @@ class XrdApiServerTest {
 
   @Test
   void aCrdTarmacDidNotGenerateIsLeftAlone() throws IOException {
-    CustomResourceDefinition foreign = Serialization.YAML.readValue("""
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: xforeigns.xrdtest.example.org}
-        spec:
-          group: xrdtest.example.org
-          names: {kind: XForeign, plural: xforeigns}
-          scope: Cluster
-          versions:
-            - name: v1
-              served: true
-              storage: true
-              schema:
-                openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-        """, CustomResourceDefinition.class);
+    CustomResourceDefinition foreign = TestCluster.openCrd("xrdtest.example.org", "XForeign", "xforeigns", "Cluster");
     client.resource(foreign).create();
     apply(Serialization.YAML.readValue("""
         apiVersion: apiextensions.crossplane.io/v1

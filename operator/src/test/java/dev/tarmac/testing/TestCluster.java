@@ -252,4 +252,23 @@ public final class TestCluster implements AutoCloseable {
         && crd.getStatus().getConditions().stream()
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
+
+  /**
+   * A CRD of {@code group}, version v1, whose schema accepts anything ({@code x-kubernetes-preserve-unknown-fields}):
+   * the stand-in tests use for a provider's or a foreign kind. Name {@code plural.group}; singular the lower-cased
+   * kind.
+   *
+   * @param scope {@code Namespaced} or {@code Cluster}
+   */
+  public static CustomResourceDefinition openCrd(String group, String kind, String plural, String scope) {
+    return new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder()
+        .withNewMetadata().withName(plural + "." + group).endMetadata()
+        .withNewSpec().withGroup(group).withScope(scope)
+        .withNewNames().withKind(kind).withPlural(plural).withSingular(kind.toLowerCase(java.util.Locale.ROOT))
+        .withListKind(kind + "List").endNames()
+        .addNewVersion().withName("v1").withServed(true).withStorage(true)
+        .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
+        .endOpenAPIV3Schema().endSchema().endVersion()
+        .endSpec().build();
+  }
 }

@@ -377,21 +377,7 @@ class CostApiServerTest {
 
     // The CRD is installed and a Widget created: the lookup (with backoff, at most every 30 s) finds it, watches it
     // and prices the Widget; the condition no longer names it.
-    client.load(new java.io.ByteArrayInputStream("""
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: widgets.%1$s}
-        spec:
-          group: %1$s
-          scope: Namespaced
-          names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
-          versions:
-            - name: v1
-              served: true
-              storage: true
-              schema:
-                openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-        """.formatted(WIDGETS).getBytes(java.nio.charset.StandardCharsets.UTF_8))).serverSideApply();
+    client.resource(TestCluster.openCrd(WIDGETS, "Widget", "widgets", "Namespaced")).serverSideApply();
     GenericKubernetesResource widget = new GenericKubernetesResource();
     widget.setApiVersion(WIDGETS + "/v1");
     widget.setKind("Widget");
