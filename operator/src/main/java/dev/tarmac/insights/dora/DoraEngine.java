@@ -116,8 +116,8 @@ public final class DoraEngine implements AutoCloseable {
   private final WorkloadInformers workloads;
   private final ResourceEventHandler<HasMetadata> workloadHandler = handler(this::workloadEvent);
   private volatile SharedIndexInformer<Component> components;
-  private SharedIndexInformer<Deployment> deployments;
-  private SharedIndexInformer<StatefulSet> statefulSets;
+  private volatile SharedIndexInformer<Deployment> deployments;
+  private volatile SharedIndexInformer<StatefulSet> statefulSets;
   private volatile ReconcileQueue queue;
   private final AtomicBoolean publishQueued = new AtomicBoolean();
   /** Failed attempts to read or write a history (a test and the docs' figures read it). */
@@ -237,8 +237,12 @@ public final class DoraEngine implements AutoCloseable {
     if (old != null && now != null && Objects.equals(kubernetesId(old), kubernetesId(now))) {
       return;
     }
-    if (deployments.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns).isEmpty()
-        && statefulSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns).isEmpty()) {
+    SharedIndexInformer<Deployment> d = deployments;
+    SharedIndexInformer<StatefulSet> s = statefulSets;
+    // Before the workload informers are assigned (start() runs them after the Component informer) every Component
+    // of the namespace is looked at, as if it had workloads.
+    if (d != null && s != null && d.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns).isEmpty()
+        && s.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns).isEmpty()) {
       // No workload in the namespace: a new, removed or re-identified Component moves none between Components.
       return;
     }
