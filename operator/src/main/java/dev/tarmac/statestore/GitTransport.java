@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.api.errors.InvalidRemoteException;
@@ -56,6 +57,8 @@ final class GitTransport implements AutoCloseable {
   static final int TIMEOUT_SECONDS = 30;
   private static final String UNREACHABLE_FIX = "; check that spec.url is right and that the Git server is up and"
       + " reachable from the operator (DNS, network policy, proxy)";
+  /** An HTTP 401 or 403 as a word of its own, not digits of a port or a commit ({@code 127.0.0.1:40312}). */
+  private static final Pattern HTTP_REFUSED = Pattern.compile("(?<![:\\w])40[13](?!\\w)");
 
   private final GitWriter.Config config;
   private final Path local;
@@ -453,7 +456,19 @@ final class GitTransport implements AutoCloseable {
    * {@code StateStoreUnreachable}, with what to change.
    */
   GitFailure classify(Exception e) {
-    String message = GitCredentials.redact(String.valueOf(e.getMessage()), config.url());
+    return classify(e, config.url(), !"none".equals(config.credentials().toString()));
+  }
+
+  /**
+   * Classifies the failure {@code e} of a fetch or push to {@code url} from its message (JGit reports the three
+   * through the same {@link TransportException}): {@code HostKeyNotTrusted}, {@code AuthenticationFailed} (JGit's
+   * "not authorized", an SSH "Auth fail", an HTTP 401/403) or else {@code StateStoreUnreachable}. The URL's
+   * credentials are redacted from the message; digits inside the URL's port never count as an HTTP status.
+   *
+   * @param withCredentials whether the store names a Secret, which changes what the message tells the user to fix
+   */
+  static GitFailure classify(Exception e, String url, boolean withCredentials) {
+    String message = GitCredentials.redact(String.valueOf(e.getMessage()), url);
     String lower = message.toLowerCase(Locale.ROOT);
     if (lower.contains("server key did not validate") || lower.contains("host key")) {
       // JGit's SSH client checked the server's key against the store Secret's knownHosts and refused it.
@@ -461,11 +476,11 @@ final class GitTransport implements AutoCloseable {
           + " store's Secret; add the server's line (ssh-keyscan) or fix the URL", e);
     }
     if (lower.contains("not authorized") || lower.contains("authentication") || lower.contains("auth fail")
-        || lower.contains("401") || lower.contains("403")) {
-      String fix = "none".equals(config.credentials().toString())
-          ? "the remote asks for credentials: name a Secret with them in spec.secretRef"
-          : "the remote refused the credentials: put a valid password or token (HTTPS) or a key the server accepts"
-              + " (SSH) in the store's Secret";
+        || HTTP_REFUSED.matcher(lower).find()) {
+      String fix = withCredentials
+          ? "the remote refused the credentials: put a valid password or token (HTTPS) or a key the server accepts"
+              + " (SSH) in the store's Secret"
+          : "the remote asks for credentials: name a Secret with them in spec.secretRef";
       return new GitFailure("AuthenticationFailed", message + "; " + fix, e);
     }
     return new GitFailure("StateStoreUnreachable", message + UNREACHABLE_FIX, e);
