@@ -87,11 +87,11 @@ public final class CatalogServlet extends HttpServlet {
       CatalogIndex.Snapshot s = index.snapshot();
       EntityVisibility.Viewer viewer = visibility.viewer(access.apply(req));
       if (path.equals("/entities/by-query")) {
-        json(resp, 200, byQuery(s, viewer, getQuery(req)));
+        json(req, resp, 200, byQuery(s, viewer, getQuery(req)));
       } else if (path.startsWith("/entities/by-name/")) {
         String[] parts = path.substring("/entities/by-name/".length()).split("/");
         if (parts.length == 4 && parts[3].equals("ancestry")) {
-          json(resp, 200, ancestry(s, viewer, parts));
+          json(req, resp, 200, ancestry(s, viewer, parts));
           return;
         }
         if (parts.length != 3) {
@@ -105,31 +105,31 @@ public final class CatalogServlet extends HttpServlet {
           throw new Failure(404, "NotFoundError", "No entity named '" + name + "' found, with kind '" + kind
               + "' in namespace '" + namespace + "'");
         }
-        json(resp, 200, viewer.redact(e, s));
+        json(req, resp, 200, viewer.redact(e, s));
       } else if (path.startsWith("/entities/by-uid/")) {
         String uid = decode(path.substring("/entities/by-uid/".length()));
         ObjectNode e = s.byUid().get(uid);
         if (e == null || !viewer.sees(e)) {
           throw new Failure(404, "NotFoundError", "No entity with uid " + uid);
         }
-        json(resp, 200, viewer.redact(e, s));
+        json(req, resp, 200, viewer.redact(e, s));
       } else if (path.equals("/entity-facets")) {
         List<String> facets = params(req, "facet").stream().filter(f -> !f.isEmpty()).toList();
         if (facets.isEmpty()) {
           throw new IllegalArgumentException("Missing facet parameter");
         }
-        json(resp, 200, facets(s, viewer, CatalogPredicate.ofFilters(params(req, "filter")), facets));
+        json(req, resp, 200, facets(s, viewer, CatalogPredicate.ofFilters(params(req, "filter")), facets));
       } else if (path.equals("/entities") || path.equals("/entities/")) {
         list(s, viewer, req, resp);
       } else if (path.equals("/locations")) {
         ArrayNode out = Serialization.JSON.createArrayNode();
         locations(s, viewer).forEach(l -> out.addObject().set("data", l));
-        json(resp, 200, out);
+        json(req, resp, 200, out);
       } else if (path.startsWith("/locations/by-entity/")) {
-        json(resp, 200, locationByEntity(s, viewer, path.substring("/locations/by-entity/".length()).split("/")));
+        json(req, resp, 200, locationByEntity(s, viewer, path.substring("/locations/by-entity/".length()).split("/")));
       } else if (path.startsWith("/locations/")) {
         String id = decode(path.substring("/locations/".length()));
-        json(resp, 200, locations(s, viewer).stream().filter(l -> l.path("id").asText().equals(id)).findFirst()
+        json(req, resp, 200, locations(s, viewer).stream().filter(l -> l.path("id").asText().equals(id)).findFirst()
             .orElseThrow(() -> new Failure(404, "NotFoundError", "Found no location with ID " + id)));
       } else if (path.equals("/export/catalog-info.yaml")) {
         resp.setStatus(200);
@@ -152,8 +152,8 @@ public final class CatalogServlet extends HttpServlet {
       CatalogIndex.Snapshot s = index.snapshot();
       EntityVisibility.Viewer viewer = visibility.viewer(access.apply(req));
       switch (path) {
-        case "/entities/by-query" -> json(resp, 200, byQuery(s, viewer, postQuery(body(req))));
-        case "/entities/by-refs" -> json(resp, 200, byRefs(s, viewer, req, body(req)));
+        case "/entities/by-query" -> json(req, resp, 200, byQuery(s, viewer, postQuery(body(req))));
+        case "/entities/by-refs" -> json(req, resp, 200, byRefs(s, viewer, req, body(req)));
         case "/entity-facets" -> {
           JsonNode body = body(req);
           List<String> facets = new ArrayList<>();
@@ -165,10 +165,10 @@ public final class CatalogServlet extends HttpServlet {
           if (facets.isEmpty()) {
             throw new IllegalArgumentException("Missing or empty facets parameter");
           }
-          json(resp, 200, facets(s, viewer, body.has("query") ? CatalogPredicate.parse(body.get("query")) : null,
+          json(req, resp, 200, facets(s, viewer, body.has("query") ? CatalogPredicate.parse(body.get("query")) : null,
               facets));
         }
-        case "/locations/by-query" -> json(resp, 200, locationsByQuery(s, viewer, body(req)));
+        case "/locations/by-query" -> json(req, resp, 200, locationsByQuery(s, viewer, body(req)));
         case "/refresh" -> {
           if (!body(req).path("entityRef").isTextual()) {
             throw new IllegalArgumentException("Malformed request: request/body must have required property"
@@ -417,7 +417,7 @@ public final class CatalogServlet extends HttpServlet {
       if (paginated && limit != null && p.offset() + p.items().length < p.total()) {
         resp.setHeader("Link", next(req, limit, p.offset() + p.items().length));
       }
-      json(resp, 200, out);
+      json(req, resp, 200, out);
       return;
     }
     List<Integer> selected = new ArrayList<>(matches.cardinality());
@@ -440,7 +440,7 @@ public final class CatalogServlet extends HttpServlet {
     if (paginated && limit != null && end < selected.size()) {
       resp.setHeader("Link", next(req, limit, end));
     }
-    json(resp, 200, out);
+    json(req, resp, 200, out);
   }
 
   /** The {@code Link} header to the page of the legacy list after one that ends at {@code end}. */
@@ -588,7 +588,7 @@ public final class CatalogServlet extends HttpServlet {
     ObjectNode out = Serialization.JSON.createObjectNode();
     ArrayNode errors = out.putArray("errors");
     problems.forEach(p -> errors.addObject().put("name", "InputError").put("message", p));
-    json(resp, 400, out);
+    json(req, resp, 400, out);
   }
 
   // ---- locations -----------------------------------------------------------------------------------------------
@@ -750,10 +750,60 @@ public final class CatalogServlet extends HttpServlet {
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
-  private static void json(HttpServletResponse resp, int status, JsonNode body) throws IOException {
+  /**
+   * Writes {@code body} as JSON with {@code status}, and a {@code Server-Timing} header (W3C Server Timing) when the
+   * body fits the response's buffer ({@link #BUFFER}, 64 KiB; larger responses are committed while written and go
+   * without it): {@code app;dur=} milliseconds from the servlet's entry to the body written into the buffer (query,
+   * response tree, JSON encoding), {@code gc;dur=} milliseconds of this JVM's collector pauses in that time and
+   * {@code desc} their count (the collectors' counters, so a pause that only overlaps the request counts whole). The
+   * bench's catalog scenario reads it to split a request's latency into the server's share and the rest (Jetty, network, client).
+   */
+  private static void json(HttpServletRequest req, HttpServletResponse resp, int status, JsonNode body)
+      throws IOException {
     resp.setStatus(status);
     resp.setContentType("application/json; charset=utf-8");
-    Serialization.JSON.writeValue(resp.getOutputStream(), body);
+    resp.setBufferSize(BUFFER);
+    jakarta.servlet.ServletOutputStream out = resp.getOutputStream();
+    BUFFERED.writeValue(out, body);
+    if (!resp.isCommitted() && req.getAttribute(STARTED) instanceof long[] started) {
+      long nanos = System.nanoTime() - started[0];
+      long[] gc = gc();
+      resp.setHeader("Server-Timing", "app;dur=" + nanos / 1_000 / 1_000.0 + ", gc;dur=" + (gc[1] - started[2])
+          + ";desc=" + (gc[0] - started[1]));
+    }
+    out.close();
+  }
+
+  /**
+   * JSON written into the servlet's stream without flushing it, so the response is not committed (and a header can
+   * still be set) while the body fits the response's buffer.
+   */
+  private static final com.fasterxml.jackson.databind.ObjectWriter BUFFERED = Serialization.JSON.writer()
+      .without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+      .without(com.fasterxml.jackson.core.JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+  /** Bytes a response may take before Jetty commits it (and writes it out without a Content-Length). */
+  private static final int BUFFER = 64 * 1024;
+  private static final String STARTED = CatalogServlet.class.getName() + ".started";
+  private static final List<java.lang.management.GarbageCollectorMXBean> COLLECTORS =
+      java.lang.management.ManagementFactory.getGarbageCollectorMXBeans();
+
+  /** This JVM's collections so far: {count, milliseconds}, summed over its collectors. */
+  private static long[] gc() {
+    long count = 0;
+    long millis = 0;
+    for (java.lang.management.GarbageCollectorMXBean c : COLLECTORS) {
+      count += Math.max(0, c.getCollectionCount());
+      millis += Math.max(0, c.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp)
+      throws jakarta.servlet.ServletException, IOException {
+    long[] gc = gc();
+    req.setAttribute(STARTED, new long[] {System.nanoTime(), gc[0], gc[1]});
+    super.service(req, resp);
   }
 
   private static void error(HttpServletRequest req, HttpServletResponse resp, int status, String name,
@@ -763,7 +813,7 @@ public final class CatalogServlet extends HttpServlet {
     body.putObject("request").put("method", req.getMethod()).put("url", req.getRequestURI()
         + (req.getQueryString() == null ? "" : "?" + req.getQueryString()));
     body.putObject("response").put("statusCode", status);
-    json(resp, status, body);
+    json(req, resp, status, body);
   }
 
   private static final class Failure extends RuntimeException {
