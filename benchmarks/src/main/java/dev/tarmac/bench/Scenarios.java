@@ -763,6 +763,7 @@ final class Scenarios {
     int warmUp = goals ? CATALOG_WARM_UP : CATALOG_WARM_UP / 5;
     long until = System.nanoTime() + (goals ? Duration.ofMinutes(5) : BUSY_BOUND).toNanos();
     Map<String, List<Sample>> times = new java.util.LinkedHashMap<>();
+    PlainHttpClient plain = new PlainHttpClient(op.port());
     for (int i = 0; i < warmUp + ROUNDS && (i < warmUp + OLD_ROUNDS || System.nanoTime() < until); i++) {
       time(times, "by-query with filter (GET)", () -> op.get(filter));
       time(times, "by-query with predicate (POST, ordered)", () -> op.post("/api/catalog/entities/by-query",
@@ -774,7 +775,10 @@ final class Scenarios {
           facetsPredicate));
       time(times, "by-refs, 20 refs with fields (POST)", () -> op.post("/api/catalog/entities/by-refs", byRefs));
       time(times, "ancestry of a derived API", () -> op.get(ancestry));
+      timePlain(times, "plain socket client: by-query with filter (GET)", plain, filter);
+      timePlain(times, "plain socket client: ancestry of a derived API", plain, ancestry);
     }
+    plain.close();
     for (Map.Entry<String, List<Sample>> t : times.entrySet()) {
       List<Sample> all = t.getValue();
       List<Sample> measured = all.subList(Math.min(warmUp, all.size()), all.size());
@@ -799,6 +803,9 @@ final class Scenarios {
       report.add(Figure.of(scenario, name + " server p99 (Server-Timing app)", server.percentile(99), "ms"));
       report.add(Figure.of(scenario, name + " client - server p99 (Jetty, network, client)", rest.percentile(99),
           "ms"));
+      report.add(Figure.of(scenario, name + " Jetty p99 (headers parsed to servlet, Server-Timing jetty)",
+          new Stats(measured.stream().filter(x -> x.jettyMs() >= 0).mapToDouble(Sample::jettyMs).toArray())
+              .percentile(99), "ms"));
       report.add(Figure.of(scenario, name + " requests an operator collection fell in",
           measured.stream().filter(x -> x.operatorGcs() > 0).count(), "requests"));
       report.add(Figure.of(scenario, name + " requests a bench-JVM collection fell in",
@@ -823,7 +830,7 @@ final class Scenarios {
    * One request: the client's time (ms), the server's from its {@code Server-Timing: app;dur=} (-1 when absent), the
    * operator's collections during the server's time ({@code gc;desc=}) and this JVM's during the request.
    */
-  private record Sample(double clientMs, double serverMs, long operatorGcs, long clientGcs) {
+  private record Sample(double clientMs, double serverMs, long operatorGcs, long clientGcs, double jettyMs) {
   }
 
   private interface Call {
@@ -847,9 +854,27 @@ final class Scenarios {
     if (response.statusCode() != 200) {
       throw new IllegalStateException(name + " answered " + response.statusCode() + ": " + response.body());
     }
+    times.computeIfAbsent(name, k -> new ArrayList<>()).add(sample(ms, clientGcs,
+        response.headers().firstValue("Server-Timing").orElse("")));
+  }
+
+  /** As {@link #time}, a GET through {@code plain} (one socket, no threads between the call and the answer). */
+  private static void timePlain(Map<String, List<Sample>> times, String name, PlainHttpClient plain, String path)
+      throws Exception {
+    long gcs = collections();
+    long t = System.nanoTime();
+    PlainHttpClient.Answer answer = plain.get(path);
+    double ms = (System.nanoTime() - t) / 1e6;
+    long clientGcs = collections() - gcs;
+    if (answer.status() != 200) {
+      throw new IllegalStateException(name + " answered " + answer.status());
+    }
+    times.computeIfAbsent(name, k -> new ArrayList<>()).add(sample(ms, clientGcs, answer.serverTiming()));
+  }
+
+  private static Sample sample(double ms, long clientGcs, String timing) {
     double serverMs = -1;
     long operatorGcs = 0;
-    String timing = response.headers().firstValue("Server-Timing").orElse("");
     java.util.regex.Matcher app = SERVER_APP.matcher(timing);
     if (app.find()) {
       serverMs = Double.parseDouble(app.group(1));
@@ -858,10 +883,12 @@ final class Scenarios {
     if (gc.find()) {
       operatorGcs = Long.parseLong(gc.group(1));
     }
-    times.computeIfAbsent(name, k -> new ArrayList<>()).add(new Sample(ms, serverMs, operatorGcs, clientGcs));
+    java.util.regex.Matcher jetty = SERVER_JETTY.matcher(timing);
+    return new Sample(ms, serverMs, operatorGcs, clientGcs, jetty.find() ? Double.parseDouble(jetty.group(1)) : -1);
   }
 
   private static final java.util.regex.Pattern SERVER_APP = java.util.regex.Pattern.compile("app;dur=([0-9.]+)");
+  private static final java.util.regex.Pattern SERVER_JETTY = java.util.regex.Pattern.compile("jetty;dur=([0-9.]+)");
   private static final java.util.regex.Pattern SERVER_GC =
       java.util.regex.Pattern.compile("gc;dur=[0-9]+;desc=([0-9]+)");
 

@@ -57,7 +57,7 @@ class CatalogServletHttpTest {
     HttpResponse<String> r = get("/entities/by-query?limit=20&filter=kind=component");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Server-Timing")).hasValueSatisfying(v ->
-        assertThat(v).matches("app;dur=[0-9]+\\.[0-9]+, gc;dur=[0-9]+;desc=[0-9]+"));
+        assertThat(v).matches("app;dur=[0-9]+\\.[0-9]+, gc;dur=[0-9]+;desc=[0-9]+, jetty;dur=[0-9]+\\.[0-9]+"));
     assertThat(r.headers().firstValueAsLong("Content-Length")).hasValue(r.body().getBytes().length);
     JsonNode body = Serialization.JSON.readTree(r.body());
     assertThat(body.path("items")).hasSize(20);
