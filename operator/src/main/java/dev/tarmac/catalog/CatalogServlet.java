@@ -345,8 +345,9 @@ public final class CatalogServlet extends HttpServlet {
     int end = offset + p.items().length;
     ObjectNode out = Serialization.JSON.createObjectNode();
     ArrayNode items = out.putArray("items");
+    String[][] paths = CatalogQuery.paths(q.fields());
     for (int i : p.items()) {
-      items.add(served(s, i, viewer, q.fields()));
+      items.add(served(s, i, viewer, paths));
     }
     out.put("totalItems", total);
     ObjectNode pageInfo = out.putObject("pageInfo");
@@ -366,7 +367,7 @@ public final class CatalogServlet extends HttpServlet {
   private static void list(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer, HttpServletRequest req,
       HttpServletResponse resp) throws IOException {
     CatalogPredicate predicate = CatalogPredicate.ofFilters(params(req, "filter"));
-    List<String> fields = split(params(req, "fields"));
+    String[][] paths = CatalogQuery.paths(split(params(req, "fields")));
     List<String[]> order = new ArrayList<>();
     for (String o : params(req, "order")) {
       var m = java.util.regex.Pattern.compile("^(asc|desc):(.+)$").matcher(o);
@@ -412,7 +413,7 @@ public final class CatalogServlet extends HttpServlet {
           : limit);
       ArrayNode out = Serialization.JSON.createArrayNode();
       for (int i : p.items()) {
-        out.add(served(s, i, viewer, fields));
+        out.add(served(s, i, viewer, paths));
       }
       if (paginated && limit != null && p.offset() + p.items().length < p.total()) {
         resp.setHeader("Link", next(req, limit, p.offset() + p.items().length));
@@ -435,7 +436,7 @@ public final class CatalogServlet extends HttpServlet {
     int end = limit == null ? selected.size() : (int) Math.min(selected.size(), (long) offset + limit);
     ArrayNode out = Serialization.JSON.createArrayNode();
     for (int i = Math.min(offset, selected.size()); i < end; i++) {
-      out.add(served(s, selected.get(i), viewer, fields));
+      out.add(served(s, selected.get(i), viewer, paths));
     }
     if (paginated && limit != null && end < selected.size()) {
       resp.setHeader("Link", next(req, limit, end));
@@ -463,16 +464,17 @@ public final class CatalogServlet extends HttpServlet {
   }
 
   /**
-   * The entity at index {@code i} as {@code viewer} may see it, keeping {@code fields} (all: none given): the bytes
-   * the snapshot keeps for it when it is served whole and unredacted, else a projected or redacted tree.
+   * The entity at index {@code i} as {@code viewer} may see it, keeping {@code paths} ({@link CatalogQuery#paths}; all:
+   * null): the bytes the snapshot keeps for it when it is served whole and unredacted, else a projected or redacted
+   * tree.
    */
-  private static JsonNode served(CatalogIndex.Snapshot s, int i, EntityVisibility.Viewer viewer, List<String> fields) {
+  private static JsonNode served(CatalogIndex.Snapshot s, int i, EntityVisibility.Viewer viewer, String[][] paths) {
     ObjectNode e = s.entities().get(i);
     JsonNode shown = viewer.redact(e, s);
-    if (shown == e && (fields == null || fields.isEmpty())) {
+    if (shown == e && paths == null) {
       return s.json().get(i).node();
     }
-    return CatalogQuery.project((ObjectNode) shown, fields);
+    return CatalogQuery.project((ObjectNode) shown, paths);
   }
 
   private static String first(CatalogIndex.Snapshot s, int i, String key) {
@@ -501,7 +503,7 @@ public final class CatalogServlet extends HttpServlet {
     }
     Set<String> fieldSet = new LinkedHashSet<>(strings(body.path("fields")));
     fieldSet.addAll(split(params(req, "fields")));
-    List<String> fields = List.copyOf(fieldSet);
+    String[][] paths = CatalogQuery.paths(List.copyOf(fieldSet));
     java.util.Map<ObjectNode, Integer> position = allowed == null ? null : new java.util.IdentityHashMap<>();
     if (position != null) {
       for (int i = allowed.nextSetBit(0); i >= 0; i = allowed.nextSetBit(i + 1)) {
@@ -515,7 +517,7 @@ public final class CatalogServlet extends HttpServlet {
       if (e == null || !viewer.sees(e) || position != null && !position.containsKey(e)) {
         items.addNull();
       } else {
-        items.add(CatalogQuery.project((ObjectNode) viewer.redact(e, s), fields));
+        items.add(CatalogQuery.project((ObjectNode) viewer.redact(e, s), paths));
       }
     }
     return out;
