@@ -377,23 +377,47 @@ public final class CatalogQuery {
 
   /** {@code entity} keeping only {@code fields} (dotted paths); all of it when {@code fields} is empty. */
   static JsonNode project(ObjectNode entity, List<String> fields) {
+    return project(entity, paths(fields));
+  }
+
+  /**
+   * {@code fields} (dotted paths) parsed once for {@link #project(ObjectNode, String[][])}, so that a page of entities
+   * does not split each path again per entity: each trimmed and split at its dots; null when there are none (whole
+   * entities).
+   */
+  static String[][] paths(List<String> fields) {
     if (fields == null || fields.isEmpty()) {
+      return null;
+    }
+    String[][] out = new String[fields.size()][];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = fields.get(k).trim().split("\\.");
+    }
+    return out;
+  }
+
+  /** {@code entity} keeping only {@code paths} ({@link #paths}); all of it when {@code paths} is null. */
+  static JsonNode project(ObjectNode entity, String[][] paths) {
+    if (paths == null) {
       return entity;
     }
     ObjectNode out = Serialization.JSON.createObjectNode();
-    for (String f : fields) {
-      JsonNode v = Paths.value(entity, f.trim());
+    for (String[] path : paths) {
+      JsonNode v = Paths.value(entity, path);
       if (v != null) {
-        set(out, entity, f.trim().split("\\."), 0, v);
+        set(out, entity, path, 0, v);
       }
     }
     return out;
   }
 
-  /** Writes {@code value} at the path in {@code out}, keeping dotted keys whole as they are in {@code source}. */
+  /**
+   * Writes {@code value} at the path in {@code out}, keeping dotted keys whole as they are in {@code source}. Joined
+   * keys (longest first) are tried only where {@code source} has a key with a dot: elsewhere none could match.
+   */
   private static void set(ObjectNode out, JsonNode source, String[] parts, int from, JsonNode value) {
-    for (int to = parts.length; to > from; to--) {
-      String key = String.join(".", java.util.Arrays.copyOfRange(parts, from, to));
+    for (int to = Paths.hasDottedKey(source) ? parts.length : from + 1; to > from; to--) {
+      String key = to == from + 1 ? parts[from] : String.join(".", java.util.Arrays.copyOfRange(parts, from, to));
       JsonNode child = source.get(key);
       if (child != null) {
         if (to == parts.length) {

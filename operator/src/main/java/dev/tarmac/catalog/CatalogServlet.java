@@ -87,11 +87,11 @@ public final class CatalogServlet extends HttpServlet {
       CatalogIndex.Snapshot s = index.snapshot();
       EntityVisibility.Viewer viewer = visibility.viewer(access.apply(req));
       if (path.equals("/entities/by-query")) {
-        json(resp, 200, byQuery(s, viewer, getQuery(req)));
+        json(req, resp, 200, byQuery(s, viewer, getQuery(req)));
       } else if (path.startsWith("/entities/by-name/")) {
         String[] parts = path.substring("/entities/by-name/".length()).split("/");
         if (parts.length == 4 && parts[3].equals("ancestry")) {
-          json(resp, 200, ancestry(s, viewer, parts));
+          json(req, resp, 200, ancestry(s, viewer, parts));
           return;
         }
         if (parts.length != 3) {
@@ -105,31 +105,31 @@ public final class CatalogServlet extends HttpServlet {
           throw new Failure(404, "NotFoundError", "No entity named '" + name + "' found, with kind '" + kind
               + "' in namespace '" + namespace + "'");
         }
-        json(resp, 200, viewer.redact(e, s));
+        json(req, resp, 200, viewer.redact(e, s));
       } else if (path.startsWith("/entities/by-uid/")) {
         String uid = decode(path.substring("/entities/by-uid/".length()));
         ObjectNode e = s.byUid().get(uid);
         if (e == null || !viewer.sees(e)) {
           throw new Failure(404, "NotFoundError", "No entity with uid " + uid);
         }
-        json(resp, 200, viewer.redact(e, s));
+        json(req, resp, 200, viewer.redact(e, s));
       } else if (path.equals("/entity-facets")) {
         List<String> facets = params(req, "facet").stream().filter(f -> !f.isEmpty()).toList();
         if (facets.isEmpty()) {
           throw new IllegalArgumentException("Missing facet parameter");
         }
-        json(resp, 200, facets(s, viewer, CatalogPredicate.ofFilters(params(req, "filter")), facets));
+        json(req, resp, 200, facets(s, viewer, CatalogPredicate.ofFilters(params(req, "filter")), facets));
       } else if (path.equals("/entities") || path.equals("/entities/")) {
         list(s, viewer, req, resp);
       } else if (path.equals("/locations")) {
         ArrayNode out = Serialization.JSON.createArrayNode();
         locations(s, viewer).forEach(l -> out.addObject().set("data", l));
-        json(resp, 200, out);
+        json(req, resp, 200, out);
       } else if (path.startsWith("/locations/by-entity/")) {
-        json(resp, 200, locationByEntity(s, viewer, path.substring("/locations/by-entity/".length()).split("/")));
+        json(req, resp, 200, locationByEntity(s, viewer, path.substring("/locations/by-entity/".length()).split("/")));
       } else if (path.startsWith("/locations/")) {
         String id = decode(path.substring("/locations/".length()));
-        json(resp, 200, locations(s, viewer).stream().filter(l -> l.path("id").asText().equals(id)).findFirst()
+        json(req, resp, 200, locations(s, viewer).stream().filter(l -> l.path("id").asText().equals(id)).findFirst()
             .orElseThrow(() -> new Failure(404, "NotFoundError", "Found no location with ID " + id)));
       } else if (path.equals("/export/catalog-info.yaml")) {
         resp.setStatus(200);
@@ -152,8 +152,8 @@ public final class CatalogServlet extends HttpServlet {
       CatalogIndex.Snapshot s = index.snapshot();
       EntityVisibility.Viewer viewer = visibility.viewer(access.apply(req));
       switch (path) {
-        case "/entities/by-query" -> json(resp, 200, byQuery(s, viewer, postQuery(body(req))));
-        case "/entities/by-refs" -> json(resp, 200, byRefs(s, viewer, req, body(req)));
+        case "/entities/by-query" -> json(req, resp, 200, byQuery(s, viewer, postQuery(body(req))));
+        case "/entities/by-refs" -> json(req, resp, 200, byRefs(s, viewer, req, body(req)));
         case "/entity-facets" -> {
           JsonNode body = body(req);
           List<String> facets = new ArrayList<>();
@@ -165,10 +165,10 @@ public final class CatalogServlet extends HttpServlet {
           if (facets.isEmpty()) {
             throw new IllegalArgumentException("Missing or empty facets parameter");
           }
-          json(resp, 200, facets(s, viewer, body.has("query") ? CatalogPredicate.parse(body.get("query")) : null,
+          json(req, resp, 200, facets(s, viewer, body.has("query") ? CatalogPredicate.parse(body.get("query")) : null,
               facets));
         }
-        case "/locations/by-query" -> json(resp, 200, locationsByQuery(s, viewer, body(req)));
+        case "/locations/by-query" -> json(req, resp, 200, locationsByQuery(s, viewer, body(req)));
         case "/refresh" -> {
           if (!body(req).path("entityRef").isTextual()) {
             throw new IllegalArgumentException("Malformed request: request/body must have required property"
@@ -345,8 +345,9 @@ public final class CatalogServlet extends HttpServlet {
     int end = offset + p.items().length;
     ObjectNode out = Serialization.JSON.createObjectNode();
     ArrayNode items = out.putArray("items");
+    String[][] paths = CatalogQuery.paths(q.fields());
     for (int i : p.items()) {
-      items.add(served(s, i, viewer, q.fields()));
+      items.add(served(s, i, viewer, paths));
     }
     out.put("totalItems", total);
     ObjectNode pageInfo = out.putObject("pageInfo");
@@ -366,7 +367,7 @@ public final class CatalogServlet extends HttpServlet {
   private static void list(CatalogIndex.Snapshot s, EntityVisibility.Viewer viewer, HttpServletRequest req,
       HttpServletResponse resp) throws IOException {
     CatalogPredicate predicate = CatalogPredicate.ofFilters(params(req, "filter"));
-    List<String> fields = split(params(req, "fields"));
+    String[][] paths = CatalogQuery.paths(split(params(req, "fields")));
     List<String[]> order = new ArrayList<>();
     for (String o : params(req, "order")) {
       var m = java.util.regex.Pattern.compile("^(asc|desc):(.+)$").matcher(o);
@@ -412,12 +413,12 @@ public final class CatalogServlet extends HttpServlet {
           : limit);
       ArrayNode out = Serialization.JSON.createArrayNode();
       for (int i : p.items()) {
-        out.add(served(s, i, viewer, fields));
+        out.add(served(s, i, viewer, paths));
       }
       if (paginated && limit != null && p.offset() + p.items().length < p.total()) {
         resp.setHeader("Link", next(req, limit, p.offset() + p.items().length));
       }
-      json(resp, 200, out);
+      json(req, resp, 200, out);
       return;
     }
     List<Integer> selected = new ArrayList<>(matches.cardinality());
@@ -435,12 +436,12 @@ public final class CatalogServlet extends HttpServlet {
     int end = limit == null ? selected.size() : (int) Math.min(selected.size(), (long) offset + limit);
     ArrayNode out = Serialization.JSON.createArrayNode();
     for (int i = Math.min(offset, selected.size()); i < end; i++) {
-      out.add(served(s, selected.get(i), viewer, fields));
+      out.add(served(s, selected.get(i), viewer, paths));
     }
     if (paginated && limit != null && end < selected.size()) {
       resp.setHeader("Link", next(req, limit, end));
     }
-    json(resp, 200, out);
+    json(req, resp, 200, out);
   }
 
   /** The {@code Link} header to the page of the legacy list after one that ends at {@code end}. */
@@ -463,16 +464,17 @@ public final class CatalogServlet extends HttpServlet {
   }
 
   /**
-   * The entity at index {@code i} as {@code viewer} may see it, keeping {@code fields} (all: none given): the bytes
-   * the snapshot keeps for it when it is served whole and unredacted, else a projected or redacted tree.
+   * The entity at index {@code i} as {@code viewer} may see it, keeping {@code paths} ({@link CatalogQuery#paths}; all:
+   * null): the bytes the snapshot keeps for it when it is served whole and unredacted, else a projected or redacted
+   * tree.
    */
-  private static JsonNode served(CatalogIndex.Snapshot s, int i, EntityVisibility.Viewer viewer, List<String> fields) {
+  private static JsonNode served(CatalogIndex.Snapshot s, int i, EntityVisibility.Viewer viewer, String[][] paths) {
     ObjectNode e = s.entities().get(i);
     JsonNode shown = viewer.redact(e, s);
-    if (shown == e && (fields == null || fields.isEmpty())) {
+    if (shown == e && paths == null) {
       return s.json().get(i).node();
     }
-    return CatalogQuery.project((ObjectNode) shown, fields);
+    return CatalogQuery.project((ObjectNode) shown, paths);
   }
 
   private static String first(CatalogIndex.Snapshot s, int i, String key) {
@@ -501,7 +503,7 @@ public final class CatalogServlet extends HttpServlet {
     }
     Set<String> fieldSet = new LinkedHashSet<>(strings(body.path("fields")));
     fieldSet.addAll(split(params(req, "fields")));
-    List<String> fields = List.copyOf(fieldSet);
+    String[][] paths = CatalogQuery.paths(List.copyOf(fieldSet));
     java.util.Map<ObjectNode, Integer> position = allowed == null ? null : new java.util.IdentityHashMap<>();
     if (position != null) {
       for (int i = allowed.nextSetBit(0); i >= 0; i = allowed.nextSetBit(i + 1)) {
@@ -515,7 +517,7 @@ public final class CatalogServlet extends HttpServlet {
       if (e == null || !viewer.sees(e) || position != null && !position.containsKey(e)) {
         items.addNull();
       } else {
-        items.add(CatalogQuery.project((ObjectNode) viewer.redact(e, s), fields));
+        items.add(CatalogQuery.project((ObjectNode) viewer.redact(e, s), paths));
       }
     }
     return out;
@@ -588,7 +590,7 @@ public final class CatalogServlet extends HttpServlet {
     ObjectNode out = Serialization.JSON.createObjectNode();
     ArrayNode errors = out.putArray("errors");
     problems.forEach(p -> errors.addObject().put("name", "InputError").put("message", p));
-    json(resp, 400, out);
+    json(req, resp, 400, out);
   }
 
   // ---- locations -----------------------------------------------------------------------------------------------
@@ -750,10 +752,66 @@ public final class CatalogServlet extends HttpServlet {
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
-  private static void json(HttpServletResponse resp, int status, JsonNode body) throws IOException {
+  /**
+   * Writes {@code body} as JSON with {@code status}, and a {@code Server-Timing} header (W3C Server Timing) when the
+   * body fits the response's buffer ({@link #BUFFER}, 64 KiB; larger responses are committed while written and go
+   * without it): {@code app;dur=} milliseconds from the servlet's entry to the body written into the buffer (query,
+   * response tree, JSON encoding), {@code gc;dur=} milliseconds of this JVM's collector pauses in that time and
+   * {@code desc} their count (the collectors' counters, so a pause that only overlaps the request counts whole),
+   * {@code jetty;dur=} milliseconds from Jetty's parse of the request's headers to the servlet's entry (dispatch to a
+   * worker thread, filters: authentication). The
+   * bench's catalog scenario reads it to split a request's latency into the server's share and the rest (Jetty,
+   * network, client).
+   */
+  private static void json(HttpServletRequest req, HttpServletResponse resp, int status, JsonNode body)
+      throws IOException {
     resp.setStatus(status);
     resp.setContentType("application/json; charset=utf-8");
-    Serialization.JSON.writeValue(resp.getOutputStream(), body);
+    resp.setBufferSize(BUFFER);
+    jakarta.servlet.ServletOutputStream out = resp.getOutputStream();
+    BUFFERED.writeValue(out, body);
+    if (!resp.isCommitted() && req.getAttribute(STARTED) instanceof long[] started) {
+      long nanos = System.nanoTime() - started[0];
+      long[] gc = gc();
+      resp.setHeader("Server-Timing", "app;dur=" + nanos / 1_000 / 1_000.0 + ", gc;dur=" + (gc[1] - started[2])
+          + ";desc=" + (gc[0] - started[1]) + ", jetty;dur=" + (started[0] - started[3]) / 1_000 / 1_000.0);
+    }
+    out.close();
+  }
+
+  /**
+   * JSON written into the servlet's stream without flushing it, so the response is not committed (and a header can
+   * still be set) while the body fits the response's buffer.
+   */
+  private static final com.fasterxml.jackson.databind.ObjectWriter BUFFERED = Serialization.JSON.writer()
+      .without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+      .without(com.fasterxml.jackson.core.JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+  /** Bytes a response may take before Jetty commits it (and writes it out without a Content-Length). */
+  private static final int BUFFER = 64 * 1024;
+  private static final String STARTED = CatalogServlet.class.getName() + ".started";
+  private static final List<java.lang.management.GarbageCollectorMXBean> COLLECTORS =
+      java.lang.management.ManagementFactory.getGarbageCollectorMXBeans();
+
+  /** This JVM's collections so far: {count, milliseconds}, summed over its collectors. */
+  private static long[] gc() {
+    long count = 0;
+    long millis = 0;
+    for (java.lang.management.GarbageCollectorMXBean c : COLLECTORS) {
+      count += Math.max(0, c.getCollectionCount());
+      millis += Math.max(0, c.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp)
+      throws jakarta.servlet.ServletException, IOException {
+    long[] gc = gc();
+    long now = System.nanoTime();
+    var jetty = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(req);
+    long headers = jetty == null ? now : jetty.getHeadersNanoTime();
+    req.setAttribute(STARTED, new long[] {now, gc[0], gc[1], headers});
+    super.service(req, resp);
   }
 
   private static void error(HttpServletRequest req, HttpServletResponse resp, int status, String name,
@@ -763,7 +821,7 @@ public final class CatalogServlet extends HttpServlet {
     body.putObject("request").put("method", req.getMethod()).put("url", req.getRequestURI()
         + (req.getQueryString() == null ? "" : "?" + req.getQueryString()));
     body.putObject("response").put("statusCode", status);
-    json(resp, status, body);
+    json(req, resp, status, body);
   }
 
   private static final class Failure extends RuntimeException {

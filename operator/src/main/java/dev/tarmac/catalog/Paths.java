@@ -18,6 +18,11 @@ final class Paths {
     return walk(node, parts, 0);
   }
 
+  /** As {@link #value(JsonNode, String)}, the path split at its dots already. */
+  static JsonNode value(JsonNode node, String[] parts) {
+    return walk(node, parts, 0);
+  }
+
   private static JsonNode walk(JsonNode node, String[] parts, int from) {
     if (from == parts.length) {
       return node;
@@ -39,7 +44,8 @@ final class Paths {
     return null;
   }
 
-  private static boolean hasDottedKey(JsonNode node) {
+  /** True when {@code node} has a key with a dot in it. */
+  static boolean hasDottedKey(JsonNode node) {
     var it = node.fieldNames();
     while (it.hasNext()) {
       if (it.next().indexOf('.') >= 0) {
