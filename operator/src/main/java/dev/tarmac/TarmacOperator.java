@@ -797,9 +797,13 @@ public final class TarmacOperator implements AutoCloseable {
   private void ensureCrds() {
     CrdInstaller installer = new CrdInstaller(client);
     List<CrdInstaller.Desired> desired = new ArrayList<>();
+    java.util.Optional<CrdBundle> bundle = CrdBundle.onClassPath();
+    if (bundle.isEmpty()) {
+      LOG.info("no CRD bundle on the class path (classes not built by Maven): rendering the CRDs to hash them");
+    }
     if (settings.installCrds()) {
       for (var kind : Crds.KINDS) {
-        desired.add(new CrdInstaller.Desired(Crds.crdName(kind), () -> Crds.yaml(kind), null));
+        desired.add(CrdInstaller.Desired.of(bundle, Crds.crdName(kind), () -> Crds.yaml(kind), null));
       }
     } else {
       List<String> missing = installer.missing(Crds.KINDS.stream().map(Crds::crdName).toList());
@@ -810,14 +814,14 @@ public final class TarmacOperator implements AutoCloseable {
     }
     if (backstageCrds) {
       for (var kind : dev.tarmac.backstage.BackstageKinds.KINDS) {
-        desired.add(new CrdInstaller.Desired(kind.crdName(), () -> dev.tarmac.backstage.BackstageKinds.yaml(kind),
-            name -> LOG.info("CRD {} was installed by another tool; left as it is (the catalog indexes its objects)",
-                name)));
+        desired.add(CrdInstaller.Desired.of(bundle, kind.crdName(),
+            () -> dev.tarmac.backstage.BackstageKinds.yaml(kind), name -> LOG.info("CRD {} was installed by another"
+                + " tool; left as it is (the catalog indexes its objects)", name)));
       }
     }
     if (crossplaneCrds) {
       for (var crd : dev.tarmac.crossplane.CrossplaneKinds.crds()) {
-        desired.add(new CrdInstaller.Desired(crd.path("metadata").path("name").asText(),
+        desired.add(CrdInstaller.Desired.of(bundle, crd.path("metadata").path("name").asText(),
             () -> dev.tarmac.crossplane.CrossplaneKinds.yaml(crd),
             name -> LOG.warn("CRD {} was installed by another tool (Crossplane?); left as it is. Do not run Tarmac with"
                 + " --crossplane where Crossplane runs", name)));
