@@ -416,14 +416,19 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   private void registerReconcilers() {
-    stateStores = new StateStores(client, settings.dataDir(), StateStoreLayout.Limits.DEFAULT).withTiming(gitTiming)
-        .start();
+    stateStores = new StateStores(client, settings.dataDir(), StateStoreLayout.Limits.DEFAULT).withTiming(gitTiming);
     closeables.add(stateStores);
-    if (settings.defaultStateStore() && shard.writesClusterKinds()) {
-      // The embedded store 'default' has no shard label: only the default shard may create and write it.
-      stateStores.ensureDefaults();
-    }
-    timeline.mark("state-stores");
+    // The state stores' informers list on a thread of their own while the Jobs informer of the Promise runtime lists
+    // here (start-up, issue 17); both are awaited before the controllers start (end of this method). The reconcilers
+    // made meanwhile only add listeners to the stores (thread-safe lists).
+    var storesStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      stateStores.start();
+      if (settings.defaultStateStore() && shard.writesClusterKinds()) {
+        // The embedded store 'default' has no shard label: only the default shard may create and write it.
+        stateStores.ensureDefaults();
+      }
+      timeline.mark("state-stores");
+    }, task -> startThread("state-stores-start", task));
     registerSharded(new GitStateStoreReconciler(client, stateStores, events, secretAccess));
     registerSharded(new DestinationReconciler(stateStores, events));
     WorkReconciler works = new WorkReconciler(stateStores, events, shard);
@@ -532,6 +537,11 @@ public final class TarmacOperator implements AutoCloseable {
         compositeControllers = xrs;
       }
       register(new dev.tarmac.crossplane.XrdReconciler(client, compositeControllers, events));
+    }
+    try {
+      storesStarted.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
