@@ -92,8 +92,7 @@ final class CrdInstaller {
   /** The names of {@code names} that the API server does not have (GETs in parallel). */
   List<String> missing(List<String> names) {
     List<String> missing = new ArrayList<>();
-    List<Boolean> present = inParallel(names, n -> client.apiextensions().v1().customResourceDefinitions().withName(n)
-        .get() != null);
+    List<Boolean> present = inParallel(names, n -> untyped().withName(n).get() != null);
     for (int i = 0; i < names.size(); i++) {
       if (!present.get(i)) {
         missing.add(names.get(i));
@@ -105,7 +104,9 @@ final class CrdInstaller {
   private String installOne(Desired d) {
     String hash = d.hash().get();
     var crds = client.apiextensions().v1().customResourceDefinitions();
-    CustomResourceDefinition existing = crds.withName(d.name()).get();
+    // Read untyped: only labels and annotations are compared, and fabric8's CRD model (schemas included) costs
+    // hundreds of classes to load on the start-up path when nothing is written.
+    var existing = untyped().withName(d.name()).get();
     if (existing != null) {
       Map<String, String> labels = existing.getMetadata().getLabels();
       if (d.foreign() != null && (labels == null || !"tarmac".equals(labels.get("app.kubernetes.io/part-of")))) {
@@ -132,6 +133,18 @@ final class CrdInstaller {
         ESTABLISHED.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     return d.name();
   }
+
+  /** CRDs as generic resources (metadata typed, the rest maps); no discovery call (the plural is given). */
+  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<io.fabric8.kubernetes.api.model
+      .GenericKubernetesResource, io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
+      io.fabric8.kubernetes.client.dsl.Resource<io.fabric8.kubernetes.api.model.GenericKubernetesResource>> untyped() {
+    return client.genericKubernetesResources(CRD_CONTEXT);
+  }
+
+  private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext CRD_CONTEXT =
+      new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup("apiextensions.k8s.io")
+          .withVersion("v1").withKind("CustomResourceDefinition").withPlural("customresourcedefinitions")
+          .withNamespaced(false).build();
 
   /** {@code work} applied to each item on up to {@link #THREADS} threads; results in the items' order. */
   private static <T, R> List<R> inParallel(List<T> items, java.util.function.Function<T, R> work) {
