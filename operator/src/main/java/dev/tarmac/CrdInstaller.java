@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * own, then waited for until the API server reports it {@code Established}, so {@code n} CRDs cost about one round
  * trip and one establishment instead of {@code n} (start-up, issue 17). A CRD whose annotation
  * {@value TarmacOperator#CRD_HASH} already holds the hash of what this build would write is left as it is (no write,
- * no wait): an unchanged cluster costs one GET per CRD, all in parallel.
+ * no wait): an unchanged cluster costs one GET per CRD, all in parallel, and no rendering (the hashes come from the
+ * build, {@link CrdBundle}).
  */
 final class CrdInstaller {
 
@@ -34,12 +35,34 @@ final class CrdInstaller {
    * One CRD to install.
    *
    * @param name the CRD's name, {@code <plural>.<group>}
-   * @param yaml the CRD as this build carries it (YAML; computed on the installing thread)
+   * @param hash the hash of what this build installs ({@link CrdBundle#hashOf} of {@code yaml}), compared with the
+   *     cluster's annotation {@value TarmacOperator#CRD_HASH}; computed on the installing thread
+   * @param yaml the CRD as this build carries it (YAML); asked for only when the CRD is written
    * @param foreign null for Tarmac's own kinds (always written when changed); else a CRD of that name without the label
    *     {@code app.kubernetes.io/part-of: tarmac} was installed by another tool, is left as it is and this is told its
    *     name (to log why)
    */
-  record Desired(String name, Supplier<String> yaml, Consumer<String> foreign) {
+  record Desired(String name, Supplier<String> hash, Supplier<String> yaml, Consumer<String> foreign) {
+
+    /**
+     * CRD {@code name} as {@code bundle} holds it (hash read from the build's index; YAML read from the class path
+     * when written), or, when there is no bundle or it lacks the CRD, rendered here by {@code render} (once, on the
+     * installing thread).
+     */
+    static Desired of(java.util.Optional<CrdBundle> bundle, String name, Supplier<String> render,
+        Consumer<String> foreign) {
+      java.util.Optional<String> built = bundle.flatMap(b -> b.hash(name));
+      if (built.isPresent()) {
+        return new Desired(name, built::get, () -> CrdBundle.yaml(name), foreign);
+      }
+      Supplier<String> once = memoize(render);
+      return new Desired(name, () -> CrdBundle.hashOf(once.get()), once, foreign);
+    }
+
+    private static Supplier<String> memoize(Supplier<String> s) {
+      var value = new java.util.concurrent.atomic.AtomicReference<String>();
+      return () -> value.updateAndGet(v -> v != null ? v : s.get());
+    }
   }
 
   private final KubernetesClient client;
@@ -69,8 +92,7 @@ final class CrdInstaller {
   /** The names of {@code names} that the API server does not have (GETs in parallel). */
   List<String> missing(List<String> names) {
     List<String> missing = new ArrayList<>();
-    List<Boolean> present = inParallel(names, n -> client.apiextensions().v1().customResourceDefinitions().withName(n)
-        .get() != null);
+    List<Boolean> present = inParallel(names, n -> untyped().withName(n).get() != null);
     for (int i = 0; i < names.size(); i++) {
       if (!present.get(i)) {
         missing.add(names.get(i));
@@ -80,10 +102,11 @@ final class CrdInstaller {
   }
 
   private String installOne(Desired d) {
-    String yaml = d.yaml().get();
-    String hash = dev.tarmac.pipeline.SpecHash.ofValue(yaml);
+    String hash = d.hash().get();
     var crds = client.apiextensions().v1().customResourceDefinitions();
-    CustomResourceDefinition existing = crds.withName(d.name()).get();
+    // Read untyped: only labels and annotations are compared, and fabric8's CRD model (schemas included) costs
+    // hundreds of classes to load on the start-up path when nothing is written.
+    var existing = untyped().withName(d.name()).get();
     if (existing != null) {
       Map<String, String> labels = existing.getMetadata().getLabels();
       if (d.foreign() != null && (labels == null || !"tarmac".equals(labels.get("app.kubernetes.io/part-of")))) {
@@ -95,7 +118,8 @@ final class CrdInstaller {
         return null;
       }
     }
-    CustomResourceDefinition crd = crds.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).item();
+    byte[] yaml = d.yaml().get().getBytes(StandardCharsets.UTF_8);
+    CustomResourceDefinition crd = crds.load(new ByteArrayInputStream(yaml)).item();
     Map<String, String> annotations = new HashMap<>();
     if (crd.getMetadata().getAnnotations() != null) {
       annotations.putAll(crd.getMetadata().getAnnotations());
@@ -109,6 +133,18 @@ final class CrdInstaller {
         ESTABLISHED.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     return d.name();
   }
+
+  /** CRDs as generic resources (metadata typed, the rest maps); no discovery call (the plural is given). */
+  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<io.fabric8.kubernetes.api.model
+      .GenericKubernetesResource, io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
+      io.fabric8.kubernetes.client.dsl.Resource<io.fabric8.kubernetes.api.model.GenericKubernetesResource>> untyped() {
+    return client.genericKubernetesResources(CRD_CONTEXT);
+  }
+
+  private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext CRD_CONTEXT =
+      new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup("apiextensions.k8s.io")
+          .withVersion("v1").withKind("CustomResourceDefinition").withPlural("customresourcedefinitions")
+          .withNamespaced(false).build();
 
   /** {@code work} applied to each item on up to {@link #THREADS} threads; results in the items' order. */
   private static <T, R> List<R> inParallel(List<T> items, java.util.function.Function<T, R> work) {

@@ -69,11 +69,28 @@ public final class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T
   public static <T extends HasMetadata> io.fabric8.kubernetes.client.informers.SharedIndexInformer<T> inform(
       io.fabric8.kubernetes.client.dsl.Informable<T> source,
       ResourceEventHandler<? super T> handler, LeanItemStore<T> store) {
+    var informer = runnable(source, handler, store);
+    informer.run();
+    return informer;
+  }
+
+  /**
+   * As {@link #inform(io.fabric8.kubernetes.client.dsl.Informable, ResourceEventHandler, LeanItemStore)}, not started
+   * (start it with {@link dev.tarmac.InformerStarts} to list several kinds at once).
+   */
+  public static <T extends HasMetadata> io.fabric8.kubernetes.client.informers.SharedIndexInformer<T> runnable(
+      io.fabric8.kubernetes.client.dsl.Informable<T> source,
+      ResourceEventHandler<? super T> handler, LeanItemStore<T> store) {
     var informer = source.runnableInformer(0);
     informer.itemStore(store);
     informer.addEventHandler(handler);
-    informer.run();
     return informer;
+  }
+
+  /** As {@link #runnable(io.fabric8.kubernetes.client.dsl.Informable, ResourceEventHandler, LeanItemStore)}. */
+  public static <T extends HasMetadata> io.fabric8.kubernetes.client.informers.SharedIndexInformer<T> runnable(
+      io.fabric8.kubernetes.client.dsl.Informable<T> source, ResourceEventHandler<? super T> handler) {
+    return runnable(source, handler, new LeanItemStore<>());
   }
 
   /** The annotation {@code kubectl apply} keeps its last applied configuration in. */

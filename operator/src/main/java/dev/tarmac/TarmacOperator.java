@@ -416,14 +416,19 @@ public final class TarmacOperator implements AutoCloseable {
   }
 
   private void registerReconcilers() {
-    stateStores = new StateStores(client, settings.dataDir(), StateStoreLayout.Limits.DEFAULT).withTiming(gitTiming)
-        .start();
+    stateStores = new StateStores(client, settings.dataDir(), StateStoreLayout.Limits.DEFAULT).withTiming(gitTiming);
     closeables.add(stateStores);
-    if (settings.defaultStateStore() && shard.writesClusterKinds()) {
-      // The embedded store 'default' has no shard label: only the default shard may create and write it.
-      stateStores.ensureDefaults();
-    }
-    timeline.mark("state-stores");
+    // The state stores' informers list on a thread of their own while the Jobs informer of the Promise runtime lists
+    // here (start-up, issue 17); both are awaited before the controllers start (end of this method). The reconcilers
+    // made meanwhile only add listeners to the stores (thread-safe lists).
+    var storesStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      stateStores.start();
+      if (settings.defaultStateStore() && shard.writesClusterKinds()) {
+        // The embedded store 'default' has no shard label: only the default shard may create and write it.
+        stateStores.ensureDefaults();
+      }
+      timeline.mark("state-stores");
+    }, task -> startThread("state-stores-start", task));
     registerSharded(new GitStateStoreReconciler(client, stateStores, events, secretAccess));
     registerSharded(new DestinationReconciler(stateStores, events));
     WorkReconciler works = new WorkReconciler(stateStores, events, shard);
@@ -532,6 +537,11 @@ public final class TarmacOperator implements AutoCloseable {
         compositeControllers = xrs;
       }
       register(new dev.tarmac.crossplane.XrdReconciler(client, compositeControllers, events));
+    }
+    try {
+      storesStarted.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
@@ -797,9 +807,13 @@ public final class TarmacOperator implements AutoCloseable {
   private void ensureCrds() {
     CrdInstaller installer = new CrdInstaller(client);
     List<CrdInstaller.Desired> desired = new ArrayList<>();
+    java.util.Optional<CrdBundle> bundle = CrdBundle.onClassPath();
+    if (bundle.isEmpty()) {
+      LOG.info("no CRD bundle on the class path (classes not built by Maven): rendering the CRDs to hash them");
+    }
     if (settings.installCrds()) {
       for (var kind : Crds.KINDS) {
-        desired.add(new CrdInstaller.Desired(Crds.crdName(kind), () -> Crds.yaml(kind), null));
+        desired.add(CrdInstaller.Desired.of(bundle, Crds.crdName(kind), () -> Crds.yaml(kind), null));
       }
     } else {
       List<String> missing = installer.missing(Crds.KINDS.stream().map(Crds::crdName).toList());
@@ -810,14 +824,14 @@ public final class TarmacOperator implements AutoCloseable {
     }
     if (backstageCrds) {
       for (var kind : dev.tarmac.backstage.BackstageKinds.KINDS) {
-        desired.add(new CrdInstaller.Desired(kind.crdName(), () -> dev.tarmac.backstage.BackstageKinds.yaml(kind),
-            name -> LOG.info("CRD {} was installed by another tool; left as it is (the catalog indexes its objects)",
-                name)));
+        desired.add(CrdInstaller.Desired.of(bundle, kind.crdName(),
+            () -> dev.tarmac.backstage.BackstageKinds.yaml(kind), name -> LOG.info("CRD {} was installed by another"
+                + " tool; left as it is (the catalog indexes its objects)", name)));
       }
     }
     if (crossplaneCrds) {
       for (var crd : dev.tarmac.crossplane.CrossplaneKinds.crds()) {
-        desired.add(new CrdInstaller.Desired(crd.path("metadata").path("name").asText(),
+        desired.add(CrdInstaller.Desired.of(bundle, crd.path("metadata").path("name").asText(),
             () -> dev.tarmac.crossplane.CrossplaneKinds.yaml(crd),
             name -> LOG.warn("CRD {} was installed by another tool (Crossplane?); left as it is. Do not run Tarmac with"
                 + " --crossplane where Crossplane runs", name)));

@@ -165,7 +165,9 @@ final class OperatorProcess implements AutoCloseable {
       }
       try {
         if (get("/readyz").statusCode() == 200) {
-          return (System.nanoTime() - startedNanos) / 1e9;
+          double seconds = (System.nanoTime() - startedNanos) / 1e9;
+          cpuAtReady = cpuSeconds();
+          return seconds;
         }
       } catch (IOException notYet) {
         // not listening yet
@@ -189,6 +191,24 @@ final class OperatorProcess implements AutoCloseable {
 
   int port() {
     return port;
+  }
+
+  /** {@link #cpuSeconds()} when {@link #awaitReady} last saw {@code /readyz} answer 200; NaN before. */
+  double cpuAtReady() {
+    return cpuAtReady;
+  }
+
+  private double cpuAtReady = Double.NaN;
+
+  /**
+   * CPU seconds the process has used so far, user + system ({@code utime} + {@code stime} of
+   * {@code /proc/<pid>/stat}, in clock ticks of 1/100 s: Linux's {@code USER_HZ} on every common architecture).
+   */
+  double cpuSeconds() throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+    // Fields after the command name (which may hold spaces) in parentheses: state is field 3, utime 14, stime 15.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }
 
   /** Resident set size of the process in MiB, from /proc. */

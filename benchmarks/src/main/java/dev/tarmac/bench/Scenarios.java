@@ -110,6 +110,8 @@ final class Scenarios {
     report.add(goal < 0 ? Figure.of("start-up", name, ready, "s") : Figure.atMost("start-up", name, ready, "s", goal));
     report.add(Figure.of("start-up", "process start to /readyz (" + what + ") ÷ java -version", ready / javaVersion,
         "ratio"));
+    report.add(Figure.of("start-up", "CPU to /readyz, user + system (" + what + (op.cds() ? ", AppCDS" : "") + ")",
+        op.cpuAtReady(), "s"));
     StringBuilder phases = new StringBuilder();
     var series = new ArrayList<>(op.series("tarmac_startup_seconds").entrySet());
     series.sort(Map.Entry.comparingByValue());

@@ -156,19 +156,19 @@ public final class CatalogInformers implements AutoCloseable {
       sharedComponents.addEventHandler(componentEvents);
       liveComponent = (namespace, name) -> sharedComponents.get(namespace, name).orElse(null);
     } else {
-      SharedIndexInformer<Component> components = LeanItemStore.inform(
-          client.resources(Component.class).inAnyNamespace(), componentEvents);
-      inform(components);
+      SharedIndexInformer<Component> components = inform(LeanItemStore.runnable(
+          client.resources(Component.class).inAnyNamespace(), componentEvents));
       liveComponent = (namespace, name) -> components.getStore().getByKey(namespace + "/" + name);
     }
-    inform(LeanItemStore.inform(client.resources(Database.class).inAnyNamespace(), handler(null)));
-    inform(LeanItemStore.inform(client.resources(Promise.class), promiseHandler()));
-    inform(LeanItemStore.inform(client.resources(KratixPromise.class), promiseHandler()));
-    inform(LeanItemStore.inform(client.resources(Template.class), handler(null)));
-    inform(LeanItemStore.inform(client.namespaces(), handler(null)));
+    inform(LeanItemStore.runnable(client.resources(Database.class).inAnyNamespace(), handler(null)));
+    inform(LeanItemStore.runnable(client.resources(Promise.class), promiseHandler()));
+    inform(LeanItemStore.runnable(client.resources(KratixPromise.class), promiseHandler()));
+    inform(LeanItemStore.runnable(client.resources(Template.class), handler(null)));
+    inform(LeanItemStore.runnable(client.namespaces(), handler(null)));
     informBackstageKinds();
     informCrossplane();
-    inform(client.resources(Scorecard.class).inform(new ResourceEventHandler<>() {
+    SharedIndexInformer<Scorecard> scorecards = client.resources(Scorecard.class).runnableInformer(0);
+    scorecards.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Scorecard s) {
         index.scorecard(s.getMetadata().getName(), Serialization.JSON.valueToTree(s.getSpec()));
@@ -183,7 +183,13 @@ public final class CatalogInformers implements AutoCloseable {
       public void onDelete(Scorecard s, boolean unknown) {
         index.scorecard(s.getMetadata().getName(), null);
       }
-    }, 0));
+    });
+    inform(scorecards);
+    // Every kind above lists at once (start-up, issue 17: one after the other, ~16 lists were seconds at 10k objects).
+    starts.await();
+    if (!backstageKindsWatched.isEmpty()) {
+      LOG.info("catalog watching Backstage kinds {}", backstageKindsWatched);
+    }
     entitiesByKind = new GaugeRows(metrics, "tarmac.catalog.entities", "Catalog entities by kind");
     scorecardLevels = new GaugeRows(metrics, "tarmac.scorecard.level",
         "Scorecard level per entity: 0 none, then 1, 2, 3 in the Scorecard's order");
@@ -233,18 +239,17 @@ public final class CatalogInformers implements AutoCloseable {
       var context = new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
           .withGroup(kind.group()).withVersion(kind.versions().get(0)).withKind(kind.kind())
           .withPlural(kind.plural()).withNamespaced(true).build();
-      try {
-        // Backstage descriptors keep kubectl's last-applied copy: their title, tags and links are read from it.
-        inform(LeanItemStore.inform(client.genericKubernetesResources(context).inAnyNamespace(), handler(null),
-            LeanItemStore.keepingLastApplied()));
-        backstageKindsWatched.add(kind.kind());
-      } catch (RuntimeException e) {
+      // Backstage descriptors keep kubectl's last-applied copy: their title, tags and links are read from it.
+      var informer = LeanItemStore.runnable(client.genericKubernetesResources(context).inAnyNamespace(),
+          handler(null), LeanItemStore.keepingLastApplied());
+      backstageKindsWatched.add(kind.kind());
+      informers.add(informer);
+      starts.start(informer, e -> {
+        informers.remove(informer);
+        backstageKindsWatched.remove(kind.kind());
         LOG.warn("catalog cannot watch {} ({}): {}; grant list and watch on {} to index them", kind.crdName(),
             kind.apiVersion(), e.getMessage(), kind.crdName());
-      }
-    }
-    if (!backstageKindsWatched.isEmpty()) {
-      LOG.info("catalog watching Backstage kinds {}", backstageKindsWatched);
+      });
     }
   }
 
@@ -260,40 +265,43 @@ public final class CatalogInformers implements AutoCloseable {
       return;
     }
     crossplaneKinds = new XrdKindInformers(client, this::crossplane);
-    try {
-      // Resynced every 30 s: an XR or claim informer that could not start (its CRD not yet Established) is retried.
-      inform(client.genericKubernetesResources(xrdVersion.get(), dev.tarmac.trace.XrdNames.KIND)
-          .inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd) {
-              crossplaneKinds.xrd(Serialization.JSON.valueToTree(xrd), false);
-            }
+    // Resynced every 30 s: an XR or claim informer that could not start (its CRD not yet Established) is retried.
+    var xrds = client.genericKubernetesResources(xrdVersion.get(), dev.tarmac.trace.XrdNames.KIND)
+        .runnableInformer(30_000);
+    xrds.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd) {
+        crossplaneKinds.xrd(Serialization.JSON.valueToTree(xrd), false);
+      }
 
-            @Override
-            public void onUpdate(io.fabric8.kubernetes.api.model.GenericKubernetesResource old,
-                io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd) {
-              onAdd(xrd);
-            }
+      @Override
+      public void onUpdate(io.fabric8.kubernetes.api.model.GenericKubernetesResource old,
+          io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd) {
+        onAdd(xrd);
+      }
 
-            @Override
-            public void onDelete(io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd, boolean unknown) {
-              crossplaneKinds.xrd(Serialization.JSON.valueToTree(xrd), true);
-            }
-          }, 30_000));
-      LOG.info("catalog watching Crossplane XRDs ({}) for their claim and XR kinds", xrdVersion.get());
-    } catch (RuntimeException e) {
+      @Override
+      public void onDelete(io.fabric8.kubernetes.api.model.GenericKubernetesResource xrd, boolean unknown) {
+        crossplaneKinds.xrd(Serialization.JSON.valueToTree(xrd), true);
+      }
+    });
+    informers.add(xrds);
+    starts.start(xrds, e -> {
+      informers.remove(xrds);
       LOG.warn("catalog cannot watch {}.{}: {}; grant list and watch on it to index claims and XRs",
           dev.tarmac.trace.XrdNames.PLURAL, dev.tarmac.crossplane.CrossplaneFields.GROUP, e.getMessage());
-    }
+    });
+    LOG.info("catalog watching Crossplane XRDs ({}) for their claim and XR kinds", xrdVersion.get());
     var compositionVersion = dev.tarmac.trace.XrdNames.servedVersion(client, "compositions");
     if (compositionVersion.isPresent()) {
-      try {
-        inform(LeanItemStore.inform(client.genericKubernetesResources(compositionVersion.get(), "Composition"),
-            handler(null)));
-      } catch (RuntimeException e) {
+      var compositions = LeanItemStore.runnable(client.genericKubernetesResources(compositionVersion.get(),
+          "Composition"), handler(null));
+      informers.add(compositions);
+      starts.start(compositions, e -> {
+        informers.remove(compositions);
         LOG.warn("catalog cannot watch compositions.{}: {}", dev.tarmac.crossplane.CrossplaneFields.GROUP,
             e.getMessage());
-      }
+      });
     }
   }
 
@@ -320,9 +328,14 @@ public final class CatalogInformers implements AutoCloseable {
 
   private final java.util.Set<String> backstageKindsWatched = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private void inform(SharedIndexInformer<?> informer) {
+  /** Starts {@code informer} (listed with the others: {@link #starts}) and closes it with the catalog. */
+  private <I extends SharedIndexInformer<?>> I inform(I informer) {
     informers.add(informer);
+    return starts.start(informer);
   }
+
+  /** The informers {@link #start} started; their first lists are awaited together. */
+  private final dev.tarmac.InformerStarts starts = new dev.tarmac.InformerStarts();
 
   private <T extends HasMetadata> ResourceEventHandler<T> handler(String promise) {
     return new ResourceEventHandler<>() {

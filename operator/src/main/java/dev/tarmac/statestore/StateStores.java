@@ -66,10 +66,16 @@ public final class StateStores implements AutoCloseable {
     return this;
   }
 
-  /** Starts the informers on Destinations and GitStateStores and waits for their first list. */
+  /**
+   * Starts the informers on Destinations and GitStateStores and waits for their first lists, made at once.
+   *
+   * @throws io.fabric8.kubernetes.client.KubernetesClientException when a list fails (RBAC, API server)
+   */
   public StateStores start() {
-    destinations = client.resources(Destination.class).inform(handler(() -> destinationListeners.forEach(Runnable::run)), 0);
-    stores = client.resources(GitStateStore.class).inform(handler(() -> destinationListeners.forEach(Runnable::run)), 0);
+    destinations = client.resources(Destination.class).runnableInformer(0);
+    destinations.addEventHandler(handler(() -> destinationListeners.forEach(Runnable::run)));
+    stores = client.resources(GitStateStore.class).runnableInformer(0);
+    stores.addEventHandler(handler(() -> destinationListeners.forEach(Runnable::run)));
     stores.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(GitStateStore obj) {
@@ -86,6 +92,10 @@ public final class StateStores implements AutoCloseable {
       public void onDelete(GitStateStore obj, boolean deletedFinalStateUnknown) {
       }
     });
+    var starts = new dev.tarmac.InformerStarts();
+    starts.start(destinations);
+    starts.start(stores);
+    starts.await();
     return this;
   }
 
