@@ -87,6 +87,13 @@ public final class SharedPrimaryCache<T extends HasMetadata> {
     }
   }
 
+  /** Removes a handler {@link #addEventHandler} added (when its reader closes); no more events reach it after. */
+  public void removeEventHandler(ResourceEventHandler<? super T> handler) {
+    synchronized (deliveries) {
+      handlers.remove(handler);
+    }
+  }
+
   /** The objects whose index {@code indexName} (given to {@link #attach}) has key {@code key}. */
   public List<T> byIndex(String indexName, String key) {
     return beforeStart(() -> cache.byIndex(indexName, key), List.of());

@@ -460,7 +460,9 @@ public final class TarmacOperator implements AutoCloseable {
     registerSharded(components);
     catalog = new CatalogInformers(client, new CatalogIndex());
     closeables.add(catalog);
-    if (settings.leaderElection() || shard.labelSelector() != null) {
+    // One process sees every object: the catalog, DORA and costs read the controllers' caches (below).
+    boolean sharesCaches = !settings.leaderElection() && shard.labelSelector() == null;
+    if (!sharesCaches) {
       // Request controllers run only on the leader, and see only this shard's requests: every replica's catalog
       // watches the request kinds itself, so a standby (and any shard) answers the catalog API with every request;
       // only the leader writes Scorecard results, and each shard only into its own Components' status.
@@ -469,9 +471,8 @@ public final class TarmacOperator implements AutoCloseable {
         catalog.writeScorecardsWhen(leader::get);
       }
     } else {
-      // One process sees every object: the catalog reads the request controllers' and the Component controller's
-      // caches instead of holding each request and Component a second time (issue 17, figure 3).
-      promises.observeRequests(catalog::request);
+      // The catalog reads the request controllers' and the Component controller's caches instead of holding each
+      // request and Component a second time (issue 17, figure 3).
       catalog.componentsFrom(components.cache());
     }
     // The catalog lists its kinds and builds its first index while the controllers start (at 10,000 Components
@@ -491,17 +492,8 @@ public final class TarmacOperator implements AutoCloseable {
     }
     closeables.add(dora);
     // On a thread of its own: the start blocks for seconds, and the common pool may have 2 workers (Main).
-    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
-      catalog.start(metrics);
-      try {
-        dora.start(metrics);
-      } catch (RuntimeException e) {
-        // DORA metrics are an insight, not the operator's job: without read access to Deployments and StatefulSets
-        // the rest runs on.
-        LOG.warn("DORA metrics are off: cannot watch Components, Deployments and StatefulSets ({}); grant get, list"
-            + " and watch on deployments and statefulsets (apps)", rootMessage(e));
-      }
-    }, task -> startThread("catalog-start", task)).thenRun(() -> timeline.mark("catalog"));
+    catalogStarted = java.util.concurrent.CompletableFuture.runAsync(() -> catalog.start(metrics),
+        task -> startThread("catalog-start", task)).thenRun(() -> timeline.mark("catalog"));
     // Cost attribution and budgets (docs/insights-cost.md): its own informers; an operator without the RBAC for them
     // (an older chart) runs on without costs, saying so in its log.
     boolean writesCosts = shard.writesClusterKinds();
@@ -511,6 +503,28 @@ public final class TarmacOperator implements AutoCloseable {
         .onBackWithinBudget(promises::admissionChanged);
     closeables.add(costs);
     promises.admission(costs::refusal);
+    if (sharesCaches) {
+      // DORA and costs read Components, Works and requests from the controllers' caches too (issue 17, figure 3).
+      promises.observeRequests((promise, request, deleted) -> {
+        catalog.request(promise, request, deleted);
+        costs.request(promise, request, deleted);
+      });
+      dora.componentsFrom(components.cache());
+      costs.componentsFrom(components.cache()).worksFrom(works.cache()).requestsFrom(promises::requests);
+    }
+    // DORA metrics on a thread of their own, not awaited by /readyz: they are not needed to serve, and with a shared
+    // Component cache their start waits for the controllers' first lists.
+    java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        dora.start(metrics);
+        LOG.info("DORA metrics started");
+      } catch (RuntimeException e) {
+        // DORA metrics are an insight, not the operator's job: without read access to Deployments and StatefulSets
+        // the rest runs on.
+        LOG.warn("DORA metrics are off: cannot watch Components, Deployments and StatefulSets ({}); grant get, list"
+            + " and watch on deployments and statefulsets (apps)", rootMessage(e));
+      }
+    }, task -> startThread("dora-start", task));
     java.util.concurrent.CompletableFuture.runAsync(() -> costs.start(metrics), task -> startThread("cost-start", task))
         .exceptionally(e -> {
           LOG.warn("cost attribution is off: its informers did not start: {}", rootMessage(e));

@@ -196,6 +196,15 @@ public final class CostCalculator {
         m.path("namespace").asText(w.namespace() == null ? "" : w.namespace()), m.path("name").asText(""));
   }
 
+  /**
+   * Whether {@link #price} may price an object of {@code apiVersion}/{@code kind} with {@code prices} (a rule names
+   * it, or it is a v1 Pod or PersistentVolumeClaim); an object of any other kind is read for its identity only.
+   */
+  static boolean priced(Prices prices, String apiVersion, String kind) {
+    return prices.ruleFor(apiVersion, kind) != null
+        || "v1".equals(apiVersion) && ("Pod".equals(kind) || "PersistentVolumeClaim".equals(kind));
+  }
+
   /** The direct price of one object, if it is priced at all. */
   static java.util.Optional<Priced> price(Prices prices, JsonNode o, Ref ref, List<String> unpriced) {
     String apiVersion = ref.apiVersion();

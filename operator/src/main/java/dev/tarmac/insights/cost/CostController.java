@@ -71,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * install) and a Warning Event, and discovery looks again with {@link Retries}' backoff (at most every 30 s), so the
  * informer starts once the CRD appears. A watch that fails later (the CRD deleted) is stopped and looked up the same
  * way, logged once instead of fabric8's stack trace at every retry. The Deployment and StatefulSet informers are the
- * ones DORA metrics use too ({@link WorkloadInformers}).
+ * ones DORA metrics use too ({@link WorkloadInformers}). In a process whose controllers see every object (no leader
+ * election, no shard) Components, Works and requests are read from the controllers' caches ({@link #componentsFrom},
+ * {@link #worksFrom}, {@link #requestsFrom}) instead of informers of its own, so each is held once.
  */
 public final class CostController implements AutoCloseable {
 
@@ -115,6 +117,13 @@ public final class CostController implements AutoCloseable {
   private SharedIndexInformer<CostModel> costModels;
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaces;
   private SharedIndexInformer<Work> works;
+  /** The Component controller's cache, read instead of an informer of cost's own ({@link #componentsFrom}). */
+  private dev.tarmac.SharedPrimaryCache<Component> sharedComponents;
+  /** The Work controller's cache, read instead of an informer of cost's own ({@link #worksFrom}). */
+  private dev.tarmac.SharedPrimaryCache<Work> sharedWorks;
+  /** A Promise's requests from its request controller's cache ({@link #requestsFrom}); null: cost's own informers. */
+  private java.util.function.Function<String, List<GenericKubernetesResource>> sharedRequests;
+  private final ResourceEventHandler<HasMetadata> sharedHandler = changed();
   private final Thread loop;
   private volatile boolean running = true;
   private volatile State state = State.NONE;
@@ -123,7 +132,15 @@ public final class CostController implements AutoCloseable {
   private GaugeRows budgetRatio;
   private final AtomicReference<Double> attributionRatio = new AtomicReference<>(1.0);
 
-  private record Parsed(String resourceVersion, List<JsonNode> documents) {
+  /**
+   * A Work's documents as last parsed.
+   *
+   * @param resourceVersion the Work's, when parsed
+   * @param pricing the prices they were kept for ({@link #pricingKey}): documents of kinds those prices do not name
+   *     are kept as their identity only
+   * @param documents what {@link #documents(Work, Prices)} returned
+   */
+  private record Parsed(String resourceVersion, String pricing, List<JsonNode> documents) {
   }
 
   /**
@@ -182,7 +199,49 @@ public final class CostController implements AutoCloseable {
     return this;
   }
 
-  /** Starts the informers (waiting for their first lists), registers the metrics and starts computing. */
+  /**
+   * Reads Components from {@code shared} (the Component controller's informer cache) instead of an informer of its
+   * own, so each Component is held once (issue 17, figure 3). Only for a process whose controller sees every
+   * Component (no leader election, no shard). Call before {@link #start}.
+   */
+  public CostController componentsFrom(dev.tarmac.SharedPrimaryCache<Component> shared) {
+    this.sharedComponents = shared;
+    return this;
+  }
+
+  /** As {@link #componentsFrom}, for Works (the Work controller's cache, {@code WorkReconciler#cache()}). */
+  public CostController worksFrom(dev.tarmac.SharedPrimaryCache<Work> shared) {
+    this.sharedWorks = shared;
+    return this;
+  }
+
+  /**
+   * Reads each Promise's requests with {@code requestsOfPromise} (by Promise name: the request controller's cache,
+   * {@code PromiseRuntime#requests}) instead of an informer per request kind of its own; the caller then reports
+   * every change of a request to {@link #request}. Only for a process whose request controllers see every request
+   * (no leader election, no shard). Call before {@link #start}.
+   */
+  public CostController requestsFrom(java.util.function.Function<String, List<GenericKubernetesResource>>
+      requestsOfPromise) {
+    this.sharedRequests = requestsOfPromise;
+    return this;
+  }
+
+  /**
+   * A request of Promise {@code promise} was added, changed or deleted (the request controllers' observer, with
+   * {@link #requestsFrom}): the next computation is due.
+   */
+  public void request(String promise, GenericKubernetesResource request, boolean deleted) {
+    changes.incrementAndGet();
+  }
+
+  /** How long {@link #start} waits for the shared caches' first lists before computing anyway. */
+  private static final Duration SHARED_SYNC = Duration.ofMinutes(5);
+
+  /**
+   * Starts the informers (waiting for their first lists; with shared caches also for theirs, at most
+   * {@link #SHARED_SYNC}), registers the metrics and starts computing.
+   */
   public CostController start(MeterRegistry metrics) {
     monthly = new GaugeRows(metrics, "tarmac.cost.monthly",
         "Monthly cost by team and priced kind, in the in-effect CostModel's currency (team=unattributed: no team)");
@@ -199,12 +258,20 @@ public final class CostController implements AutoCloseable {
     inform(client.apps().replicaSets().inAnyNamespace());
     inform(client.apps().daemonSets().inAnyNamespace());
     inform(client.batch().v1().jobs().inAnyNamespace());
-    inform(client.resources(Component.class).inAnyNamespace());
+    if (sharedComponents != null) {
+      sharedComponents.addEventHandler(sharedHandler);
+    } else {
+      inform(client.resources(Component.class).inAnyNamespace());
+    }
     inform(client.resources(Database.class).inAnyNamespace());
-    works = LeanItemStore.inform(client.resources(Work.class).inAnyNamespace(), changed());
+    if (sharedWorks != null) {
+      sharedWorks.addEventHandler(sharedHandler);
+    } else {
+      works = LeanItemStore.inform(client.resources(Work.class).inAnyNamespace(), changed());
+      informers.add(works);
+    }
     informers.add(costModels);
     informers.add(namespaces);
-    informers.add(works);
     informers.add(LeanItemStore.inform(client.resources(Promise.class), new ResourceEventHandler<>() {
       @Override
       public void onAdd(Promise p) {
@@ -221,6 +288,12 @@ public final class CostController implements AutoCloseable {
         promise(p, true);
       }
     }));
+    for (var shared : java.util.Arrays.asList(sharedComponents, sharedWorks)) {
+      if (shared != null && !shared.awaitSynced(SHARED_SYNC)) {
+        LOG.warn("cost: a controller's cache did not list its kind within {} minutes; computing without it",
+            SHARED_SYNC.toMinutes());
+      }
+    }
     changes.incrementAndGet();
     loop.start();
     return this;
@@ -270,7 +343,9 @@ public final class CostController implements AutoCloseable {
         : p.getSpec().api.path("spec").path("scope").asText());
     String key = groupKind(apiVersion, p.getStatus().kind);
     requestKinds.put(name, key);
-    watch(key, apiVersion, p.getStatus().kind, plural, namespaced);
+    if (sharedRequests == null) {
+      watch(key, apiVersion, p.getStatus().kind, plural, namespaced);
+    }
     changes.incrementAndGet();
   }
 
@@ -349,6 +424,12 @@ public final class CostController implements AutoCloseable {
         continue;
       }
       priced.add(key);
+      if (sharedRequests != null && requestKinds.containsValue(key)) {
+        // A Promise's request kind: read from its request controller's cache, not watched a second time.
+        missing.remove(key);
+        failingWatches.remove(key);
+        continue;
+      }
       if (dynamic.containsKey(key)) {
         missing.remove(key);
         failingWatches.remove(key);
@@ -457,7 +538,8 @@ public final class CostController implements AutoCloseable {
     List<Missing> notServed = List.of();
     if (checked != null && checked.prices() != null) {
       notServed = watchPricedKinds(checked.prices());
-      result = CostCalculator.compute(checked.prices(), inventory(teamOfNamespace));
+      result = CostCalculator.compute(checked.prices(), inventory(teamOfNamespace, checked.prices(),
+          pricingKey(effective.get())));
     } else {
       // No prices in effect: no kind to look up (else the loop would compute at every interval for nothing).
       missing.clear();
@@ -480,7 +562,12 @@ public final class CostController implements AutoCloseable {
     }
   }
 
-  private CostCalculator.Inventory inventory(Map<String, String> teamOfNamespace) {
+  /** The prices' identity for {@link Parsed}: the in-effect CostModel's UID and generation (its spec). */
+  private static String pricingKey(CostModel m) {
+    return m.getMetadata().getUid() + "/" + m.getMetadata().getGeneration();
+  }
+
+  private CostCalculator.Inventory inventory(Map<String, String> teamOfNamespace, Prices prices, String pricing) {
     List<JsonNode> objects = new ArrayList<>();
     for (SharedIndexInformer<?> i : informers) {
       if (i == costModels || i == namespaces || i == works) {
@@ -489,14 +576,24 @@ public final class CostController implements AutoCloseable {
       i.getStore().list().forEach(o -> objects.add(Serialization.JSON.valueToTree(o)));
     }
     workloads.both().forEach(i -> i.getStore().list().forEach(o -> objects.add(Serialization.JSON.valueToTree(o))));
-    dynamic.values().forEach(i -> i.getStore().list().forEach(o -> objects.add(Serialization.JSON.valueToTree(o))));
+    if (sharedComponents != null) {
+      sharedComponents.list().forEach(o -> objects.add(Serialization.JSON.valueToTree(o)));
+    }
+    dynamic.forEach((key, i) -> {
+      // With shared requests an informer started on a kind before it became a request kind is not read twice.
+      if (sharedRequests == null || !requestKinds.containsValue(key)) {
+        i.getStore().list().forEach(o -> objects.add(Serialization.JSON.valueToTree(o)));
+      }
+    });
+    requests().forEach(o -> objects.add(Serialization.JSON.valueToTree(o)));
     List<CostCalculator.WorkDocuments> docs = new ArrayList<>();
     Map<String, Parsed> keep = new HashMap<>();
-    for (Work w : works.getStore().list()) {
+    for (Work w : sharedWorks != null ? sharedWorks.list() : works.getStore().list()) {
       String uid = w.getMetadata().getUid();
       Parsed p = parsedWorks.get(uid);
-      if (p == null || !Objects.equals(p.resourceVersion(), w.getMetadata().getResourceVersion())) {
-        p = new Parsed(w.getMetadata().getResourceVersion(), documents(w));
+      if (p == null || !Objects.equals(p.resourceVersion(), w.getMetadata().getResourceVersion())
+          || !p.pricing().equals(pricing)) {
+        p = new Parsed(w.getMetadata().getResourceVersion(), pricing, documents(w, prices));
       }
       keep.put(uid, p);
       Work.OwnerRef o = w.getSpec() == null ? null : w.getSpec().owner;
@@ -510,8 +607,14 @@ public final class CostController implements AutoCloseable {
     return new CostCalculator.Inventory(objects, teamOfNamespace, docs);
   }
 
-  /** The YAML documents of a Work's files that name a kind (files over 1 MiB and unparsable ones are skipped). */
-  static List<JsonNode> documents(Work w) {
+  /**
+   * The YAML documents of a Work's files that name a kind (files over 1 MiB and unparsable ones are skipped). A
+   * document of a kind {@code prices} does not price is kept as its identity only ({@code apiVersion}, {@code kind},
+   * {@code metadata.name} and {@code namespace}: all {@link CostCalculator} reads of it, to attribute the object to
+   * the Work's owner), not as the whole tree: these are kept between computations, one per Work, and the whole
+   * trees were the larger part of the live heap per request (docs/benchmarks.md, "Round two — memory").
+   */
+  static List<JsonNode> documents(Work w, Prices prices) {
     List<JsonNode> out = new ArrayList<>();
     if (w.getSpec() == null || w.getSpec().files == null) {
       return out;
@@ -524,11 +627,32 @@ public final class CostController implements AutoCloseable {
         while (it.hasNextValue()) {
           JsonNode d = it.nextValue();
           if (d != null && d.isObject() && d.hasNonNull("kind")) {
-            out.add(d);
+            out.add(CostCalculator.priced(prices, d.path("apiVersion").asText(""), d.path("kind").asText("")) ? d
+                : identity(d));
           }
         }
       } catch (java.io.IOException | RuntimeException e) {
         LOG.debug("cost: skipping {} of Work {}: {}", f.path, w.getMetadata().getName(), e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /** A document's identity: apiVersion, kind, metadata name and namespace (interned: the same few kinds repeat). */
+  private static JsonNode identity(JsonNode d) {
+    ObjectNode out = Serialization.JSON.createObjectNode();
+    for (String f : List.of("apiVersion", "kind")) {
+      if (d.get(f) != null && d.get(f).isTextual()) {
+        out.put(f, d.get(f).asText().intern());
+      }
+    }
+    JsonNode m = d.path("metadata");
+    if (m.isObject()) {
+      ObjectNode meta = out.putObject("metadata");
+      for (String f : List.of("name", "namespace")) {
+        if (m.get(f) != null && m.get(f).isValueNode()) {
+          meta.set(f, m.get(f));
+        }
       }
     }
     return out;
@@ -594,6 +718,16 @@ public final class CostController implements AutoCloseable {
       cost.put("budget", CostCalculator.cents(s.budget().amount()));
       cost.put("withinBudget", !s.over());
     }
+  }
+
+  /** Every Promise's requests from the request controllers' caches ({@link #requestsFrom}); empty without. */
+  private List<GenericKubernetesResource> requests() {
+    if (sharedRequests == null) {
+      return List.of();
+    }
+    List<GenericKubernetesResource> out = new ArrayList<>();
+    requestKinds.keySet().forEach(promise -> out.addAll(sharedRequests.apply(promise)));
+    return out;
   }
 
   /** The catalog ref of the entity an object maps to (EntityMapper), or null for kinds the catalog does not hold. */
@@ -748,10 +882,17 @@ public final class CostController implements AutoCloseable {
         i.getStore().list().forEach(o -> objects.add((HasMetadata) o));
       }
     }
-    for (String key : requestKinds.values()) {
-      var i = dynamic.get(key);
-      if (i != null) {
-        objects.addAll(i.getStore().list());
+    if (sharedComponents != null) {
+      objects.addAll(sharedComponents.list());
+    }
+    if (sharedRequests != null) {
+      objects.addAll(requests());
+    } else {
+      for (String key : requestKinds.values()) {
+        var i = dynamic.get(key);
+        if (i != null) {
+          objects.addAll(i.getStore().list());
+        }
       }
     }
     for (HasMetadata o : objects) {
@@ -866,6 +1007,11 @@ public final class CostController implements AutoCloseable {
     running = false;
     loop.interrupt();
     workloads.removeHandler(workloadHandler);
+    for (var shared : java.util.Arrays.asList(sharedComponents, sharedWorks)) {
+      if (shared != null) {
+        shared.removeEventHandler(sharedHandler);
+      }
+    }
     informers.forEach(SharedIndexInformer::close);
     dynamic.values().forEach(SharedIndexInformer::close);
   }

@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * cannot be read or written (a conflict, an API server outage, a quota) is kept in memory and retried with the
  * project's backoff ({@link Retries}: 1 s doubling to 30 s) rather than at every event or in a loop; the first failure
  * of a streak is logged at WARN, the retries at DEBUG, the recovery once at INFO. The Deployment and StatefulSet informers are
- * the ones cost attribution uses too ({@link WorkloadInformers}).
+ * the ones cost attribution uses too ({@link WorkloadInformers}); Components are read from the Component controller's
+ * cache where it sees every Component ({@link #componentsFrom}).
  */
 public final class DoraEngine implements AutoCloseable {
 
@@ -115,7 +116,11 @@ public final class DoraEngine implements AutoCloseable {
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final WorkloadInformers workloads;
   private final ResourceEventHandler<HasMetadata> workloadHandler = handler(this::workloadEvent);
-  private volatile SharedIndexInformer<Component> components;
+  /** Where Components are read; null until start() has them (the first list's events arrive before). */
+  private volatile ComponentReads components;
+  /** The Component controller's cache to read instead of an informer of its own ({@link #componentsFrom}). */
+  private dev.tarmac.SharedPrimaryCache<Component> sharedComponents;
+  private ResourceEventHandler<Component> sharedHandler;
   private volatile SharedIndexInformer<Deployment> deployments;
   private volatile SharedIndexInformer<StatefulSet> statefulSets;
   private volatile ReconcileQueue queue;
@@ -184,8 +189,9 @@ public final class DoraEngine implements AutoCloseable {
         "Share of Deployments and StatefulSets (outside kube-* namespaces) that belong to a Component");
     queue = new ReconcileQueue("dora", 1, this::reconcile, this::failed);
     try {
-      components = LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(),
-          handler(this::componentEvent));
+      components = sharedComponents != null ? shared(sharedComponents)
+          : own(LeanItemStore.inform(client.resources(Component.class).inAnyNamespace(),
+              handler(this::componentEvent)));
       workloads.start();
       deployments = workloads.deployments();
       statefulSets = workloads.statefulSets();
@@ -199,6 +205,79 @@ public final class DoraEngine implements AutoCloseable {
     started = true;
     queue.add(REFRESH);
     return this;
+  }
+
+  /**
+   * Reads Components from {@code shared} (the Component controller's informer cache) instead of an informer of its
+   * own, so each Component is held once (issue 17, figure 3): for a process whose controller watches every Component
+   * (no leader election, no shard). {@link #start} then waits (at most {@link #SHARED_SYNC}) for that cache's first
+   * list, so call it on a thread of its own once the operator is started or starting. Call before {@link #start}.
+   */
+  public DoraEngine componentsFrom(dev.tarmac.SharedPrimaryCache<Component> shared) {
+    this.sharedComponents = shared;
+    return this;
+  }
+
+  /** How long {@link #start} waits for a shared Component cache's first list. */
+  static final Duration SHARED_SYNC = Duration.ofMinutes(5);
+
+  /** The Components DORA reads: by namespace (the workloads' Components) and by {@code namespace/name}. */
+  private interface ComponentReads {
+    List<Component> inNamespace(String namespace);
+
+    Component get(String key);
+
+    void close();
+  }
+
+  private static ComponentReads own(SharedIndexInformer<Component> informer) {
+    return new ComponentReads() {
+      @Override
+      public List<Component> inNamespace(String namespace) {
+        return informer.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
+      }
+
+      @Override
+      public Component get(String key) {
+        return informer.getStore().getByKey(key);
+      }
+
+      @Override
+      public void close() {
+        informer.close();
+      }
+    };
+  }
+
+  /**
+   * The shared cache, after its first list ({@link IllegalStateException} when it does not come within
+   * {@link #SHARED_SYNC}). Its namespace index is fabric8's, which every informer cache has.
+   */
+  private ComponentReads shared(dev.tarmac.SharedPrimaryCache<Component> cache) {
+    sharedHandler = handler(this::componentEvent);
+    cache.addEventHandler(sharedHandler);
+    if (!cache.awaitSynced(SHARED_SYNC)) {
+      cache.removeEventHandler(sharedHandler);
+      throw new IllegalStateException("the Component controller's cache did not list Components within "
+          + SHARED_SYNC.toMinutes() + " minutes");
+    }
+    return new ComponentReads() {
+      @Override
+      public List<Component> inNamespace(String namespace) {
+        return cache.byIndex(Cache.NAMESPACE_INDEX, namespace);
+      }
+
+      @Override
+      public Component get(String key) {
+        int slash = key.indexOf('/');
+        return cache.get(key.substring(0, slash), key.substring(slash + 1)).orElse(null);
+      }
+
+      @Override
+      public void close() {
+        cache.removeEventHandler(sharedHandler);
+      }
+    };
   }
 
   private <T extends HasMetadata> ResourceEventHandler<T> handler(java.util.function.BiConsumer<T, T> onChange) {
@@ -247,7 +326,7 @@ public final class DoraEngine implements AutoCloseable {
       return;
     }
     // A Component's kubernetes-id may move workloads between Components of its namespace: look at all of them.
-    for (Component c : components.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns)) {
+    for (Component c : components.inNamespace(ns)) {
       enqueue(key(c));
     }
   }
@@ -295,7 +374,7 @@ public final class DoraEngine implements AutoCloseable {
 
   private List<Membership.ComponentId> ids(String namespace) {
     List<Membership.ComponentId> out = new ArrayList<>();
-    for (Component c : components.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace)) {
+    for (Component c : components.inNamespace(namespace)) {
       Map<String, String> a = c.getMetadata().getAnnotations();
       String id = a == null ? null : a.get(Membership.KUBERNETES_ID);
       out.add(new Membership.ComponentId(namespace, c.getMetadata().getName(), id == null ? c.getMetadata().getName()
@@ -346,7 +425,7 @@ public final class DoraEngine implements AutoCloseable {
    * @throws RuntimeException when the history cannot be read or written; the new history is kept in memory first
    */
   private boolean process(String key) {
-    Component c = components.getStore().getByKey(key);
+    Component c = components.get(key);
     if (c == null) {
       return entries.remove(key) != null;
     }
@@ -580,8 +659,11 @@ public final class DoraEngine implements AutoCloseable {
     if (queue != null) {
       queue.close();
     }
-    if (components != null) {
-      components.close();
+    ComponentReads c = components;
+    if (c != null) {
+      c.close();
+    } else if (sharedHandler != null && sharedComponents != null) {
+      sharedComponents.removeEventHandler(sharedHandler);
     }
   }
 
