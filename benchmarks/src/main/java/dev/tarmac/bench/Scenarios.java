@@ -408,24 +408,29 @@ final class Scenarios {
       report.note("git clone failed: " + new String(p.getInputStream().readAllBytes()));
       return;
     }
-    Process count = new ProcessBuilder("git", "rev-list", "--count", "HEAD").directory(clone.toFile()).start();
-    int commits = Integer.parseInt(new String(count.getInputStream().readAllBytes()).trim());
-    count.waitFor();
+    int commits = commitCount(clone);
     long files;
     try (var walk = Files.walk(clone.resolve("default/resources/bench-" + n))) {
       files = walk.filter(Files::isRegularFile).count();
     }
     report.add(Figure.of(scenario, "Git commits in the store so far", commits, "commits"));
     // Round one's goal, kept by issue 17: the commits that carried this batch's files, per 1,000 requests.
-    Process batch = new ProcessBuilder("git", "rev-list", "--count", "HEAD", "--", "default/resources/bench-" + n)
-        .directory(clone.toFile()).start();
-    int batchCommits = Integer.parseInt(new String(batch.getInputStream().readAllBytes()).trim());
-    batch.waitFor();
+    int batchCommits = commitCount(clone, "--", "default/resources/bench-" + n);
     // (A small batch is a handful of commits, which says nothing per 1,000: no goal below 1,000.)
     String name = "Git commits that carried this batch, per 1,000 requests";
     report.add(n >= 1000 ? Figure.atMost(scenario, name, batchCommits * 1000.0 / n, "commits", 20)
         : Figure.of(scenario, name, batchCommits * 1000.0 / n, "commits"));
     report.add(Figure.atLeast(scenario, "files present for this scenario", files, "files", n));
+  }
+
+  /** {@code git rev-list --count HEAD [args]} in {@code clone}: the commits on the branch (touching a path, with one). */
+  private static int commitCount(Path clone, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("git", "rev-list", "--count", "HEAD"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(clone.toFile()).start();
+    int count = Integer.parseInt(new String(p.getInputStream().readAllBytes()).trim());
+    p.waitFor();
+    return count;
   }
 
   /**
