@@ -576,7 +576,7 @@ public final class CatalogInformers implements AutoCloseable {
         return;
       }
       try {
-        client.resources(Component.class).inNamespace(parts[3]).withName(parts[4]).subresource("status")
+        dev.tarmac.PatchTarget.of(client.resources(Component.class), live, Component::new).subresource("status")
             .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"scorecards\":" + wanted + "}}");
       } catch (RuntimeException e) {
         LOG.debug("could not write scorecards of {}: {}", ref, e.getMessage());

@@ -95,9 +95,7 @@ public final class RequestController implements AutoCloseable {
       if (request == null) {
         return false;
       }
-      var op = client.genericKubernetesResources(kind);
-      var resource = request.getMetadata().getNamespace() == null ? op.withName(request.getMetadata().getName())
-          : op.inNamespace(request.getMetadata().getNamespace()).withName(request.getMetadata().getName());
+      var resource = dev.tarmac.PatchTarget.of(client.genericKubernetesResources(kind), request);
       return dev.tarmac.ErrorStatus.update(resource, request, attempts, e, warning, java.time.Clock.systemUTC());
     });
     var all = client.genericKubernetesResources(kind).inAnyNamespace();
