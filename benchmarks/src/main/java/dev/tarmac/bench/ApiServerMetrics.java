@@ -21,6 +21,19 @@ final class ApiServerMetrics {
 
   /** Writes so far, keyed by {@code resource} or {@code resource/subresource}. */
   static Map<String, Double> writes(KubernetesClient client) {
+    return count(client, "POST|PUT|PATCH|DELETE|CREATE|UPDATE|APPLY");
+  }
+
+  /**
+   * Reads so far (verbs GET and LIST; fabric8 7.5 reads one object by name as a LIST with a field selector), keyed
+   * as {@link #writes}: a reconciler that reads what its informer already holds shows here. Watches are not counted.
+   */
+  static Map<String, Double> reads(KubernetesClient client) {
+    return count(client, "GET|LIST");
+  }
+
+  /** Requests so far whose verb matches {@code verbs} (a regular expression), keyed as {@link #writes}. */
+  private static Map<String, Double> count(KubernetesClient client, String verbs) {
     String text = client.raw("/metrics");
     Map<String, Double> result = new HashMap<>();
     for (String line : text.split("\n")) {
@@ -34,7 +47,7 @@ final class ApiServerMetrics {
         labels.put(l.group(1), l.group(2));
       }
       String verb = labels.getOrDefault("verb", "");
-      if (!verb.matches("POST|PUT|PATCH|DELETE|CREATE|UPDATE|APPLY")) {
+      if (!verb.matches(verbs)) {
         continue;
       }
       String key = labels.getOrDefault("resource", "?")

@@ -316,6 +316,7 @@ final class Scenarios {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .serverSideApply();
     Map<String, Double> before = ApiServerMetrics.writes(client);
+    Map<String, Double> readsBefore = ApiServerMetrics.reads(client);
     double requestReconcilesBefore = op.metric("tarmac_request_reconciles_total");
     double allReconcilesBefore = op.metric("operator_sdk_reconciliations_started_total");
     Map<String, Double> byControllerBefore = op.series("operator_sdk_reconciliations_started_total");
@@ -374,6 +375,12 @@ final class Scenarios {
     report.note(scenario + " reconciles by controller: " + ApiServerMetrics.delta(byControllerBefore,
         op.series("operator_sdk_reconciliations_started_total")));
     report.note(scenario + " writes by resource: " + delta);
+    // A read costs the API server about as much as a small write; the operator reads from its informers, so these
+    // should be few (the harness lists once, for its watch, and reads its metrics).
+    Map<String, Double> reads = ApiServerMetrics.delta(readsBefore, ApiServerMetrics.reads(client));
+    report.add(Figure.of(scenario, "API reads (GET, LIST) per request, all clients", reads.values().stream()
+        .mapToDouble(Double::doubleValue).sum() / n, "reads"));
+    report.note(scenario + " reads by resource: " + reads);
     // Steady state: once the operator has reacted to the requests (the Promise counts them Ready, which it does on
     // its 30 s resync), nothing changes and nothing should be written.
     long settle = System.nanoTime() + Duration.ofSeconds(45).toNanos();
@@ -401,7 +408,8 @@ final class Scenarios {
   }
 
   private void gitFigures(OperatorProcess op, String scenario, int n) throws Exception {
-    Path clone = work.resolve("clone-" + n);
+    // A folder of its own per call: the scale phase runs a batch of the same size as an earlier scenario.
+    Path clone = Files.createTempDirectory(work, "clone-" + n + "-").resolve("store");
     Process p = new ProcessBuilder("git", "clone", "-q", "http://127.0.0.1:" + op.port() + "/git/default.git",
         clone.toString()).redirectErrorStream(true).start();
     if (p.waitFor() != 0) {
