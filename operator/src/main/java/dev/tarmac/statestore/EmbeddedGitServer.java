@@ -22,6 +22,8 @@ import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
  */
 public final class EmbeddedGitServer {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedGitServer.class);
+
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
   private final Path root;
@@ -34,23 +36,45 @@ public final class EmbeddedGitServer {
   /**
    * The bare repository {@code name}, created empty (branch {@code main}) when missing.
    *
+   * <p>A repository is created in a temporary folder beside its place and moved there in one step, so a process
+   * killed while creating it (kill -9, an evicted Pod) leaves no half-made repository behind. A folder at its place
+   * that is not a Git repository (no {@code HEAD}, made by an older version killed at that moment, or damaged) is
+   * moved aside to {@code <name>.git.broken-<millis>}, kept for inspection, and replaced by an empty repository; the
+   * state store then finds it empty and republishes its Works (docs/reliability.md, "Restarts and lost volumes").
+   *
    * @return its folder
    * @throws IllegalArgumentException when the name is not allowed
+   * @throws IllegalStateException when the repository cannot be created (disk full, permissions)
    */
-  public Path ensureRepository(String name) {
+  public synchronized Path ensureRepository(String name) {
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("'" + name + "' is not a valid repository name (letters, digits, . _ -)");
     }
     Path dir = root.resolve(name + ".git");
-    if (!Files.isDirectory(dir)) {
-      try {
-        Files.createDirectories(root);
-        Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch("main").call().close();
-      } catch (GitAPIException | IOException e) {
-        throw new IllegalStateException("cannot create repository " + dir + ": " + e.getMessage(), e);
+    if (Files.isDirectory(dir) && isRepository(dir)) {
+      return dir;
+    }
+    try {
+      Files.createDirectories(root);
+      if (Files.exists(dir)) {
+        Path aside = root.resolve(name + ".git.broken-" + System.currentTimeMillis());
+        Files.move(dir, aside);
+        LOG.warn("repository {} was not a Git repository (no HEAD: a process stopped while creating it?); moved"
+            + " to {} and created again empty", dir, aside);
       }
+      Path tmp = Files.createTempDirectory(root, "." + name + ".git.new-");
+      Git.init().setBare(true).setDirectory(tmp.toFile()).setInitialBranch("main").call().close();
+      Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (GitAPIException | IOException e) {
+      throw new IllegalStateException("cannot create repository " + dir + ": " + e.getMessage(), e);
     }
     return dir;
+  }
+
+  /** True when {@code dir} holds a bare repository JGit can open (HEAD, objects and refs present). */
+  private static boolean isRepository(Path dir) {
+    return org.eclipse.jgit.lib.RepositoryCache.FileKey.isGitRepository(dir.toFile(),
+        org.eclipse.jgit.util.FS.DETECTED);
   }
 
   /**
@@ -69,9 +93,10 @@ public final class EmbeddedGitServer {
     }
   }
 
-  /** True when repository {@code name} exists. */
+  /** True when repository {@code name} exists (a folder that is not a Git repository does not count). */
   public boolean exists(String name) {
-    return NAME.matcher(name).matches() && Files.isDirectory(root.resolve(name + ".git"));
+    return NAME.matcher(name).matches() && Files.isDirectory(root.resolve(name + ".git"))
+        && isRepository(root.resolve(name + ".git"));
   }
 
   /**
