@@ -70,6 +70,21 @@ public final class SharedPrimaryCache<T extends HasMetadata> {
     return cache;
   }
 
+  /**
+   * True when the controller whose primary cache this is has started its primary informer, so the cache can be
+   * listed. Listeners outside JOSDK (a Destination or store change that re-queues Works) can fire before that: the
+   * state stores list at start beside the controllers, and JOSDK makes the cache only when the controller starts
+   * (listing it before throws a NullPointerException inside JOSDK 5.2). Nothing is lost by skipping such an event: a
+   * controller's start reconciles every object it holds.
+   *
+   * @param primaryCache {@code getPrimaryCache()} of a controller's context or event-source context
+   * @return false while its primary informer has not started
+   */
+  public static boolean started(Object primaryCache) {
+    return !(primaryCache instanceof io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource<?, ?> s)
+        || s.isRunning();
+  }
+
   /** The event source that forwards the primary informer's events; return it from {@code prepareEventSources}. */
   public EventSource<Void, T> eventSource() {
     return forwarder;

@@ -59,14 +59,14 @@ public final class DestinationReconciler implements Reconciler<Destination> {
     this.events = events;
     stores.onDestinationsChanged(() -> {
       var c = context;
-      if (c != null) {
+      if (c != null && dev.tarmac.SharedPrimaryCache.started(c.getPrimaryCache())) {
         c.getPrimaryCache().list().forEach(d -> storeChanges.propagateEvent(ResourceID.fromResource(d)));
       }
     });
     // A store whose message or next attempt changed (each retry while its remote fails): its Destinations repeat it.
     stores.onStoreStatus(storeName -> {
       var c = context;
-      if (c != null) {
+      if (c != null && dev.tarmac.SharedPrimaryCache.started(c.getPrimaryCache())) {
         c.getPrimaryCache().list(d -> d.getSpec() != null && d.getSpec().stateStoreRef != null
             && storeName.equals(d.getSpec().stateStoreRef.name))
             .forEach(d -> storeChanges.propagateEvent(ResourceID.fromResource(d)));

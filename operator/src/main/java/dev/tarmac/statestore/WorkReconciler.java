@@ -78,7 +78,7 @@ public final class WorkReconciler implements Reconciler<Work>, Cleaner<Work> {
     this.events = events;
     stores.onDestinationsChanged(() -> {
       var c = context;
-      if (c != null) {
+      if (c != null && dev.tarmac.SharedPrimaryCache.started(c.getPrimaryCache())) {
         c.getPrimaryCache().list().forEach(w -> written.propagateEvent(ResourceID.fromResource(w)));
       }
     });
