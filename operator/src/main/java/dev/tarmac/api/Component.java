@@ -29,6 +29,8 @@ import java.util.List;
 @AdditionalPrinterColumn(name = "READY", jsonPath = PrinterColumns.READY, type = Type.STRING)
 @AdditionalPrinterColumn(name = "REASON", jsonPath = PrinterColumns.REASON, type = Type.STRING)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = PrinterColumns.AGE, type = Type.DATE)
+// Named, not derived: fabric8 derives the plural with regular expressions in every instance's constructor (issue 17).
+@io.fabric8.kubernetes.model.annotation.Plural("components")
 public class Component extends CustomResource<Component.Spec, Component.Status> implements Namespaced {
 
   /** The Component. */

@@ -32,6 +32,8 @@ import java.util.Map;
 @AdditionalPrinterColumn(name = "READY", jsonPath = PrinterColumns.READY, type = Type.STRING)
 @AdditionalPrinterColumn(name = "REASON", jsonPath = PrinterColumns.REASON, type = Type.STRING)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = PrinterColumns.AGE, type = Type.DATE)
+// Named, not derived: fabric8 derives the plural with regular expressions in every instance's constructor (issue 17).
+@io.fabric8.kubernetes.model.annotation.Plural("costmodels")
 public class CostModel extends CustomResource<CostModel.Spec, CostModel.Status> {
 
   /** The name of the CostModel that is in effect whenever it exists. */

@@ -31,6 +31,8 @@ import java.util.Map;
 @AdditionalPrinterColumn(name = "READY", jsonPath = PrinterColumns.READY, type = Type.STRING)
 @AdditionalPrinterColumn(name = "REASON", jsonPath = PrinterColumns.REASON, type = Type.STRING)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = PrinterColumns.AGE, type = Type.DATE)
+// Named, not derived: fabric8 derives the plural with regular expressions in every instance's constructor (issue 17).
+@io.fabric8.kubernetes.model.annotation.Plural("databases")
 public class Database extends CustomResource<Database.Spec, Database.Status> implements Namespaced {
 
   /** Supported engines. */

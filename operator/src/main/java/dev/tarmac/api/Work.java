@@ -27,6 +27,8 @@ import java.util.List;
 @AdditionalPrinterColumn(name = "READY", jsonPath = PrinterColumns.READY, type = Type.STRING)
 @AdditionalPrinterColumn(name = "REASON", jsonPath = PrinterColumns.REASON, type = Type.STRING)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = PrinterColumns.AGE, type = Type.DATE)
+// Named, not derived: fabric8 derives the plural with regular expressions in every instance's constructor (issue 17).
+@io.fabric8.kubernetes.model.annotation.Plural("works")
 public class Work extends CustomResource<Work.Spec, Work.Status> implements Namespaced {
 
   /** The Work. */

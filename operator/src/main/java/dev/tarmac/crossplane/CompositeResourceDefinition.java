@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(CrossplaneFields.GROUP)
 @Version(CrossplaneKinds.XRD_VERSION)
 @Kind(CrossplaneKinds.XRD_KIND)
+@io.fabric8.kubernetes.model.annotation.Plural("compositeresourcedefinitions")
 public class CompositeResourceDefinition extends CustomResource<JsonNode, CompositeResourceDefinition.Status> {
 
   /**
