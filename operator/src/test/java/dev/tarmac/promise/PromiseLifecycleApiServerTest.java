@@ -36,6 +36,8 @@ class PromiseLifecycleApiServerTest {
   void shippedPromisesServeTheExamplesRerunsTtlAndDeletion() throws Exception {
     KubernetesClient client = TestCluster.get().client();
     String opNs = TestCluster.get().newNamespace("life");
+    // KratixCompatibilityApiServerTest leaves Kratix's Promise "redis" behind; this class applies Tarmac's "redis".
+    TestCluster.removeLeftoverPromise(client, "platform.kratix.io/v1alpha1", "redis");
     TestStores.create(client, opNs, null, Map.of("environment", "dev"), null);
     for (String c : new String[] {"postgresql-in-cluster.yaml", "postgresql-aws-production.yaml"}) {
       client.load(Files.newInputStream(RepoPaths.repo().resolve("compositions/" + c))).serverSideApply();

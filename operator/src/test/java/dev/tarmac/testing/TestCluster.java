@@ -230,7 +230,17 @@ public final class TestCluster implements AutoCloseable {
    * is gone. A Promise left behind is reconciled by the next class's operator, which re-creates its request CRD.
    */
   public static void removeLeftoverPromise(KubernetesClient client, String name) {
-    var promise = client.genericKubernetesResources("platform.tarmac.dev/v1alpha1", "Promise").withName(name);
+    removeLeftoverPromise(client, "platform.tarmac.dev/v1alpha1", name);
+  }
+
+  /**
+   * As {@link #removeLeftoverPromise(KubernetesClient, String)}, for the Promise of {@code apiVersion}: Tarmac's
+   * ({@code platform.tarmac.dev/v1alpha1}) or Kratix's ({@code platform.kratix.io/v1alpha1}). A Kratix Promise left
+   * by one class and a Tarmac Promise of the same name applied by the next are served under one name by the next
+   * class's operator, which then switches between their request kinds.
+   */
+  public static void removeLeftoverPromise(KubernetesClient client, String apiVersion, String name) {
+    var promise = client.genericKubernetesResources(apiVersion, "Promise").withName(name);
     if (promise.get() == null) {
       return;
     }
