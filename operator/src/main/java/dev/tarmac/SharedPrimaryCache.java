@@ -147,6 +147,12 @@ public final class SharedPrimaryCache<T extends HasMetadata> {
   }
 
   /**
+   * How long a reader started beside the controllers (the catalog, DORA metrics, cost attribution) waits for a shared
+   * cache's first list ({@link #awaitSynced}): 5 minutes, far more than 10,000 objects take on a slow API server.
+   */
+  public static final Duration FIRST_LIST_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
    * Waits until {@link #synced()}, at most {@code timeout}; returns whether it is. Readers that act on an object's
    * absence call this first (an empty cache before the first list is not "no objects").
    */

@@ -2,6 +2,7 @@ package dev.tarmac.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tarmac.LeanItemStore;
+import dev.tarmac.SharedPrimaryCache;
 import dev.tarmac.api.Component;
 import dev.tarmac.api.Database;
 import dev.tarmac.api.KratixPromise;
@@ -118,15 +119,12 @@ public final class CatalogInformers implements AutoCloseable {
    * held once. {@link #start} then waits for that cache's first list (the operator must be started). Call before
    * {@link #start}.
    */
-  public CatalogInformers componentsFrom(dev.tarmac.SharedPrimaryCache<Component> shared) {
+  public CatalogInformers componentsFrom(SharedPrimaryCache<Component> shared) {
     this.sharedComponents = shared;
     return this;
   }
 
-  private dev.tarmac.SharedPrimaryCache<Component> sharedComponents;
-
-  /** How long {@link #start} waits for a shared Component cache's first list. */
-  private static final java.time.Duration SHARED_SYNC = java.time.Duration.ofMinutes(5);
+  private SharedPrimaryCache<Component> sharedComponents;
 
   /** Starts the informers (waiting for their first lists), the rebuild loop, and registers metrics. */
   public CatalogInformers start(MeterRegistry metrics) {
@@ -203,9 +201,9 @@ public final class CatalogInformers implements AutoCloseable {
             + " Crossplane claims and namespaced XRs, against Resources registered by hand and cluster-scoped XRs");
     templateUsage = new GaugeRows(metrics, "tarmac.template.usage",
         "Components scaffolded from each Template (golden-path usage)");
-    if (sharedComponents != null && !sharedComponents.awaitSynced(SHARED_SYNC)) {
+    if (sharedComponents != null && !sharedComponents.awaitSynced(SharedPrimaryCache.FIRST_LIST_TIMEOUT)) {
       throw new IllegalStateException("the Component controller's cache did not list Components within "
-          + SHARED_SYNC.toMinutes() + " minutes");
+          + SharedPrimaryCache.FIRST_LIST_TIMEOUT.toMinutes() + " minutes");
     }
     index.rebuild();
     publish();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tarmac.Events;
 import dev.tarmac.LeanItemStore;
 import dev.tarmac.Retries;
+import dev.tarmac.SharedPrimaryCache;
 import dev.tarmac.api.Component;
 import dev.tarmac.api.Conditions;
 import dev.tarmac.api.CostModel;
@@ -118,9 +119,9 @@ public final class CostController implements AutoCloseable {
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaces;
   private SharedIndexInformer<Work> works;
   /** The Component controller's cache, read instead of an informer of cost's own ({@link #componentsFrom}). */
-  private dev.tarmac.SharedPrimaryCache<Component> sharedComponents;
+  private SharedPrimaryCache<Component> sharedComponents;
   /** The Work controller's cache, read instead of an informer of cost's own ({@link #worksFrom}). */
-  private dev.tarmac.SharedPrimaryCache<Work> sharedWorks;
+  private SharedPrimaryCache<Work> sharedWorks;
   /** A Promise's requests from its request controller's cache ({@link #requestsFrom}); null: cost's own informers. */
   private java.util.function.Function<String, List<GenericKubernetesResource>> sharedRequests;
   private final ResourceEventHandler<HasMetadata> sharedHandler = changed();
@@ -204,13 +205,13 @@ public final class CostController implements AutoCloseable {
    * own, so each Component is held once (issue 17, figure 3). Only for a process whose controller sees every
    * Component (no leader election, no shard). Call before {@link #start}.
    */
-  public CostController componentsFrom(dev.tarmac.SharedPrimaryCache<Component> shared) {
+  public CostController componentsFrom(SharedPrimaryCache<Component> shared) {
     this.sharedComponents = shared;
     return this;
   }
 
   /** As {@link #componentsFrom}, for Works (the Work controller's cache, {@code WorkReconciler#cache()}). */
-  public CostController worksFrom(dev.tarmac.SharedPrimaryCache<Work> shared) {
+  public CostController worksFrom(SharedPrimaryCache<Work> shared) {
     this.sharedWorks = shared;
     return this;
   }
@@ -235,12 +236,9 @@ public final class CostController implements AutoCloseable {
     changes.incrementAndGet();
   }
 
-  /** How long {@link #start} waits for the shared caches' first lists before computing anyway. */
-  private static final Duration SHARED_SYNC = Duration.ofMinutes(5);
-
   /**
    * Starts the informers (waiting for their first lists; with shared caches also for theirs, at most
-   * {@link #SHARED_SYNC}), registers the metrics and starts computing.
+   * {@link SharedPrimaryCache#FIRST_LIST_TIMEOUT}), registers the metrics and starts computing.
    */
   public CostController start(MeterRegistry metrics) {
     monthly = new GaugeRows(metrics, "tarmac.cost.monthly",
@@ -289,9 +287,9 @@ public final class CostController implements AutoCloseable {
       }
     }));
     for (var shared : java.util.Arrays.asList(sharedComponents, sharedWorks)) {
-      if (shared != null && !shared.awaitSynced(SHARED_SYNC)) {
+      if (shared != null && !shared.awaitSynced(SharedPrimaryCache.FIRST_LIST_TIMEOUT)) {
         LOG.warn("cost: a controller's cache did not list its kind within {} minutes; computing without it",
-            SHARED_SYNC.toMinutes());
+            SharedPrimaryCache.FIRST_LIST_TIMEOUT.toMinutes());
       }
     }
     changes.incrementAndGet();

@@ -5,6 +5,7 @@ import dev.tarmac.Events;
 import dev.tarmac.LeanItemStore;
 import dev.tarmac.ReconcileQueue;
 import dev.tarmac.Retries;
+import dev.tarmac.SharedPrimaryCache;
 import dev.tarmac.api.Component;
 import dev.tarmac.api.Serialization;
 import dev.tarmac.catalog.CatalogIndex;
@@ -119,7 +120,7 @@ public final class DoraEngine implements AutoCloseable {
   /** Where Components are read; null until start() has them (the first list's events arrive before). */
   private volatile ComponentReads components;
   /** The Component controller's cache to read instead of an informer of its own ({@link #componentsFrom}). */
-  private dev.tarmac.SharedPrimaryCache<Component> sharedComponents;
+  private SharedPrimaryCache<Component> sharedComponents;
   private ResourceEventHandler<Component> sharedHandler;
   private volatile SharedIndexInformer<Deployment> deployments;
   private volatile SharedIndexInformer<StatefulSet> statefulSets;
@@ -210,16 +211,14 @@ public final class DoraEngine implements AutoCloseable {
   /**
    * Reads Components from {@code shared} (the Component controller's informer cache) instead of an informer of its
    * own, so each Component is held once (issue 17, figure 3): for a process whose controller watches every Component
-   * (no leader election, no shard). {@link #start} then waits (at most {@link #SHARED_SYNC}) for that cache's first
-   * list, so call it on a thread of its own once the operator is started or starting. Call before {@link #start}.
+   * (no leader election, no shard). {@link #start} then waits (at most
+   * {@link SharedPrimaryCache#FIRST_LIST_TIMEOUT}) for that cache's first list, so call it on a thread of its own once
+   * the operator is started or starting. Call before {@link #start}.
    */
-  public DoraEngine componentsFrom(dev.tarmac.SharedPrimaryCache<Component> shared) {
+  public DoraEngine componentsFrom(SharedPrimaryCache<Component> shared) {
     this.sharedComponents = shared;
     return this;
   }
-
-  /** How long {@link #start} waits for a shared Component cache's first list. */
-  static final Duration SHARED_SYNC = Duration.ofMinutes(5);
 
   /** The Components DORA reads: by namespace (the workloads' Components) and by {@code namespace/name}. */
   private interface ComponentReads {
@@ -251,15 +250,16 @@ public final class DoraEngine implements AutoCloseable {
 
   /**
    * The shared cache, after its first list ({@link IllegalStateException} when it does not come within
-   * {@link #SHARED_SYNC}). Its namespace index is fabric8's, which every informer cache has.
+   * {@link SharedPrimaryCache#FIRST_LIST_TIMEOUT}). Its namespace index is fabric8's, which every informer cache
+   * has.
    */
-  private ComponentReads shared(dev.tarmac.SharedPrimaryCache<Component> cache) {
+  private ComponentReads shared(SharedPrimaryCache<Component> cache) {
     sharedHandler = handler(this::componentEvent);
     cache.addEventHandler(sharedHandler);
-    if (!cache.awaitSynced(SHARED_SYNC)) {
+    if (!cache.awaitSynced(SharedPrimaryCache.FIRST_LIST_TIMEOUT)) {
       cache.removeEventHandler(sharedHandler);
       throw new IllegalStateException("the Component controller's cache did not list Components within "
-          + SHARED_SYNC.toMinutes() + " minutes");
+          + SharedPrimaryCache.FIRST_LIST_TIMEOUT.toMinutes() + " minutes");
     }
     return new ComponentReads() {
       @Override
