@@ -39,6 +39,28 @@ public final class PatchTarget {
   }
 
   /**
+   * As {@link #of(MixedOperation, HasMetadata)}, for an object known by its kind and name only (not held in hand):
+   * {@code get()} through it still reads the object from the API server.
+   *
+   * @param op the kind's operation ({@code client.genericKubernetesResources(kind)})
+   * @param kind the kind (group, version, kind)
+   * @param namespace its namespace; null or empty for a cluster-scoped object
+   * @param name its name
+   * @return an operation whose {@code patch} and {@code subresource("status").patch} send one PATCH
+   */
+  public static Resource<GenericKubernetesResource> of(
+      MixedOperation<GenericKubernetesResource, ?, Resource<GenericKubernetesResource>> op,
+      io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext kind, String namespace, String name) {
+    GenericKubernetesResource stub = new GenericKubernetesResource();
+    stub.setApiVersion(kind.getGroup() == null || kind.getGroup().isEmpty() ? kind.getVersion()
+        : kind.getGroup() + "/" + kind.getVersion());
+    stub.setKind(kind.getKind());
+    stub.setMetadata(new ObjectMetaBuilder().withName(name)
+        .withNamespace(namespace == null || namespace.isEmpty() ? null : namespace).build());
+    return op.resource(stub);
+  }
+
+  /**
    * The typed form of {@link #of(MixedOperation, HasMetadata)}.
    *
    * @param op the kind's typed operation (e.g. {@code client.resources(Component.class)})

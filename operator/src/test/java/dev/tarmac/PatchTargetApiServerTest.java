@@ -54,13 +54,18 @@ class PatchTargetApiServerTest {
         "{\"status\":{\"phase\":\"Ready\"}}");
     PatchTarget.of(op, cached).patch(PatchContext.of(PatchType.JSON_MERGE),
         "{\"metadata\":{\"labels\":{\"seen\":\"yes\"}}}");
-    assertThat(count(client, "PATCH") - patchesBefore).as("two PATCHes").isEqualTo(2);
+    // Known by kind and name only (XR and claim patches).
+    var kind = new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup(GROUP)
+        .withVersion("v1").withKind("PatchProbe").withPlural(PLURAL).withNamespaced(true).build();
+    PatchTarget.of(client.genericKubernetesResources(kind), kind, ns, "p").patch(
+        PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"named\":\"yes\"}}}");
+    assertThat(count(client, "PATCH") - patchesBefore).as("three PATCHes").isEqualTo(3);
     assertThat(reads(client) - getsBefore).as("no read before them").isZero();
 
     GenericKubernetesResource after = op.inNamespace(ns).withName("p").get();
     var json = Serialization.JSON.valueToTree(after);
     assertThat(json.path("status").path("phase").asText()).isEqualTo("Ready");
-    assertThat(after.getMetadata().getLabels()).containsEntry("seen", "yes");
+    assertThat(after.getMetadata().getLabels()).containsEntry("seen", "yes").containsEntry("named", "yes");
     assertThat(json.path("spec").path("size").asText()).as("nothing of the stub written").isEqualTo("small");
 
     // The same patch by name: fabric8 reads the object first (the request PatchTarget saves).

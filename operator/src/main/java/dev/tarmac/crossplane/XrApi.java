@@ -31,15 +31,8 @@ final class XrApi {
   /** The resource of {@code object} in {@code kind}. */
   static Resource<GenericKubernetesResource> resource(KubernetesClient client, ResourceDefinitionContext kind,
       String namespace, String name) {
-    // A stub of the object's identity, so a merge patch through it is one PATCH (dev.tarmac.PatchTarget); get()
-    // still reads the object from the API server.
-    GenericKubernetesResource stub = new GenericKubernetesResource();
-    stub.setApiVersion(kind.getGroup() == null || kind.getGroup().isEmpty() ? kind.getVersion()
-        : kind.getGroup() + "/" + kind.getVersion());
-    stub.setKind(kind.getKind());
-    stub.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name)
-        .withNamespace(namespace == null || namespace.isEmpty() ? null : namespace).build());
-    return dev.tarmac.PatchTarget.of(client.genericKubernetesResources(kind), stub);
+    // A merge patch through it is one PATCH, without fabric8's read first; get() still reads from the API server.
+    return dev.tarmac.PatchTarget.of(client.genericKubernetesResources(kind), kind, namespace, name);
   }
 
   /** The conditions of a JSON status, as {@link Conditions} works on them. */
